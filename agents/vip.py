@@ -1,0 +1,218 @@
+"""ocf:nfvd:vip: a virtual IP address (IPv4 or IPv6) on a local interface."""
+
+import os
+
+from nfvd_ocf import arp, codes, proc, runtime
+from nfvd_ocf.declaration import Action, Agent, Param
+from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
+
+IFF_UP = 0x1
+
+
+def _ipaddress():
+    import ipaddress  # only validation paths pay for it
+    return ipaddress
+
+
+def _ip(argv, ctx, timeout=5):
+    try:
+        result = proc.run(["ip"] + argv, min(timeout, max(ctx.remaining(), 1)))
+    except FileNotFoundError:
+        raise NotInstalled("the 'ip' command (iproute2) is not installed") from None
+    if result.timed_out:
+        raise Failed(f"'ip {' '.join(argv)}' did not finish in time")
+    return result
+
+
+def _find(ctx, ip):
+    """(dev, prefix_len, flags) of ``ip`` on this host, or None."""
+    family = "-6" if ":" in ip else "-4"
+    out = _ip(["-o", family, "addr", "show", "to", ip], ctx).output
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and fields[3].split("/")[0] == ip:
+            return fields[1].rstrip(":").split("@")[0], fields[3].split("/")[1], fields
+    return None
+
+
+def _link_up(dev):
+    try:
+        with open(f"/sys/class/net/{dev}/flags") as f:
+            flags = int(f.read(), 16)
+        with open(f"/sys/class/net/{dev}/carrier") as f:
+            carrier = f.read().strip() == "1"
+    except (OSError, ValueError):
+        return False
+    return bool(flags & IFF_UP) and carrier
+
+
+def _check_ip(ctx):
+    raw = ctx.params["ip"]
+    try:
+        return str(_ipaddress().ip_address(raw))
+    except ValueError:
+        raise InvalidConfig(f"ip '{raw}' is not an IPv4 or IPv6 address") from None
+
+
+def monitor(ctx):
+    ip = ctx.params["ip"]
+    found = _find(ctx, ip)
+    if found is None:
+        return codes.NOT_RUNNING
+    dev, _, fields = found
+    if "tentative" in fields or "dadfailed" in fields:
+        raise Failed(f"{ip} on {dev} failed duplicate address detection")
+    nic = ctx.params["nic"]
+    if nic and dev != nic:
+        raise Failed(f"{ip} is on {dev}, not on the configured nic {nic}")
+    if not _link_up(dev):
+        raise Failed(f"{ip} is on {dev}, but the link of {dev} is down")
+    return codes.SUCCESS
+
+
+def _prefix_len(ctx, ip_obj):
+    raw = str(ctx.params["cidr_netmask"] or "").strip()
+    limit = ip_obj.max_prefixlen
+    if not raw:
+        return None
+    if raw.isdigit() and 1 <= int(raw) <= limit:
+        return int(raw)
+    if ip_obj.version == 4 and "." in raw:
+        try:
+            return _ipaddress().ip_network(f"0.0.0.0/{raw}").prefixlen
+        except ValueError:
+            pass
+    raise InvalidConfig(f"cidr_netmask '{raw}' is not a prefix length 1-{limit}"
+                        + (" or a dotted netmask" if ip_obj.version == 4 else ""))
+
+
+def _networks(ctx, family):
+    """(dev, network) for every address configured on this host."""
+    out = _ip(["-o", family, "addr", "show"], ctx).output
+    nets = []
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) > 3 and "/" in fields[3]:
+            nets.append((fields[1].rstrip(":").split("@")[0],
+                         _ipaddress().ip_interface(fields[3]).network))
+    return nets
+
+
+def resolve(ctx):
+    """Validate everything and work out (ip, prefix, nic, label) for this host."""
+    ip = _check_ip(ctx)
+    ip_obj = _ipaddress().ip_address(ip)
+    prefix, nic, label = _prefix_len(ctx, ip_obj), ctx.params["nic"], ctx.params["label"]
+    if label and (ip_obj.version == 6 or len(f"{nic or 'eth0'}:{label}") > 15):
+        raise InvalidConfig(f"label '{label}': IPv4 only, and nic:label must fit 15 characters")
+    if nic and not os.path.isdir(f"/sys/class/net/{nic}"):
+        raise InvalidHere(f"nic '{nic}' does not exist on this host")
+    if nic and prefix:
+        return ip, prefix, nic, label
+    for dev, net in _networks(ctx, "-6" if ip_obj.version == 6 else "-4"):
+        if ip_obj in net and net.prefixlen < ip_obj.max_prefixlen and nic in (None, dev):
+            return ip, prefix or net.prefixlen, dev, label
+    if nic:
+        return ip, prefix or ip_obj.max_prefixlen, nic, label
+    raise InvalidHere(f"no interface here has a network containing {ip}; set nic and "
+                      "cidr_netmask")
+
+
+def start(ctx):
+    ip, prefix, nic, label = resolve(ctx)
+    if monitor(ctx) == codes.SUCCESS:
+        return codes.SUCCESS
+    if ":" not in ip and ctx.params["dad_timeout_ms"] > 0:
+        _refuse_duplicate(ctx, nic, ip)
+    argv = ["addr", "add", f"{ip}/{prefix}", "dev", nic]
+    if ":" not in ip:
+        argv[3:3] = ["broadcast", "+"]
+        if label:
+            argv += ["label", f"{nic}:{label}"]
+    result = _ip(argv, ctx)
+    if result.rc != 0:
+        raise Failed(f"ip {' '.join(argv)} failed: {result.output.strip()}")
+    if ":" not in ip and ctx.params["arp_count"] > 0:
+        arp.announce_in_background(nic, ip, ctx.params["arp_count"], 0.2)
+    if proc.wait_until(lambda: _settled(ctx), ctx.remaining(), 0.05):
+        ctx.log.info(f"{ip}/{prefix} is up on {nic}")
+        return codes.SUCCESS
+    return monitor(ctx) or codes.ERR_GENERIC
+
+
+def _settled(ctx):
+    found = _find(ctx, ctx.params["ip"])
+    if found and "tentative" in found[2] and "dadfailed" not in found[2]:
+        return False  # IPv6 duplicate address detection still running
+    return monitor(ctx) == codes.SUCCESS
+
+
+def _refuse_duplicate(ctx, nic, ip):
+    timeout = ctx.params["dad_timeout_ms"] / 1000.0
+    try:
+        owner = arp.probe(nic, ip, timeout)
+    except PermissionError:
+        raise Failed("cannot send ARP probes: needs CAP_NET_RAW") from None
+    except OSError as exc:
+        raise Failed(f"ARP probe for {ip} on {nic} failed: {exc}") from None
+    if owner:
+        raise Failed(f"{ip} already answers on the network from {owner}: refusing to start "
+                     "(duplicate address)")
+
+
+def stop(ctx):
+    ip = _check_ip(ctx)
+    found = _find(ctx, ip)
+    if found is None:
+        return codes.SUCCESS
+    dev, prefix, _ = found
+    result = _ip(["addr", "del", f"{ip}/{prefix}", "dev", dev], ctx)
+    if _find(ctx, ip) is not None:
+        raise Failed(f"could not remove {ip} from {dev}: {result.output.strip()}")
+    ctx.log.info(f"{ip} removed from {dev}")
+    return codes.SUCCESS
+
+
+def validate_all(ctx):
+    resolve(ctx)
+    return codes.SUCCESS
+
+
+AGENT = Agent(
+    name="vip",
+    version="1.0",
+    shortdesc="Virtual IP address for an NFVD service",
+    longdesc=("Adds a virtual IPv4 or IPv6 address to a local interface. Before adding an "
+              "IPv4 address it probes the network (RFC 5227 ARP probe) and refuses to start "
+              "when another host already answers for it; after adding it, it sends "
+              "gratuitous ARP. Monitor reports running when the address is present on a "
+              "link that is up. Replaces heartbeat's IPaddr::ip/bits/nic:label."),
+    params=(
+        Param("ip", "The virtual IP address", "IPv4 or IPv6 address to manage.",
+              required=True, unique_group="address"),
+        Param("cidr_netmask", "Prefix length",
+              "Prefix length (24) or dotted IPv4 netmask. Default: that of the interface "
+              "network that contains ip, else a host prefix."),
+        Param("nic", "Interface", "Interface to add the address to. Default: the interface "
+              "whose network contains ip."),
+        Param("label", "IPv4 label", "Label, shown as nic:label (heartbeat's eth0:0 style)."),
+        Param("arp_count", "Gratuitous ARPs", "Gratuitous ARP packets sent after start.",
+              type="integer", default=5),
+        Param("dad_timeout_ms", "Duplicate address probe (ms)",
+              "How long to wait for an answer to the ARP probe sent before start; 0 "
+              "disables the duplicate address check.", type="integer", default=300),
+    ),
+    actions=(
+        Action("start", 20), Action("stop", 20), Action("monitor", 20, interval=10, depth=0),
+        Action("meta-data", 5), Action("validate-all", 20),
+    ),
+    handlers={"start": start, "stop": stop, "monitor": monitor, "validate-all": validate_all},
+)
+
+
+def main():
+    runtime.main(AGENT)
+
+
+if __name__ == "__main__":
+    main()

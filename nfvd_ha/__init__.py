@@ -1,0 +1,1 @@
+"""nfvd-ha: high availability for HPE NFV Director on Pacemaker/Corosync."""

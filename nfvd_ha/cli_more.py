@@ -1,0 +1,1 @@
+"""Commands registered on the main group (kept apart so cli.py stays small)."""

@@ -1,0 +1,57 @@
+"""Typed failures an agent raises; the runtime maps them to exit codes per action.
+
+A handler says *what* went wrong; ``code_for`` decides what that means for the action
+being run. Stop and probe of a resource that cannot be here are success / not running,
+never an error: a failed stop means fencing, and a hard error on a probe bans the node.
+"""
+
+from . import codes
+
+
+class AgentError(Exception):
+    """Base: a failure with an exit reason (the message)."""
+
+    code = codes.ERR_GENERIC
+    #: True when the failure means the resource cannot be running on this host.
+    means_absent = False
+
+
+class Failed(AgentError):
+    """The resource failed (OCF_ERR_GENERIC)."""
+
+
+class InvalidConfig(AgentError):
+    """Parameters are inherently invalid, wherever they run (OCF_ERR_CONFIGURED)."""
+
+    code = codes.ERR_CONFIGURED
+    means_absent = True
+
+
+class InvalidHere(AgentError):
+    """Parameters cannot work on this host (OCF_ERR_ARGS)."""
+
+    code = codes.ERR_ARGS
+    means_absent = True
+
+
+class NotInstalled(AgentError):
+    """Something the resource needs is missing on this host (OCF_ERR_INSTALLED)."""
+
+    code = codes.ERR_INSTALLED
+    means_absent = True
+
+
+class PermissionDenied(AgentError):
+    """Insufficient privileges (OCF_ERR_PERM)."""
+
+    code = codes.ERR_PERM
+
+
+def code_for(action, probe, error):
+    """The exit code an ``AgentError`` gives for ``action`` (``probe``: monitor, interval 0)."""
+    if error.means_absent:
+        if action == "stop":
+            return codes.SUCCESS
+        if action == "monitor" and probe:
+            return codes.NOT_RUNNING
+    return error.code

@@ -1,0 +1,53 @@
+"""Dispatch one OCF action: parse the environment, run the handler, map errors to codes."""
+
+import os
+import sys
+
+from . import codes
+from .errors import AgentError, code_for
+from .log import Logger
+from .params import Context
+
+
+def usage(agent):
+    names = "|".join(a.name for a in agent.actions)
+    return f"usage: {agent.name} {{{names}}}\n"
+
+
+def run(agent, argv=None, env=None):
+    """Run the action named in ``argv`` and return its exit code."""
+    argv = sys.argv if argv is None else argv
+    env = os.environ if env is None else env
+    log = Logger(agent.name, env)
+    action = argv[1] if len(argv) > 1 else ""
+    if action == "meta-data":
+        from .metadata import render_metadata
+        sys.stdout.write(render_metadata(agent))
+        return codes.SUCCESS
+    if action in ("usage", "help"):
+        sys.stdout.write(usage(agent))
+        return codes.SUCCESS
+    handler = agent.handlers.get(action)
+    if handler is None:
+        sys.stderr.write(usage(agent))
+        log.exit_reason(f"unsupported action '{action}'")
+        return codes.ERR_UNIMPLEMENTED
+    ctx = Context(agent, action, env, log)
+    return _call(handler, ctx)
+
+
+def _call(handler, ctx):
+    try:
+        rc = handler(ctx)
+    except AgentError as exc:
+        rc = code_for(ctx.action, ctx.probe, exc)
+        if rc in (codes.SUCCESS, codes.NOT_RUNNING):
+            ctx.log.info(f"{ctx.action}: {exc} (so the resource cannot be running here)")
+        else:
+            ctx.log.exit_reason(str(exc))
+            ctx.log.error(f"{ctx.action}: {exc}")
+    return codes.SUCCESS if rc is None else rc
+
+
+def main(agent):
+    sys.exit(run(agent))
