@@ -11,6 +11,7 @@ from nfvd_ocf import codes, initscript, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed
 
+STOP_GRACE = 3  # seconds SOSA/Lock Manager get to vanish after the init script's stop
 PARTS = (("SOSA", "SOSA application is running"),
          ("Lock Manager", "Lock Manager application is running"))
 
@@ -60,8 +61,10 @@ def stop(ctx):
     initscript.require(script, "init script")  # absent script: nothing can be running
     if _quiet_state(ctx) == codes.NOT_RUNNING:
         return codes.SUCCESS
-    initscript.call(ctx, [script, "stop"], max(ctx.remaining() - 5, 1))
-    if initscript.converge(ctx, lambda: _quiet_state(ctx), codes.NOT_RUNNING):
+    reserve = 6  # seconds kept for the pid-file escalation
+    initscript.call(ctx, [script, "stop"], max(ctx.remaining() - reserve, 1))
+    if initscript.converge(ctx, lambda: _quiet_state(ctx), codes.NOT_RUNNING,
+                           limit=min(STOP_GRACE, max(ctx.remaining() - reserve, 0.5))):
         return codes.SUCCESS
     _kill_from_pidfiles(ctx)
     if initscript.converge(ctx, lambda: _quiet_state(ctx), codes.NOT_RUNNING):

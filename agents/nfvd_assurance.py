@@ -45,11 +45,17 @@ def _describe(status):
     return "; ".join(f"{name}: {text}" for name, text in status.items())
 
 
-def state(ctx):
+def installed_table(ctx):
+    """The status table; NotInstalled when a configured component is not on this host."""
     status = table(ctx)
     missing = [n for n, s in status.items() if s in ("Not Installed", "Missing")]
     if missing:
         raise NotInstalled(f"not installed here: {', '.join(missing)} ({_describe(status)})")
+    return status
+
+
+def state(ctx):
+    status = installed_table(ctx)
     running = [n for n, s in status.items() if s == "Running"]
     if len(running) == len(status):
         return codes.SUCCESS
@@ -69,6 +75,7 @@ def _component(ctx, name, verb):
 
 def start(ctx):
     names = components(ctx)
+    installed_table(ctx)
     for name in names:
         if table(ctx)[name] != "Running":
             _component(ctx, name, "start")
@@ -80,7 +87,7 @@ def start(ctx):
 def stop(ctx):
     try:
         names = components(ctx)
-        table(ctx)
+        installed_table(ctx)
     except NotInstalled:
         return codes.SUCCESS
     for name in reversed(names):

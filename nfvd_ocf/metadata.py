@@ -7,12 +7,14 @@ def _attrs(pairs):
     return "".join(f" {k}={quoteattr(str(v))}" for k, v in pairs if v is not None)
 
 
-def _param_xml(p):
+def _param_xml(p, v11):
     attrs = [("name", p.name), ("required", "1" if p.required else "0")]
     if p.unique_group:
-        attrs.append(("unique-group", p.unique_group))
-    if p.reloadable:
+        attrs.append(("unique-group", p.unique_group) if v11 else ("unique", "1"))
+    if p.reloadable and v11:
         attrs.append(("reloadable", "1"))
+    if not v11 and p.type == "select":
+        p = _as_string(p)
     default = p.default
     if isinstance(default, bool):
         default = "true" if default else "false"
@@ -36,12 +38,33 @@ def _action_xml(a):
     return f"<action{_attrs(attrs)}/>\n"
 
 
-def render_metadata(agent):
-    return ('<?xml version="1.0"?>\n'
+def _as_string(p):
+    from dataclasses import replace
+    return replace(p, type="string", options=(),
+                   longdesc=f"{p.longdesc or p.shortdesc} One of: {', '.join(p.options)}.")
+
+
+def wants_v11(env):
+    """OCF 1.1 callers (Pacemaker 2.1 sets OCF_RA_VERSION_MAJOR/MINOR) get 1.1 meta-data.
+
+    Callers that do not say (ocf-tester, whose ra-api-1.dtd is OCF 1.0) get the same
+    declaration in 1.0 form: unique-group becomes unique="1", reloadable is left out and
+    select becomes string, so both validators accept what they are given.
+    """
+    try:
+        return (int(env.get("OCF_RA_VERSION_MAJOR", "0")),
+                int(env.get("OCF_RA_VERSION_MINOR", "0"))) >= (1, 1)
+    except ValueError:
+        return False
+
+
+def render_metadata(agent, v11=True):
+    doctype = "" if v11 else '<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">\n'
+    return ('<?xml version="1.0"?>\n' + doctype +
             f'<resource-agent name="{agent.name}" version="{agent.version}">\n'
-            "<version>1.1</version>\n"
+            f"<version>{'1.1' if v11 else '1.0'}</version>\n"
             f'<longdesc lang="en">{escape(agent.longdesc)}</longdesc>\n'
             f'<shortdesc lang="en">{escape(agent.shortdesc)}</shortdesc>\n'
-            "<parameters>\n" + "".join(_param_xml(p) for p in agent.params) + "</parameters>\n"
+            "<parameters>\n" + "".join(_param_xml(p, v11) for p in agent.params) + "</parameters>\n"
             "<actions>\n" + "".join(_action_xml(a) for a in agent.actions) + "</actions>\n"
             "</resource-agent>\n")

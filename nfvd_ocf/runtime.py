@@ -21,8 +21,8 @@ def run(agent, argv=None, env=None):
     log = Logger(agent.name, env)
     action = argv[1] if len(argv) > 1 else ""
     if action == "meta-data":
-        from .metadata import render_metadata
-        sys.stdout.write(render_metadata(agent))
+        from .metadata import render_metadata, wants_v11
+        sys.stdout.write(render_metadata(agent, wants_v11(env)))
         return codes.SUCCESS
     if action in ("usage", "help"):
         sys.stdout.write(usage(agent))
