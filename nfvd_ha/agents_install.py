@@ -32,17 +32,24 @@ def agent_dir(root):
     return os.path.join(root, "resource.d", PROVIDER)
 
 
-def launcher(name, module):
+def launcher(name, module, python=None):
     root = os.path.dirname(os.path.dirname(os.path.abspath(nfvd_ocf.__file__)))
-    return LAUNCHER.format(python=sys.executable, provider=PROVIDER, name=name, root=root,
+    return LAUNCHER.format(python=python or sys.executable, provider=PROVIDER, name=name, root=root,
                            module=module)
 
 
-def install(root):
+def install(root, python=None):
+    """Write the launchers; ``python`` (default: this interpreter) runs them.
+
+    The agents need only the standard library, so any Python >= 3.11 will do; the
+    system's /usr/bin/python3 starts fastest.
+    """
+    if python and not os.access(python, os.X_OK):
+        raise NfvdHaError(f"--python {python}: not an executable")
     target = agent_dir(root)
     try:
         for name, module in sorted(agents.AGENTS.items()):
-            write_atomic(os.path.join(target, name), launcher(name, module), 0o755)
+            write_atomic(os.path.join(target, name), launcher(name, module, python), 0o755)
     except OSError as exc:
         raise NfvdHaError(f"cannot install agents into {target}: {exc.strerror}",
                           hint="run as root, or set OCF_ROOT") from exc

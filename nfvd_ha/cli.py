@@ -41,10 +41,12 @@ def agents():
 
 @agents.command("install")
 @click.option("--ocf-root", envvar="OCF_ROOT", default="/usr/lib/ocf", show_default=True)
-def agents_install(ocf_root):
+@click.option("--python", "python", default=None,
+              help="Interpreter for the agents (default: the one running nfvd-ha).")
+def agents_install(ocf_root, python):
     """Install the agents into OCF_ROOT/resource.d/nfvd."""
     from . import agents_install as use_case
-    for path in use_case.install(ocf_root):
+    for path in use_case.install(ocf_root, python):
         click.echo(f"installed {path}")
 
 

@@ -1,0 +1,137 @@
+"""ocf:nfvd:shared-fs on real mounts: tmpfs, and a FUSE filesystem that hangs on demand."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.root
+MON = 20000
+HANGFS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "helpers", "hangfs.py")
+
+
+def mounted(directory):
+    with open("/proc/self/mounts") as f:
+        return any(line.split()[1] == directory for line in f)
+
+
+@pytest.fixture
+def mnt(tmp_path):
+    directory = str(tmp_path / "UCA-EBC")
+    yield directory
+    while mounted(directory):
+        subprocess.run(["umount", "-l", directory])
+
+
+@pytest.fixture
+def fs(agent, mnt):
+    base = {"device": "tmpfs", "directory": mnt, "fstype": "tmpfs", "options": "size=8m",
+            "owner": "root:root"}
+
+    def call(action, params=None, **kw):
+        return agent("shared-fs", action, dict(base, **(params or {})), **kw)
+    return call
+
+
+def test_lifecycle_with_every_check_depth(fs, mnt):
+    assert fs("monitor").rc == 7
+    assert fs("start").rc == 0
+    assert mounted(mnt)
+    for depth in (0, 10, 20):
+        assert fs("monitor", interval_ms=MON, check_level=depth).rc == 0
+    assert fs("start").rc == 0
+    assert fs("stop").rc == 0
+    assert not mounted(mnt)
+    assert fs("stop").rc == 0
+    assert fs("monitor", interval_ms=MON).rc == 7
+
+
+def test_stop_terminates_processes_using_the_mount(fs, mnt):
+    assert fs("start").rc == 0
+    user = subprocess.Popen(["sleep", "300"], cwd=mnt)
+    try:
+        result = fs("stop")
+        assert result.rc == 0, result
+        assert not mounted(mnt)
+        assert user.wait(timeout=5) == -15  # SIGTERM
+    finally:
+        user.kill()
+
+
+def test_wrong_owner_fails_start(fs):
+    result = fs("start", {"owner": "nobody:nogroup"})
+    assert result.rc == 1
+    assert "owned by 0:0, expected nobody:nogroup" in result.reason
+
+
+def test_other_filesystem_on_the_mount_point_is_a_failure(fs, mnt):
+    assert fs("start").rc == 0
+    result = fs("monitor", {"fstype": "ext4"}, interval_ms=MON)
+    assert result.rc == 1
+    assert "has tmpfs tmpfs mounted, expected ext4" in result.reason
+
+
+@pytest.mark.parametrize("params,action,expected,reason", [
+    ({"directory": "relative/dir"}, "start", 6, "must be an absolute path"),
+    ({"directory": "relative/dir"}, "stop", 0, ""),
+    ({"directory": "relative/dir"}, "monitor", 7, ""),
+    ({"fstype": "nosuchfs"}, "start", 5, "fstype nosuchfs is not supported here"),
+    ({"fstype": "nosuchfs"}, "monitor", 7, ""),
+    ({"fstype": "nosuchfs"}, "stop", 0, ""),
+    ({"owner": "nosuchuser:uca"}, "start", 2, "no such user or group on this host"),
+    ({"device": ""}, "validate-all", 6, "device must not be empty"),
+])
+def test_bad_parameters(fs, mnt, params, action, expected, reason):
+    result = fs(action, params)
+    assert result.rc == expected
+    assert reason in result.reason
+    assert not mounted(mnt)
+
+
+@pytest.fixture
+def hung(agent, tmp_path):
+    """A FUSE mount whose operations block while ``flag`` exists."""
+    directory, flag = str(tmp_path / "image_repository"), str(tmp_path / "hang")
+    os.makedirs(directory)
+    subprocess.run([sys.executable, HANGFS, directory, flag], check=True, timeout=10)
+    stuck = []
+
+    def call(action, **kw):
+        return agent("shared-fs", action, {"device": "hangfs", "directory": directory,
+                                           "fstype": "fuse", "owner": ""}, **kw)
+    call.directory, call.flag, call.stuck = directory, flag, stuck
+    yield call
+    if os.path.exists(flag):
+        os.unlink(flag)  # the 'server' answers again: stuck processes finish
+    for p in stuck:
+        p.wait(timeout=10)
+    while mounted(directory):
+        subprocess.run(["umount", "-l", directory])
+    subprocess.run(["pkill", "-f", f"hangfs.py {directory}"])
+
+
+def test_hung_storage_fails_monitor_within_timeout(hung):
+    for depth in (0, 10, 20):
+        assert hung("monitor", interval_ms=MON, check_level=depth).rc == 0
+    open(hung.flag, "w").close()
+    assert hung("monitor", interval_ms=MON, check_level=0).rc == 0  # mount table only
+    for depth in (10, 20):
+        result = hung("monitor", interval_ms=MON, check_level=depth, timeout_ms=3000)
+        assert result.rc == 1
+        assert "did not complete" in result.reason and "storage not answering" in result.reason
+        assert result.elapsed < 3.5
+
+
+def test_stop_of_hung_storage_with_a_stuck_user_finishes_in_time(hung):
+    open(hung.flag, "w").close()
+    hung.stuck.append(subprocess.Popen(["stat", hung.directory + "/x"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(0.5)
+    with open(f"/proc/{hung.stuck[0].pid}/stat") as f:
+        assert f.read().split(") ")[1][0] in "DS"  # blocked in the filesystem
+    result = hung("stop", timeout_ms=10000)
+    assert result.rc == 0, result
+    assert result.elapsed < 10
+    assert not mounted(hung.directory)

@@ -1,0 +1,106 @@
+"""ocf:nfvd:vip on a real veth link between two network namespaces."""
+
+import time
+
+import pytest
+
+from helpers.netns import VethPair, sh
+
+pytestmark = pytest.mark.root
+MON = 10000
+VIP = "192.168.77.100"
+
+
+@pytest.fixture
+def lan():
+    pair = VethPair()
+    yield pair
+    pair.close()
+
+
+@pytest.fixture
+def vip(agent, lan):
+    def call(action, params=None, **kw):
+        return agent("vip", action, dict({"ip": VIP}, **(params or {})),
+                     prefix=lan.exec_prefix(), **kw)
+    return call
+
+
+def test_probe_when_absent(vip):
+    assert vip("monitor").rc == 7
+
+
+def test_start_adds_address_with_detected_nic_and_netmask(vip, lan):
+    result = vip("start", {"label": "ff"})
+    assert result.rc == 0, result
+    assert f"inet {VIP}/24 " in lan.addrs() and "lan0:ff" in lan.addrs()
+    assert vip("monitor", interval_ms=MON).rc == 0
+    # the peer can reach the VIP
+    assert sh(*lan.exec_prefix(lan.b), "ping", "-c1", "-W2", VIP, check=False).returncode == 0
+
+
+def test_start_sends_gratuitous_arp(vip, lan):
+    assert vip("start").rc == 0
+    deadline = time.monotonic() + 3
+    while VIP not in lan.neigh() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert f"{VIP} dev lan0 lladdr {lan.mac()}" in lan.neigh()
+
+
+def test_idempotent_start_and_stop(vip, lan):
+    assert vip("start").rc == 0
+    assert vip("start").rc == 0
+    assert lan.addrs().count(f"inet {VIP}/") == 1
+    assert vip("stop").rc == 0
+    assert VIP not in lan.addrs()
+    assert vip("stop").rc == 0
+    assert vip("monitor", interval_ms=MON).rc == 7
+
+
+def test_link_down_is_a_failure(vip, lan):
+    vip("start")
+    sh("ip", "-n", lan.a, "link", "set", "lan0", "down")
+    result = vip("monitor", interval_ms=MON)
+    assert result.rc == 1
+    assert "link of lan0 is down" in result.reason
+
+
+def test_refuses_duplicate_address(vip, lan):
+    sh("ip", "-n", lan.b, "addr", "add", f"{VIP}/24", "dev", "lan0")
+    result = vip("start")
+    assert result.rc == 1
+    assert "already answers" in result.reason and "duplicate" in result.reason
+    assert VIP not in lan.addrs()
+
+
+def test_explicit_nic_and_dotted_netmask(vip, lan):
+    assert vip("start", {"nic": "lan0", "cidr_netmask": "255.255.0.0"}).rc == 0
+    assert f"inet {VIP}/16 " in lan.addrs()
+
+
+def test_ipv6(vip, lan):
+    p = {"ip": "fd00:77::100", "cidr_netmask": "64"}
+    assert vip("monitor", p).rc == 7
+    result = vip("start", p)
+    assert result.rc == 0, result
+    assert "inet6 fd00:77::100/64" in lan.addrs()
+    assert vip("monitor", p, interval_ms=MON).rc == 0
+    assert vip("stop", p).rc == 0
+    assert "fd00:77::100" not in lan.addrs()
+
+
+@pytest.mark.parametrize("params,action,expected,reason", [
+    ({"ip": "300.1.1.1"}, "start", 6, "not an IPv4 or IPv6 address"),
+    ({"ip": "300.1.1.1"}, "stop", 0, ""),
+    ({"ip": "300.1.1.1"}, "monitor", 7, ""),
+    ({"cidr_netmask": "33"}, "start", 6, "cidr_netmask '33'"),
+    ({"label": "a-very-long-label"}, "validate-all", 6, "15 characters"),
+    ({"nic": "eth9"}, "start", 2, "nic 'eth9' does not exist"),
+    ({"ip": "10.9.9.9"}, "start", 2, "no interface here has a network containing 10.9.9.9"),
+    ({"arp_count": "many"}, "start", 6, "arp_count"),
+])
+def test_bad_parameters(vip, lan, params, action, expected, reason):
+    result = vip(action, params)
+    assert result.rc == expected
+    assert reason in result.reason
+    assert "10.9.9.9" not in lan.addrs() and VIP not in lan.addrs()
