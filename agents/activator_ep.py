@@ -5,8 +5,6 @@ Drives the guide's ``/etc/init.d/activator-ep start|stop|check``. Running means 
 is a failure; neither is stopped.
 """
 
-import signal
-
 from nfvd_ocf import codes, initscript, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed
@@ -78,11 +76,11 @@ def _kill_from_pidfiles(ctx):
     if not pids:
         return
     ctx.log.warning(f"stop did not finish; sending TERM to {pids}")
-    proc.signal_all(pids, signal.SIGTERM)
+    proc.signal_all(pids, proc.SIGTERM)
     if proc.wait_until(lambda: not any(proc.process_start_time(p) for p in pids), 3):
         return
     ctx.log.warning(f"sending KILL to {pids}")
-    proc.signal_all(pids, signal.SIGKILL)
+    proc.signal_all(pids, proc.SIGKILL)
 
 
 def validate_all(ctx):

@@ -9,7 +9,6 @@ unmount.
 """
 
 import os
-import signal
 
 from nfvd_ocf import bounded, codes, mounts, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
@@ -164,17 +163,18 @@ def _escalation(ctx, directory):
             ctx.log.info(f"{what} {directory}: {outcome.detail}")
         return step
 
-    def signal_users(sig):
+    def signal_users(sig, name):
         def step():
             users = proc.processes_using(directory)
             if users:
-                ctx.log.warning(f"sending {sig.name} to processes using {directory}: {users}")
+                ctx.log.warning(f"sending {name} to processes using {directory}: {users}")
                 proc.signal_all(users, sig)
                 proc.wait_until(lambda: not proc.processes_using(directory), share())
             unmount(0, "unmount")()
         return step
 
-    return [unmount(0, "unmount"), signal_users(signal.SIGTERM), signal_users(signal.SIGKILL),
+    return [unmount(0, "unmount"), signal_users(proc.SIGTERM, "TERM"),
+            signal_users(proc.SIGKILL, "KILL"),
             unmount(MNT_FORCE, "forced unmount"), unmount(MNT_DETACH, "lazy unmount")]
 
 

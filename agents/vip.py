@@ -2,7 +2,7 @@
 
 import os
 
-from nfvd_ocf import arp, codes, proc, runtime
+from nfvd_ocf import codes, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
 
@@ -133,6 +133,7 @@ def start(ctx):
     if result.rc != 0:
         raise Failed(f"ip {' '.join(argv)} failed: {result.output.strip()}")
     if ":" not in ip and ctx.params["arp_count"] > 0:
+        from nfvd_ocf import arp
         arp.announce_in_background(nic, ip, ctx.params["arp_count"], 0.2)
     if proc.wait_until(lambda: _settled(ctx), ctx.remaining(), 0.05):
         ctx.log.info(f"{ip}/{prefix} is up on {nic}")
@@ -148,6 +149,7 @@ def _settled(ctx):
 
 
 def _refuse_duplicate(ctx, nic, ip):
+    from nfvd_ocf import arp
     timeout = ctx.params["dad_timeout_ms"] / 1000.0
     try:
         owner = arp.probe(nic, ip, timeout)

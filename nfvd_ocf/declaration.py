@@ -1,42 +1,54 @@
-"""What an agent declares: its parameters, actions and handlers."""
+"""What an agent declares: its parameters, actions and handlers.
 
-from dataclasses import dataclass, field
+Plain classes, not dataclasses: importing dataclasses (and with it inspect) would cost
+more than the rest of a monitor action.
+"""
 
 PARAM_TYPES = ("string", "integer", "boolean", "select")
-STANDARD_ACTIONS = ("start", "stop", "monitor", "meta-data", "validate-all")
 
 
-@dataclass(frozen=True)
-class Param:
-    name: str
-    shortdesc: str
-    longdesc: str = ""
-    type: str = "string"
-    default: object = None
-    required: bool = False
-    unique_group: str = ""
-    reloadable: bool = False
-    options: tuple = ()
+class _Record:
+    __slots__ = ()
+
+    def replace(self, **changes):
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return type(self)(**values)
+
+    def __repr__(self):
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({inner})"
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    timeout: int  # seconds
-    interval: int = None
-    depth: int = None
-    role: str = None
+class Param(_Record):
+    __slots__ = ("name", "shortdesc", "longdesc", "type", "default", "required",
+                 "unique_group", "reloadable", "options")
+
+    def __init__(self, name, shortdesc, longdesc="", type="string", default=None,
+                 required=False, unique_group="", reloadable=False, options=()):
+        if type not in PARAM_TYPES:
+            raise ValueError(f"parameter {name}: unknown type {type}")
+        self.name, self.shortdesc, self.longdesc, self.type = name, shortdesc, longdesc, type
+        self.default, self.required, self.unique_group = default, required, unique_group
+        self.reloadable, self.options = reloadable, tuple(options)
 
 
-@dataclass(frozen=True)
-class Agent:
-    name: str
-    version: str
-    shortdesc: str
-    longdesc: str
-    params: tuple
-    actions: tuple
-    handlers: dict = field(default_factory=dict)
+class Action(_Record):
+    __slots__ = ("name", "timeout", "interval", "depth", "role")
+
+    def __init__(self, name, timeout, interval=None, depth=None, role=None):
+        self.name, self.timeout, self.interval = name, timeout, interval  # seconds
+        self.depth, self.role = depth, role
+
+
+class Agent(_Record):
+    __slots__ = ("name", "version", "shortdesc", "longdesc", "params", "actions", "handlers")
+
+    def __init__(self, name, version, shortdesc, longdesc, params, actions, handlers=None):
+        self.name, self.version, self.shortdesc, self.longdesc = (
+            name, version, shortdesc, longdesc)
+        self.params, self.actions = tuple(params), tuple(actions)
+        self.handlers = dict(handlers or {})
 
     def param(self, name):
         for p in self.params:

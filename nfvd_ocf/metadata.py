@@ -39,8 +39,7 @@ def _action_xml(a):
 
 
 def _as_string(p):
-    from dataclasses import replace
-    return replace(p, type="string", options=(),
+    return p.replace(type="string", options=(),
                    longdesc=f"{p.longdesc or p.shortdesc} One of: {', '.join(p.options)}.")
 
 

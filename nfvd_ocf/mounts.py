@@ -1,12 +1,18 @@
 """The mount table, read from /proc/self/mountinfo (never touches the mounted filesystems)."""
 
-import re
-
-_ESCAPE = re.compile(r"\\([0-7]{3})")
-
-
 def _unescape(field):
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
+    """Undo the kernel's octal escapes (\\040 for a space) without importing re."""
+    if "\\" not in field:
+        return field
+    parts = field.split("\\")
+    out = [parts[0]]
+    for part in parts[1:]:
+        code = part[:3]
+        if len(code) == 3 and all(c in "01234567" for c in code):
+            out.append(chr(int(code, 8)) + part[3:])
+        else:
+            out.append("\\" + part)
+    return "".join(out)
 
 
 class Mount:

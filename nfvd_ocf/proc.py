@@ -7,8 +7,9 @@ it to die.
 """
 
 import os
-import signal
 import time
+
+SIGTERM, SIGKILL = 15, 9  # numbers, not the signal module: it imports enum
 
 _ENV_KEEP = ("PATH", "OCF_ROOT", "HA_LOGFACILITY", "HA_LOGTAG", "HA_debug")
 
@@ -66,7 +67,7 @@ def _wait(pid, timeout):
 
 def _kill_group(pid):
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, SIGKILL)
     except OSError:
         pass
 

@@ -96,6 +96,9 @@ def hung(agent, tmp_path):
     directory, flag = str(tmp_path / "image_repository"), str(tmp_path / "hang")
     os.makedirs(directory)
     subprocess.run([sys.executable, HANGFS, directory, flag], check=True, timeout=10)
+    deadline = time.monotonic() + 10  # the daemon may return before the kernel lists it
+    while not mounted(directory) and time.monotonic() < deadline:
+        time.sleep(0.05)
     stuck = []
 
     def call(action, **kw):

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Wall time of `monitor`: ocf:nfvd agents vs the shell agents they replace, side by side.
+
+  sudo python3 bench/agents.py [--runs 60]
+
+Needs root (a network namespace and a tmpfs mount), resource-agents installed, and the nfvd
+agents installed (`nfvd-ha agents install --python /usr/bin/python3`). The same resource is
+monitored by both agents, runs alternate (A B A B ...) so that machine noise hits both alike;
+the medians and their ratio are printed.
+"""
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from helpers.netns import VethPair  # noqa: E402
+
+OCF = "/usr/lib/ocf/resource.d"
+
+
+def timed(argv, env):
+    started = time.perf_counter()
+    rc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - started, rc
+
+
+def env_for(params):
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT": "/usr/lib/ocf",
+           "OCF_RESKEY_CRM_meta_interval": "10000", "OCF_RESKEY_CRM_meta_timeout": "20000",
+           "OCF_RA_VERSION_MAJOR": "1", "OCF_RA_VERSION_MINOR": "1", "HA_LOGFACILITY": "none",
+           "OCF_RESOURCE_INSTANCE": "bench", "OCF_RESOURCE_TYPE": "bench"}
+    env.update({f"OCF_RESKEY_{k}": v for k, v in params.items()})
+    return env
+
+
+def compare(label, ours, theirs, runs):
+    samples = {"nfvd": [], "shell": []}
+    for _ in range(runs):
+        for name, (argv, env) in (("nfvd", ours), ("shell", theirs)):
+            seconds, rc = timed(argv, env)
+            if rc != 0:
+                sys.exit(f"{label}: {name} monitor returned {rc}: {argv}")
+            samples[name].append(seconds)
+    ours_ms = statistics.median(samples["nfvd"]) * 1000
+    theirs_ms = statistics.median(samples["shell"]) * 1000
+    print(f"{label:<44} nfvd {ours_ms:6.1f} ms   shell {theirs_ms:6.1f} ms   "
+          f"ratio {ours_ms / theirs_ms:.2f}x   ({runs} runs each)")
+
+
+def bench_vip(runs):
+    lan = VethPair()
+    try:
+        ns = list(lan.exec_prefix())
+        params = {"ip": "192.168.77.100", "cidr_netmask": "24", "nic": "lan0"}
+        subprocess.run(ns + [f"{OCF}/nfvd/vip", "start"], env=env_for(params), check=True,
+                       capture_output=True)
+        compare("monitor vip vs ocf:heartbeat:IPaddr2",
+                (ns + [f"{OCF}/nfvd/vip", "monitor"], env_for(params)),
+                (ns + [f"{OCF}/heartbeat/IPaddr2", "monitor"], env_for(params)), runs)
+    finally:
+        lan.close()
+
+
+def bench_fs(runs):
+    directory = tempfile.mkdtemp(prefix="nfvd-bench-")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", directory], check=True)
+    try:
+        params = {"device": "tmpfs", "directory": directory, "fstype": "tmpfs"}
+        ours = dict(params, owner="")
+        for depth in ("0", "10", "20"):
+            e_ours, e_theirs = env_for(ours), env_for(params)
+            e_ours["OCF_CHECK_LEVEL"] = e_theirs["OCF_CHECK_LEVEL"] = depth
+            compare(f"monitor depth {depth:<2} shared-fs vs Filesystem",
+                    ([f"{OCF}/nfvd/shared-fs", "monitor"], e_ours),
+                    ([f"{OCF}/heartbeat/Filesystem", "monitor"], e_theirs), runs)
+    finally:
+        subprocess.run(["umount", directory])
+        os.rmdir(directory)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}, "
+          f"agents run by {open(OCF + '/nfvd/vip').readline().strip()[2:]}")
+    bench_vip(args.runs)
+    bench_fs(args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The OCF runtime: parameters, probe detection, per-action error mapping, meta-data."""
+
+import io
+import sys
+
+import pytest
+
+from nfvd_ocf import codes, metadata, runtime
+from nfvd_ocf.declaration import Action, Agent, Param
+from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled, code_for
+from nfvd_ocf.params import Context, read_params
+from nfvd_ocf.log import Logger
+from nfvd_ocf.mounts import _unescape, same_fstype
+
+
+def make_agent(handler):
+    return Agent("t", "1.0", "short", "long",
+                 params=(Param("n", "n", type="integer", default=3),
+                         Param("flag", "f", type="boolean", default=False),
+                         Param("mode", "m", type="select", options=("a", "b"), default="a"),
+                         Param("name", "x", required=True, unique_group="g")),
+                 actions=(Action("start", 20), Action("monitor", 30, interval=10, depth=0)),
+                 handlers={"start": handler, "stop": handler, "monitor": handler})
+
+
+def run(handler, action, env, capsys=None):
+    env = dict({"HA_LOGFACILITY": "none"}, **env)
+    return runtime.run(make_agent(handler), ["t", action], env)
+
+
+def test_typed_params_with_defaults():
+    agent = make_agent(None)
+    values = read_params(agent, {"OCF_RESKEY_name": "x", "OCF_RESKEY_flag": "yes"})
+    assert values == {"n": 3, "flag": True, "mode": "a", "name": "x"}
+
+
+def test_all_parameter_errors_are_reported_together():
+    with pytest.raises(InvalidConfig) as err:
+        read_params(make_agent(None), {"OCF_RESKEY_n": "x", "OCF_RESKEY_mode": "c"})
+    text = str(err.value)
+    assert "n: 'x' is not an integer" in text
+    assert "mode: 'c' is not one of a, b" in text
+    assert "required parameter name is not set" in text
+
+
+@pytest.mark.parametrize("env,probe", [({}, True), ({"OCF_RESKEY_CRM_meta_interval": "0"}, True),
+                                       ({"OCF_RESKEY_CRM_meta_interval": "10000"}, False)])
+def test_probe_detection(env, probe):
+    ctx = Context(make_agent(None), "monitor", env, Logger("t", {"HA_LOGFACILITY": "none"}))
+    assert ctx.probe is probe
+
+
+def test_timeout_and_check_level_from_environment():
+    ctx = Context(make_agent(None), "monitor", {"OCF_RESKEY_CRM_meta_timeout": "7000",
+                                                "OCF_CHECK_LEVEL": "20"}, Logger("t", {}))
+    assert ctx.timeout == 7.0 and ctx.check_level == 20
+    assert Context(make_agent(None), "start", {}, Logger("t", {})).timeout == 20
+
+
+@pytest.mark.parametrize("error,action,probe,expected", [
+    (NotInstalled("x"), "stop", False, 0), (NotInstalled("x"), "monitor", True, 7),
+    (NotInstalled("x"), "monitor", False, 5), (NotInstalled("x"), "start", False, 5),
+    (InvalidConfig("x"), "stop", False, 0), (InvalidConfig("x"), "monitor", True, 7),
+    (InvalidConfig("x"), "start", False, 6), (InvalidHere("x"), "start", False, 2),
+    (Failed("x"), "stop", False, 1), (Failed("x"), "monitor", True, 1),
+])
+def test_error_to_code_per_action(error, action, probe, expected):
+    assert code_for(action, probe, error) == expected
+
+
+def test_exit_reason_on_stderr(capsys):
+    def handler(ctx):
+        raise Failed("SOSA\nnot running")
+    assert run(handler, "start", {"OCF_RESKEY_name": "x"}) == 1
+    assert "ocf-exit-reason:SOSA not running\n" in capsys.readouterr().err
+
+
+def test_unknown_action_is_3_with_usage(capsys):
+    assert run(lambda ctx: 0, "frob", {}) == codes.ERR_UNIMPLEMENTED
+    assert "usage: t {start|monitor}" in capsys.readouterr().err
+
+
+def test_handler_returning_none_is_success():
+    assert run(lambda ctx: None, "start", {"OCF_RESKEY_name": "x"}) == 0
+
+
+def test_metadata_both_versions():
+    agent = make_agent(None)
+    v11 = metadata.render_metadata(agent, True)
+    v10 = metadata.render_metadata(agent, False)
+    assert 'unique-group="g"' in v11 and '<option value="a"/>' in v11
+    assert 'unique="1"' in v10 and "unique-group" not in v10 and 'type="string"' in v10
+    assert "ra-api-1.dtd" in v10 and "<version>1.0</version>" in v10
+    assert metadata.render_metadata(agent, True) == v11  # deterministic
+    assert metadata.wants_v11({"OCF_RA_VERSION_MAJOR": "1", "OCF_RA_VERSION_MINOR": "1"})
+    assert not metadata.wants_v11({})
+
+
+def test_mountinfo_unescape_and_fstype_families():
+    assert _unescape(r"/mnt/with\040space") == "/mnt/with space"
+    assert _unescape("/plain") == "/plain"
+    assert same_fstype("nfs", "nfs4") and same_fstype("fuse", "fuse.hangfs")
+    assert not same_fstype("ext4", "tmpfs")
+
+
+def test_monitor_imports_stay_light():
+    """lxml, click, sh (and the slow dataclasses/socket/signal) stay off the hot path."""
+    import subprocess
+    code = ("import sys, agents.vip, agents.shared_fs, agents.activator_ep, "
+            "agents.nfvd_assurance; heavy = {'lxml', 'click', 'sh', 'dataclasses', 'socket', "
+            "'signal', 'subprocess', 'inspect'} & set(sys.modules); print(sorted(heavy))")
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                         cwd=__import__("os").path.dirname(__import__("nfvd_ocf").__path__[0]))
+    assert out.stdout.strip() == "[]", out.stderr
