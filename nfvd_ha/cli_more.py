@@ -1,1 +1,87 @@
-"""Commands registered on the main group (kept apart so cli.py stays small)."""
+"""Definition commands: example, validate, render, keygen, import-heartbeat."""
+
+import os
+
+import click
+
+from .cli import main
+
+EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples", "reference.toml")
+
+
+@main.command()
+def example():
+    """Print the built-in reference definition (the guide's topology)."""
+    with open(EXAMPLE) as f:
+        click.echo(f.read(), nl=False)
+
+
+@main.command()
+@click.argument("definition", type=click.Path(dir_okay=False))
+def validate(definition):
+    """Check DEFINITION; report every problem with its file, key and line."""
+    from .definition import load_definition
+    loaded = load_definition(definition)
+    for cluster in loaded.clusters:
+        click.echo(f"cluster {cluster.name}: {len(cluster.nodes)} nodes, "
+                   f"{len(cluster.resources)} resources, {len(cluster.groups)} groups, "
+                   f"{len(cluster.clones)} clones")
+    if loaded.loadbalancer:
+        click.echo(f"loadbalancer: {len(loaded.loadbalancer.services)} services")
+    click.echo(f"{definition}: valid")
+
+
+@main.command()
+@click.argument("definition", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Directory to write into.")
+@click.option("--target", "targets", multiple=True, default=("all",), show_default=True,
+              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "all"]))
+@click.option("--force", is_flag=True, help="Replace existing key files too.")
+def render(definition, out, targets, force):
+    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat files, haproxy.cfg."""
+    from . import render as use_case
+    chosen = use_case.TARGETS if "all" in targets else tuple(targets)
+    report = use_case.render(definition, out, chosen, force)
+    for rel in report["written"]:
+        click.echo(f"wrote {os.path.join(out, rel)}")
+    for rel in report["kept"]:
+        click.echo(f"kept  {os.path.join(out, rel)} (existing key; --force replaces it)")
+
+
+@main.command()
+@click.argument("definition", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace existing key files.")
+def keygen(definition, out, force):
+    """Generate the shared keys DEFINITION's clusters need (never printed)."""
+    from . import render as use_case
+    report = use_case.keygen(definition, out, force)
+    for rel in report["written"]:
+        click.echo(f"wrote {os.path.join(out, rel)}")
+    for rel in report["kept"]:
+        click.echo(f"kept  {os.path.join(out, rel)} (exists; --force replaces it)")
+
+
+@main.command("import-heartbeat")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.option("--name", help="Cluster name (default: the directory's name).")
+@click.option("--address", "addresses", multiple=True, metavar="NODE=IP",
+              help="Address of a node, when ha.cf's ucast lines do not say.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (default: stdout).")
+def import_heartbeat(directory, name, addresses, out):
+    """Turn DIRECTORY's ha.cf + haresources into a definition."""
+    from heartbeat_compat.importer import import_heartbeat as use_case
+    from .definition import load_text
+    from .errors import NfvdHaError
+    from .files import write_atomic
+    pairs = dict(a.split("=", 1) for a in addresses if "=" in a)
+    if len(pairs) != len(addresses):
+        raise NfvdHaError("--address takes NODE=IP")
+    text = use_case(directory, name, pairs)
+    load_text(text, out or "<imported>")  # what we write must itself be valid
+    if out:
+        write_atomic(out, text)
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,156 @@
+"""The CIB of one cluster, built from the definition; same definition, same bytes.
+
+Element builders with tag constants and deterministic ids; attributes in sorted order.
+Starts from what ``cibadmin --empty`` gives on Pacemaker 2.1.5 (validate-with and
+crm_feature_set set: without them crm_verify passes invalid CIBs and per-op fail counts
+are silently off).
+"""
+
+from lxml import etree
+
+VALIDATE_WITH = "pacemaker-3.9"
+CRM_FEATURE_SET = "3.16.1"
+PREFERRED_SCORE = 100
+STICKY = 2 * PREFERRED_SCORE  # above the preference: what runs stays (auto_failback off)
+
+CIB, CONFIGURATION, CRM_CONFIG, NODES, NODE = "cib", "configuration", "crm_config", "nodes", "node"
+RESOURCES, PRIMITIVE, GROUP, CLONE = "resources", "primitive", "group", "clone"
+CONSTRAINTS, RSC_LOCATION, STATUS = "constraints", "rsc_location", "status"
+PROPERTY_SET, INSTANCE, META, NVPAIR = ("cluster_property_set", "instance_attributes",
+                                        "meta_attributes", "nvpair")
+OPERATIONS, OP, RSC_DEFAULTS = "operations", "op", "rsc_defaults"
+
+
+def element(parent, tag, **attrs):
+    """A child element with its attributes in sorted order (``None`` values left out).
+
+    ``class_`` stands for the ``class`` attribute.
+    """
+    node = etree.SubElement(parent, tag) if parent is not None else etree.Element(tag)
+    for key in sorted(attrs):
+        if attrs[key] is not None:
+            node.set("class" if key == "class_" else key, str(attrs[key]))
+    return node
+
+
+def nvset(parent, tag, set_id, pairs):
+    block = element(parent, tag, id=set_id)
+    for name, value in pairs:
+        nv = element(block, NVPAIR, id=f"{set_id}-{name}", value=value)
+        nv.set("name", name)
+        _sort_attrs(nv)
+    return block
+
+
+def _sort_attrs(node):
+    items = sorted(node.attrib.items())
+    node.attrib.clear()
+    for key, value in items:
+        node.set(key, value)
+
+
+def duration(ms):
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def render_cib(cluster):
+    root = element(None, CIB, admin_epoch="0", crm_feature_set=CRM_FEATURE_SET, epoch="1",
+                   num_updates="0", **{"validate-with": VALIDATE_WITH})
+    config = element(root, CONFIGURATION)
+    _properties(element(config, CRM_CONFIG), cluster)
+    _nodes(element(config, NODES), cluster)
+    _resources(element(config, RESOURCES), cluster)
+    _constraints(element(config, CONSTRAINTS), cluster)
+    _defaults(element(config, RSC_DEFAULTS), cluster)
+    element(root, STATUS)
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
+
+
+def _properties(parent, cluster):
+    pairs = [("cluster-name", cluster.name),
+             ("stonith-enabled", "true" if cluster.fencing else "false"),
+             ("no-quorum-policy", "stop"),
+             ("dc-deadtime", duration(min(max(cluster.timing.initdead, 2000), 20000))),
+             ("cluster-recheck-interval", "1min")]
+    nvset(parent, PROPERTY_SET, "cib-bootstrap-options", pairs)
+
+
+def _nodes(parent, cluster):
+    for node in cluster.nodes:
+        element(parent, NODE, id=str(node.nodeid), uname=node.name)
+
+
+def _resources(parent, cluster):
+    for fence in cluster.fencing:
+        _fence_device(parent, fence)
+    placed = set()
+    for top in cluster.top_level():
+        _place(parent, cluster, top, placed)
+
+
+def _place(parent, cluster, rid, placed):
+    group = next((g for g in cluster.groups if g.id == rid), None)
+    clone = next((c for c in cluster.clones if c.id == rid), None)
+    if clone is not None:
+        node = element(parent, CLONE, id=clone.id)
+        _place(node, cluster, clone.member, placed)
+        pairs = [("interleave", "true")] + ([("clone-max", str(clone.max))] if clone.max else [])
+        nvset(node, META, f"{clone.id}-meta_attributes", pairs)
+    elif group is not None:
+        node = element(parent, GROUP, id=group.id)
+        for member in group.members:
+            _primitive(node, cluster.resource(member))
+    else:
+        _primitive(parent, cluster.resource(rid))
+    placed.add(rid)
+
+
+def _primitive(parent, resource):
+    klass, provider, rtype = resource.agent
+    node = element(parent, PRIMITIVE, class_=klass, id=resource.id, provider=provider,
+                   type=rtype)
+    if resource.params:
+        nvset(node, INSTANCE, f"{resource.id}-instance_attributes", resource.params)
+    if resource.ops:
+        ops = element(node, OPERATIONS)
+        for op in resource.ops:
+            op_id = f"{resource.id}-{op.name}-interval-{duration(op.interval)}"
+            entry = element(ops, OP, id=op_id, interval=duration(op.interval),
+                            timeout=duration(op.timeout))
+            entry.set("name", op.name)
+            _sort_attrs(entry)
+            if op.depth is not None:
+                nvset(entry, INSTANCE, f"{op_id}-instance_attributes",
+                      [("OCF_CHECK_LEVEL", str(op.depth))])
+
+
+def _fence_device(parent, fence):
+    node = element(parent, PRIMITIVE, class_="stonith", id=fence.id, type=fence.agent)
+    pairs = sorted(fence.params + (("pcmk_host_list", " ".join(fence.targets)),))
+    nvset(node, INSTANCE, f"{fence.id}-instance_attributes", pairs)
+    ops = element(node, OPERATIONS)
+    entry = element(ops, OP, id=f"{fence.id}-monitor-interval-60s", interval="60s",
+                    timeout="20s")
+    entry.set("name", "monitor")
+    _sort_attrs(entry)
+
+
+def _constraints(parent, cluster):
+    cloned = {c.id for c in cluster.clones}
+    for top in cluster.top_level():
+        if top not in cloned:
+            element(parent, RSC_LOCATION, id=f"location-{top}-{cluster.preferred_node}",
+                    node=cluster.preferred_node, rsc=top, score=str(PREFERRED_SCORE))
+    for fence in cluster.fencing:  # a device never runs on the node it is there to kill
+        for target in fence.targets:
+            element(parent, RSC_LOCATION, id=f"location-{fence.id}-avoids-{target}",
+                    node=target, rsc=fence.id, score="-INFINITY")
+
+
+def _defaults(parent, cluster):
+    recovery = cluster.recovery
+    pairs = [("resource-stickiness", "0" if cluster.auto_failback else str(STICKY)),
+             # N restarts in place, then move: the (N+1)th failure reaches the threshold
+             ("migration-threshold", str(recovery.restarts_before_failover + 1)),
+             ("failure-timeout", duration(recovery.failure_timeout))]
+    nvset(parent, META, "rsc-options", pairs)

@@ -1,0 +1,174 @@
+"""``nfvd-ha import-heartbeat``: an existing ha.cf + haresources -> a definition.
+
+The authkeys file is referenced, not copied: secrets never go into a definition.
+"""
+
+import os
+import re
+
+from nfvd_ha.errors import NfvdHaError, Problem
+
+_TIME = re.compile(r"^(\d+)(ms|s)?$")
+
+
+def _lines(path, continuation):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as exc:
+        raise NfvdHaError(Problem(f"cannot read: {exc.strerror}", path)) from None
+    if continuation:
+        text = re.sub(r"\\\n", " ", text)
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            yield number, line.split()
+
+
+def parse_ha_cf(path):
+    conf, problems = {"node": [], "ucast": [], "media": []}, []
+    for number, words in _lines(path, continuation=False):
+        key, args = words[0], words[1:]
+        if key == "auto" and args[:1] == ["failback"]:  # the guide's "auto failback off"
+            key, args = "auto_failback", args[1:]
+        if key == "node":
+            conf["node"] += args
+        elif key == "ucast" and len(args) == 2:
+            conf["ucast"].append((args[0], args[1]))
+        elif key in ("bcast", "mcast"):
+            conf["media"].append((key, args))
+        elif key in ("keepalive", "deadtime", "warntime", "initdead"):
+            conf[key] = _ms(args, path, number, problems)
+        elif key in ("udpport", "auto_failback", "logfacility", "logfile", "crm"):
+            conf[key] = args[0] if args else ""
+        else:
+            problems.append(Problem(f"directive '{key}' is not imported", path, None, number))
+    if problems:
+        raise NfvdHaError(problems)
+    return conf
+
+
+def _ms(args, path, number, problems):
+    match = _TIME.match(args[0]) if args else None
+    if not match:
+        problems.append(Problem(f"'{' '.join(args)}' is not a time", path, None, number))
+        return None
+    return int(match.group(1)) * (1 if match.group(2) == "ms" else 1000)
+
+
+def parse_haresources(path):
+    groups = []
+    for number, words in _lines(path, continuation=True):
+        groups.append((words[0], [(_resource(w, path, number)) for w in words[1:]], number))
+    return groups
+
+
+def _resource(word, path, number):
+    name, _, rest = word.partition("::")
+    args = rest.split("::") if rest else []
+    if re.match(r"^\d+\.\d+\.\d+\.\d+$", word):
+        return "vip", {"ip": word}
+    if name in ("IPaddr", "IPaddr2"):
+        return "vip", _vip(args[0] if args else "", path, number)
+    if name == "Filesystem":
+        if len(args) < 3:
+            raise NfvdHaError(Problem("Filesystem needs device::directory::fstype", path,
+                                      None, number))
+        params = {"device": args[0], "directory": args[1], "fstype": args[2], "owner": ""}
+        if len(args) > 3:
+            params["options"] = args[3]
+        return "shared-fs", params
+    if args:
+        raise NfvdHaError(Problem(f"'{word}': script arguments are not imported", path, None,
+                                  number))
+    if name == "activator-ep":
+        return "activator-ep", {"init_script": "/etc/init.d/activator-ep"}
+    if name == "nfvd":
+        return "nfvd-assurance", {}
+    return f"lsb:{name}", {}
+
+
+def _vip(spec, path, number):
+    ip, *rest = spec.split("/")
+    params = {"ip": ip}
+    if rest:
+        params["cidr_netmask"] = rest[0]
+    if len(rest) > 1:
+        nic, _, label = rest[1].partition(":")
+        params["nic"] = nic
+        if label:
+            params["label"] = label
+    return params
+
+
+def import_heartbeat(directory, name=None, addresses=None):
+    """TOML text of a definition equivalent to DIRECTORY's ha.cf and haresources."""
+    conf = parse_ha_cf(os.path.join(directory, "ha.cf"))
+    groups = parse_haresources(os.path.join(directory, "haresources"))
+    nodes = conf["node"]
+    addresses = dict(addresses or {})
+    if not addresses and len(conf["ucast"]) == len(nodes):
+        addresses = {n: a for n, (_, a) in zip(nodes, conf["ucast"])}
+    missing = [n for n in nodes if n not in addresses]
+    if missing:
+        raise NfvdHaError(f"no address known for node(s) {', '.join(missing)}: ha.cf has "
+                          f"{len(conf['ucast'])} ucast lines for {len(nodes)} nodes",
+                          hint="give --address NODE=IP for each node")
+    name = name or re.sub(r"[^A-Za-z0-9_.\-]", "-", os.path.basename(
+        os.path.abspath(directory)).lstrip(".")) or "imported"
+    return _toml(name, conf, nodes, addresses, groups, directory)
+
+
+def _q(value):
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _inline(d):
+    return "{ " + ", ".join(f"{k} = {_q(v)}" for k, v in d.items()) + " }"
+
+
+def _toml(name, conf, nodes, addresses, groups, directory):
+    iface = conf["ucast"][0][0] if conf["ucast"] else (conf["media"][0][1][0]
+                                                        if conf["media"] else "eth0")
+    out = [f"# Imported by nfvd-ha from {os.path.abspath(directory)}",
+           f"# The shared key stays in {os.path.abspath(directory)}/authkeys (not copied).",
+           "", "[[cluster]]", f"name = {_q(name)}",
+           "nodes = [ " + ", ".join(_inline({"name": n, "address": addresses[n]})
+                                    for n in nodes) + " ]",
+           f"preferred_node = {_q(groups[0][0] if groups else nodes[0])}",
+           f"auto_failback = {'true' if conf.get('auto_failback') == 'on' else 'false'}"]
+    if conf.get("logfacility"):
+        out.append(f"logfacility = {_q(conf['logfacility'])}")
+    timing = {k: f"{conf[k]}ms" for k in ("keepalive", "deadtime", "warntime", "initdead")
+              if conf.get(k) is not None}
+    if timing:
+        out.append(f"timing = {_inline(timing)}")
+    out.append(f"transport = {_transport(conf, iface)}")
+    count = {}
+    for g, (node, resources, number) in enumerate(groups):
+        ids = []
+        for rtype, params in resources:
+            base = {"vip": "vip", "shared-fs": "fs"}.get(rtype, rtype.replace("lsb:", ""))
+            count[base] = count.get(base, 0) + 1
+            rid = base if count[base] == 1 and rtype not in ("vip", "shared-fs") \
+                else f"{base}{count[base]}"
+            ids.append(rid)
+            out += ["", "  [[cluster.resource]]", f"  id = {_q(rid)}", f"  type = {_q(rtype)}"]
+            if params:
+                out.append(f"  params = {_inline(params)}")
+        out += ["", "  [[cluster.group]]", f"  id = {_q(f'group{g + 1}')}",
+                "  members = [" + ", ".join(_q(i) for i in ids) + "]"]
+    return "\n".join(out) + "\n"
+
+
+def _transport(conf, iface):
+    spec = {"mode": "ucast", "interface": iface}
+    if conf["media"]:
+        kind, args = conf["media"][0]
+        spec = {"mode": kind, "interface": args[0] if args else iface}
+        if kind == "mcast" and len(args) > 1:
+            spec["mcast_group"] = args[1]
+    text = _inline(spec)
+    if conf.get("udpport"):
+        text = text[:-2] + f", udpport = {int(conf['udpport'])} }}"
+    return text

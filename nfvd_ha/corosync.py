@@ -1,0 +1,62 @@
+"""corosync.conf for one cluster (knet), from the heartbeat-style timing of the definition.
+
+deadtime -> totem token; consensus 1.2 x token; keepalive -> knet ping interval (timeout
+2 x keepalive, so a dead link is seen before the token is lost); two nodes -> two_node
+(implies wait_for_all), unless a quorum device is configured.
+"""
+
+
+
+
+def render_corosync_conf(cluster):
+    t = cluster.timing
+    token = t.deadtime
+    lines = [
+        "# Rendered by nfvd-ha from the cluster definition; do not edit by hand.",
+        "totem {",
+        "    version: 2",
+        f"    cluster_name: {cluster.name}",
+        "    transport: knet",
+        "    crypto_cipher: aes256",
+        "    crypto_hash: sha256",
+        "    keyfile: /etc/corosync/authkey",
+        f"    token: {token}",
+        f"    consensus: {token * 12 // 10}",
+        "    join: 50",
+        "    interface {",
+        "        linknumber: 0",
+        f"        knet_ping_interval: {t.keepalive}",
+        f"        knet_ping_timeout: {2 * t.keepalive}",
+        f"        knet_transport: udp",
+        "    }",
+        "}",
+        "",
+        "nodelist {",
+    ]
+    for node in cluster.nodes:
+        lines += ["    node {", f"        ring0_addr: {node.address}",
+                  f"        name: {node.name}", f"        nodeid: {node.nodeid}", "    }"]
+    lines += ["}", "", *_quorum(cluster), "", *_logging(cluster), ""]
+    return "\n".join(lines)
+
+
+def _quorum(cluster):
+    q = cluster.quorum_device
+    lines = ["quorum {", "    provider: corosync_votequorum"]
+    if q is not None:
+        lines += ["    device {", "        model: net", "        votes: 1", "        net {",
+                  f"            host: {q.host}", f"            port: {q.port}",
+                  f"            algorithm: {q.algorithm}", "            tls: off", "        }",
+                  "    }"]
+    elif len(cluster.nodes) == 2:
+        lines.append("    two_node: 1")
+    return lines + ["}"]
+
+
+def _logging(cluster):
+    lines = ["logging {", "    to_logfile: no", "    timestamp: on"]
+    if cluster.logfacility == "none":
+        lines.append("    to_syslog: no")
+    else:
+        lines += ["    to_syslog: yes", f"    syslog_facility: {cluster.logfacility}"]
+    return lines + ["}"]

@@ -1,0 +1,3 @@
+"""The cluster definition: one TOML file describing the NFVD platform's clusters and LB."""
+
+from .load import load_definition, load_text  # noqa: F401

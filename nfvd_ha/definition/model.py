@@ -1,0 +1,151 @@
+"""The validated definition: frozen, plain data. Renderers read it; nothing changes it."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    address: str
+    nodeid: int
+
+
+@dataclass(frozen=True)
+class Timing:  # milliseconds
+    keepalive: int
+    deadtime: int
+    warntime: int
+    initdead: int
+
+
+@dataclass(frozen=True)
+class Transport:
+    mode: str            # ucast | bcast | mcast
+    interface: str
+    udpport: int
+    mcast_group: str = ""
+    mcast_ttl: int = 1
+
+
+@dataclass(frozen=True)
+class Recovery:
+    restarts_before_failover: int
+    failure_timeout: int  # ms
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    interval: int  # ms
+    timeout: int   # ms
+    depth: int = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    type: str            # nfvd agent name or class:provider:type / lsb:name
+    params: tuple        # sorted (name, value) pairs, values as strings
+    ops: tuple
+
+    @property
+    def agent(self):
+        """(class, provider, type) for the CIB."""
+        if ":" not in self.type:
+            return ("ocf", "nfvd", self.type)
+        parts = self.type.split(":")
+        return (parts[0], parts[1], parts[2]) if len(parts) == 3 else (parts[0], None, parts[1])
+
+    def param(self, name, default=None):
+        return dict(self.params).get(name, default)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    members: tuple
+
+
+@dataclass(frozen=True)
+class Clone:
+    id: str
+    member: str          # a resource or a group id
+    max: int = None
+
+
+@dataclass(frozen=True)
+class Fencing:
+    id: str
+    agent: str           # e.g. fence_ipmilan
+    params: tuple
+    targets: tuple       # nodes this device fences
+
+
+@dataclass(frozen=True)
+class QuorumDevice:
+    host: str
+    algorithm: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    nodes: tuple
+    preferred_node: str
+    auto_failback: bool
+    timing: Timing
+    transport: Transport
+    recovery: Recovery
+    resources: tuple
+    groups: tuple
+    clones: tuple
+    fencing: tuple
+    quorum_device: QuorumDevice = None
+    logfacility: str = "local0"
+
+    def resource(self, rid):
+        return next((r for r in self.resources if r.id == rid), None)
+
+    def top_level(self):
+        """Ids Pacemaker places: groups, clones, and primitives in neither."""
+        inside = {m for g in self.groups for m in g.members} | {c.member for c in self.clones}
+        return ([g.id for g in self.groups if g.id not in inside]
+                + [c.id for c in self.clones]
+                + [r.id for r in self.resources if r.id not in inside])
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    address: str
+    cookie: str
+
+
+@dataclass(frozen=True)
+class LbService:
+    name: str
+    mode: str            # active-active | primary-backup
+    bind: str            # address:port
+    port: int            # servers' service port
+    check_port: int
+    check_path: str
+    check_interval: int  # ms
+    servers: tuple
+    fall: int = 3
+    rise: int = 2
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    services: tuple
+    stats_bind: str = "*:1936"
+    stats_env_file: str = "/etc/haproxy/nfvd-stats.env"
+
+
+@dataclass(frozen=True)
+class Definition:
+    source: str
+    clusters: tuple
+    loadbalancer: LoadBalancer = None
+    extra: dict = field(default_factory=dict, compare=False)

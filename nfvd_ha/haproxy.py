@@ -1,0 +1,70 @@
+"""haproxy.cfg for the load-balanced services of the guide (2.8): GUI and FF API round
+robin with sticky cookies and redispatch, SiteScope primary + backup, stats.
+
+The stats credentials are not in the file: HAProxy reads them from the environment
+(NFVD_HA_STATS_USER / NFVD_HA_STATS_PASSWORD), which the service loads from the env file
+that ``nfvd-ha keygen`` writes (mode 0600).
+"""
+
+
+GLOBAL = """\
+# Rendered by nfvd-ha from the cluster definition (guide 2.8.4); do not edit by hand.
+global
+    log /dev/log local2
+    pidfile /run/haproxy.pid
+    maxconn 4000
+    daemon
+    stats socket /run/haproxy-nfvd.sock mode 600 level admin
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlognull
+    option http-server-close
+    option forwardfor except 127.0.0.0/8
+    option redispatch
+    retries 3
+    timeout http-request 10s
+    timeout queue 1m
+    timeout connect 10s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 10s
+    timeout check 10s
+    maxconn 3000
+"""
+
+
+def _ms(ms):
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _listen(service):
+    balance = "Active/Active" if service.mode == "active-active" else "primary / hot standby"
+    lines = [f"# {service.name}: {balance}; health check GET "
+             f"http://SERVER:{service.check_port}{service.check_path}",
+             f"listen {service.name}",
+             f"    bind {service.bind}",
+             "    mode http",
+             "    balance roundrobin",
+             f"    option httpchk GET {service.check_path}",
+             "    option forwardfor",
+             "    option redispatch",
+             f"    cookie NFVD_{service.name.upper()} insert indirect nocache"]
+    for i, server in enumerate(service.servers):
+        words = [f"    server {server.name} {server.address}:{service.port}", "weight 1",
+                 "maxconn 512", f"cookie {server.cookie}", "check",
+                 f"port {service.check_port}", f"inter {_ms(service.check_interval)}",
+                 f"fall {service.fall}", f"rise {service.rise}"]
+        if service.mode == "primary-backup" and i > 0:
+            words.append("backup")
+        lines.append(" ".join(words))
+    return "\n".join(lines) + "\n"
+
+
+def render_haproxy_cfg(lb):
+    stats = (f"listen stats\n    bind {lb.stats_bind}\n    mode http\n    stats enable\n"
+             "    stats uri /\n    stats hide-version\n"
+             '    stats auth "${NFVD_HA_STATS_USER}:${NFVD_HA_STATS_PASSWORD}"\n')
+    return "\n".join([GLOBAL] + [_listen(s) for s in lb.services] + [stats])
