@@ -139,8 +139,9 @@ def _constraints(parent, cluster):
     cloned = {c.id for c in cluster.clones}
     for top in cluster.top_level():
         if top not in cloned:
-            element(parent, RSC_LOCATION, id=f"location-{top}-{cluster.preferred_node}",
-                    node=cluster.preferred_node, rsc=top, score=str(PREFERRED_SCORE))
+            node = cluster.preferred_for(top)
+            element(parent, RSC_LOCATION, id=f"location-{top}-{node}", node=node, rsc=top,
+                    score=str(PREFERRED_SCORE))
     for fence in cluster.fencing:  # a device never runs on the node it is there to kill
         for target in fence.targets:
             element(parent, RSC_LOCATION, id=f"location-{fence.id}-avoids-{target}",

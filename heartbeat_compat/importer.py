@@ -158,6 +158,8 @@ def _toml(name, conf, nodes, addresses, groups, directory):
                 out.append(f"  params = {_inline(params)}")
         out += ["", "  [[cluster.group]]", f"  id = {_q(f'group{g + 1}')}",
                 "  members = [" + ", ".join(_q(i) for i in ids) + "]"]
+        if node != groups[0][0]:
+            out.append(f"  preferred_node = {_q(node)}")
     return "\n".join(out) + "\n"
 
 

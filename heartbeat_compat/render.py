@@ -80,7 +80,7 @@ def render_haresources(cluster):
                 words.append(resource_spec(cluster.resource(rid), f"{cluster.name}.{rid}"))
             except NfvdHaError as error:
                 problems += error.problems
-        lines.append(" ".join([cluster.preferred_node] + words))
+        lines.append(" ".join([cluster.preferred_for(top)] + words))
     if problems:
         raise NfvdHaError(problems, hint="use an nfvd agent type or lsb:SCRIPT for heartbeat")
     return "\n".join(lines) + "\n"

@@ -51,7 +51,10 @@ class Checker:
         while probe:
             if probe in self.lines:
                 return self.lines[probe]
-            probe = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
+            shorter = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
+            if shorter == probe:  # a top-level key (or an odd one): nothing left to strip
+                return self.lines.get(probe.split(".")[0].split("[")[0])
+            probe = shorter
         return None
 
     def error(self, where, message):
@@ -78,14 +81,16 @@ class Checker:
         if key not in table:
             return None if default is MISSING else default
         value, path = table[key], _join(where, key)
+        fallback = None if default is MISSING else default  # after an error: keep checking
         if kind == "duration":
-            return self.duration(value, path)
+            ms = self.duration(value, path)
+            return fallback if ms is None else ms
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             self.error(path, f"must be an integer, not {_kind(value)}")
-            return None
+            return fallback
         if kind is not int and not isinstance(value, kind):
             self.error(path, f"must be {_name(kind)}, not {_kind(value)}")
-            return None
+            return fallback
         return value
 
     def duration(self, value, where):

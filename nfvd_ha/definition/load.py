@@ -84,7 +84,7 @@ def _cluster(check, c, where):
     check.keys(c, where, CLUSTER_KEYS, required=("name", "nodes"))
     name = _name(check, check.get(c, "name", where, str), f"{where}.name", _ID, "cluster name")
     nodes = _nodes(check, c, where)
-    node_names = [n.name for n in nodes]
+    node_names = [n.name for n in nodes if n.name]
     preferred = check.get(c, "preferred_node", where, str, node_names[0] if node_names else "")
     if node_names and preferred not in node_names:
         check.error(f"{where}.preferred_node", f"'{preferred}' is not one of the nodes "
@@ -95,7 +95,7 @@ def _cluster(check, c, where):
                     f"{', '.join(FACILITIES)}")
     resources = tuple(filter(None, (check_resource(check, r, f"{where}.resource[{i}]")
                                     for i, r in enumerate(check.array(c, "resource", where)))))
-    groups = tuple(_groups(check, c, where))
+    groups = tuple(_groups(check, c, where, node_names))
     clones = tuple(_clones(check, c, where))
     fencing = tuple(_fencing(check, c, where, node_names))
     _references(check, where, resources, groups, clones, fencing)
@@ -130,7 +130,7 @@ def _nodes(check, c, where):
 
 
 def _timing(check, t, where):
-    check.keys(t, where, ("keepalive", "deadtime", "warntime", "initdead"))
+    t = check.keys(t, where, ("keepalive", "deadtime", "warntime", "initdead"))
     keepalive = check.get(t, "keepalive", where, "duration", 250)
     deadtime = check.get(t, "deadtime", where, "duration", 1000)
     warntime = check.get(t, "warntime", where, "duration", None)
@@ -154,7 +154,7 @@ def _timing(check, t, where):
 
 
 def _transport(check, t, where, nodes):
-    check.keys(t, where, ("mode", "interface", "udpport", "mcast_group", "mcast_ttl"))
+    t = check.keys(t, where, ("mode", "interface", "udpport", "mcast_group", "mcast_ttl"))
     mode = check.get(t, "mode", where, str, "ucast")
     if mode not in ("ucast", "bcast", "mcast"):
         check.error(f"{where}.mode", f"'{mode}' is not one of ucast, bcast, mcast")
@@ -175,7 +175,7 @@ def _transport(check, t, where, nodes):
 
 
 def _recovery(check, r, where):
-    check.keys(r, where, ("restarts_before_failover", "failure_timeout"))
+    r = check.keys(r, where, ("restarts_before_failover", "failure_timeout"))
     restarts = check.get(r, "restarts_before_failover", where, int, 3)
     if restarts is not None and not 0 <= restarts <= 100:
         check.error(f"{where}.restarts_before_failover", "must be 0-100")
@@ -183,15 +183,18 @@ def _recovery(check, r, where):
     return model.Recovery(restarts or 0, timeout or 0)
 
 
-def _groups(check, c, where):
+def _groups(check, c, where, node_names):
     for i, g in enumerate(check.array(c, "group", where)):
         w = f"{where}.group[{i}]"
-        g = check.keys(g, w, ("id", "members"), required=("id", "members"))
+        g = check.keys(g, w, ("id", "members", "preferred_node"), required=("id", "members"))
+        preferred = check.get(g, "preferred_node", w, str, None)
+        if preferred is not None and node_names and preferred not in node_names:
+            check.error(f"{w}.preferred_node", f"'{preferred}' is not one of the nodes")
         gid = _name(check, check.get(g, "id", w, str), f"{w}.id", _ID, "id")
         members = check.get(g, "members", w, list, [])
         if not members and "members" in g:
             check.error(f"{w}.members", "must name at least one resource")
-        yield model.Group(gid, tuple(m for m in members if isinstance(m, str)))
+        yield model.Group(gid, tuple(m for m in members if isinstance(m, str)), preferred)
 
 
 def _clones(check, c, where):
@@ -224,7 +227,7 @@ def _str(value):
 
 
 def _qdevice(check, q, where):
-    check.keys(q, where, ("host", "algorithm", "port"), required=("host",))
+    q = check.keys(q, where, ("host", "algorithm", "port"), required=("host",))
     algorithm = check.get(q, "algorithm", where, str, "ffsplit")
     if algorithm not in ("ffsplit", "lms"):
         check.error(f"{where}.algorithm", f"'{algorithm}' is not one of ffsplit, lms")
@@ -263,7 +266,7 @@ def _references(check, where, resources, groups, clones, fencing):
 
 
 def _loadbalancer(check, lb, where):
-    check.keys(lb, where, ("service", "stats"))
+    lb = check.keys(lb, where, ("service", "stats"))
     stats = check.keys(lb.get("stats", {}), f"{where}.stats", ("bind", "env_file"))
     services = tuple(filter(None, (_service(check, s, f"{where}.service[{i}]")
                                    for i, s in enumerate(check.array(lb, "service", where)))))

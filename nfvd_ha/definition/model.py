@@ -64,6 +64,7 @@ class Resource:
 class Group:
     id: str
     members: tuple
+    preferred_node: str = None   # overrides the cluster's
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,12 @@ class Cluster:
     fencing: tuple
     quorum_device: QuorumDevice = None
     logfacility: str = "local0"
+
+    def preferred_for(self, top):
+        """The node a top-level resource prefers (its group's, else the cluster's)."""
+        group = next((g for g in self.groups if g.id == top), None)
+        return (group.preferred_node if group and group.preferred_node
+                else self.preferred_node)
 
     def resource(self, rid):
         return next((r for r in self.resources if r.id == rid), None)

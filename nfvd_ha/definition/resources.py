@@ -98,7 +98,7 @@ def _check_vip(check, params, where):
 
 
 def _ops(check, raw, where, decl):
-    check.keys(raw, where, OP_NAMES)
+    raw = check.keys(raw, where, OP_NAMES)
     ops = {}
     for name, spec in raw.items() if isinstance(raw, dict) else ():
         specs = spec if isinstance(spec, list) else [spec]

@@ -1,0 +1,120 @@
+"""Loading and validating definitions: every problem, with file, key path and line."""
+
+import pytest
+
+from nfvd_ha.definition import load_text
+from nfvd_ha.errors import NfvdHaError
+
+BASE = """\
+[[cluster]]
+name = "c"
+nodes = [ { name = "n1", address = "10.0.0.1" }, { name = "n2", address = "10.0.0.2" } ]
+"""
+
+
+def problems(text):
+    with pytest.raises(NfvdHaError) as err:
+        load_text(text, "def.toml")
+    return [str(p) for p in err.value.problems]
+
+
+def test_minimal_definition_gets_defaults():
+    c = load_text(BASE).clusters[0]
+    assert c.preferred_node == "n1" and not c.auto_failback
+    assert (c.timing.keepalive, c.timing.deadtime) == (250, 1000)
+    assert c.recovery.restarts_before_failover == 3
+    assert [n.nodeid for n in c.nodes] == [1, 2]
+
+
+def test_reference_example_is_valid():
+    from nfvd_ha.cli_more import EXAMPLE
+    from nfvd_ha.definition import load_definition
+    d = load_definition(EXAMPLE)
+    assert [c.name for c in d.clusters] == ["nfvd-ff", "nfvd-aa"]
+    assert len(d.loadbalancer.services) == 5
+
+
+def test_all_errors_reported_at_once_with_lines():
+    found = problems(BASE.replace('"10.0.0.2"', '"10.0.0.999"') + """\
+preferred_node = "n3"
+colour = "blue"
+timing = { keepalive = "2s", deadtime = "3s" }
+  [[cluster.resource]]
+  id = "v"
+  type = "vip"
+  params = { ip = "10.0.0.100", cidr_netmask = 33 }
+  [[cluster.group]]
+  id = "g"
+  members = ["v", "ghost"]
+""")
+    assert "def.toml:3: cluster[0].nodes[1].address: '10.0.0.999' is not an IP address" in found
+    assert "def.toml:4: cluster[0].preferred_node: 'n3' is not one of the nodes (n1, n2)" in found
+    assert any(p.startswith("def.toml:5: cluster[0].colour: unknown key 'colour'") for p in found)
+    assert any("timing.deadtime: deadtime (3000 ms) must be more than twice keepalive" in p
+               for p in found)
+    assert any(p.startswith("def.toml:10: cluster[0].resource[0].params.cidr_netmask: '33'")
+               for p in found)
+    assert "def.toml:13: cluster[0].group[0].members: 'ghost' is not a resource" in found
+
+
+@pytest.mark.parametrize("extra,message", [
+    ('timing = { keepalive = "1s", deadtime = "5s", initdead = "2s" }',
+     "initdead (2000 ms) must be at least deadtime"),
+    ('timing = { keepalive = "1s", deadtime = "5s", warntime = "6s" }',
+     "warntime (6000 ms) must be between keepalive"),
+    ('timing = { keepalive = "soon" }', "'soon' is not a duration"),
+    ('transport = { udpport = 70000 }', "port 70000 is out of range"),
+    ('transport = { mode = "mcast" }', "mcast_group: is required"),
+    ('transport = { mode = "mcast", mcast_group = "10.1.1.1" }', "is not a multicast address"),
+    ('transport = { interface = "this-name-is-too-long" }', "not a valid interface name"),
+    ('auto_failback = "no"', "must be a boolean, not a string"),
+    ('recovery = { restarts_before_failover = -1 }', "must be 0-100"),
+    ('quorum_device = { host = "q", algorithm = "coin" }', "'coin' is not one of ffsplit, lms"),
+    ('fencing = [ { id = "f", agent = "fence_x", targets = ["n9"] } ]',
+     "'n9' is not a node of this cluster"),
+])
+def test_single_problems(extra, message):
+    assert any(message in p for p in problems(BASE + extra + "\n"))
+
+
+def test_duplicate_ids_and_double_membership():
+    found = problems(BASE + """\
+  [[cluster.resource]]
+  id = "a"
+  type = "lsb:foo"
+  [[cluster.resource]]
+  id = "a"
+  type = "lsb:bar"
+  [[cluster.group]]
+  id = "g1"
+  members = ["a"]
+  [[cluster.group]]
+  id = "g2"
+  members = ["a"]
+""")
+    assert any("duplicate id 'a'" in p for p in found)
+    assert any("'a' is already a member of group 'g1'" in p for p in found)
+
+
+def test_agent_params_checked_against_declaration():
+    found = problems(BASE + """\
+  [[cluster.resource]]
+  id = "fs"
+  type = "shared-fs"
+  params = { directory = "relative", mode = 1 }
+""")
+    assert any("params.device: required by ocf:nfvd:shared-fs" in p for p in found)
+    assert any("unknown parameter 'mode' of ocf:nfvd:shared-fs" in p for p in found)
+    assert any("'relative' must be an absolute path" in p for p in found)
+
+
+def test_bad_node_names_and_counts():
+    found = problems('[[cluster]]\nname = "c"\nnodes = [ { name = "bad_name!", '
+                     'address = "10.0.0.1" } ]\n')
+    assert any("'bad_name!' is not a valid node name" in p for p in found)
+    assert any("a cluster needs at least 2 nodes, not 1" in p for p in found)
+
+
+def test_not_toml_names_the_line():
+    found = problems("[[cluster]]\nname = \n")
+    assert found[0].startswith("def.toml:2:") and "not valid TOML" in found[0]

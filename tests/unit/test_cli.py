@@ -1,0 +1,117 @@
+"""The nfvd-ha CLI: outputs, errors on stderr with exit 1, atomic writes, key files."""
+
+import os
+import stat
+
+from click.testing import CliRunner
+
+from nfvd_ha.cli import main
+from nfvd_ha.cli_more import EXAMPLE
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_example_is_the_reference_definition():
+    result = invoke("example")
+    assert result.exit_code == 0 and result.output == open(EXAMPLE).read()
+
+
+def test_validate_ok():
+    result = invoke("validate", EXAMPLE)
+    assert result.exit_code == 0
+    assert "cluster nfvd-ff: 2 nodes, 3 resources, 1 groups, 1 clones" in result.output
+
+
+def test_validate_reports_every_error_on_stderr(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[cluster]]\nname = "x"\nnodes = []\ncolour = 1\n')
+    result = invoke("validate", str(bad))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert f"Error: {bad}:4: cluster[0].colour: unknown key 'colour'" in lines[0]
+    assert any("a cluster needs at least 2 nodes, not 0" in l for l in lines)
+    assert lines[-1] == "Hint: nothing was written"
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    result = invoke("validate", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 1
+    assert "nope.toml: cannot read: No such file or directory" in result.stderr
+
+
+def test_render_writes_files_and_keys_with_modes(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("render", EXAMPLE, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    mode = lambda p: stat.S_IMODE(os.stat(out / p).st_mode)  # noqa: E731
+    assert mode("nfvd-ff/authkey") == 0o400
+    assert mode("nfvd-ff/ha.d/authkeys") == 0o600
+    assert mode("haproxy/nfvd-stats.env") == 0o600
+    assert mode("nfvd-ff/cib.xml") == 0o644
+    assert os.path.getsize(out / "nfvd-ff/authkey") == 256
+    authkeys = (out / "nfvd-ff/ha.d/authkeys").read_text().splitlines()
+    assert authkeys[0] == "auth 1" and authkeys[1].startswith("1 sha1 ")
+    assert len(authkeys[1].split()[2]) == 64
+    # secrets are never printed
+    assert authkeys[1].split()[2] not in result.output
+    assert (out / "nfvd-ff/authkey").read_bytes() != (out / "nfvd-aa/authkey").read_bytes()
+
+
+def test_render_keeps_existing_keys_unless_forced(tmp_path):
+    out = tmp_path / "out"
+    invoke("render", EXAMPLE, "--out", str(out))
+    key = (out / "nfvd-ff/authkey").read_bytes()
+    again = invoke("render", EXAMPLE, "--out", str(out))
+    assert "kept  " in again.output and (out / "nfvd-ff/authkey").read_bytes() == key
+    invoke("render", EXAMPLE, "--out", str(out), "--force")
+    assert (out / "nfvd-ff/authkey").read_bytes() != key
+
+
+def test_render_one_target(tmp_path):
+    out = tmp_path / "out"
+    assert invoke("render", EXAMPLE, "--out", str(out), "--target", "haproxy").exit_code == 0
+    assert sorted(os.listdir(out)) == ["haproxy"]
+
+
+def test_invalid_definition_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(open(EXAMPLE).read().replace('deadtime = "1s"', 'deadtime = "400ms"'))
+    out = tmp_path / "out"
+    result = invoke("render", str(bad), "--out", str(out))
+    assert result.exit_code == 1 and "must be more than twice keepalive" in result.stderr
+    assert not out.exists()
+
+
+def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
+    text = open(EXAMPLE).read().replace('type = "activator-ep"', 'type = "ocf:heartbeat:Dummy"')
+    text = text.replace('params = { init_script = "/etc/init.d/activator-ep" }', "")
+    definition = tmp_path / "d.toml"
+    definition.write_text(text)
+    out = tmp_path / "out"
+    result = invoke("render", str(definition), "--out", str(out))
+    assert result.exit_code == 1
+    assert "sosa-lockmgr' of type ocf:heartbeat:Dummy has no heartbeat v1" in result.stderr
+    assert not out.exists()
+    assert invoke("render", str(definition), "--out", str(out), "--target", "cib").exit_code == 0
+
+
+def test_keygen(tmp_path):
+    result = invoke("keygen", EXAMPLE, "--out", str(tmp_path))
+    assert result.exit_code == 0
+    assert (tmp_path / "nfvd-aa/authkey").exists()
+    assert "kept" in invoke("keygen", EXAMPLE, "--out", str(tmp_path)).output
+
+
+def test_agents_install_and_list(tmp_path):
+    assert invoke("agents", "install", "--ocf-root", str(tmp_path)).exit_code == 0
+    listing = invoke("agents", "list", "--ocf-root", str(tmp_path)).output
+    assert "ocf:nfvd:vip" in listing and "not installed" not in listing
+    assert os.access(tmp_path / "resource.d/nfvd/shared-fs", os.X_OK)
+
+
+def test_agents_install_unwritable_root_is_an_error():
+    result = invoke("agents", "install", "--ocf-root", "/proc/nfvd")
+    assert result.exit_code == 1
+    assert "cannot install agents into /proc/nfvd/resource.d/nfvd" in result.stderr
