@@ -17,11 +17,6 @@ from helpers.ocf import REPO
 PROJECT = f"nfvdlab{os.getpid()}"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        item.add_marker(pytest.mark.cluster)
-
-
 @pytest.fixture(scope="session")
 def lab_out(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("lab-out"))

@@ -4,6 +4,10 @@ Tests run in order on one cluster (session scope): placement, restart in place, 
 restart-then-move policy, node loss, no failback.
 """
 
+import pytest
+
+pytestmark = pytest.mark.cluster
+
 import time
 
 VIP = "172.30.77.100"

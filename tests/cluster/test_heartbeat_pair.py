@@ -1,5 +1,9 @@
 """A real heartbeat 3.0.6 (v1, haresources) pair fed only our rendered files."""
 
+import pytest
+
+pytestmark = pytest.mark.cluster
+
 VIP = "172.30.77.160"
 
 
