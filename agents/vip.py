@@ -212,9 +212,5 @@ AGENT = Agent(
 )
 
 
-def main():
-    runtime.main(AGENT)
-
-
 if __name__ == "__main__":
-    main()
+    runtime.main(AGENT)

@@ -19,8 +19,9 @@ LAUNCHER = """#!{python} -S
 # OCF resource agent ocf:{provider}:{name}, installed by `nfvd-ha agents install`.
 import sys
 sys.path.insert(0, {root!r})
-from agents.{module} import main
-main()
+from agents.{module} import AGENT
+from nfvd_ocf.runtime import main
+main(AGENT)
 """
 
 

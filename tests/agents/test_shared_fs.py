@@ -99,6 +99,15 @@ def hung(agent, tmp_path):
     deadline = time.monotonic() + 10  # the daemon may return before the kernel lists it
     while not mounted(directory) and time.monotonic() < deadline:
         time.sleep(0.05)
+    while True:  # the FUSE daemon answers writes (it may still be initialising)
+        try:
+            with open(os.path.join(directory, "ready"), "w") as f:
+                f.write("ok")
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
     stuck = []
 
     def call(action, **kw):
