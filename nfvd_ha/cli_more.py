@@ -120,3 +120,20 @@ def lab_down():
 def _show(parts):
     for title, text in parts:
         click.echo(f"== {title}\n{text.rstrip()}\n")
+
+
+@main.group()
+def health():
+    """Health endpoints for the load balancer."""
+
+
+@health.command("serve")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["gui", "sitescope", "ffapi"]))
+@click.option("--bind", default="0.0.0.0", show_default=True)
+@click.option("--lock", default="/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock",
+              show_default=True, help="Maintenance lock: while it exists, report unavailable.")
+def health_serve(roles, bind, lock):
+    """Serve GUI :3001, SiteScope :8898, FF API :8081 health (the guide's texts)."""
+    from . import health as use_case
+    use_case.serve(roles, lock, bind)
