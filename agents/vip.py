@@ -138,7 +138,8 @@ def start(ctx):
     if proc.wait_until(lambda: _settled(ctx), ctx.remaining(), 0.05):
         ctx.log.info(f"{ip}/{prefix} is up on {nic}")
         return codes.SUCCESS
-    return monitor(ctx) or codes.ERR_GENERIC
+    monitor(ctx)  # raises with the reason when it can name one
+    raise Failed(f"{ip}/{prefix} did not come up on {nic} in time")
 
 
 def _settled(ctx):

@@ -6,20 +6,7 @@ import tempfile
 
 def write_atomic(path, data, mode=0o644):
     """Write ``data`` (str or bytes) to ``path`` so readers see the old or the new file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".nfvd-ha.", dir=directory)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_all_atomic([(path, data, mode)])
 
 
 def write_all_atomic(files):
