@@ -7,7 +7,7 @@ import tomllib
 from ..errors import NfvdHaError, Problem
 from . import model
 from .checker import Checker
-from .resources import check_resource
+from .resources import check_resource, param_text
 
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9\-]+)*$")
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -217,13 +217,7 @@ def _fencing(check, c, where, node_names):
         params = check.get(f, "params", w, dict, {})
         yield model.Fencing(_name(check, check.get(f, "id", w, str), f"{w}.id", _ID, "id"),
                             check.get(f, "agent", w, str), tuple(sorted(
-                                (k, _str(v)) for k, v in params.items())), tuple(targets))
-
-
-def _str(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+                                (k, param_text(v)) for k, v in params.items())), tuple(targets))
 
 
 def _qdevice(check, q, where):

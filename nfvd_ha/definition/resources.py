@@ -30,7 +30,7 @@ def check_resource(check, r, where):
         check.error(f"{where}.type", f"'{rtype}' is not an nfvd agent ({', '.join(agents.AGENTS)})"
                     " nor class:provider:type (ocf:heartbeat:IPaddr2) or lsb:NAME")
     raw = check.get(r, "params", where, dict, {})
-    params = {k: _str(v) for k, v in raw.items()}
+    params = {k: param_text(v) for k, v in raw.items()}
     if decl is not None:
         _check_params(check, decl, raw, f"{where}.params")
         _check_values(check, rtype, params, f"{where}.params")
@@ -40,7 +40,8 @@ def check_resource(check, r, where):
     return model.Resource(rid, rtype, tuple(sorted(params.items())), ops)
 
 
-def _str(value):
+def param_text(value):
+    """A TOML value as Pacemaker's nvpair text (booleans as true/false)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
