@@ -137,3 +137,43 @@ def health_serve(roles, bind, lock):
     """Serve GUI :3001, SiteScope :8898, FF API :8081 health (the guide's texts)."""
     from . import health as use_case
     use_case.serve(roles, lock, bind)
+
+
+@main.group()
+def compat():
+    """The guide's heartbeat runbook commands, answered by Pacemaker."""
+
+
+@compat.command("cl_status")
+@click.argument("what", type=click.Choice(["rscstatus"]))
+def compat_cl_status(what):
+    """cl_status rscstatus: all | local | foreign | none."""
+    from heartbeat_compat.shims import ClusterView, rscstatus
+    from .runner import Runner
+    click.echo(rscstatus(ClusterView(Runner())))
+
+
+@compat.command("hb_standby")
+@click.argument("which", default="all", type=click.Choice(["all", "local", "foreign"]))
+@click.option("--timeout", default=120, show_default=True)
+def compat_hb_standby(which, timeout):
+    """hb_standby [all|local|foreign]: hand these groups to the peer."""
+    from heartbeat_compat.shims import ClusterView, standby
+    from .runner import Runner
+    standby(ClusterView(Runner()), which, timeout, click.echo)
+
+
+@compat.command("install")
+@click.option("--bindir", default="/usr/local/sbin", show_default=True,
+              help="Where cl_status goes.")
+@click.option("--heartbeat-dir", default="/usr/share/heartbeat", show_default=True,
+              help="Where hb_standby goes (the guide's path).")
+def compat_install(bindir, heartbeat_dir):
+    """Install the opt-in shims cl_status and hb_standby."""
+    from heartbeat_compat.shims import SHIMS
+    from .files import write_atomic
+    targets = {"cl_status": bindir, "hb_standby": heartbeat_dir}
+    for name, text in SHIMS.items():
+        path = os.path.join(targets[name], name)
+        write_atomic(path, text, 0o755)
+        click.echo(f"installed {path}")

@@ -1,0 +1,81 @@
+"""cl_status rscstatus / hb_standby on Pacemaker, with a fake runner (exact argv)."""
+
+import pytest
+
+from heartbeat_compat.shims import ClusterView, rscstatus, standby
+from nfvd_ha.runner import Result
+
+CONSTRAINTS = """<constraints>
+  <rsc_location id="location-fulfillment-ff-node1" node="ff-node1" rsc="fulfillment" score="100"/>
+  <rsc_location id="location-batch-ff-node2" node="ff-node2" rsc="batch" score="100"/>
+  <rsc_location id="cli-ban-batch-on-ff-node1" node="ff-node1" rsc="batch" score="-INFINITY"/>
+</constraints>"""
+
+
+def status(fulfillment, batch):
+    def group(gid, node):
+        inner = f'<node name="{node}" id="1"/>' if node else ""
+        active = "true" if node else "false"
+        return (f'<group id="{gid}" number_resources="1"><resource id="{gid}-r" '
+                f'active="{active}">{inner}</resource></group>')
+    return ("<pacemaker-result><resources>" + group("fulfillment", fulfillment)
+            + group("batch", batch) + '<clone id="img"><resource id="img-r" active="true">'
+            '<node name="ff-node1"/></resource></clone></resources></pacemaker-result>')
+
+
+class FakeRunner:
+    def __init__(self, me, placements):
+        self.me, self.placements, self.calls = me, list(placements), []
+
+    def run(self, argv, env=None, timeout=600, check=False):
+        self.calls.append(argv)
+        out = {"crm_node": self.me + "\n", "cibadmin": CONSTRAINTS}.get(argv[0], "")
+        if argv[0] == "crm_mon":
+            out = status(*self.placements[0])
+            if len(self.placements) > 1:
+                self.placements.pop(0)
+        return Result(argv, 0, out, "")
+
+
+@pytest.mark.parametrize("me,placement,expected", [
+    ("ff-node1", ("ff-node1", "ff-node1"), "all"),
+    ("ff-node1", ("ff-node1", "ff-node2"), "local"),
+    ("ff-node2", ("ff-node1", "ff-node2"), "local"),
+    ("ff-node2", ("ff-node2", None), "foreign"),
+    ("ff-node2", ("ff-node1", "ff-node1"), "none"),
+])
+def test_rscstatus(me, placement, expected):
+    assert rscstatus(ClusterView(FakeRunner(me, [placement]))) == expected
+
+
+def test_hb_standby_all_bans_moves_then_clears():
+    runner = FakeRunner("ff-node1", [("ff-node1", "ff-node1"), ("ff-node1", "ff-node1"),
+                                     ("ff-node2", "ff-node2")])
+    said = []
+    moved = standby(ClusterView(runner), "all", timeout=10, progress=said.append)
+    assert said == ["Going standby [all]."]
+    assert sorted(moved) == ["batch", "fulfillment"]
+    bans = [c for c in runner.calls if c[0] == "crm_resource"]
+    assert bans == [
+        ["crm_resource", "--ban", "--resource", "fulfillment", "--node", "ff-node1", "--quiet"],
+        ["crm_resource", "--ban", "--resource", "batch", "--node", "ff-node1", "--quiet"],
+        ["crm_resource", "--clear", "--resource", "fulfillment", "--node", "ff-node1", "--quiet"],
+        ["crm_resource", "--clear", "--resource", "batch", "--node", "ff-node1", "--quiet"]]
+
+
+def test_hb_standby_foreign_gives_back_only_the_peers_groups():
+    runner = FakeRunner("ff-node1", [("ff-node1", "ff-node1"), ("ff-node1", "ff-node2")])
+    assert standby(ClusterView(runner), "foreign", timeout=10) == ["batch"]
+
+
+def test_a_group_half_started_is_not_placed_yet():
+    half = ('<pacemaker-result><resources><group id="fulfillment" number_resources="2">'
+            '<resource id="ff-vip" active="true"><node name="ff-node2"/></resource>'
+            '<resource id="sosa" active="false"/></group></resources></pacemaker-result>')
+
+    class Half(FakeRunner):
+        def run(self, argv, env=None, timeout=600, check=False):
+            if argv[0] == "crm_mon":
+                return Result(argv, 0, half, "")
+            return super().run(argv, env, timeout, check)
+    assert ClusterView(Half("ff-node2", [])).placement()["fulfillment"] is None
