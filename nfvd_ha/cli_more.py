@@ -177,3 +177,15 @@ def compat_install(bindir, heartbeat_dir):
         path = os.path.join(targets[name], name)
         write_atomic(path, text, 0o755)
         click.echo(f"installed {path}")
+
+
+@main.command("status")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--nfv-director", default="/opt/HPE/nfvd/bin/nfv-director.sh", show_default=True)
+def status_command(output, nfv_director):
+    """The nfv-director.sh component table and this node's cluster role."""
+    import json
+    from . import status as use_case
+    from .runner import Runner
+    report = use_case.status(Runner(), nfv_director)
+    click.echo(json.dumps(report, indent=2) if output == "json" else use_case.render_text(report))

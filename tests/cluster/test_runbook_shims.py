@@ -31,3 +31,17 @@ def test_cl_status_and_hb_standby(lab, ff):
     assert lab.sh(passive, "cl_status rscstatus").stdout.strip() == "all"
     assert lab.sh(active, "cl_status rscstatus").stdout.strip() == "none"
     assert "cli-ban" not in lab.sh(active, "cibadmin -Q --scope constraints").stdout
+
+
+def test_nfvd_ha_status_shows_table_and_role(lab, ff):
+    active = lab.wait(lambda: holder(ff), 60, "the group running")
+    passive = NODES[1] if active == NODES[0] else NODES[0]
+    text = lab.sh(active, "nfvd-ha status").stdout
+    assert "Service Order Smart Adapter (SOSA) : [Running]" in text
+    assert "Group fulfillment                  : active" in text
+    other = lab.sh(passive, "nfvd-ha status --output json").stdout
+    import json
+    report = json.loads(other)
+    assert report["cluster"]["groups"][0]["role"] == "passive"
+    assert {"name": "Service Order Smart Adapter (SOSA)", "state": "Not Running"} in \
+        report["components"]
