@@ -10,53 +10,8 @@ them back if the peer fails (stickiness keeps them where they are otherwise).
 
 import time
 
+from nfvd_ha.cluster_view import ClusterView  # noqa: F401  (the CLI builds it)
 from nfvd_ha.errors import NfvdHaError
-
-
-def _xml(text):
-    from lxml import etree
-    return etree.fromstring(text.encode())
-
-
-class ClusterView:
-    """A/P groups (and lone primitives), where they run and where they belong."""
-
-    def __init__(self, runner):
-        self.runner = runner
-
-    def node(self):
-        return self.runner.run(["crm_node", "-n"], check=True).stdout.strip()
-
-    def placement(self):
-        status = _xml(self.runner.run(["crm_mon", "-1", "--output-as=xml"], check=True).stdout)
-        where = {}
-        for group in status.xpath("//resources/group"):  # placed: every member up, one node
-            members = group.xpath("resource")
-            nodes = {n for r in members for n in r.xpath("node/@name")}
-            up = all(r.get("active") == "true" and r.get("failed") != "true" for r in members)
-            where[group.get("id")] = nodes.pop() if up and len(nodes) == 1 else None
-        for rsc in status.xpath("//resources/resource"):
-            nodes = rsc.xpath("node/@name")
-            where[rsc.get("id")] = nodes[0] if rsc.get("active") == "true" and nodes else None
-        return where
-
-    def homes(self):
-        cib = _xml(self.runner.run(["cibadmin", "-Q", "--scope", "constraints"],
-                                   check=True).stdout)
-        homes = {}
-        for loc in cib.xpath("//rsc_location[@node and @rsc]"):
-            if not loc.get("id", "").startswith("cli-") and _score(loc.get("score")) > 0:
-                homes.setdefault(loc.get("rsc"), loc.get("node"))
-        return homes
-
-
-def _score(text):
-    if text in ("INFINITY", "+INFINITY"):
-        return 1000000
-    try:
-        return int(text or 0)
-    except ValueError:
-        return 0
 
 
 def rscstatus(view):

@@ -19,25 +19,22 @@ def components(runner, tool=NFV_DIRECTOR):
 
 def cluster(runner):
     """This node's view; ``running: False`` when Pacemaker does not answer here."""
+    from .cluster_view import ClusterView
+    from .errors import NfvdHaError
+    view = ClusterView(runner)
     try:
-        result = runner.run(["crm_mon", "-1", "--output-as=xml"], timeout=30)
-        me = runner.run(["crm_node", "-n"], timeout=10).stdout.strip()
-    except OSError:
+        me, doc = view.node(), view.status()
+    except (OSError, NfvdHaError):
         return {"running": False}
-    if result.rc != 0 or not me:
+    if not me:
         return {"running": False}
-    from lxml import etree
-    doc = etree.fromstring(result.stdout.encode())
-    node = doc.xpath(f"//nodes/node[@name='{me}']")
     groups = []
-    for group in doc.xpath("//resources/group"):
-        members = group.xpath("resource")
-        nodes = sorted({n for r in members for n in r.xpath("node/@name")})
-        up = members and all(r.get("active") == "true" for r in members)
-        role = "active" if up and nodes == [me] else "passive" if up else "stopped"
-        groups.append({"id": group.get("id"), "role": role, "node": nodes[0] if up else None})
-    return {"running": True, "node": me,
-            "standby": bool(node) and node[0].get("standby") == "true", "groups": groups}
+    for gid, node in view.placement(doc).items():
+        if not doc.xpath(f"//resources/group[@id='{gid}']"):
+            continue
+        role = "stopped" if node is None else "active" if node == me else "passive"
+        groups.append({"id": gid, "role": role, "node": node})
+    return {"running": True, "node": me, "standby": view.standby(me, doc), "groups": groups}
 
 
 def status(runner, tool=NFV_DIRECTOR, lock=LOCK):
