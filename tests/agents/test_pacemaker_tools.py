@@ -14,7 +14,7 @@ from helpers.netns import VethPair
 from helpers.ocf import REPO
 
 pytestmark = pytest.mark.root
-SCHEMA = os.path.join(REPO, "..", "shared", "schemas", "ra-api-1.1.rng")
+SCHEMA = os.path.join(REPO, "tests", "data", "ra-api-1.1.rng")  # OCF 1.1 ra-api.rng
 AGENTS = ("activator-ep", "nfvd-assurance", "shared-fs", "vip")
 
 
