@@ -24,6 +24,8 @@ def lab_out(tmp_path_factory):
                    capture_output=True)
     subprocess.run(["nfvd-ha", "render", os.path.join(REPO, "docker", "lab-heartbeat.toml"),
                     "--out", out, "--target", "heartbeat"], check=True, capture_output=True)
+    subprocess.run(["nfvd-ha", "render", os.path.join(REPO, "docker", "lab-lb.toml"),
+                    "--out", out, "--target", "haproxy"], check=True, capture_output=True)
     os.chmod(out, 0o755)
     return out
 
@@ -65,7 +67,8 @@ def docker_cleanup():
 @pytest.fixture(scope="session")
 def lab(docker_services):
     lab = Lab(PROJECT)
-    for service in ("ff-node1", "ff-node2", "hb-node1", "hb-node2", "client"):
+    for service in ("ff-node1", "ff-node2", "hb-node1", "hb-node2", "gui-node1", "gui-node2",
+                    "sis-node1", "sis-node2", "lb", "client"):
         lab.wait(lambda: lab.sh(service, "true").returncode == 0, 60, f"{service} up")
     return lab
 

@@ -1,0 +1,65 @@
+"""HAProxy with our rendered config in front of GUI and SiteScope nodes that serve our health
+endpoints (checks every 1 s in the lab definition, docker/lab-lb.toml)."""
+
+import re
+import time
+
+import pytest
+
+pytestmark = pytest.mark.cluster
+GUI, SIS = "http://172.30.77.150:3000/", "http://172.30.77.152:18888/"
+
+
+def get(lab, url, cookie=None):
+    header = f"-H 'Cookie: {cookie}'" if cookie else ""
+    out = lab.sh("client", f"curl -s -m 2 -D - {header} {url}").stdout
+    body = out.replace("\r\n", "\n").split("\n\n", 1)[-1].strip()
+    match = re.search(r"set-cookie: ([^;\r\n]+)", out, re.IGNORECASE)
+    return body, match.group(1) if match else None
+
+
+def kill(lab, node, component):
+    lab.sh(node, f"kill -9 $(cat /var/run/nfvd/{component}.pid)")
+
+
+def start(lab, node, component):
+    lab.sh(node, f"/opt/HPE/nfvd/bin/nfv-director.sh -c {component} start")
+
+
+def test_gui_round_robin_with_sticky_sessions(lab):
+    lab.wait(lambda: get(lab, GUI)[0].startswith("uoc on"), 60, "the GUI behind HAProxy")
+    seen = {get(lab, GUI)[0] for _ in range(10)}
+    assert seen == {"uoc on gui-node1", "uoc on gui-node2"}
+    body, cookie = get(lab, GUI)
+    assert cookie in ("NFVD_HTTP_WEB_GUI=GUI1", "NFVD_HTTP_WEB_GUI=GUI2")
+    assert {get(lab, GUI, cookie)[0] for _ in range(8)} == {body}
+
+
+def test_failing_health_check_takes_a_gui_node_out(lab):
+    lab.wait(lambda: get(lab, GUI)[0].startswith("uoc on"), 60, "the GUI behind HAProxy")
+    assert "NFVD-GUI is running" in lab.curl("http://172.30.77.31:3001/")
+    kill(lab, "gui-node1", "uoc")
+    lab.wait(lambda: "NFVD-GUI Unavailable" in lab.curl("http://172.30.77.31:3001/"), 10,
+             "gui-node1's health endpoint reporting it down")
+    time.sleep(4)  # fall 3 x 1 s
+    assert {get(lab, GUI)[0] for _ in range(10)} == {"uoc on gui-node2"}
+    # a sticky client of gui-node1 is redispatched to gui-node2
+    assert get(lab, GUI, "NFVD_HTTP_WEB_GUI=GUI1")[0] == "uoc on gui-node2"
+    start(lab, "gui-node1", "uoc")
+    lab.wait(lambda: "uoc on gui-node1" in {get(lab, GUI)[0] for _ in range(6)}, 20,
+             "gui-node1 back in rotation")
+
+
+def test_sitescope_backup_only_while_primary_is_down(lab):
+    lab.wait(lambda: get(lab, SIS)[0] == "sitescope on sis-node1", 60, "SiteScope primary")
+    assert {get(lab, SIS)[0] for _ in range(6)} == {"sitescope on sis-node1"}
+    kill(lab, "sis-node1", "sitescope")
+    lab.wait(lambda: get(lab, SIS)[0] == "sitescope on sis-node2", 10, "the backup taking over")
+    start(lab, "sis-node1", "sitescope")
+    lab.wait(lambda: "SiteScope is running." in lab.curl("http://172.30.77.41:8898/"), 10,
+             "the primary's health endpoint")
+    up_at = time.monotonic()
+    assert get(lab, SIS)[0] == "sitescope on sis-node2"  # not back after one good check
+    lab.wait(lambda: get(lab, SIS)[0] == "sitescope on sis-node1", 15, "the primary back",
+             interval=0.2)
+    assert time.monotonic() - up_at >= 1.5  # rise 3 x 1 s, not at once
