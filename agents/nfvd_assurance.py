@@ -4,8 +4,6 @@ Drives ``nfv-director.sh -c COMPONENT start|stop`` in dependency order (stop rev
 reads the component table of ``nfv-director.sh status``: "UCA-EBC : [Running]".
 """
 
-import re
-
 from nfvd_ocf import codes, initscript, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidConfig, NotInstalled
@@ -16,7 +14,6 @@ LABELS = {
     "openmediation": "Open Mediation",
     "nfvd-agw": "NFVD Assurance Gateway",
 }
-_ROW = re.compile(r"^\s*(.+?)\s*:\s*\[([^\]]+)\]\s*$")
 
 
 def components(ctx):
@@ -33,11 +30,7 @@ def table(ctx):
     tool = ctx.params["nfv_director"]
     initscript.require(tool, "NFVD administration tool")
     out = initscript.call(ctx, [tool, "status"], ctx.params["status_timeout"]).output
-    rows = {}
-    for line in out.splitlines():
-        match = _ROW.match(line)
-        if match:
-            rows[match.group(1)] = match.group(2).strip()
+    rows = dict(initscript.status_rows(out))
     return {name: rows.get(LABELS[name], "Missing") for name in components(ctx)}
 
 

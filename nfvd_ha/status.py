@@ -2,19 +2,18 @@
 in the cluster (active / passive per group, standby, maintenance)."""
 
 import os
-import re
+
+from nfvd_ocf.initscript import status_rows
 
 NFV_DIRECTOR = "/opt/HPE/nfvd/bin/nfv-director.sh"
 LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
-_ROW = re.compile(r"^\s*(.+?)\s*:\s*\[([^\]]+)\]\s*$")
 
 
 def components(runner, tool=NFV_DIRECTOR):
     if not os.access(tool, os.X_OK):
         return []
     out = runner.run([tool, "status"], timeout=60).stdout
-    return [{"name": m.group(1), "state": m.group(2).strip()}
-            for m in map(_ROW.match, out.splitlines()) if m]
+    return [{"name": label, "state": state} for label, state in status_rows(out)]
 
 
 def cluster(runner):

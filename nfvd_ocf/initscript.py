@@ -26,3 +26,14 @@ def converge(ctx, state, want, limit=None, interval=0.3):
     """Poll ``state()`` until it returns ``want``, for at most ``limit`` or the time left."""
     timeout = ctx.remaining() if limit is None else min(limit, ctx.remaining())
     return proc.wait_until(lambda: state() == want, timeout, interval)
+
+
+def status_rows(text):
+    """(label, state) pairs of an nfv-director.sh table: "UCA-EBC   : [Running]"."""
+    rows = []
+    for line in text.splitlines():
+        label, colon, state = line.rpartition(":")
+        state = state.strip()
+        if colon and label.strip() and len(state) > 2 and state[0] == "[" and state[-1] == "]":
+            rows.append((label.strip(), state[1:-1].strip()))
+    return rows
