@@ -36,17 +36,8 @@ def element(parent, tag, **attrs):
 def nvset(parent, tag, set_id, pairs):
     block = element(parent, tag, id=set_id)
     for name, value in pairs:
-        nv = element(block, NVPAIR, id=f"{set_id}-{name}", value=value)
-        nv.set("name", name)
-        _sort_attrs(nv)
+        element(block, NVPAIR, id=f"{set_id}-{name}", name=name, value=value)
     return block
-
-
-def _sort_attrs(node):
-    items = sorted(node.attrib.items())
-    node.attrib.clear()
-    for key, value in items:
-        node.set(key, value)
 
 
 def duration(ms):
@@ -115,10 +106,8 @@ def _primitive(parent, resource):
         ops = element(node, OPERATIONS)
         for op in resource.ops:
             op_id = f"{resource.id}-{op.name}-interval-{duration(op.interval)}"
-            entry = element(ops, OP, id=op_id, interval=duration(op.interval),
+            entry = element(ops, OP, id=op_id, interval=duration(op.interval), name=op.name,
                             timeout=duration(op.timeout))
-            entry.set("name", op.name)
-            _sort_attrs(entry)
             if op.depth is not None:
                 nvset(entry, INSTANCE, f"{op_id}-instance_attributes",
                       [("OCF_CHECK_LEVEL", str(op.depth))])
@@ -129,10 +118,8 @@ def _fence_device(parent, fence):
     pairs = sorted(fence.params + (("pcmk_host_list", " ".join(fence.targets)),))
     nvset(node, INSTANCE, f"{fence.id}-instance_attributes", pairs)
     ops = element(node, OPERATIONS)
-    entry = element(ops, OP, id=f"{fence.id}-monitor-interval-60s", interval="60s",
-                    timeout="20s")
-    entry.set("name", "monitor")
-    _sort_attrs(entry)
+    element(ops, OP, id=f"{fence.id}-monitor-interval-60s", interval="60s", name="monitor",
+            timeout="20s")
 
 
 def _constraints(parent, cluster):
