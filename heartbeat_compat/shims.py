@@ -55,9 +55,72 @@ def _wait_moved(view, groups, me, timeout):
                       f"{timeout}s", hint="crm_mon -1 shows why (a failed peer? a ban?)")
 
 
-SHIMS = {
-    "cl_status": '#!/bin/sh\n# nfvd-ha shim: heartbeat\'s cl_status on Pacemaker\n'
-                 'exec nfvd-ha compat cl_status "$@"\n',
-    "hb_standby": '#!/bin/sh\n# nfvd-ha shim: heartbeat\'s hb_standby on Pacemaker\n'
-                  'exec nfvd-ha compat hb_standby "$@"\n',
-}
+MARK = "# nfvd-ha shim"
+VENDOR_ACTIVATOR_EP = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep"
+HA_EXAMPLE = "/opt/HPE/nfvd/solutions/ha-example"
+
+
+def shims(nfvd_ha="nfvd-ha", activator_ep=VENDOR_ACTIVATOR_EP):
+    """{name: (default path, script text)}: each a two-line sh script calling nfvd-ha."""
+    def script(what, command):
+        return f'#!/bin/sh\n{MARK}: {what}\nexec {nfvd_ha} {command} "$@"\n'
+    found = {
+        "cl_status": ("/usr/local/sbin/cl_status", script(
+            "heartbeat's cl_status on Pacemaker", "compat cl_status")),
+        "hb_standby": ("/usr/share/heartbeat/hb_standby", script(
+            "heartbeat's hb_standby on Pacemaker", "compat hb_standby")),
+        "activator-ep": ("/etc/init.d/activator-ep", script(
+            "SOSA + Lock Manager under Pacemaker (check/status answer, start/stop guarded)",
+            f"compat activator-ep --script {activator_ep}")),
+        "nfvd": ("/etc/init.d/nfvd", script(
+            "NFVD Assurance under Pacemaker (status answers, start/stop guarded)",
+            "compat nfvd")),
+        "maintenance_mode.sh": (f"{HA_EXAMPLE}/maintenance_mode.sh", script(
+            "the guide's maintenance utility", "maintenance")),
+    }
+    for role, prefix in (("gui", "gui"), ("aa", "aa"), ("sitescope", "sis")):
+        found[f"{prefix}_maintenance_mode.sh"] = (
+            f"{HA_EXAMPLE}/{prefix}_maintenance_mode.sh",
+            script(f"the guide's maintenance utility ({role})", f"maintenance --role {role}"))
+    return found
+
+
+#: init-script actions that change what runs: under Pacemaker they belong to the cluster
+GUARDED = ("start", "stop", "restart", "force-reload", "reload")
+
+
+def guarded(name, action, resource_type):
+    raise NfvdHaError(
+        f"/etc/init.d/{name} {action}: {name} runs under Pacemaker here "
+        f"(ocf:nfvd:{resource_type}); starting or stopping it behind the cluster's back "
+        "counts as a failure", hint="use `crm resource stop|start <id>`, `hb_standby all` "
+        "or `nfvd-ha maintenance start|stop`")
+
+
+ASSURANCE = ("uca-ebc", "openmediation", "nfvd-agw")
+
+
+def nfvd_status(rows):
+    """/etc/init.d/nfvd status (guide 5.3): text and LSB status code."""
+    from nfvd_ha.maintenance.roles import LABELS
+    states = dict(rows)
+    found = [(LABELS[c], states.get(LABELS[c], "Not Installed")) for c in ASSURANCE]
+    up = [label for label, state in found if state == "Running"]
+    lines = ["Status of NFVD processes"]
+    if len(up) == len(found):
+        return lines + ["NFVD processes are running"], 0
+    if not up:
+        return lines + ["NFVD processes are not running"], 3
+    detail = ", ".join(f"{label} [{state}]" for label, state in found)
+    return lines + [f"NFVD processes are partly running: {detail}"], 1
+
+
+def install_plan(targets, existing, force):
+    """[(path, text)] to write; NfvdHaError naming every foreign file found (no --force)."""
+    foreign = [path for path, _ in targets if existing.get(path) is not None
+               and MARK not in existing[path]]
+    if foreign and not force:
+        raise NfvdHaError([f"{path} exists and is not an nfvd-ha shim" for path in foreign],
+                          hint="--force keeps a copy as <path>.nfvd-ha-orig and replaces it; "
+                               "the agents call the vendor scripts under /opt/HPE/nfvd")
+    return foreign

@@ -59,4 +59,4 @@ def agents_list(ocf_root):
         click.echo(f"{name:<24} {'installed' if installed else 'not installed':<14} {path}")
 
 
-from . import cli_more  # noqa: E402,F401  (registers the remaining commands)
+from . import cli_maintenance, cli_more  # noqa: E402,F401  (register the other commands)

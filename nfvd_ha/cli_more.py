@@ -163,20 +163,75 @@ def compat_hb_standby(which, timeout):
     standby(ClusterView(Runner()), which, timeout, click.echo)
 
 
+@compat.command("activator-ep")
+@click.option("--script", default="/opt/HPE/nfvd/fulfillment/scripts/activator-ep",
+              show_default=True, help="NFVD's own activator-ep script.")
+@click.argument("action")
+def compat_activator_ep(script, action):
+    """/etc/init.d/activator-ep: check/status as the guide shows; start/stop guarded."""
+    from heartbeat_compat.shims import GUARDED, guarded
+    if action in GUARDED and not os.environ.get("OCF_RESOURCE_INSTANCE"):
+        guarded("activator-ep", action, "activator-ep")
+    os.execv(script, [script, action])  # the agent itself (OCF env) or check/status
+
+
+@compat.command("nfvd")
+@click.option("--nfv-director", default="/opt/HPE/nfvd/bin/nfv-director.sh", show_default=True)
+@click.argument("action")
+def compat_nfvd(nfv_director, action):
+    """/etc/init.d/nfvd: status as the guide shows (5.3); start/stop guarded."""
+    import sys
+    from heartbeat_compat.shims import GUARDED, guarded, nfvd_status
+    from .errors import NfvdHaError
+    from .maintenance.node import Services
+    from .runner import Runner
+    if action in GUARDED:
+        guarded("nfvd", action, "nfvd-assurance")
+    if action != "status":
+        raise NfvdHaError(f"/etc/init.d/nfvd {action}: usage: nfvd {{status}}")
+    lines, code = nfvd_status(Services(Runner(), nfv_director).rows())
+    click.echo("\n".join(lines))
+    sys.exit(code)
+
+
 @compat.command("install")
-@click.option("--bindir", default="/usr/local/sbin", show_default=True,
-              help="Where cl_status goes.")
-@click.option("--heartbeat-dir", default="/usr/share/heartbeat", show_default=True,
-              help="Where hb_standby goes (the guide's path).")
-def compat_install(bindir, heartbeat_dir):
-    """Install the opt-in shims cl_status and hb_standby."""
-    from heartbeat_compat.shims import SHIMS
-    from .files import write_atomic
-    targets = {"cl_status": bindir, "hb_standby": heartbeat_dir}
-    for name, text in SHIMS.items():
-        path = os.path.join(targets[name], name)
-        write_atomic(path, text, 0o755)
+@click.option("--only", "only", multiple=True, help="Install just these shims (repeatable).")
+@click.option("--activator-ep-script", default="/opt/HPE/nfvd/fulfillment/scripts/activator-ep",
+              show_default=True, help="NFVD's own activator-ep, called by the shim.")
+@click.option("--root", default="/", show_default=True, type=click.Path(file_okay=False),
+              help="Install under this root (packaging, tests).")
+@click.option("--force", is_flag=True, help="Replace files that are not shims (kept as "
+              "<path>.nfvd-ha-orig).")
+def compat_install(only, activator_ep_script, root, force):
+    """Install the opt-in runbook shims: cl_status, hb_standby, /etc/init.d/activator-ep,
+    /etc/init.d/nfvd, maintenance_mode.sh (+ gui_/aa_/sis_ variants)."""
+    import shutil
+    import sys
+    from heartbeat_compat.shims import install_plan, shims
+    from .errors import NfvdHaError
+    from .files import write_all_atomic
+    exe = shutil.which("nfvd-ha") or os.path.abspath(sys.argv[0])
+    known = shims(exe, activator_ep_script)
+    unknown = [n for n in only if n not in known]
+    if unknown:
+        raise NfvdHaError(f"--only {', '.join(unknown)}: not a shim ({', '.join(known)})")
+    targets = [(os.path.join(root, path.lstrip("/")), text)
+               for name, (path, text) in known.items() if not only or name in only]
+    existing = {path: _read_or_none(path) for path, _ in targets}
+    for path in install_plan(targets, existing, force):
+        shutil.copy2(path, path + ".nfvd-ha-orig")
+        click.echo(f"kept a copy of {path} as {path}.nfvd-ha-orig")
+    write_all_atomic([(path, text, 0o755) for path, text in targets])
+    for path, _ in targets:
         click.echo(f"installed {path}")
+
+
+def _read_or_none(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read(65536)
+    except FileNotFoundError:
+        return None
 
 
 @main.command("status")

@@ -22,7 +22,7 @@ def call(ctx, argv, limit=None):
     return result
 
 
-def converge(ctx, state, want, limit=None, interval=0.3):
+def converge(ctx, state, want, limit=None, interval=0.1):
     """Poll ``state()`` until it returns ``want``, for at most ``limit`` or the time left."""
     timeout = ctx.remaining() if limit is None else min(limit, ctx.remaining())
     return proc.wait_until(lambda: state() == want, timeout, interval)

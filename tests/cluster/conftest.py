@@ -22,6 +22,9 @@ def lab_out(tmp_path_factory):
     example = os.path.join(REPO, "nfvd_ha", "examples", "reference.toml")
     subprocess.run(["nfvd-ha", "render", example, "--out", out], check=True,
                    capture_output=True)
+    subprocess.run(["nfvd-ha", "render", os.path.join(REPO, "docker", "lab-aa.toml"),
+                    "--out", out, "--target", "cib", "--target", "corosync"], check=True,
+                   capture_output=True)
     subprocess.run(["nfvd-ha", "render", os.path.join(REPO, "docker", "lab-heartbeat.toml"),
                     "--out", out, "--target", "heartbeat"], check=True, capture_output=True)
     subprocess.run(["nfvd-ha", "render", os.path.join(REPO, "docker", "lab-lb.toml"),
@@ -43,9 +46,20 @@ def docker_compose_command():
 
 
 @pytest.fixture(scope="session")
-def docker_compose_file(node_image, lab_out):
+def shared_disk():
+    """The Assurance pair's shared disk (a loop device; the kernel here has no NFS)."""
+    script = os.path.join(REPO, "docker", "shared-disk.sh")
+    dev = subprocess.run(["bash", script, "up", PROJECT], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    yield dev
+    subprocess.run(["bash", script, "down", PROJECT], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def docker_compose_file(node_image, lab_out, shared_disk):
     os.environ["NFVD_NODE_IMAGE"] = node_image
     os.environ["NFVD_LAB_OUT"] = lab_out
+    os.environ["NFVD_LAB_DISK"] = shared_disk
     return os.path.join(REPO, "docker", "lab.yml")
 
 
@@ -67,7 +81,7 @@ def docker_cleanup():
 @pytest.fixture(scope="session")
 def lab(docker_services):
     lab = Lab(PROJECT)
-    for service in ("ff-node1", "ff-node2", "hb-node1", "hb-node2", "gui-node1", "gui-node2",
+    for service in ("ff-node1", "ff-node2", "aa-node1", "aa-node2", "hb-node1", "hb-node2", "gui-node1", "gui-node2",
                     "sis-node1", "sis-node2", "lb", "client"):
         lab.wait(lambda: lab.sh(service, "true").returncode == 0, 60, f"{service} up")
     return lab
@@ -82,4 +96,15 @@ def ff(lab):
     load = lab.sh("ff-node1", "crm configure load xml update /lab/out/nfvd-ff/cib.xml")
     assert load.returncode == 0, load.stderr
     pcmk.loaded = load
+    return pcmk
+
+
+@pytest.fixture(scope="session")
+def aa(lab):
+    """The Assurance pair (lab-aa.toml: the example's, on a shared disk), CIB loaded."""
+    pcmk = Pacemaker(lab, ["aa-node1", "aa-node2"])
+    lab.wait(lambda: "partition with quorum" in lab.sh("aa-node1", "crm_mon -1").stdout
+             and pcmk.online() == {"aa-node1", "aa-node2"}, 120, "a DC and both nodes online")
+    load = lab.sh("aa-node1", "crm configure load xml update /lab/out/nfvd-aa/cib.xml")
+    assert load.returncode == 0, load.stderr
     return pcmk

@@ -1,5 +1,5 @@
-"""HAProxy with our rendered config in front of GUI and SiteScope nodes that serve our health
-endpoints (checks every 1 s in the lab definition, docker/lab-lb.toml)."""
+"""HAProxy with our rendered config in front of GUI, FF API and SiteScope nodes that serve our
+health endpoints (checks every 1 s in the lab definition, docker/lab-lb.toml)."""
 
 import re
 import time
@@ -8,6 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.cluster
 GUI, SIS = "http://172.30.77.150:3000/", "http://172.30.77.152:18888/"
+FF_API = "http://172.30.77.151:8080/nfvd-ext/status"
 
 
 def get(lab, url, cookie=None):
@@ -63,3 +64,22 @@ def test_sitescope_backup_only_while_primary_is_down(lab):
     lab.wait(lambda: get(lab, SIS)[0] == "sitescope on sis-node1", 15, "the primary back",
              interval=0.2)
     assert time.monotonic() - up_at >= 1.5  # rise 3 x 1 s, not at once
+
+
+def test_ff_api_spread_sticky_and_health_checked(lab):
+    lab.wait(lambda: get(lab, FF_API)[0].startswith("NFVD FF API OK on"), 60,
+             "the FF API behind HAProxy")
+    seen = {get(lab, FF_API)[0] for _ in range(10)}
+    assert seen == {"NFVD FF API OK on ff-node1", "NFVD FF API OK on ff-node2"}
+    body, cookie = get(lab, FF_API)
+    assert cookie in ("NFVD_HTTP_WEB_FF=FF1", "NFVD_HTTP_WEB_FF=FF2")
+    assert {get(lab, FF_API, cookie)[0] for _ in range(6)} == {body}
+    assert "[NFVD FF API OK]" in lab.curl("http://172.30.77.12:8081/")
+    kill(lab, "ff-node2", "activator")
+    lab.wait(lambda: "NFVD FF API Unavailable" in lab.curl("http://172.30.77.12:8081/"), 10,
+             "ff-node2's FF API health reporting it down")
+    time.sleep(4)  # fall 3 x 1 s
+    assert {get(lab, FF_API)[0] for _ in range(8)} == {"NFVD FF API OK on ff-node1"}
+    start(lab, "ff-node2", "activator")
+    lab.wait(lambda: "NFVD FF API OK on ff-node2" in {get(lab, FF_API)[0] for _ in range(6)},
+             20, "ff-node2 back in rotation")

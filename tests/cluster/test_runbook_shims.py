@@ -13,7 +13,7 @@ def holder(ff):
 
 def test_cl_status_and_hb_standby(lab, ff):
     for node in NODES:
-        assert lab.sh(node, "nfvd-ha compat install").returncode == 0
+        assert lab.sh(node, "nfvd-ha compat install --force").returncode == 0
     active = lab.wait(lambda: holder(ff), 60, "the group running")
     passive = NODES[1] if active == NODES[0] else NODES[0]
     assert lab.sh(active, "cl_status rscstatus").stdout.strip() == "all"

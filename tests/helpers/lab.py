@@ -52,7 +52,7 @@ class Pacemaker:
         return etree.fromstring(out.encode())
 
     def where(self, rid):
-        nodes = self.status().xpath(f"//resource[@id='{rid}' and @active='true' and "
+        nodes = self.status().xpath(f"//resource[@id='{rid}' and @active='true' and @role='Started' and "
                                     "@failed='false']/node/@name")
         return nodes[0] if len(nodes) == 1 else None
 

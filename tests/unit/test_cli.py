@@ -77,7 +77,7 @@ def test_render_one_target(tmp_path):
 
 def test_invalid_definition_writes_nothing(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text(open(EXAMPLE).read().replace('deadtime = "1s"', 'deadtime = "400ms"'))
+    bad.write_text(open(EXAMPLE).read().replace('deadtime = "500ms"', 'deadtime = "400ms"'))
     out = tmp_path / "out"
     result = invoke("render", str(bad), "--out", str(out))
     assert result.exit_code == 1 and "must be more than twice keepalive" in result.stderr
@@ -86,7 +86,7 @@ def test_invalid_definition_writes_nothing(tmp_path):
 
 def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
     text = open(EXAMPLE).read().replace('type = "activator-ep"', 'type = "ocf:heartbeat:Dummy"')
-    text = text.replace('params = { init_script = "/etc/init.d/activator-ep" }', "")
+    text = text.replace('params = { init_script = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" }', "")
     definition = tmp_path / "d.toml"
     definition.write_text(text)
     out = tmp_path / "out"

@@ -79,3 +79,43 @@ def test_a_group_half_started_is_not_placed_yet():
                 return Result(argv, 0, half, "")
             return super().run(argv, env, timeout, check)
     assert ClusterView(Half("ff-node2", [])).placement()["fulfillment"] is None
+
+
+def test_nfvd_status_texts_and_codes():
+    from heartbeat_compat.shims import nfvd_status
+    up = [("UCA-EBC", "Running"), ("Open Mediation", "Running"),
+          ("NFVD Assurance Gateway", "Running")]
+    assert nfvd_status(up) == (["Status of NFVD processes", "NFVD processes are running"], 0)
+    down = [(label, "Not Running") for label, _ in up]
+    assert nfvd_status(down)[1] == 3
+    lines, code = nfvd_status(up[:2] + down[2:])
+    assert code == 1 and "NFVD Assurance Gateway [Not Running]" in lines[1]
+
+
+def test_compat_install_refuses_foreign_files_unless_forced(tmp_path):
+    from click.testing import CliRunner
+    from nfvd_ha.cli import main
+    vendor = tmp_path / "etc" / "init.d" / "nfvd"
+    vendor.parent.mkdir(parents=True)
+    vendor.write_text("#!/bin/sh\necho vendor\n")
+    run = CliRunner()
+    result = run.invoke(main, ["compat", "install", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{vendor} exists and is not an nfvd-ha shim" in result.stderr
+    assert not (tmp_path / "usr").exists()  # nothing written
+    result = run.invoke(main, ["compat", "install", "--root", str(tmp_path), "--force"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "etc/init.d/nfvd.nfvd-ha-orig").read_text() == "#!/bin/sh\necho vendor\n"
+    shim = (tmp_path / "opt/HPE/nfvd/solutions/ha-example/sis_maintenance_mode.sh").read_text()
+    assert "maintenance --role sitescope" in shim
+    again = run.invoke(main, ["compat", "install", "--root", str(tmp_path)])
+    assert again.exit_code == 0  # our own shims are replaced without --force
+
+
+def test_init_script_start_stop_are_guarded():
+    from click.testing import CliRunner
+    from nfvd_ha.cli import main
+    result = CliRunner().invoke(main, ["compat", "nfvd", "stop"])
+    assert result.exit_code == 1 and "runs under Pacemaker here" in result.stderr
+    result = CliRunner().invoke(main, ["compat", "activator-ep", "start"])
+    assert result.exit_code == 1 and "Hint: use `crm resource" in result.stderr

@@ -1,0 +1,96 @@
+"""Maintenance commands: ``maintenance start|stop|status`` and the ``controller``."""
+
+import os
+import sys
+
+import click
+
+from .cli import Group, main
+
+LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
+UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "units",
+                    "nfvd-ha-controller.service")
+
+role_option = click.option(
+    "--role", envvar="NFVD_HA_ROLE", type=click.Choice(["gui", "ff", "aa", "sitescope"]),
+    help="This VM's role (default: told by the installed NFVD components).")
+lock_option = click.option("--lock", default=LOCK, show_default=True,
+                           type=click.Path(dir_okay=False), help="The maintenance lock.")
+
+
+def _maintenance(role, lock, timeout=300):
+    from .maintenance.command import Maintenance
+    from .maintenance.reconcile import Paths
+    from .runner import Runner
+    return Maintenance(Runner(), Paths(lock=lock), role, timeout, say=click.echo)
+
+
+@main.group(cls=Group)
+def maintenance():
+    """The guide's maintenance_mode.sh: put this VM in or out of maintenance."""
+
+
+@maintenance.command("start")
+@role_option
+@lock_option
+@click.option("--drain", type=click.FloatRange(0, 3600), default=None,
+              help="Seconds for the load balancer to drain this VM before its services stop "
+                   "(default 10, 0 on Assurance).")
+@click.option("--timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
+              help="Seconds to wait for the resources to leave this node.")
+def maintenance_start(role, lock, drain, timeout):
+    """Switch over (standby), then stop this VM's active/active services."""
+    sys.exit(_maintenance(role, lock, timeout).start(drain))
+
+
+@maintenance.command("stop")
+@role_option
+@lock_option
+def maintenance_stop(role, lock):
+    """Back in service: leave standby (no failback), start active/active services."""
+    sys.exit(_maintenance(role, lock).stop())
+
+
+@maintenance.command("status")
+@role_option
+@lock_option
+def maintenance_status(role, lock):
+    """Whether this VM is in maintenance, in the guide's words."""
+    sys.exit(_maintenance(role, lock).status())
+
+
+@main.group(cls=Group, invoke_without_command=True)
+@role_option
+@lock_option
+@click.option("--tick", type=click.FloatRange(0.2, 3600), default=5, show_default=True,
+              help="Seconds between level-triggered passes (events act at once).")
+@click.option("--timeout", type=click.FloatRange(1, 86400), default=300, show_default=True)
+@click.pass_context
+def controller(ctx, role, lock, tick, timeout):
+    """Keep this node where the maintenance lock says (pyinotify + level-triggered)."""
+    if ctx.invoked_subcommand:
+        return
+    import logging
+    from .maintenance.controller import Controller, hold_instance_lock
+    from .maintenance.reconcile import Paths
+    from .runner import Runner
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
+    hold_instance_lock()
+    try:
+        Controller(Runner(), Paths(lock=lock), role, tick, timeout).run()
+    except KeyboardInterrupt:
+        pass
+
+
+@controller.command("install-unit")
+@click.option("--path", default="/etc/systemd/system/nfvd-ha-controller.service",
+              show_default=True, type=click.Path(dir_okay=False))
+def controller_install_unit(path):
+    """Install the systemd unit (then: systemctl daemon-reload; systemctl enable --now ...)."""
+    import shutil
+    from .files import write_atomic
+    exe = shutil.which("nfvd-ha") or os.path.abspath(sys.argv[0])
+    with open(UNIT) as f:
+        write_atomic(path, f.read().replace("/usr/local/bin/nfvd-ha", exe))
+    click.echo(f"installed {path}")

@@ -1,0 +1,116 @@
+"""``nfvd-ha maintenance start|stop|status`` with the guide's wording (4.2), on every role.
+
+Each function takes ``say`` (one line of output) and returns the exit status; only the CLI
+prints. The work itself is the reconcile, run in the foreground under the reconcile turn,
+so the controller (if one runs) and this command never act at the same time.
+"""
+
+import time
+
+from .lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
+from .reconcile import Paths, Reconciler, turn
+from .record import Record
+from .roles import detect
+
+HEADER = "===== NFVD Maintenance Utility ====="
+DEFAULT_DRAIN = {"gui": 10.0, "ff": 10.0, "sitescope": 10.0, "aa": 0.0}
+
+
+def _stamp(level, text):
+    return f"{time.strftime('%Y-%m-%d %H:%M:%S')} - {level} - {text}"
+
+
+class Maintenance:
+    def __init__(self, runner, paths=None, role=None, timeout=300, say=print):
+        self.paths, self.say = paths or Paths(), say
+        self.reconciler = Reconciler(runner, self.paths, role, timeout, progress=say)
+        self._role = None
+
+    def role(self):
+        if self._role is None:
+            rows = self.reconciler.services.rows()
+            self._role = detect(rows, self.reconciler.role_override)
+        return self._role
+
+    def status(self):
+        role, lock, record = self.role(), read_lock(self.paths.lock), Record.load(
+            self.paths.record)
+        self.say(HEADER)
+        if role.name == "gui":
+            self.say(f"NFVD-GUI maintenance mode is {'ON' if lock.mode else 'OFF'}.")
+        elif lock.mode:
+            self.say("")
+            self.say(f"Node with {role.title} is in maintenance mode.")
+        else:
+            self.say("")
+            self.say(f"Node with {role.title} is in normal/non-maintenance mode.")
+        self._detail(lock, record)
+        return 0
+
+    def _detail(self, lock, record):
+        if lock.mode == IN_PLACE:
+            self.say("(lock created by hand: maintenance without switchover; what runs here "
+                     "keeps running, unmanaged)")
+        elif lock.mode and not (record.done and record.mode == lock.mode):
+            self.say("(entering: the switchover has not finished yet)")
+        elif not lock.mode and record.mode:
+            self.say("(leaving: not back in service yet)")
+        if lock.mode and self.role().name != "gui":
+            self.say("")
+            self.say("***")
+            self.say("===== Node is in Maintenance mode =====")
+
+    def start(self, drain=None):
+        role = self.role()
+        self.say(HEADER)
+        if read_lock(self.paths.lock).mode:
+            self.say(_stamp("WARNING", "Maintenance mode is already ON"))
+            return 0
+        drain = DEFAULT_DRAIN[role.name] if drain is None else drain
+        self._opening(role, "Start")
+        with turn(self.paths.turn):
+            write_switchover_lock(self.paths.lock, drain)
+            self.reconciler.run()
+        self._closing(role, "start")
+        return 0
+
+    def stop(self):
+        role = self.role()
+        self.say(HEADER)
+        if not read_lock(self.paths.lock).mode and Record.load(self.paths.record).mode is None:
+            self.say(_stamp("WARNING", "Maintenance mode is already OFF"))
+            return 0
+        self._opening(role, "Stop")
+        with turn(self.paths.turn):
+            remove_lock(self.paths.lock)
+            self.reconciler.run()
+        self._closing(role, "stop")
+        return 0
+
+    def _opening(self, role, verb):
+        if role.name == "gui":
+            self.say(_stamp("INFO", f"{verb} GUI maintenance mode"))
+            return
+        self.say("")
+        self.say(time.strftime("%a %b %d %H:%M:%S %Z %Y"))
+        if verb == "Start":
+            self.say("===== Entering Maintenance mode =====")
+
+    def _closing(self, role, verb):
+        if role.name == "gui":
+            return
+        cluster = self.reconciler.cluster.present()
+        self.say("")
+        if verb == "start":
+            self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[cluster])}")
+            return
+        self.say(f"*** INFO: {CLOSING_STOP.get(role.name, CLOSING_STOP[cluster])}")
+        self.say("")
+        self.say("***")
+        self.say("===== Exited Maintenance mode =====")
+
+
+CLOSING_START = {"sitescope": "Stopped Sitescope", True: "Node in standby, NFVD services stopped",
+                 False: "NFVD services stopped"}
+CLOSING_STOP = {"sitescope": "Sitescope started", True: "Node back in service (no failback)",
+                False: "NFVD services started"}

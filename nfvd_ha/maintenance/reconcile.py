@@ -1,0 +1,160 @@
+"""Bring this node to what the maintenance lock says (level-triggered, idempotent).
+
+Used by ``nfvd-ha maintenance start|stop`` (in the foreground, with progress) and by the
+controller (on every lock event and every tick). Runs under an flock so the two never act
+at the same time; every step is recorded before it is taken, so a kill -9 anywhere leaves a
+state the next run finishes (lock present) or undoes (lock gone).
+"""
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+
+from ..errors import NfvdHaError
+from .lockfile import IN_PLACE, LOCK, SWITCHOVER, read_lock
+from .node import MARKER, ClusterNode, Services
+from .record import RECORD, Record
+from .roles import LABELS, detect
+
+TURN = "/run/nfvd-ha/reconcile.lock"
+#: node attribute -> value we set, per mode
+ATTRS = {SWITCHOVER: (("standby", "on"),), IN_PLACE: (("maintenance", "true"),)}
+#: roles of a resource that has arrived (not Starting / Stopping / Migrating)
+SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
+
+
+class Paths:
+    def __init__(self, lock=LOCK, record=RECORD, turn=TURN):
+        self.lock, self.record, self.turn = lock, record, turn
+
+
+@contextmanager
+def turn(path, wait=True):
+    """Hold the reconcile turn (an flock): the CLI and the controller never act together."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        yield
+    finally:
+        os.close(fd)
+
+
+class Reconciler:
+    def __init__(self, runner, paths=None, role=None, timeout=300, progress=None,
+                 cluster=None, services=None, sleep=time.sleep):
+        self.paths = paths or Paths()
+        self.role_override, self.timeout = role, timeout
+        self.progress = progress or (lambda text: None)
+        self.cluster = cluster or ClusterNode(runner)
+        self.services = services or Services(runner)
+        self.sleep = sleep
+
+    def run(self):
+        """One pass: returns 'entered <mode>', 'left', or 'unchanged'."""
+        lock, record = read_lock(self.paths.lock), Record.load(self.paths.record)
+        if lock.mode:
+            if record.done and record.mode == lock.mode and self._cluster_holds(lock.mode):
+                return "unchanged"
+            self.enter(lock, record)
+            return f"entered {lock.mode}"
+        if record.mode is None:
+            return "unchanged"
+        self.leave(record)
+        return "left"
+
+    # -- entering ---------------------------------------------------------------------------
+    def enter(self, lock, record):
+        if record.mode != lock.mode:
+            record.mode, record.done = lock.mode, False
+            record.save()
+        if self.cluster.present():
+            self._enter_cluster(lock.mode, record)
+        if lock.mode == SWITCHOVER:
+            self._stop_local(lock, record)
+        record.done = True
+        record.save()
+
+    def _enter_cluster(self, mode, record):
+        have = self.cluster.attributes()
+        other = {n for m, pairs in ATTRS.items() if m != mode for n, _ in pairs}
+        for name in [n for n in record.attrs if n in other]:  # the mode changed
+            if name in have:
+                self.cluster.delete(name)
+            record.attrs.remove(name)
+            record.save()
+        changes = [(n, v) for n, v in ((MARKER, mode), *ATTRS[mode]) if have.get(n) != v]
+        if record.add("attrs", [n for n, _ in changes]):  # an attribute set before us stays
+            record.save()
+        for name, value in changes:
+            if name == "standby":
+                self.progress("Going standby [all].")
+            self.cluster.set(name, value)
+        if mode == SWITCHOVER:
+            self._wait_balanced()
+
+    def _wait_balanced(self):
+        """Until nothing runs here and what left runs elsewhere (the guide's 'balancing')."""
+        me, deadline = self.cluster.name(), time.monotonic() + self.timeout
+        active = self.cluster.active()
+        moving = {rid for rid, nodes in active.items() if me in nodes}
+        while True:
+            here = [rid for rid, nodes in active.items() if me in nodes]
+            lost = [rid for rid in sorted(moving) if not any(
+                role in SETTLED for role in active.get(rid, {}).values())]
+            if not here and not lost:
+                return
+            if time.monotonic() >= deadline:
+                raise NfvdHaError(_unbalanced(me, self.timeout, here, lost), hint=(
+                    "crm_mon -1 shows why (a failed stop? the peer down or in standby?); "
+                    "the node stays in standby; `nfvd-ha maintenance stop` undoes it"))
+            self.progress("Waiting for resource balancing")
+            self.sleep(1.0)
+            active = self.cluster.active()
+
+    def _stop_local(self, lock, record):
+        role = self.role()
+        names = self.services.running(role.local) if role and role.local else []
+        if not names:
+            return
+        if record.add("stopped", names):
+            record.save()
+        if lock.drain:
+            self.progress(f"Waiting {lock.drain:g}s for the load balancer to drain this node")
+            self.sleep(lock.drain)
+        for name in names:
+            self.progress(f"Stopping {LABELS[name]}")
+            self.services.act(name, "stop")
+            self.progress("...OK")
+
+    def role(self):
+        rows = self.services.rows()
+        return detect(rows, self.role_override) if rows or self.role_override else None
+
+    def _cluster_holds(self, mode):
+        if not self.cluster.present():
+            return True
+        have = self.cluster.attributes()
+        return have.get(MARKER) == mode and all(have.get(k) == v for k, v in ATTRS[mode])
+
+    # -- leaving ----------------------------------------------------------------------------
+    def leave(self, record):
+        if self.cluster.present() and record.attrs:
+            have = self.cluster.attributes()
+            for name in [a for a in record.attrs if a != MARKER] + [MARKER]:
+                if name in have:
+                    self.cluster.delete(name)
+        for name in list(reversed(record.stopped)):
+            self.progress(f"Starting {LABELS[name]}")
+            self.services.act(name, "start")
+            self.progress("...OK")
+            record.stopped.remove(name)
+            record.save()
+        record.clear()
+
+
+def _unbalanced(me, timeout, here, lost):
+    parts = ([f"still active on {me}: {', '.join(here)}"] if here else []) + (
+        [f"not (yet) started anywhere else: {', '.join(lost)}"] if lost else [])
+    return f"after {timeout:g}s, " + "; ".join(parts)

@@ -1,0 +1,241 @@
+"""Guide 4.2 / 4.4 on the lab: maintenance on every role, the controller, the upgrade flow.
+
+Each test asserts what the cluster, the services and the load balancer do (crm_mon XML,
+nfv-director.sh, answers on VIPs and through HAProxy), never our own logs.
+"""
+
+import json
+import time
+from contextlib import contextmanager
+
+import pytest
+
+pytestmark = pytest.mark.cluster
+UTILITY = "/opt/HPE/nfvd/solutions/ha-example/maintenance_mode.sh"
+LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
+GUI_LB, SIS_LB = "http://172.30.77.150:3000/", "http://172.30.77.152:18888/"
+FF_VIP, AA_VIP = "172.30.77.100", "172.30.77.101"
+
+
+def shims(lab, *nodes):
+    for node in nodes:
+        out = lab.sh(node, "nfvd-ha compat install --force")
+        assert out.returncode == 0, out.stderr
+
+
+@contextmanager
+def restored(lab, *nodes):
+    """Whatever happens in the test, these nodes leave maintenance afterwards."""
+    try:
+        yield
+    finally:
+        for node in nodes:
+            lab.sh(node, f"rm -f {LOCK}; nfvd-ha maintenance stop", timeout=180)
+
+
+def utility(lab, node, action, extra="", timeout=180):
+    out = lab.sh(node, f"{UTILITY} {action} {extra}", timeout=timeout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.startswith("===== NFVD Maintenance Utility =====\n")
+    return out.stdout
+
+
+def components(lab, node):
+    out = lab.sh(node, "/opt/HPE/nfvd/bin/nfv-director.sh status").stdout
+    rows = [line.rsplit(":", 1) for line in out.splitlines() if ":" in line]
+    return {label.strip(): state.strip(" []") for label, state in rows}
+
+
+def node_state(pcmk, node):
+    found = pcmk.status().xpath(f"//nodes/node[@name='{node}']")[0]
+    return {k: found.get(k) for k in ("online", "standby", "maintenance")}
+
+
+def traffic(lab, url, name, seconds):
+    """Requests every 100 ms from the client, in the background; returns a reader."""
+    lab.sh("client", f"rm -f /tmp/{name}; end=$(($(date +%s)+{seconds})); "
+           f"(while [ $(date +%s) -lt $end ]; do curl -s -o /dev/null -w '%{{http_code}}\\n' "
+           f"-m 2 {url} >> /tmp/{name}; sleep 0.1; done; echo done >> /tmp/{name}) "
+           ">/dev/null 2>&1 &")
+    return lambda: lab.sh("client", f"cat /tmp/{name}").stdout.split()
+
+
+def other(pair, node):
+    return pair[1] if node == pair[0] else pair[0]
+
+
+def test_gui_maintenance_drains_then_stops_and_traffic_stays_up(lab):
+    with restored(lab, "gui-node1"):
+        shims(lab, "gui-node1")
+        lab.wait(lambda: "uoc on" in lab.curl(GUI_LB), 60, "the GUI behind HAProxy")
+        assert utility(lab, "gui-node1", "status").splitlines()[1] == \
+            "NFVD-GUI maintenance mode is OFF."
+        codes = traffic(lab, GUI_LB, "gui-codes", 30)
+        out = utility(lab, "gui-node1", "start", "--drain 4")
+        assert out.splitlines()[1].endswith(" - INFO - Start GUI maintenance mode")
+        assert "Stopping NFVD Image Uploader Service\n...OK" in out
+        gui = ("Apache CouchDB", "UOC Server", "NFVD Authentication Server",
+               "NFVD Image Uploader Service")
+        assert [components(lab, "gui-node1")[c] for c in gui] == ["Not Running"] * 4
+        assert "NFVD-GUI Unavailable" in lab.curl("http://172.30.77.31:3001/")
+        assert {lab.curl(GUI_LB).strip() for _ in range(6)} == {"uoc on gui-node2"}
+        assert utility(lab, "gui-node1", "status").splitlines()[1] == \
+            "NFVD-GUI maintenance mode is ON."
+        out = utility(lab, "gui-node1", "stop")
+        assert out.splitlines()[1].endswith(" - INFO - Stop GUI maintenance mode")
+        assert [components(lab, "gui-node1")[c] for c in gui] == ["Running"] * 4
+        assert "WARNING - Maintenance mode is already OFF" in utility(lab, "gui-node1", "stop")
+        lab.wait(lambda: "uoc on gui-node1" in {lab.curl(GUI_LB).strip() for _ in range(6)}, 20,
+                 "gui-node1 back in rotation")
+        lab.wait(lambda: codes()[-1:] == ["done"], 40, "the traffic run to finish")
+        answered = codes()[:-1]
+        assert len(answered) > 50 and set(answered) == {"200"}, answered
+
+
+def test_sitescope_maintenance_sends_traffic_to_the_backup(lab):
+    with restored(lab, "sis-node1"):
+        shims(lab, "sis-node1")
+        lab.wait(lambda: lab.curl(SIS_LB).strip() == "sitescope on sis-node1", 60, "the primary")
+        out = utility(lab, "sis-node1", "start", "--drain 2")
+        assert "===== Entering Maintenance mode =====" in out
+        assert out.rstrip().endswith("*** INFO: Stopped Sitescope")
+        assert components(lab, "sis-node1")["SiteScope"] == "Not Running"
+        lab.wait(lambda: lab.curl(SIS_LB).strip() == "sitescope on sis-node2", 10, "the backup")
+        status = utility(lab, "sis-node1", "status")
+        assert "Node with Sitescope is in maintenance mode." in status
+        assert status.rstrip().endswith("===== Node is in Maintenance mode =====")
+        out = utility(lab, "sis-node1", "stop")
+        assert "*** INFO: Sitescope started" in out
+        assert out.rstrip().endswith("===== Exited Maintenance mode =====")
+        assert components(lab, "sis-node1")["SiteScope"] == "Running"
+        lab.wait(lambda: lab.curl(SIS_LB).strip() == "sitescope on sis-node1", 20,
+                 "the primary back after 3 good checks")
+        assert "Node with Sitescope is in normal/non-maintenance mode." in utility(
+            lab, "sis-node1", "status")
+
+
+def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
+    pair = ("ff-node1", "ff-node2")
+    with restored(lab, *pair):
+        shims(lab, *pair)
+        active = lab.wait(lambda: ff.where("sosa-lockmgr"), 90, "the Fulfillment group running")
+        passive = other(pair, active)
+        lab.wait(lambda: ff.online() == set(pair), 90, "both FF nodes online")
+        out = utility(lab, active, "start", "--drain 1")
+        lines = out.splitlines()
+        assert "Going standby [all]." in lines and "Stopping Service Activator (HPSA)" in lines
+        assert ff.where("sosa-lockmgr") == passive and ff.where("ff-vip") == passive
+        assert lab.curl(f"http://{FF_VIP}:7001/").strip() == f"sosa on {passive}"
+        assert node_state(ff, active)["standby"] == "true"
+        assert components(lab, active)["Service Activator (HPSA)"] == "Not Running"
+        assert lab.sh(active, "cl_status rscstatus").stdout.strip() == "none"
+        out = utility(lab, active, "stop")
+        assert out.rstrip().endswith("===== Exited Maintenance mode =====")
+        assert node_state(ff, active)["standby"] == "false"
+        assert components(lab, active)["Service Activator (HPSA)"] == "Running"
+        time.sleep(5)  # give Pacemaker every chance to fail back: it must not
+        assert ff.where("sosa-lockmgr") == passive
+        attrs = lab.sh(active, "cibadmin --query --scope nodes").stdout
+        assert "nfvd-maintenance" not in attrs and "standby" not in attrs
+
+
+def test_assurance_maintenance_moves_the_stack_and_keeps_the_data(lab, aa):
+    pair = ("aa-node1", "aa-node2")
+    with restored(lab, *pair):
+        shims(lab, *pair)
+        active = lab.wait(lambda: aa.where("assurance"), 120, "the Assurance stack running")
+        passive = other(pair, active)
+        assert lab.sh(active, "cl_status rscstatus").stdout.strip() == "all"
+        assert lab.sh(active, "/etc/init.d/nfvd status").stdout.splitlines() == [
+            "Status of NFVD processes", "NFVD processes are running"]
+        down = lab.sh(passive, "/etc/init.d/nfvd status")
+        assert down.returncode == 3 and "NFVD processes are not running" in down.stdout
+        stamp = str(time.time())
+        write = lab.sh(active, f"su -s /bin/sh uca -c 'echo {stamp} > /var/opt/UCA-EBC/ack && "
+                               "sync /var/opt/UCA-EBC/ack'")
+        assert write.returncode == 0, write.stderr  # acknowledged: written and synced
+        out = utility(lab, active, "start")
+        assert "Going standby [all]." in out and "Waiting for resource balancing" in out
+        assert out.rstrip().endswith("*** INFO: Node in standby, NFVD services stopped")
+        assert aa.where("assurance") == passive and aa.where("uca-ebc-data") == passive
+        assert lab.curl(f"http://{AA_VIP}:8085/").strip() == f"nfvd-agw on {passive}"
+        assert lab.sh(passive, "cat /var/opt/UCA-EBC/ack").stdout.strip() == stamp
+        assert lab.sh(active, "grep -c /var/opt/UCA-EBC /proc/mounts").stdout.strip() == "0"
+        assert "Node with Assurance-Gateway, UCA & NOM is in maintenance mode." in utility(
+            lab, active, "status")
+        utility(lab, active, "stop")
+        assert node_state(aa, active)["standby"] == "false"
+        time.sleep(3)
+        assert aa.where("assurance") == passive  # no failback
+
+
+def test_upgrade_lock_by_hand_keeps_services_running_unmanaged(lab, aa):
+    """Guide 4.4: lock without switchover on the secondary first, then on the primary."""
+    pair = ("aa-node1", "aa-node2")
+    with restored(lab, *pair):
+        active = lab.wait(lambda: aa.where("assurance"), 120, "the Assurance stack running")
+        passive = other(pair, active)
+        for node in (passive, active):
+            assert lab.sh(node, f"mkdir -p $(dirname {LOCK}) && touch {LOCK}").returncode == 0
+            lab.wait(lambda: node_state(aa, node)["maintenance"] == "true", 5,
+                     f"{node} in maintenance (no switchover)")
+        managed = aa.status().xpath("//resource[@id='assurance']/@managed")
+        assert managed == ["false"] and aa.where("assurance") == active
+        # the "upgrade": NFVD restarted by hand behind the cluster; it must not react
+        assert lab.sh(active, "/opt/HPE/nfvd/bin/nfv-director.sh stop && "
+                              "/opt/HPE/nfvd/bin/nfv-director.sh start && sleep 2").returncode == 0
+        assert "(lock created by hand" in utility(lab, active, "status")
+        for node in (passive, active):
+            lab.sh(node, f"rm -f {LOCK}")
+            lab.wait(lambda: node_state(aa, node)["maintenance"] == "false", 5,
+                     f"{node} out of maintenance")
+        managed = "//resource[@id='assurance']/@managed"
+        lab.wait(lambda: aa.status().xpath(managed) == ["true"], 10, "the stack managed again")
+        time.sleep(4)  # re-probed and monitored again: still where it was, no failure
+        assert aa.where("assurance") == active and aa.failcount("assurance", active) == 0
+        assert lab.curl(f"http://{AA_VIP}:8085/").strip() == f"nfvd-agw on {active}"
+
+
+def controller_pids(lab, node):
+    return lab.sh(node, "pgrep -f '[n]fvd-ha controller'").stdout.split()
+
+
+def test_controller_killed_mid_transition_converges(lab, ff):
+    pair = ("ff-node1", "ff-node2")
+    with restored(lab, *pair):
+        active = lab.wait(lambda: ff.where("sosa-lockmgr"), 90, "the Fulfillment group running")
+        passive = other(pair, active)
+        lab.wait(lambda: ff.online() == set(pair), 90, "both FF nodes online")
+        assert len(controller_pids(lab, active)) == 1
+        second = lab.sh(active, "nfvd-ha controller")
+        assert second.returncode == 1 and "another nfvd-ha controller runs" in second.stderr
+        # a switchover lock renamed into place; the controller alone does the work
+        lab.sh(active, f"mkdir -p $(dirname {LOCK}) && printf 'mode=switchover\\ndrain=4\\n' > "
+                       f"{LOCK}.new && mv {LOCK}.new {LOCK}")
+        lab.wait(lambda: ff.where("sosa-lockmgr") == passive, 30, "the group on the peer")
+        lab.sh(active, "pkill -9 -f '[n]fvd-ha controller'")  # during the drain, before the stop
+        assert components(lab, active)["Service Activator (HPSA)"] == "Running"
+        record = json.loads(lab.sh(active, "cat /var/lib/nfvd-ha/maintenance.json").stdout)
+        assert record["mode"] == "switchover" and not record["done"]
+        lab.sh(active, "nfvd-ha controller --tick 2 >>/var/log/nfvd-ha-controller.log 2>&1 &")
+        lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Not Running", 20,
+                 "the restarted controller finishing the job")
+        assert node_state(ff, active)["standby"] == "true"
+        lab.sh(active, f"rm {LOCK}")
+        lab.wait(lambda: node_state(ff, active)["standby"] == "false", 5, "standby cleared")
+        lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 20,
+                 "the FF API back")
+        assert lab.sh(active, "test -e /var/lib/nfvd-ha/maintenance.json").returncode == 1
+        time.sleep(3)
+        assert ff.where("sosa-lockmgr") == passive  # no failback
+
+
+def test_init_script_shims_guard_start_and_stop(lab, ff):
+    shims(lab, "ff-node1")
+    out = lab.sh("ff-node1", "/etc/init.d/activator-ep stop")
+    assert out.returncode == 1 and "runs under Pacemaker here" in out.stderr
+    check = lab.sh("ff-node1", "/etc/init.d/activator-ep check").stdout.splitlines()
+    running = ff.where("sosa-lockmgr") == "ff-node1"
+    state = "is running" if running else "is not running"
+    assert check == [f"HP Service Activator SOSA application {state}",
+                     f"HP Service Activator Lock Manager application {state}"]

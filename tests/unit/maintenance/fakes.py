@@ -1,0 +1,60 @@
+"""In-memory stand-ins for this node's cluster and NFVD services (unit tests only; the lab
+tests drive the real Pacemaker and nfv-director.sh)."""
+
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.maintenance.roles import LABELS
+
+
+class FakeCluster:
+    def __init__(self, present=True, active=("grp-vip", "grp-app"), leave_after=2):
+        self._present, self.attrs, self.calls = present, {}, []
+        self.active_ids, self.leave_after, self.polls = list(active), leave_after, 0
+        self.elsewhere, self.peer_up = set(), True
+
+    def present(self):
+        return self._present
+
+    def name(self):
+        return "node1"
+
+    def attributes(self):
+        return dict(self.attrs)
+
+    def set(self, name, value):
+        self.calls.append(("set", name, value))
+        self.attrs[name] = value
+
+    def delete(self, name):
+        self.calls.append(("delete", name))
+        self.attrs.pop(name, None)
+
+    def active(self):
+        """The resources here leave once standby is on, after a few polls, for the peer."""
+        if self.attrs.get("standby") == "on":
+            self.polls += 1
+            if self.polls > self.leave_after:
+                self.elsewhere, self.active_ids = self.elsewhere | set(self.active_ids), []
+        found = {rid: {"node1": "Started"} for rid in self.active_ids}
+        found.update({rid: {"node2": "Started"} for rid in self.elsewhere if self.peer_up})
+        return found
+
+
+class FakeServices:
+    def __init__(self, installed, running, fail_on=None):
+        self.installed, self.up = list(installed), set(running)
+        self.calls, self.fail_on = [], fail_on
+
+    def rows(self):
+        return [(LABELS[n], "Running" if n in self.up else "Not Running")
+                for n in self.installed]
+
+    def running(self, names):
+        return [n for n in names if n in self.up]
+
+    def act(self, name, action):
+        if (name, action) == self.fail_on:
+            self.fail_on = None
+            raise NfvdHaError(f"{name} {action}: killed")
+        self.calls.append((name, action))
+        (self.up.add if action == "start" else self.up.discard)(name)
+        return ""

@@ -1,0 +1,114 @@
+"""maintenance start|stop|status: the guide's wording (4.2) per role, idempotent warnings."""
+
+import os
+
+import pytest
+
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.maintenance.command import HEADER, Maintenance
+from nfvd_ha.maintenance.node import ClusterNode
+from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.runner import Result
+
+from .fakes import FakeCluster, FakeServices
+
+GUI = ("couchdb", "uoc", "idp", "imageuploader")
+
+
+def utility(tmp_path, cluster, services, role=None):
+    said = []
+    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  turn=str(tmp_path / "turn"))
+    m = Maintenance(None, paths, role, 30, said.append)
+    m.reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
+                              sleep=lambda s: None)
+    return m, said
+
+
+def test_gui_flow(tmp_path):
+    m, said = utility(tmp_path, FakeCluster(present=False), FakeServices(GUI, GUI))
+    m.status()
+    assert said == [HEADER, "NFVD-GUI maintenance mode is OFF."]
+    said.clear()
+    m.start(drain=0)
+    assert said[0] == HEADER and said[1].endswith(" - INFO - Start GUI maintenance mode")
+    assert said[2:4] == ["Stopping NFVD Image Uploader Service", "...OK"]
+    said.clear()
+    m.status()
+    assert said == [HEADER, "NFVD-GUI maintenance mode is ON."]
+    said.clear()
+    m.start()
+    assert said[1].endswith(" - WARNING - Maintenance mode is already ON")
+    said.clear()
+    m.stop()
+    assert said[1].endswith(" - INFO - Stop GUI maintenance mode")
+    assert said[2:4] == ["Starting Apache CouchDB", "...OK"]
+    said.clear()
+    m.stop()
+    assert said[1].endswith(" - WARNING - Maintenance mode is already OFF")
+
+
+def test_assurance_flow(tmp_path):
+    aa = ("uca-ebc", "openmediation", "nfvd-agw")
+    m, said = utility(tmp_path, FakeCluster(), FakeServices(aa, aa))
+    m.status()
+    assert said[2] == "Node with Assurance-Gateway, UCA & NOM is in normal/non-maintenance mode."
+    said.clear()
+    m.start()
+    assert "===== Entering Maintenance mode =====" in said
+    assert said.index("Going standby [all].") < said.index("Waiting for resource balancing")
+    assert said[-1] == "*** INFO: Node in standby, NFVD services stopped"
+    said.clear()
+    m.status()
+    assert said[2] == "Node with Assurance-Gateway, UCA & NOM is in maintenance mode."
+    assert said[-1] == "===== Node is in Maintenance mode ====="
+    said.clear()
+    m.stop()
+    assert said[-1] == "===== Exited Maintenance mode ====="
+
+
+def test_hand_lock_is_shown_as_such(tmp_path):
+    m, said = utility(tmp_path, FakeCluster(), FakeServices(("sitescope",), ()))
+    open(tmp_path / "lock", "w").close()
+    m.status()
+    assert said[2] == "Node with Sitescope is in maintenance mode."
+    assert "maintenance without switchover" in said[3]
+
+
+def test_role_unknown_asks_for_it(tmp_path):
+    m, _ = utility(tmp_path, FakeCluster(), FakeServices((), ()))
+    with pytest.raises(NfvdHaError) as error:
+        m.status()
+    assert "--role" in error.value.hint
+
+
+class Argv:
+    def __init__(self, out):
+        self.out, self.seen = out, []
+
+    def run(self, argv, env=None, timeout=600, check=False):
+        self.seen.append(list(argv))
+        return Result(argv, 0, self.out.get(argv[0], ""), "")
+
+
+def test_cluster_node_commands():
+    runner = Argv({"crm_node": "aa-node1\n", "cibadmin": (
+        "<nodes><node id='1' uname='aa-node1'><instance_attributes id='a'>"
+        "<nvpair id='x' name='standby' value='on'/></instance_attributes></node>"
+        "<node id='2' uname='aa-node2'/></nodes>"), "crm_mon": (
+        "<r><resources><group id='g'><resource id='v' active='true'><node name='aa-node1'/>"
+        "</resource><resource id='u' active='false'/></group><clone id='c'>"
+        "<resource id='m' active='true'><node name='aa-node2'/></resource></clone>"
+        "</resources></r>")})
+    node = ClusterNode(runner, corosync_conf=os.devnull, cib_file=os.devnull)
+    assert node.attributes() == {"standby": "on"}
+    assert node.active() == {"m": {"aa-node2": None}, "v": {"aa-node1": None}}
+    node.set("standby", "on")
+    node.delete("nfvd-maintenance")
+    assert runner.seen == [
+        ["cibadmin", "--query", "--scope", "nodes"], ["crm_node", "-n"],
+        ["crm_mon", "-1", "--output-as=xml"],
+        ["crm_attribute", "--node", "aa-node1", "--name", "standby", "--update", "on",
+         "--lifetime", "forever"],
+        ["crm_attribute", "--node", "aa-node1", "--name", "nfvd-maintenance", "--delete",
+         "--lifetime", "forever"]]

@@ -1,0 +1,89 @@
+"""The controller on a real inotify watch: reaction, level-triggered ticks, one instance."""
+
+import os
+import threading
+import time
+
+import pytest
+
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.maintenance.controller import Controller, controller_running, hold_instance_lock
+from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+
+from .fakes import FakeCluster, FakeServices
+
+
+@pytest.fixture
+def running(tmp_path):
+    """A controller in a thread; the lock's directory does not exist yet."""
+    paths = Paths(lock=str(tmp_path / "opt" / "halogs" / "nfvd-ha-maintenance.lock"),
+                  record=str(tmp_path / "maintenance.json"), turn=str(tmp_path / "turn"))
+    cluster = FakeCluster(active=())
+    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()))
+    done = threading.Event()
+    ctl = Controller(None, paths, tick=30, reconciler=reconciler)
+    thread = threading.Thread(target=ctl.run, args=(done.is_set,), daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    yield paths, cluster
+    done.set()
+    thread.join(timeout=40)
+
+
+def until(predicate, limit=1.0):
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.01)
+    raise AssertionError(f"not within {limit}s")
+
+
+def test_reacts_to_touch_rm_and_rename_within_a_second(running):
+    paths, cluster = running
+    os.makedirs(os.path.dirname(paths.lock))        # the directory appears later
+    open(paths.lock, "w").close()                   # touch by hand
+    until(lambda: cluster.attrs.get("maintenance") == "true")
+    os.unlink(paths.lock)
+    until(lambda: cluster.attrs == {})
+    tmp = paths.lock + ".new"
+    with open(tmp, "w") as f:
+        f.write("mode=switchover\n")
+    os.rename(tmp, paths.lock)                      # renamed into place
+    until(lambda: cluster.attrs.get("standby") == "on")
+
+
+def test_lock_dir_removed_and_recreated(running):
+    paths, cluster = running
+    directory = os.path.dirname(paths.lock)
+    os.makedirs(directory)
+    os.rmdir(directory)
+    os.makedirs(directory)
+    open(paths.lock, "w").close()
+    until(lambda: cluster.attrs.get("maintenance") == "true")
+
+
+def test_level_triggered_tick_repairs_drift(tmp_path):
+    paths = Paths(lock=str(tmp_path / "l"), record=str(tmp_path / "r"), turn=str(tmp_path / "t"))
+    open(paths.lock, "w").close()
+    cluster = FakeCluster(active=())
+    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()))
+    ctl, done = Controller(None, paths, tick=0.2, reconciler=reconciler), threading.Event()
+    thread = threading.Thread(target=ctl.run, args=(done.is_set,), daemon=True)
+    thread.start()
+    until(lambda: cluster.attrs.get("maintenance") == "true")
+    cluster.attrs.clear()                           # changed behind our back, no file event
+    until(lambda: cluster.attrs.get("maintenance") == "true")
+    done.set()
+    thread.join(5)
+
+
+def test_one_controller_per_node(tmp_path):
+    path = str(tmp_path / "controller.lock")
+    assert not controller_running(path)
+    fd = hold_instance_lock(path)
+    assert controller_running(path)
+    with pytest.raises(NfvdHaError, match=f"another nfvd-ha controller runs.*pid {os.getpid()}"):
+        hold_instance_lock(path)
+    os.close(fd)
+    assert not controller_running(path)

@@ -1,0 +1,144 @@
+"""The reconcile: what the lock asks for, idempotent, crash-safe (intent recorded first)."""
+
+import os
+
+import pytest
+
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.maintenance.lockfile import read_lock, write_switchover_lock, IN_PLACE, SWITCHOVER
+from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.maintenance.record import Record
+
+from .fakes import FakeCluster, FakeServices
+
+GUI = ("couchdb", "uoc", "idp", "imageuploader")
+
+
+@pytest.fixture
+def paths(tmp_path):
+    return Paths(lock=str(tmp_path / "halogs" / "nfvd-ha-maintenance.lock"),
+                 record=str(tmp_path / "state" / "maintenance.json"),
+                 turn=str(tmp_path / "run" / "turn.lock"))
+
+
+def reconciler(paths, cluster, services, said=None, timeout=30, role=None):
+    out = [] if said is None else said
+    return Reconciler(None, paths, role, timeout, out.append, cluster, services,
+                      sleep=lambda s: None)
+
+
+def touch(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, "a").close()
+
+
+def test_lock_file_modes(paths):
+    assert read_lock(paths.lock).mode is None
+    touch(paths.lock)
+    assert read_lock(paths.lock).mode == IN_PLACE          # touch: the upgrade procedure
+    write_switchover_lock(paths.lock, drain=4)
+    assert read_lock(paths.lock).mode == SWITCHOVER and read_lock(paths.lock).drain == 4
+    with open(paths.lock, "w") as f:
+        f.write("mode=switchover\ndrain=lots\n")
+    assert read_lock(paths.lock).drain == 0
+
+
+def test_switchover_then_local_services_stop(paths):
+    cluster, services, said = FakeCluster(), FakeServices(GUI, GUI), []
+    write_switchover_lock(paths.lock, drain=3)
+    assert reconciler(paths, cluster, services, said, role="gui").run() == "entered switchover"
+    assert cluster.attrs == {"nfvd-maintenance": "switchover", "standby": "on"}
+    assert "Going standby [all]." in said and "Waiting for resource balancing" in said
+    assert said.index("Waiting for resource balancing") < said.index(
+        "Stopping NFVD Image Uploader Service")
+    assert services.calls == [("imageuploader", "stop"), ("idp", "stop"), ("uoc", "stop"),
+                              ("couchdb", "stop")]
+    record = Record.load(paths.record)
+    assert record.done and record.stopped == ["imageuploader", "idp", "uoc", "couchdb"]
+    again = FakeServices(GUI, ())
+    assert reconciler(paths, cluster, again).run() == "unchanged"
+    assert again.calls == [] and len(cluster.calls) == 2
+
+
+def test_hand_made_lock_means_no_switchover(paths):
+    cluster, services = FakeCluster(), FakeServices(GUI, GUI)
+    touch(paths.lock)
+    assert reconciler(paths, cluster, services).run() == "entered in-place"
+    assert cluster.attrs == {"nfvd-maintenance": "in-place", "maintenance": "true"}
+    assert services.calls == [] and cluster.active_ids  # nothing moved, nothing stopped
+
+
+def test_lock_removed_back_in_service(paths):
+    cluster, services = FakeCluster(), FakeServices(GUI, ("uoc", "couchdb"))
+    write_switchover_lock(paths.lock)
+    reconciler(paths, cluster, services, role="gui").run()
+    os.unlink(paths.lock)
+    assert reconciler(paths, cluster, services, role="gui").run() == "left"
+    assert cluster.attrs == {}
+    assert services.calls[-2:] == [("couchdb", "start"), ("uoc", "start")]  # reverse order
+    assert not os.path.exists(paths.record)
+    assert reconciler(paths, cluster, services).run() == "unchanged"
+
+
+def test_an_operators_own_standby_is_left_alone(paths):
+    cluster = FakeCluster(active=())
+    cluster.attrs["standby"] = "on"
+    write_switchover_lock(paths.lock)
+    reconciler(paths, cluster, FakeServices((), ())).run()
+    os.unlink(paths.lock)
+    reconciler(paths, cluster, FakeServices((), ())).run()
+    assert cluster.attrs == {"standby": "on"}
+
+
+def test_killed_mid_stop_then_finished_and_undone(paths):
+    cluster = FakeCluster()
+    services = FakeServices(GUI, GUI, fail_on=("uoc", "stop"))
+    write_switchover_lock(paths.lock)
+    with pytest.raises(NfvdHaError):
+        reconciler(paths, cluster, services, role="gui").run()
+    assert not Record.load(paths.record).done
+    assert reconciler(paths, cluster, services, role="gui").run() == "entered switchover"
+    assert services.up == set()
+    os.unlink(paths.lock)
+    reconciler(paths, cluster, services, role="gui").run()
+    assert services.up == set(GUI)  # all four back, though the first pass died half-way
+
+
+def test_in_place_becomes_switchover(paths):
+    cluster = FakeCluster()
+    touch(paths.lock)
+    reconciler(paths, cluster, FakeServices((), ())).run()
+    write_switchover_lock(paths.lock)
+    reconciler(paths, cluster, FakeServices((), ())).run()
+    assert cluster.attrs == {"nfvd-maintenance": "switchover", "standby": "on"}
+
+
+def test_resources_that_never_leave_are_named(paths):
+    cluster = FakeCluster(active=("uca-ebc-data",), leave_after=10 ** 9)
+    write_switchover_lock(paths.lock)
+    with pytest.raises(NfvdHaError, match="after 1s, still active on node1: uca-ebc-data"):
+        reconciler(paths, cluster, FakeServices((), ()), timeout=1).run()
+
+
+def test_resources_that_left_but_run_nowhere_are_named(paths):
+    cluster = FakeCluster(active=("aa-vip", "assurance"))
+    cluster.peer_up = False  # the peer cannot take them: the service is down
+    write_switchover_lock(paths.lock)
+    with pytest.raises(NfvdHaError, match="not \\(yet\\) started anywhere else: aa-vip, assurance"):
+        reconciler(paths, cluster, FakeServices((), ()), timeout=1).run()
+
+
+def test_cluster_drift_is_repaired_on_the_next_pass(paths):
+    cluster = FakeCluster(active=())
+    write_switchover_lock(paths.lock)
+    reconciler(paths, cluster, FakeServices((), ())).run()
+    del cluster.attrs["standby"]  # someone ran `crm node online` behind our back
+    assert reconciler(paths, cluster, FakeServices((), ())).run() == "entered switchover"
+    assert cluster.attrs["standby"] == "on"
+
+
+def test_no_cluster_only_services(paths):
+    cluster, services = FakeCluster(present=False), FakeServices(("sitescope",), ("sitescope",))
+    write_switchover_lock(paths.lock)
+    reconciler(paths, cluster, services).run()
+    assert cluster.calls == [] and services.calls == [("sitescope", "stop")]
