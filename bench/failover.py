@@ -37,7 +37,7 @@ HB_TUNED = {"keepalive": "500ms", "deadtime": "2s", "initdead": "10s"}
 
 
 def compose(out, project, *args):
-    env = dict(os.environ, NFVD_LAB_OUT=out, NFVD_NODE_IMAGE=IMAGE)
+    env = dict(os.environ, NFVD_LAB_OUT=out, NFVD_NODE_IMAGE=IMAGE, NFVD_LAB_DISK="/dev/null")
     subprocess.run(["docker-compose", "-f", os.path.join(REPO, "docker", "lab.yml"), "-p",
                     project, *args], env=env, check=True, capture_output=True)
 

@@ -63,6 +63,9 @@ class Controller:
         except (NfvdHaError, OSError) as error:
             log.error("reconcile (%s) failed, retrying in %gs: %s", why, self.tick, error)
             return "failed"
+        except Exception:  # noqa: BLE001 - a timeout, garbage from a tool: never die of it
+            log.exception("reconcile (%s) failed unexpectedly, retrying in %gs", why, self.tick)
+            return "failed"
         if outcome != "unchanged":
             log.info("%s (%s)", outcome, why)
         return outcome

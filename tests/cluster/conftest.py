@@ -87,24 +87,24 @@ def lab(docker_services):
     return lab
 
 
+def loaded_pair(lab, nodes, cluster):
+    """A Pacemaker pair once it has a DC and both nodes, with its rendered CIB loaded
+    through crmsh (``crm configure load xml update``)."""
+    pcmk = Pacemaker(lab, list(nodes))
+    lab.wait(lambda: "partition with quorum" in lab.sh(nodes[0], "crm_mon -1").stdout
+             and pcmk.online() == set(nodes), 120, f"{cluster}: a DC and both nodes online")
+    load = lab.sh(nodes[0], f"crm configure load xml update /lab/out/{cluster}/cib.xml")
+    assert load.returncode == 0, load.stderr
+    return pcmk
+
+
 @pytest.fixture(scope="session")
 def ff(lab):
-    """The Fulfillment pair, with the rendered CIB loaded through crmsh."""
-    pcmk = Pacemaker(lab, ["ff-node1", "ff-node2"])
-    lab.wait(lambda: "partition with quorum" in lab.sh("ff-node1", "crm_mon -1").stdout
-             and pcmk.online() == {"ff-node1", "ff-node2"}, 120, "a DC and both nodes online")
-    load = lab.sh("ff-node1", "crm configure load xml update /lab/out/nfvd-ff/cib.xml")
-    assert load.returncode == 0, load.stderr
-    pcmk.loaded = load
-    return pcmk
+    """The Fulfillment pair (the rendered example)."""
+    return loaded_pair(lab, ("ff-node1", "ff-node2"), "nfvd-ff")
 
 
 @pytest.fixture(scope="session")
 def aa(lab):
-    """The Assurance pair (lab-aa.toml: the example's, on a shared disk), CIB loaded."""
-    pcmk = Pacemaker(lab, ["aa-node1", "aa-node2"])
-    lab.wait(lambda: "partition with quorum" in lab.sh("aa-node1", "crm_mon -1").stdout
-             and pcmk.online() == {"aa-node1", "aa-node2"}, 120, "a DC and both nodes online")
-    load = lab.sh("aa-node1", "crm configure load xml update /lab/out/nfvd-aa/cib.xml")
-    assert load.returncode == 0, load.stderr
-    return pcmk
+    """The Assurance pair (lab-aa.toml: the example's, on a shared disk)."""
+    return loaded_pair(lab, ("aa-node1", "aa-node2"), "nfvd-aa")

@@ -64,6 +64,13 @@ def other(pair, node):
     return pair[1] if node == pair[0] else pair[0]
 
 
+def roles(lab, pcmk, pair, rid):
+    """(active, passive) once both nodes are online and ``rid`` is started."""
+    lab.wait(lambda: pcmk.online() == set(pair), 120, f"{' and '.join(pair)} online")
+    active = lab.wait(lambda: pcmk.where(rid), 120, f"{rid} started")
+    return active, other(pair, active)
+
+
 def test_gui_maintenance_drains_then_stops_and_traffic_stays_up(lab):
     with restored(lab, "gui-node1"):
         shims(lab, "gui-node1")
@@ -118,9 +125,7 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
     pair = ("ff-node1", "ff-node2")
     with restored(lab, *pair):
         shims(lab, *pair)
-        active = lab.wait(lambda: ff.where("sosa-lockmgr"), 90, "the Fulfillment group running")
-        passive = other(pair, active)
-        lab.wait(lambda: ff.online() == set(pair), 90, "both FF nodes online")
+        active, passive = roles(lab, ff, pair, "sosa-lockmgr")
         out = utility(lab, active, "start", "--drain 1")
         lines = out.splitlines()
         assert "Going standby [all]." in lines and "Stopping Service Activator (HPSA)" in lines
@@ -143,8 +148,7 @@ def test_assurance_maintenance_moves_the_stack_and_keeps_the_data(lab, aa):
     pair = ("aa-node1", "aa-node2")
     with restored(lab, *pair):
         shims(lab, *pair)
-        active = lab.wait(lambda: aa.where("assurance"), 120, "the Assurance stack running")
-        passive = other(pair, active)
+        active, passive = roles(lab, aa, pair, "assurance")
         assert lab.sh(active, "cl_status rscstatus").stdout.strip() == "all"
         assert lab.sh(active, "/etc/init.d/nfvd status").stdout.splitlines() == [
             "Status of NFVD processes", "NFVD processes are running"]
@@ -173,8 +177,7 @@ def test_upgrade_lock_by_hand_keeps_services_running_unmanaged(lab, aa):
     """Guide 4.4: lock without switchover on the secondary first, then on the primary."""
     pair = ("aa-node1", "aa-node2")
     with restored(lab, *pair):
-        active = lab.wait(lambda: aa.where("assurance"), 120, "the Assurance stack running")
-        passive = other(pair, active)
+        active, passive = roles(lab, aa, pair, "assurance")
         for node in (passive, active):
             assert lab.sh(node, f"mkdir -p $(dirname {LOCK}) && touch {LOCK}").returncode == 0
             lab.wait(lambda: node_state(aa, node)["maintenance"] == "true", 5,
@@ -203,9 +206,7 @@ def controller_pids(lab, node):
 def test_controller_killed_mid_transition_converges(lab, ff):
     pair = ("ff-node1", "ff-node2")
     with restored(lab, *pair):
-        active = lab.wait(lambda: ff.where("sosa-lockmgr"), 90, "the Fulfillment group running")
-        passive = other(pair, active)
-        lab.wait(lambda: ff.online() == set(pair), 90, "both FF nodes online")
+        active, passive = roles(lab, ff, pair, "sosa-lockmgr")
         assert len(controller_pids(lab, active)) == 1
         second = lab.sh(active, "nfvd-ha controller")
         assert second.returncode == 1 and "another nfvd-ha controller runs" in second.stderr

@@ -132,7 +132,9 @@ def test_corosync_accepts_rendered_config(tmp_path, cluster, address):
         out = run(*lan.exec_prefix(), "corosync", "-t", "-c", str(conf))
         assert out.returncode == 0, out.stdout + out.stderr
         broken = tmp_path / "broken.conf"
-        broken.write_text(conf.read_text().replace("token: 1000", "token: soon"))
+        text, count = re.subn(r"token: \d+", "token: soon", conf.read_text())
+        assert count == 1
+        broken.write_text(text)
         assert run(*lan.exec_prefix(), "corosync", "-t", "-c", str(broken)).returncode != 0
     finally:
         lan.close()

@@ -87,3 +87,18 @@ def test_one_controller_per_node(tmp_path):
         hold_instance_lock(path)
     os.close(fd)
     assert not controller_running(path)
+
+
+def test_a_failing_pass_is_retried_not_fatal(tmp_path):
+    class Flaky:
+        calls = 0
+
+        def run(self):
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise TimeoutError("crm_mon did not answer")  # not an NfvdHaError
+            raise ValueError("garbage XML")
+
+    paths = Paths(lock=str(tmp_path / "l"), record=str(tmp_path / "r"), turn=str(tmp_path / "t"))
+    ctl = Controller(None, paths, tick=0.2, reconciler=Flaky())
+    assert ctl.pass_once("start") == "failed" and ctl.pass_once("tick") == "failed"
