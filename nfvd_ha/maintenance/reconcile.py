@@ -80,12 +80,11 @@ class Reconciler:
         have = self.cluster.attributes()
         other = {n for m, pairs in ATTRS.items() if m != mode for n, _ in pairs}
         for name in [n for n in record.attrs if n in other]:  # the mode changed
-            if name in have:
-                self.cluster.delete(name)
-            record.attrs.remove(name)
+            self._put_back(name, record.attrs[name], have)
+            del record.attrs[name]
             record.save()
         changes = [(n, v) for n, v in ((MARKER, mode), *ATTRS[mode]) if have.get(n) != v]
-        if record.add("attrs", [n for n, _ in changes]):  # an attribute set before us stays
+        if record.add_attrs({n: have.get(n) for n, _ in changes}):  # before, to put back
             record.save()
         for name, value in changes:
             if name == "standby":
@@ -118,7 +117,7 @@ class Reconciler:
         names = self.services.running(role.local) if role and role.local else []
         if not names:
             return
-        if record.add("stopped", names):
+        if record.add_stopped(names):
             record.save()
         if lock.drain:
             self.progress(f"Waiting {lock.drain:g}s for the load balancer to drain this node")
@@ -138,13 +137,19 @@ class Reconciler:
         have = self.cluster.attributes()
         return have.get(MARKER) == mode and all(have.get(k) == v for k, v in ATTRS[mode])
 
+    def _put_back(self, name, before, have):
+        if before is None:
+            if name in have:
+                self.cluster.delete(name)
+        elif have.get(name) != before:
+            self.cluster.set(name, before)
+
     # -- leaving ----------------------------------------------------------------------------
     def leave(self, record):
         if self.cluster.present() and record.attrs:
             have = self.cluster.attributes()
-            for name in [a for a in record.attrs if a != MARKER] + [MARKER]:
-                if name in have:
-                    self.cluster.delete(name)
+            for name in sorted(record.attrs, key=lambda n: n == MARKER):  # the marker last
+                self._put_back(name, record.attrs[name], have)
         for name in list(reversed(record.stopped)):
             self.progress(f"Starting {LABELS[name]}")
             self.services.act(name, "start")

@@ -10,12 +10,13 @@ RECORD = "/var/lib/nfvd-ha/maintenance.json"
 
 
 class Record:
-    """mode: the maintenance we are in (None: none); attrs: node attributes we set;
-    stopped: local components we stopped (to start again on leaving); done: entered fully."""
+    """mode: the maintenance we are in (None: none); attrs: node attributes we changed, with
+    the value each had before (None: absent), to put back on leaving; stopped: local
+    components we stopped (to start again on leaving); done: entered fully."""
 
-    def __init__(self, path=RECORD, mode=None, attrs=(), stopped=(), done=False):
+    def __init__(self, path=RECORD, mode=None, attrs=None, stopped=(), done=False):
         self.path, self.mode, self.done = path, mode, done
-        self.attrs, self.stopped = list(attrs), list(stopped)
+        self.attrs, self.stopped = dict(attrs or {}), list(stopped)
 
     @classmethod
     def load(cls, path=RECORD):
@@ -25,8 +26,8 @@ class Record:
         except FileNotFoundError:
             return cls(path)
         except (OSError, ValueError):
-            data = {"mode": "unknown", "attrs": ["standby", "maintenance"]}  # undo all
-        return cls(path, data.get("mode"), data.get("attrs", ()), data.get("stopped", ()),
+            data = {"mode": "unknown", "attrs": {"standby": None, "maintenance": None}}
+        return cls(path, data.get("mode"), data.get("attrs"), data.get("stopped", ()),
                    bool(data.get("done")))
 
     def save(self):
@@ -39,10 +40,15 @@ class Record:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
-        self.mode, self.attrs, self.stopped, self.done = None, [], [], False
+        self.mode, self.attrs, self.stopped, self.done = None, {}, [], False
 
-    def add(self, field, names):
-        values = getattr(self, field)
-        new = [n for n in names if n not in values]
-        values.extend(new)
+    def add_stopped(self, names):
+        new = [n for n in names if n not in self.stopped]
+        self.stopped.extend(new)
+        return bool(new)
+
+    def add_attrs(self, before):
+        """Remember the values the attributes had before we first changed them."""
+        new = {n: v for n, v in before.items() if n not in self.attrs}
+        self.attrs.update(new)
         return bool(new)

@@ -141,7 +141,7 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
         time.sleep(5)  # give Pacemaker every chance to fail back: it must not
         assert ff.where("sosa-lockmgr") == passive
         attrs = lab.sh(active, "cibadmin --query --scope nodes").stdout
-        assert "nfvd-maintenance" not in attrs and "standby" not in attrs
+        assert "nfvd-maintenance" not in attrs and 'name="standby" value="on"' not in attrs
 
 
 def test_assurance_maintenance_moves_the_stack_and_keeps_the_data(lab, aa):

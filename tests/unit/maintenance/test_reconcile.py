@@ -142,3 +142,14 @@ def test_no_cluster_only_services(paths):
     write_switchover_lock(paths.lock)
     reconciler(paths, cluster, services).run()
     assert cluster.calls == [] and services.calls == [("sitescope", "stop")]
+
+
+def test_a_value_from_before_is_put_back(paths):
+    cluster = FakeCluster(active=())
+    cluster.attrs["standby"] = "off"  # left by `crm node online`
+    write_switchover_lock(paths.lock)
+    reconciler(paths, cluster, FakeServices((), ())).run()
+    assert cluster.attrs["standby"] == "on"
+    os.unlink(paths.lock)
+    reconciler(paths, cluster, FakeServices((), ())).run()
+    assert cluster.attrs == {"standby": "off"}
