@@ -15,6 +15,10 @@ def _score(text):
         return 0
 
 
+#: roles of a resource that has arrived (not Starting, Stopping, Migrating)
+SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
+
+
 class ClusterView:
     """A/P groups (and lone primitives): where they run and where they belong."""
 
@@ -34,11 +38,13 @@ class ClusterView:
         for group in status.xpath("//resources/group"):
             members = group.xpath("resource")
             nodes = {n for r in members for n in r.xpath("node/@name")}
-            up = all(r.get("active") == "true" and r.get("failed") != "true" for r in members)
+            up = all(r.get("active") == "true" and r.get("failed") != "true"
+                     and r.get("role") in SETTLED for r in members)
             where[group.get("id")] = nodes.pop() if up and len(nodes) == 1 else None
         for rsc in status.xpath("//resources/resource"):
             nodes = rsc.xpath("node/@name")
-            where[rsc.get("id")] = nodes[0] if rsc.get("active") == "true" and nodes else None
+            settled = rsc.get("active") == "true" and rsc.get("role") in SETTLED
+            where[rsc.get("id")] = nodes[0] if settled and nodes else None
         return where
 
     def standby(self, node, status=None):

@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 
 from ..errors import NfvdHaError
+from ..cluster_view import SETTLED
 from .lockfile import IN_PLACE, LOCK, SWITCHOVER, read_lock
 from .node import MARKER, ClusterNode, Services
 from .record import RECORD, Record
@@ -20,8 +21,7 @@ from .roles import LABELS, detect
 TURN = "/run/nfvd-ha/reconcile.lock"
 #: node attribute -> value we set, per mode
 ATTRS = {SWITCHOVER: (("standby", "on"),), IN_PLACE: (("maintenance", "true"),)}
-#: roles of a resource that has arrived (not Starting / Stopping / Migrating)
-SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
+
 
 
 class Paths:

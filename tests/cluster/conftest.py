@@ -81,8 +81,8 @@ def docker_cleanup():
 @pytest.fixture(scope="session")
 def lab(docker_services):
     lab = Lab(PROJECT)
-    for service in ("ff-node1", "ff-node2", "aa-node1", "aa-node2", "hb-node1", "hb-node2", "gui-node1", "gui-node2",
-                    "sis-node1", "sis-node2", "lb", "client"):
+    for service in ("ff-node1", "ff-node2", "aa-node1", "aa-node2", "hb-node1", "hb-node2",
+                    "gui-node1", "gui-node2", "sis-node1", "sis-node2", "lb", "client"):
         lab.wait(lambda: lab.sh(service, "true").returncode == 0, 60, f"{service} up")
     return lab
 
@@ -98,13 +98,37 @@ def loaded_pair(lab, nodes, cluster):
     return pcmk
 
 
-@pytest.fixture(scope="session")
+FF_PAIR, AA_PAIR = ("ff-node1", "ff-node2"), ("aa-node1", "aa-node2")
+
+
+def recreate(lab, nodes):
+    """New containers for a pair: an empty CIB, no history, no failcounts, no attributes."""
+    subprocess.run(["docker-compose", "-f", os.path.join(REPO, "docker", "lab.yml"), "-p",
+                    PROJECT, "up", "-d", "--force-recreate", "--no-deps", *nodes],
+                   check=True, capture_output=True)
+    for node in nodes:
+        lab.wait(lambda: lab.sh(node, "true").returncode == 0, 60, f"{node} up")
+
+
+@pytest.fixture(scope="module")
+def fresh_ff(lab, docker_compose_file):
+    """A fresh Fulfillment pair for a module of destructive tests."""
+    recreate(lab, FF_PAIR)
+
+
+@pytest.fixture(scope="module")
+def fresh_aa(lab, docker_compose_file):
+    """A fresh Assurance pair for a module of destructive tests."""
+    recreate(lab, AA_PAIR)
+
+
+@pytest.fixture
 def ff(lab):
-    """The Fulfillment pair (the rendered example)."""
-    return loaded_pair(lab, ("ff-node1", "ff-node2"), "nfvd-ff")
+    """The Fulfillment pair (the rendered example), its CIB loaded (again: idempotent)."""
+    return loaded_pair(lab, FF_PAIR, "nfvd-ff")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def aa(lab):
-    """The Assurance pair (lab-aa.toml: the example's, on a shared disk)."""
-    return loaded_pair(lab, ("aa-node1", "aa-node2"), "nfvd-aa")
+    """The Assurance pair (lab-aa.toml: the example's, on a shared disk), CIB loaded."""
+    return loaded_pair(lab, AA_PAIR, "nfvd-aa")

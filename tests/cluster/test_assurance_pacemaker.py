@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("fresh_aa")]  # destructive: a fresh pair
 VIP = "172.30.77.101"
 GROUP = ("aa-vip", "uca-ebc-data", "assurance")
 DATA = "/var/opt/UCA-EBC"

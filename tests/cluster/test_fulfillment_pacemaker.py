@@ -1,12 +1,12 @@
 """The Fulfillment pair on real Pacemaker + corosync, configured from the rendered example.
 
-Tests run in order on one cluster (session scope): placement, restart in place, the
-restart-then-move policy, node loss, no failback.
+Tests run in order on a pair recreated for this module (new containers): placement, restart
+in place, the restart-then-move policy, node loss, no failback, standby.
 """
 
 import pytest
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("fresh_ff")]  # destructive: a fresh pair
 
 import time
 

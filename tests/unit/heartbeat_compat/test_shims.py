@@ -16,11 +16,16 @@ def status(fulfillment, batch):
     def group(gid, node):
         inner = f'<node name="{node}" id="1"/>' if node else ""
         active = "true" if node else "false"
+        role = "Started" if node else "Stopped"
+        if node and node.endswith("+starting"):  # on its way: active, not yet Started
+            node, role = node[:-len("+starting")], "Starting"
+            inner = f'<node name="{node}" id="1"/>'
         return (f'<group id="{gid}" number_resources="1"><resource id="{gid}-r" '
-                f'active="{active}">{inner}</resource></group>')
+                f'active="{active}" role="{role}">{inner}</resource></group>')
     return ("<pacemaker-result><resources>" + group("fulfillment", fulfillment)
-            + group("batch", batch) + '<clone id="img"><resource id="img-r" active="true">'
-            '<node name="ff-node1"/></resource></clone></resources></pacemaker-result>')
+            + group("batch", batch) + '<clone id="img"><resource id="img-r" active="true" '
+            'role="Started"><node name="ff-node1"/></resource></clone></resources>'
+            "</pacemaker-result>")
 
 
 class FakeRunner:
@@ -50,9 +55,12 @@ def test_rscstatus(me, placement, expected):
 
 def test_hb_standby_all_bans_moves_then_clears():
     runner = FakeRunner("ff-node1", [("ff-node1", "ff-node1"), ("ff-node1", "ff-node1"),
+                                     ("ff-node2+starting", "ff-node2+starting"),
                                      ("ff-node2", "ff-node2")])
     said = []
     moved = standby(ClusterView(runner), "all", timeout=10, progress=said.append)
+    polls = [c for c in runner.calls if c[0] == "crm_mon"]
+    assert len(polls) == 4  # the third one saw the groups "Starting": not moved yet
     assert said == ["Going standby [all]."]
     assert sorted(moved) == ["batch", "fulfillment"]
     bans = [c for c in runner.calls if c[0] == "crm_resource"]
@@ -70,7 +78,7 @@ def test_hb_standby_foreign_gives_back_only_the_peers_groups():
 
 def test_a_group_half_started_is_not_placed_yet():
     half = ('<pacemaker-result><resources><group id="fulfillment" number_resources="2">'
-            '<resource id="ff-vip" active="true"><node name="ff-node2"/></resource>'
+            '<resource id="ff-vip" active="true" role="Started"><node name="ff-node2"/></resource>'
             '<resource id="sosa" active="false"/></group></resources></pacemaker-result>')
 
     class Half(FakeRunner):
