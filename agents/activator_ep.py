@@ -1,6 +1,8 @@
 """ocf:nfvd:activator-ep: SOSA and the Lock Manager of HPE Service Activator (Fulfillment).
 
-Drives the guide's ``/etc/init.d/activator-ep start|stop|check``. Running means both
+Drives NFVD's ``activator-ep start|stop|check`` script (the guide copies it from
+/opt/HPE/nfvd/fulfillment/scripts to /etc/init.d; the agent uses it where it is, so that
+/etc/init.d/activator-ep can be the operators' guarded shim). Running means both
 "SOSA application is running" and "Lock Manager application is running"; one of the two
 is a failure; neither is stopped.
 """
@@ -97,8 +99,8 @@ AGENT = Agent(
               "failure (Pacemaker restarts the pair, then moves it after the configured "
               "number of failures)."),
     params=(
-        Param("init_script", "activator-ep init script", "Path of the init script.",
-              default="/etc/init.d/activator-ep"),
+        Param("init_script", "activator-ep init script", "Path of NFVD's activator-ep script.",
+              default="/opt/HPE/nfvd/fulfillment/scripts/activator-ep"),
         Param("pid_files", "Pid files (stop escalation)",
               "Space-separated pid files of SOSA and the Lock Manager. If the init script's "
               "stop leaves them running, the live processes they name get TERM, then KILL. "

@@ -28,9 +28,10 @@ class Services:
             return []
         return status_rows(self.runner.run([self.tool, "status"], timeout=120).stdout)
 
-    def running(self, names):
+    def running(self, names, rows=None):
+        """Which of ``names`` the status table (``rows``, else a fresh one) shows Running."""
         from .roles import LABELS
-        states = dict(self.rows())
+        states = dict(self.rows() if rows is None else rows)
         return [n for n in names if states.get(LABELS[n]) == "Running"]
 
     def act(self, name, action, confirm=120.0):

@@ -113,8 +113,9 @@ class Reconciler:
             active = self.cluster.active()
 
     def _stop_local(self, lock, record):
-        role = self.role()
-        names = self.services.running(role.local) if role and role.local else []
+        rows = self.services.rows()
+        role = self.role(rows)
+        names = self.services.running(role.local, rows) if role and role.local else []
         if not names:
             return
         if record.add_stopped(names):
@@ -127,8 +128,8 @@ class Reconciler:
             self.services.act(name, "stop")
             self.progress("...OK")
 
-    def role(self):
-        rows = self.services.rows()
+    def role(self, rows):
+        """This VM's role from the status table (None: no NFVD here and none given)."""
         return detect(rows, self.role_override) if rows or self.role_override else None
 
     def _cluster_holds(self, mode):

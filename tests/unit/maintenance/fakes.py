@@ -48,8 +48,9 @@ class FakeServices:
         return [(LABELS[n], "Running" if n in self.up else "Not Running")
                 for n in self.installed]
 
-    def running(self, names):
-        return [n for n in names if n in self.up]
+    def running(self, names, rows=None):
+        states = dict(self.rows() if rows is None else rows)
+        return [n for n in names if states.get(LABELS[n]) == "Running"]
 
     def act(self, name, action):
         if (name, action) == self.fail_on:
