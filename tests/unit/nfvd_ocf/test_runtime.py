@@ -112,3 +112,16 @@ def test_monitor_imports_stay_light():
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                          cwd=__import__("os").path.dirname(__import__("nfvd_ocf").__path__[0]))
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_metadata_escapes_text_and_attributes():
+    from lxml import etree
+    tricky = 'a <b> & "c"\nd'
+    agent = Agent("t", "1.0", tricky, tricky, params=(Param("p", tricky, tricky,
+                                                             default=tricky),),
+                  actions=(Action("start", 10),), handlers={})
+    for v11 in (True, False):
+        text = metadata.render_metadata(agent, v11)
+        root = etree.fromstring(text.split("\n", 2)[-1].encode() if not v11 else text.encode())
+        assert root.findtext("shortdesc") == tricky
+        assert root.find("parameters/parameter/content").get("default") == tricky
