@@ -6,8 +6,7 @@ import sys
 import click
 
 from .cli import Group, main
-
-LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
+from .maintenance.lockfile import LOCK
 UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "units",
                     "nfvd-ha-controller.service")
 

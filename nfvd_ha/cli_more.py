@@ -5,6 +5,8 @@ import os
 import click
 
 from .cli import main
+from .maintenance.lockfile import LOCK
+from .maintenance.node import NFV_DIRECTOR
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples", "reference.toml")
 
@@ -131,7 +133,7 @@ def health():
 @click.option("--role", "roles", multiple=True, required=True,
               type=click.Choice(["gui", "sitescope", "ffapi"]))
 @click.option("--bind", default="0.0.0.0", show_default=True)
-@click.option("--lock", default="/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock",
+@click.option("--lock", default=LOCK,
               show_default=True, help="Maintenance lock: while it exists, report unavailable.")
 def health_serve(roles, bind, lock):
     """Serve GUI :3001, SiteScope :8898, FF API :8081 health (the guide's texts)."""
@@ -176,7 +178,7 @@ def compat_activator_ep(script, action):
 
 
 @compat.command("nfvd")
-@click.option("--nfv-director", default="/opt/HPE/nfvd/bin/nfv-director.sh", show_default=True)
+@click.option("--nfv-director", default=NFV_DIRECTOR, show_default=True)
 @click.argument("action")
 def compat_nfvd(nfv_director, action):
     """/etc/init.d/nfvd: status as the guide shows (5.3); start/stop guarded."""
@@ -236,7 +238,7 @@ def _read_or_none(path):
 
 @main.command("status")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--nfv-director", default="/opt/HPE/nfvd/bin/nfv-director.sh", show_default=True)
+@click.option("--nfv-director", default=NFV_DIRECTOR, show_default=True)
 def status_command(output, nfv_director):
     """The nfv-director.sh component table and this node's cluster role."""
     import json

@@ -15,7 +15,8 @@ import os
 import time
 from dataclasses import dataclass
 
-LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
+from .maintenance.lockfile import LOCK
+
 MAX_CONNECTIONS = 64
 READ_TIMEOUT = 2.0
 MAX_REQUEST = 4096

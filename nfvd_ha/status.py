@@ -3,17 +3,12 @@ in the cluster (active / passive per group, standby, maintenance)."""
 
 import os
 
-from nfvd_ocf.initscript import status_rows
-
-NFV_DIRECTOR = "/opt/HPE/nfvd/bin/nfv-director.sh"
-LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
+from .maintenance.lockfile import LOCK
+from .maintenance.node import NFV_DIRECTOR, Services
 
 
 def components(runner, tool=NFV_DIRECTOR):
-    if not os.access(tool, os.X_OK):
-        return []
-    out = runner.run([tool, "status"], timeout=60).stdout
-    return [{"name": label, "state": state} for label, state in status_rows(out)]
+    return [{"name": label, "state": state} for label, state in Services(runner, tool).rows(timeout=60)]
 
 
 def cluster(runner):

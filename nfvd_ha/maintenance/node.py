@@ -23,10 +23,10 @@ class Services:
     def __init__(self, runner, tool=NFV_DIRECTOR):
         self.runner, self.tool = runner, tool
 
-    def rows(self):
+    def rows(self, timeout=120):
         if not os.access(self.tool, os.X_OK):
             return []
-        return status_rows(self.runner.run([self.tool, "status"], timeout=120).stdout)
+        return status_rows(self.runner.run([self.tool, "status"], timeout=timeout).stdout)
 
     def running(self, names, rows=None):
         """Which of ``names`` the status table (``rows``, else a fresh one) shows Running."""
