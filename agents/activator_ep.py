@@ -5,13 +5,19 @@ Drives NFVD's ``activator-ep start|stop|check`` script (the guide copies it from
 /etc/init.d/activator-ep can be the operators' guarded shim). Running means both
 "SOSA application is running" and "Lock Manager application is running"; one of the two
 is a failure; neither is stopped.
+
+When the script's stop does not stop them (or the script cannot run at all), the agent
+escalates to TERM, then KILL, of SOSA and the Lock Manager only: the processes its pid
+files name and the processes whose command line shows what it runs (``process_match``),
+never anything else.
 """
 
-from nfvd_ocf import codes, initscript, proc, runtime
+from nfvd_ocf import codes, initscript, nfvd, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
-from nfvd_ocf.errors import Failed
+from nfvd_ocf.errors import Failed, NotInstalled
 
 STOP_GRACE = 3  # seconds SOSA/Lock Manager get to vanish after the init script's stop
+RESERVE = 6     # seconds of a stop kept for the escalation
 PARTS = (("SOSA", "SOSA application is running"),
          ("Lock Manager", "Lock Manager application is running"))
 
@@ -47,6 +53,7 @@ def _quiet_state(ctx):
 def start(ctx):
     script = ctx.params["init_script"]
     initscript.require(script, "init script")
+    _processes(ctx)  # parameters checked before anything starts
     if _quiet_state(ctx) == codes.SUCCESS:
         return codes.SUCCESS
     result = initscript.call(ctx, [script, "start"])
@@ -58,35 +65,45 @@ def start(ctx):
 
 def stop(ctx):
     script = ctx.params["init_script"]
-    initscript.require(script, "init script")  # absent script: nothing can be running
-    if _quiet_state(ctx) == codes.NOT_RUNNING:
-        return codes.SUCCESS
-    reserve = 6  # seconds kept for the pid-file escalation
-    initscript.call(ctx, [script, "stop"], max(ctx.remaining() - reserve, 1))
-    if initscript.converge(ctx, lambda: _quiet_state(ctx), codes.NOT_RUNNING,
-                           limit=min(STOP_GRACE, max(ctx.remaining() - reserve, 0.5))):
-        return codes.SUCCESS
-    _kill_from_pidfiles(ctx)
-    if initscript.converge(ctx, lambda: _quiet_state(ctx), codes.NOT_RUNNING):
-        return codes.SUCCESS
-    raise Failed("SOSA / Lock Manager still running after stop and SIGKILL")
+    try:
+        initscript.require(script, "init script")
+        if _quiet_state(ctx) == codes.NOT_RUNNING:
+            return codes.SUCCESS
+        try:
+            initscript.call(ctx, [script, "stop"], max(ctx.remaining() - RESERVE, 1))
+        except Failed as exc:  # the script's stop did not return: escalate in the time left
+            ctx.log.warning(f"stop: {exc}")
+        else:
+            if initscript.converge(ctx, lambda: _quiet_state(ctx), codes.NOT_RUNNING,
+                                   limit=min(STOP_GRACE, max(ctx.remaining() - RESERVE, 0.5))):
+                return codes.SUCCESS
+    except NotInstalled as exc:  # the script cannot tell: the processes themselves will
+        ctx.log.warning(f"stop: {exc}; looking for SOSA / Lock Manager processes")
+        return _escalate(ctx, lambda: not _processes(ctx))
+    return _escalate(ctx, lambda: _quiet_state(ctx) == codes.NOT_RUNNING)
 
 
-def _kill_from_pidfiles(ctx):
-    """Escalation: TERM, then KILL, the live processes the pid files name (stale ones skipped)."""
-    pids = [p for p in map(proc.pid_from_file, ctx.params["pid_files"].split()) if p]
-    if not pids:
-        return
-    ctx.log.warning(f"stop did not finish; sending TERM to {pids}")
-    proc.signal_all(pids, proc.SIGTERM)
-    if proc.wait_until(lambda: not any(proc.process_start_time(p) for p in pids), 3):
-        return
-    ctx.log.warning(f"sending KILL to {pids}")
-    proc.signal_all(pids, proc.SIGKILL)
+def _processes(ctx):
+    files = initscript.words(ctx.params["pid_files"], "pid_files")
+    patterns = initscript.words(ctx.params["process_match"], "process_match")
+    return initscript.our_processes(files, patterns)
+
+
+def _escalate(ctx, stopped):
+    """TERM, then KILL, what the resource runs; success once ``stopped()`` says so."""
+    found = _processes(ctx)
+    if found:
+        proc.terminate(found, max(ctx.remaining() - 1, 1), ctx.log, "SOSA / Lock Manager")
+    if initscript.converge(ctx, stopped, True):
+        return codes.SUCCESS
+    left = _processes(ctx)
+    raise Failed("SOSA / Lock Manager still running after stop, TERM and KILL"
+                 + (f" (pids {left})" if left else ""))
 
 
 def validate_all(ctx):
     initscript.require(ctx.params["init_script"], "init script")
+    _processes(ctx)
     return codes.SUCCESS
 
 
@@ -100,12 +117,19 @@ AGENT = Agent(
               "number of failures)."),
     params=(
         Param("init_script", "activator-ep init script", "Path of NFVD's activator-ep script.",
-              default="/opt/HPE/nfvd/fulfillment/scripts/activator-ep"),
+              default=nfvd.ACTIVATOR_EP),
         Param("pid_files", "Pid files (stop escalation)",
               "Space-separated pid files of SOSA and the Lock Manager. If the init script's "
-              "stop leaves them running, the live processes they name get TERM, then KILL. "
-              "Stale pid files are ignored.",
-              default="/var/run/nfvd/sosa.pid /var/run/nfvd/lockmgr.pid"),
+              "stop leaves them running (or the script cannot run), the live processes they "
+              "name get TERM, then KILL - only when their command line contains one of "
+              "process_match. Stale pid files, FIFOs and symlinks are ignored.",
+              default=""),
+        Param("process_match", "SOSA / Lock Manager command lines",
+              "Space-separated substrings of the command lines of SOSA and the Lock Manager "
+              "(check with ps -eo args). A process is signalled only when its command line "
+              "contains one of them; processes matching them are also what a stop looks for "
+              "when the init script cannot run.",
+              default="ServiceActivator/EP/SOSA ServiceActivator/EP/LockManager"),
         Param("check_timeout", "check timeout (s)", "Bound on one 'check' call.",
               type="integer", default=15),
     ),

@@ -1,28 +1,39 @@
 """ocf:nfvd:nfvd-assurance: the NFVD Assurance stack (UCA-EBC, Open Mediation, Gateway).
 
 Drives ``nfv-director.sh -c COMPONENT start|stop`` in dependency order (stop reversed) and
-reads the component table of ``nfv-director.sh status``: "UCA-EBC : [Running]".
+reads the component table of ``nfv-director.sh status``: "UCA-EBC : [Running]". A
+component that ``stop`` leaves running is escalated (TERM, then KILL) when its processes
+can be proven: ``process_match`` names, per component, a substring of its command line,
+and ``pid_files`` optionally where its pid files are.
 """
 
-from nfvd_ocf import codes, initscript, runtime
+from nfvd_ocf import codes, initscript, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidConfig, NotInstalled
+from nfvd_ocf.nfvd import ASSURANCE_COMPONENTS, LABELS, NFV_DIRECTOR
 
-#: component (nfv-director.sh -c name) -> label in the status table
-LABELS = {
-    "uca-ebc": "UCA-EBC",
-    "openmediation": "Open Mediation",
-    "nfvd-agw": "NFVD Assurance Gateway",
-}
+STOP_GRACE = 5  # seconds a component gets to vanish after its stop before the escalation
 
 
 def components(ctx):
-    names = ctx.params["components"].split()
-    unknown = [n for n in names if n not in LABELS]
+    names = initscript.words(ctx.params["components"], "components")
+    unknown = [n for n in names if n not in ASSURANCE_COMPONENTS]
     if unknown or not names:
         raise InvalidConfig(f"components: unknown {' '.join(unknown) or '(empty)'}; "
-                            f"known: {' '.join(LABELS)}")
+                            f"known: {' '.join(ASSURANCE_COMPONENTS)}")
     return names
+
+
+def per_component(ctx, name):
+    """{component: [values]} of a COMPONENT=VALUE list parameter (``process_match``...)."""
+    found = {}
+    for word in initscript.words(ctx.params[name], name):
+        component, sep, value = word.partition("=")
+        if not sep or not value or component not in ASSURANCE_COMPONENTS:
+            raise InvalidConfig(f"{name}: '{word}' is not COMPONENT=VALUE with COMPONENT "
+                                f"one of {' '.join(ASSURANCE_COMPONENTS)}")
+        found.setdefault(component, []).append(value)
+    return found
 
 
 def table(ctx):
@@ -61,13 +72,20 @@ def monitor(ctx):
     return state(ctx)
 
 
-def _component(ctx, name, verb):
+def _component(ctx, name, verb, limit=None):
     tool = ctx.params["nfv_director"]
-    return initscript.call(ctx, [tool, "-c", name, verb])
+    return initscript.call(ctx, [tool, "-c", name, verb], limit)
+
+
+def _check_params(ctx):
+    names = components(ctx)
+    per_component(ctx, "process_match")
+    per_component(ctx, "pid_files")
+    return names
 
 
 def start(ctx):
-    names = components(ctx)
+    names = _check_params(ctx)
     installed_table(ctx)
     for name in names:
         if table(ctx)[name] != "Running":
@@ -79,20 +97,38 @@ def start(ctx):
 
 def stop(ctx):
     try:
-        names = components(ctx)
+        names = _check_params(ctx)
         installed_table(ctx)
     except NotInstalled:
         return codes.SUCCESS
-    for name in reversed(names):
+    for position, name in enumerate(reversed(names)):
         if table(ctx)[name] == "Running":
-            _component(ctx, name, "stop")
-        if not initscript.converge(ctx, lambda: table(ctx)[name] != "Running", True):
-            raise Failed(f"{name} did not stop ({_describe(table(ctx))})")
+            _stop_one(ctx, name, len(names) - position)
     return codes.SUCCESS
 
 
+def _stop_one(ctx, name, left):
+    """Stop one component within its share of the time left, escalating if it stays."""
+    share = max(ctx.remaining() / left, 1.0)
+    stopped = lambda: table(ctx)[name] != "Running"  # noqa: E731
+    try:
+        _component(ctx, name, "stop", max(share - STOP_GRACE - 2, 1))
+    except Failed as exc:  # its stop did not return
+        ctx.log.warning(f"stop: {exc}")
+    else:
+        if initscript.converge(ctx, stopped, True, limit=min(STOP_GRACE, share / 2)):
+            return
+    found = initscript.our_processes(per_component(ctx, "pid_files").get(name, []),
+                                     per_component(ctx, "process_match").get(name, []))
+    if found:
+        proc.terminate(found, max(min(share, ctx.remaining()) - 1, 1), ctx.log, name)
+    if not initscript.converge(ctx, stopped, True, limit=max(share / 4, 0.5)):
+        raise Failed(f"{name} did not stop ({_describe(table(ctx))})"
+                     + ("" if found else "; no process_match for it, so no escalation"))
+
+
 def validate_all(ctx):
-    components(ctx)
+    _check_params(ctx)
     initscript.require(ctx.params["nfv_director"], "NFVD administration tool")
     return codes.SUCCESS
 
@@ -107,10 +143,18 @@ AGENT = Agent(
               "table; the exit reason names each component's state."),
     params=(
         Param("nfv_director", "nfv-director.sh", "Path of the NFVD administration tool.",
-              default="/opt/HPE/nfvd/bin/nfv-director.sh"),
+              default=NFV_DIRECTOR),
         Param("components", "Components, in start order",
               "Space-separated nfv-director.sh component names, started left to right and "
               "stopped right to left.", default="uca-ebc openmediation nfvd-agw"),
+        Param("process_match", "Component command lines (stop escalation)",
+              "Space-separated COMPONENT=SUBSTRING pairs: a component that its stop leaves "
+              "running gets TERM, then KILL, to the processes whose command line contains "
+              "its substring (check with ps -eo args). Empty: no escalation (a stuck "
+              "component fails the stop).", default=""),
+        Param("pid_files", "Component pid files",
+              "Space-separated COMPONENT=PIDFILE pairs, searched too (their processes must "
+              "still match process_match).", default=""),
         Param("status_timeout", "status timeout (s)", "Bound on one status call.",
               type="integer", default=20),
     ),

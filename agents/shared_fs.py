@@ -4,8 +4,12 @@ For the UCA-EBC data repository and the VNF image repository of the guide (2.3.7
 Monitor depth 0 reads the mount table only (cannot hang); depth 10 reads the directory and
 depth 20 writes and reads back a file, each in a child that is abandoned at the deadline,
 because a process touching a dead NFS server cannot even be killed. Stop escalates within
-the op timeout: unmount; TERM then KILL the users found through /proc; forced, then lazy
-unmount.
+the op timeout: unmount; TERM then KILL the users of that mount (found through /proc and
+confirmed by mount id and device); forced, then lazy unmount.
+
+The directory is a canonical absolute path (no ``.``, ``..``, ``//``), resolved through
+symlinks once per action; a system directory (/, /usr, /var, /etc, ...) or the node's own
+root filesystem is refused as inherently invalid, whatever path leads there.
 """
 
 import os
@@ -15,20 +19,104 @@ from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
 
 MNT_FORCE, MNT_DETACH = 1, 2
+MAX_PATH = 1024  # characters; also keeps a resolved path within one pipe write
+#: never a shared mount point: the system itself
+SYSTEM_DIRS = ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
+               "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var")
+#: nor anything below these
+SYSTEM_TREES = ("/boot", "/dev", "/etc", "/proc", "/run", "/sys", "/usr")
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@:,=")
 
 
-def _directory(ctx):
-    directory = ctx.params["directory"]
-    if not directory.startswith("/") or directory == "/":
-        raise InvalidConfig(f"directory '{directory}' must be an absolute path other than /")
-    return os.path.normpath(directory)
+def directory_problem(directory):
+    """Why ``directory`` cannot be a shared mount point (text only), or None."""
+    if not isinstance(directory, str) or not directory.startswith("/"):
+        return "must be an absolute path"
+    if len(directory) > MAX_PATH:
+        return f"is longer than {MAX_PATH} characters"
+    parts = directory.split("/")[1:]
+    if any(not part for part in parts) and directory != "/":
+        return "must be canonical (no '//', no trailing '/')"
+    if any(part in (".", "..") for part in parts):
+        return "must be canonical (no '.' or '..' components)"
+    if any(c not in _SAFE for part in parts for c in part):
+        return "may hold only letters, digits and . _ - + @ : , = between the slashes"
+    if directory in SYSTEM_DIRS or directory.startswith(tuple(t + "/" for t in SYSTEM_TREES)):
+        return "is a system directory: a shared filesystem is never mounted there"
+    return None
 
 
-def _mounted(ctx):
-    found = mounts.mounted_at(_directory(ctx))
-    if found is None:
-        return None
-    if not mounts.same_fstype(ctx.params["fstype"], found.fstype):
+def token_problem(value, what, allow_empty=False):
+    """A mount argument: no control characters, no spaces, never an option (leading -)."""
+    if not value:
+        return None if allow_empty else f"{what} must not be empty"
+    if any(ord(c) < 33 or ord(c) == 127 for c in value):
+        return f"{what} must not contain spaces or control characters"
+    if value.startswith("-"):
+        return f"{what} must not start with '-'"
+    return None
+
+
+def param_problems(params):
+    """Every inherent problem of these parameters (the definition checks them too)."""
+    problems = []
+    where = directory_problem(params.get("directory"))
+    if where:
+        problems.append(f"directory '{params.get('directory')}' {where}")
+    for name, allow_empty in (("device", False), ("fstype", False), ("options", True),
+                              ("owner", True)):
+        problem = token_problem(params.get(name) or "", name, allow_empty)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _checked_params(ctx):
+    problems = param_problems(ctx.params)
+    if problems:
+        raise InvalidConfig("; ".join(problems))
+    return ctx.params
+
+
+class Place:
+    """The mount point as resolved for this action, and what the mount table says of it."""
+
+    __slots__ = ("directory", "table", "mount")
+
+    def __init__(self, directory, table):
+        self.directory, self.table = directory, table
+        self.mount = mounts.mounted_at(directory, table)
+
+
+def _resolve(ctx):
+    """Resolve the directory through symlinks (bounded: a hung parent cannot hang us)."""
+    raw = _checked_params(ctx)["directory"]
+    table = mounts.mounts()
+
+    def resolve():
+        parent, base = os.path.split(raw)
+        candidate = os.path.join(os.path.realpath(parent), base)
+        if mounts.mounted_at(candidate, table) is not None:
+            return candidate  # a mount point is never a symlink: do not stat it
+        return os.path.realpath(candidate)
+
+    outcome = bounded.run_in_child(resolve, min(max(ctx.remaining(1.0), 0.5), 10))
+    if not outcome.ok:
+        raise Failed(f"cannot resolve {raw}: {outcome.detail}")
+    resolved = outcome.detail
+    if resolved != raw and (problem := directory_problem(resolved)):
+        raise InvalidConfig(f"directory '{raw}' resolves to '{resolved}', which {problem}")
+    place = Place(resolved, table)
+    root = mounts.root_mount(table)
+    if place.mount is not None and root is not None and place.mount.device == root.device:
+        raise InvalidConfig(f"{resolved} has this node's root filesystem mounted "
+                            f"({root.source}): refusing to manage it")
+    return place
+
+
+def _mounted(ctx, place):
+    found = place.mount
+    if found is not None and not mounts.same_fstype(ctx.params["fstype"], found.fstype):
         raise Failed(f"{found.mountpoint} has {found.fstype} {found.source} mounted, "
                      f"expected {ctx.params['fstype']} {ctx.params['device']}")
     return found
@@ -54,16 +142,19 @@ def _bound(ctx):
 
 
 def monitor(ctx):
-    if _mounted(ctx) is None:
+    place = _resolve(ctx)
+    found = _mounted(ctx, place)
+    if found is None:
         return codes.NOT_RUNNING
-    directory = _directory(ctx)
+    directory = place.directory
     if ctx.check_level >= 10:
         _expect(bounded.run_in_child(lambda: _read_check(directory), _bound(ctx)),
                 f"read check of {directory}")
     if ctx.check_level >= 20:
         uid, gid = _owner_ids(ctx) if os.geteuid() == 0 else (None, None)
-        _expect(bounded.run_in_child(lambda: _write_check(directory, ctx.node), _bound(ctx),
-                                     uid, gid), f"write check of {directory}")
+        name = _check_name(ctx.node)
+        _expect(bounded.run_in_child(lambda: _write_check(directory, name, found.device),
+                                     _bound(ctx), uid, gid), f"write check of {directory}")
     return codes.SUCCESS
 
 
@@ -78,18 +169,43 @@ def _read_check(directory):
     return os.stat(directory).st_mode
 
 
-def _write_check(directory, node):
-    path = os.path.join(directory, f".nfvd-ha-check.{node}")
-    nonce = os.urandom(16).hex().encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _check_name(node):
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in node)
+    return f".nfvd-ha-check.{safe[:64]}.{os.urandom(8).hex()}"
+
+
+def _on_device(fd, device, what):
+    st_dev = os.fstat(fd).st_dev
+    if (os.major(st_dev), os.minor(st_dev)) != device:
+        raise OSError(f"{what} is not on the mounted filesystem (device "
+                      f"{os.major(st_dev)}:{os.minor(st_dev)}, mount {device[0]}:{device[1]})")
+
+
+def _write_check(directory, name, device):
+    """Create a new file (never an existing one, never through a symlink) on the mounted
+    filesystem itself, write, fsync, read it back through a fresh open, remove it."""
+    dirfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        os.write(fd, nonce)
-        os.fsync(fd)
+        _on_device(dirfd, device, directory)
+        nonce = os.urandom(16).hex().encode()
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600, dir_fd=dirfd)
+        try:
+            _on_device(fd, device, name)
+            os.write(fd, nonce)
+            os.fsync(fd)
+            back_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+            try:
+                if os.fstat(back_fd).st_ino != os.fstat(fd).st_ino:
+                    raise OSError("the check file was replaced while it was written")
+                back = os.read(back_fd, len(nonce) + 1)
+            finally:
+                os.close(back_fd)
+        finally:
+            os.close(fd)
+            os.unlink(name, dir_fd=dirfd)
     finally:
-        os.close(fd)
-    with open(path, "rb") as f:
-        back = f.read()
-    os.unlink(path)
+        os.close(dirfd)
     if back != nonce:
         raise IOError("data read back differs from data written")
     return "ok"
@@ -106,13 +222,14 @@ def _check_fstype_supported(fstype):
 
 
 def start(ctx):
-    directory, params = _directory(ctx), ctx.params
+    place, params = _resolve(ctx), ctx.params
+    directory = place.directory
     _check_fstype_supported(params["fstype"])
     uid, gid = _owner_ids(ctx)
-    if _mounted(ctx) is None:
+    if _mounted(ctx, place) is None:
         os.makedirs(directory, exist_ok=True)
         argv = ["mount", "-t", params["fstype"]] + (
-            ["-o", params["options"]] if params["options"] else []) + [params["device"],
+            ["-o", params["options"]] if params["options"] else []) + ["--", params["device"],
                                                                         directory]
         result = proc.run(argv, _bound(ctx))
         if result.timed_out or result.rc != 0:
@@ -120,7 +237,7 @@ def start(ctx):
                          + ("timed out" if result.timed_out else result.output.strip()))
     if uid is not None:
         _check_owner(ctx, directory, uid, gid)
-    if _mounted(ctx) is None:
+    if _mounted(ctx, Place(directory, mounts.mounts())) is None:
         raise Failed(f"{directory} is not in the mount table after mount")
     return codes.SUCCESS
 
@@ -144,8 +261,9 @@ def _umount(directory, flags, timeout):
 
 
 def stop(ctx):
-    directory = _directory(ctx)
-    if mounts.mounted_at(directory) is None:
+    place = _resolve(ctx)
+    directory = place.directory
+    if place.mount is None:
         return codes.SUCCESS
     for step in _escalation(ctx, directory):
         step()
@@ -165,11 +283,11 @@ def _escalation(ctx, directory):
 
     def signal_users(sig, name):
         def step():
-            users = proc.processes_using(directory)
+            users = proc.MountUse(directory, mounts.mounts()).users()
             if users:
                 ctx.log.warning(f"sending {name} to processes using {directory}: {users}")
-                proc.signal_all(users, sig)
-                proc.wait_until(lambda: not proc.processes_using(directory), share())
+                proc.send(users, sig)
+                proc.wait_until(lambda: not any(p.alive() for p in users), share(), 0.05)
             unmount(0, "unmount")()
         return step
 
@@ -179,9 +297,7 @@ def _escalation(ctx, directory):
 
 
 def validate_all(ctx):
-    _directory(ctx)
-    if not ctx.params["device"]:
-        raise InvalidConfig("device must not be empty")
+    _resolve(ctx)
     _check_fstype_supported(ctx.params["fstype"])
     _owner_ids(ctx)
     return codes.SUCCESS
@@ -193,14 +309,15 @@ AGENT = Agent(
     shortdesc="Shared filesystem mount (NFS) for NFVD data",
     longdesc=("Mounts a shared filesystem (NFS by default) and checks it: depth 0 reads the "
               "mount table only; depth 10 reads the directory; depth 20 writes and reads back "
-              "a file as the expected owner. Every check that touches the filesystem is "
+              "a new file as the expected owner. Every check that touches the filesystem is "
               "bounded by the op timeout, so a dead server fails the monitor instead of "
-              "hanging it. Stop escalates (TERM, KILL of users, forced and lazy unmount) "
-              "within its timeout."),
+              "hanging it. Stop escalates (TERM, KILL of the mount's users, forced and lazy "
+              "unmount) within its timeout. System directories are refused."),
     params=(
         Param("device", "Device", "What to mount, e.g. nfs-server:/var/opt/UCA-EBC.",
               required=True),
-        Param("directory", "Mount point", "Absolute path, e.g. /var/opt/UCA-EBC.",
+        Param("directory", "Mount point", "Canonical absolute path, e.g. /var/opt/UCA-EBC "
+              "(never /, /usr, /var, /etc or another system directory).",
               required=True, unique_group="directory"),
         Param("fstype", "Filesystem type", "nfs, nfs4, or any type this host supports.",
               default="nfs"),

@@ -7,6 +7,41 @@ from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
 
 IFF_UP = 0x1
+MAX_ARP_COUNT = 32
+MAX_DAD_TIMEOUT_MS = 10000
+ARP_INTERVAL = 0.2
+_LABEL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def nic_problem(nic):
+    """Why ``nic`` cannot be an interface name (the kernel's dev_valid_name), or None."""
+    if not nic:
+        return None
+    if len(nic) > 15 or nic in (".", "..") or any(
+            c in "/:" or c.isspace() or not c.isprintable() or not c.isascii() for c in nic):
+        return f"nic '{nic}' is not an interface name (1-15 characters, no '/', ':', spaces)"
+    return None
+
+
+def label_problem(label):
+    if label and (len(label) > 15 or any(c not in _LABEL for c in label)):
+        return f"label '{label}' may hold only letters, digits, '_', '-' and '.'"
+    return None
+
+
+def prefix_problem(raw, ip):
+    """Why ``raw`` is not a prefix length or dotted netmask for the address ``ip``."""
+    raw = str(raw or "").strip()
+    if not raw or (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= ip.max_prefixlen):
+        return None
+    if ip.version == 4 and raw.isascii() and "." in raw:
+        try:
+            _ipaddress().ip_network(f"0.0.0.0/{raw}")
+            return None
+        except ValueError:
+            pass
+    return (f"cidr_netmask '{raw}' is not a prefix length 1-{ip.max_prefixlen}"
+            + (" or a dotted netmask" if ip.version == 4 else ""))
 
 
 def _ipaddress():
@@ -49,13 +84,37 @@ def _link_up(dev):
 def _check_ip(ctx):
     raw = ctx.params["ip"]
     try:
-        return str(_ipaddress().ip_address(raw))
+        return str(_ipaddress().ip_address(raw)) if raw.isascii() else _invalid_ip(raw)
     except ValueError:
-        raise InvalidConfig(f"ip '{raw}' is not an IPv4 or IPv6 address") from None
+        return _invalid_ip(raw)
+
+
+def _invalid_ip(raw):
+    raise InvalidConfig(f"ip '{raw}' is not an IPv4 or IPv6 address")
+
+
+def _check_params(ctx):
+    """Every inherent problem of the parameters, at once (InvalidConfig)."""
+    ip = _check_ip(ctx)
+    params, ip_obj = ctx.params, _ipaddress().ip_address(ip)
+    problems = [p for p in (nic_problem(params["nic"]), label_problem(params["label"]),
+                            prefix_problem(params["cidr_netmask"], ip_obj)) if p]
+    if not 0 <= params["arp_count"] <= MAX_ARP_COUNT:
+        problems.append(f"arp_count {params['arp_count']} is not 0-{MAX_ARP_COUNT}")
+    if not 0 <= params["dad_timeout_ms"] <= MAX_DAD_TIMEOUT_MS:
+        problems.append(f"dad_timeout_ms {params['dad_timeout_ms']} is not "
+                        f"0-{MAX_DAD_TIMEOUT_MS}")
+    if params["label"] and (ip_obj.version == 6 or
+                            len(f"{params['nic'] or 'eth0'}:{params['label']}") > 15):
+        problems.append(f"label '{params['label']}': IPv4 only, and nic:label must fit "
+                        "15 characters")
+    if problems:
+        raise InvalidConfig("; ".join(problems))
+    return ip
 
 
 def monitor(ctx):
-    ip = ctx.params["ip"]
+    ip = _check_ip(ctx)
     found = _find(ctx, ip)
     if found is None:
         return codes.NOT_RUNNING
@@ -72,18 +131,11 @@ def monitor(ctx):
 
 def _prefix_len(ctx, ip_obj):
     raw = str(ctx.params["cidr_netmask"] or "").strip()
-    limit = ip_obj.max_prefixlen
     if not raw:
         return None
-    if raw.isdigit() and 1 <= int(raw) <= limit:
+    if raw.isdigit():
         return int(raw)
-    if ip_obj.version == 4 and "." in raw:
-        try:
-            return _ipaddress().ip_network(f"0.0.0.0/{raw}").prefixlen
-        except ValueError:
-            pass
-    raise InvalidConfig(f"cidr_netmask '{raw}' is not a prefix length 1-{limit}"
-                        + (" or a dotted netmask" if ip_obj.version == 4 else ""))
+    return _ipaddress().ip_network(f"0.0.0.0/{raw}").prefixlen
 
 
 def _networks(ctx, family):
@@ -100,11 +152,9 @@ def _networks(ctx, family):
 
 def resolve(ctx):
     """Validate everything and work out (ip, prefix, nic, label) for this host."""
-    ip = _check_ip(ctx)
+    ip = _check_params(ctx)
     ip_obj = _ipaddress().ip_address(ip)
     prefix, nic, label = _prefix_len(ctx, ip_obj), ctx.params["nic"], ctx.params["label"]
-    if label and (ip_obj.version == 6 or len(f"{nic or 'eth0'}:{label}") > 15):
-        raise InvalidConfig(f"label '{label}': IPv4 only, and nic:label must fit 15 characters")
     if nic and not os.path.isdir(f"/sys/class/net/{nic}"):
         raise InvalidHere(f"nic '{nic}' does not exist on this host")
     if nic and prefix:
@@ -134,7 +184,8 @@ def start(ctx):
         raise Failed(f"ip {' '.join(argv)} failed: {result.output.strip()}")
     if ":" not in ip and ctx.params["arp_count"] > 0:
         from nfvd_ocf import arp
-        arp.announce_in_background(nic, ip, ctx.params["arp_count"], 0.2)
+        count = min(ctx.params["arp_count"], int(ctx.remaining() / ARP_INTERVAL) + 1)
+        arp.announce_in_background(nic, ip, count, ARP_INTERVAL, _announcer_file(ip))
     if proc.wait_until(lambda: _settled(ctx), ctx.remaining(), 0.05):
         ctx.log.info(f"{ip}/{prefix} is up on {nic}")
         return codes.SUCCESS
@@ -143,15 +194,21 @@ def start(ctx):
 
 
 def _settled(ctx):
-    found = _find(ctx, ctx.params["ip"])
+    found = _find(ctx, _check_ip(ctx))
     if found and "tentative" in found[2] and "dadfailed" not in found[2]:
         return False  # IPv6 duplicate address detection still running
     return monitor(ctx) == codes.SUCCESS
 
 
+def _announcer_file(ip):
+    """Where the gratuitous-ARP announcer of ``ip`` notes its pid and start time."""
+    return os.path.join(os.environ.get("HA_RSCTMP") or "/run/resource-agents",
+                        f"nfvd-vip-{ip}.garp")
+
+
 def _refuse_duplicate(ctx, nic, ip):
     from nfvd_ocf import arp
-    timeout = ctx.params["dad_timeout_ms"] / 1000.0
+    timeout = min(ctx.params["dad_timeout_ms"] / 1000.0, max(ctx.remaining(1.0), 0.05))
     try:
         owner = arp.probe(nic, ip, timeout)
     except PermissionError:
@@ -165,6 +222,9 @@ def _refuse_duplicate(ctx, nic, ip):
 
 def stop(ctx):
     ip = _check_ip(ctx)
+    if ":" not in ip:
+        from nfvd_ocf import arp
+        arp.stop_announcer(_announcer_file(ip))
     found = _find(ctx, ip)
     if found is None:
         return codes.SUCCESS
@@ -199,11 +259,13 @@ AGENT = Agent(
         Param("nic", "Interface", "Interface to add the address to. Default: the interface "
               "whose network contains ip."),
         Param("label", "IPv4 label", "Label, shown as nic:label (heartbeat's eth0:0 style)."),
-        Param("arp_count", "Gratuitous ARPs", "Gratuitous ARP packets sent after start.",
-              type="integer", default=5),
+        Param("arp_count", "Gratuitous ARPs", "Gratuitous ARP packets sent after start, "
+              f"0.2 s apart (0-{MAX_ARP_COUNT}); never past the start's timeout, and none "
+              "after a stop.", type="integer", default=5),
         Param("dad_timeout_ms", "Duplicate address probe (ms)",
-              "How long to wait for an answer to the ARP probe sent before start; 0 "
-              "disables the duplicate address check.", type="integer", default=300),
+              "How long to wait for an answer to the ARP probe sent before start "
+              f"(0-{MAX_DAD_TIMEOUT_MS}, within the start's timeout); 0 disables the "
+              "duplicate address check.", type="integer", default=300),
     ),
     actions=(
         Action("start", 20), Action("stop", 20), Action("monitor", 20, interval=10, depth=0),

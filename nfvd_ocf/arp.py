@@ -56,19 +56,33 @@ def _answer_from(frame, target, own_mac):
     return None
 
 
+def is_local(ip):
+    """True while ``ip`` is assigned on this host (a bind to it succeeds)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind((ip, 0))
+            return True
+        except OSError:
+            return False
+
+
 def announce(nic, ip, count, interval):
-    """Send ``count`` gratuitous ARP requests for ``ip``, ``interval`` seconds apart."""
+    """Send up to ``count`` gratuitous ARP requests for ``ip``, ``interval`` seconds apart,
+    and stop as soon as the address is no longer on this host."""
     mac, addr = _mac(nic), socket.inet_aton(ip)
     with _open(nic) as sock:
         for i in range(count):
+            if not is_local(ip):
+                return
             sock.send(_frame(mac, 1, addr, addr))
             sock.send(_frame(mac, 2, addr, addr, _BROADCAST))
             if i + 1 < count:
                 time.sleep(interval)
 
 
-def announce_in_background(nic, ip, count, interval):
-    """Fork a detached child that announces; the caller does not wait for it."""
+def announce_in_background(nic, ip, count, interval, state_file):
+    """Fork a detached announcer; the caller does not wait for it. The announcer notes
+    its pid and start time in ``state_file`` (so a stop can end it) and removes it."""
     pid = os.fork()
     if pid:
         os.waitpid(pid, 0)  # the first child exits at once; the grandchild announces
@@ -79,6 +93,44 @@ def announce_in_background(nic, ip, count, interval):
             os.dup2(null, fd)
         os.setsid()
         if os.fork() == 0:
-            announce(nic, ip, count, interval)
+            _note(state_file)
+            try:
+                announce(nic, ip, count, interval)
+            finally:
+                _forget(state_file)
     finally:
         os._exit(0)
+
+
+def _note(state_file):
+    from . import proc
+    os.makedirs(os.path.dirname(state_file), mode=0o755, exist_ok=True)
+    tmp = f"{state_file}.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{os.getpid()} {proc.start_ticks(os.getpid())}\n")
+    os.replace(tmp, state_file)
+
+
+def _forget(state_file):
+    try:
+        os.unlink(state_file)
+    except OSError:
+        pass
+
+
+def stop_announcer(state_file):
+    """End the announcer ``state_file`` names, if it is still that process."""
+    from . import proc
+    try:
+        fd = os.open(state_file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        words = os.read(fd, 64).split()
+    finally:
+        os.close(fd)
+    if len(words) == 2 and all(w.isdigit() for w in words) and not proc.is_protected(
+            int(words[0])):
+        proc.send([proc.Proc(int(words[0]), int(words[1]))], proc.SIGKILL)
+    _forget(state_file)

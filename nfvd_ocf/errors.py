@@ -3,6 +3,7 @@
 A handler says *what* went wrong; ``code_for`` decides what that means for the action
 being run. Stop and probe of a resource that cannot be here are success / not running,
 never an error: a failed stop means fencing, and a hard error on a probe bans the node.
+Parameters that are wrong everywhere are the exception for probes (see InvalidConfig).
 """
 
 from . import codes
@@ -14,6 +15,8 @@ class AgentError(Exception):
     code = codes.ERR_GENERIC
     #: True when the failure means the resource cannot be running on this host.
     means_absent = False
+    #: the code of a probe (monitor, interval 0) that meets this failure
+    probe_code = None
 
 
 class Failed(AgentError):
@@ -21,10 +24,16 @@ class Failed(AgentError):
 
 
 class InvalidConfig(AgentError):
-    """Parameters are inherently invalid, wherever they run (OCF_ERR_CONFIGURED)."""
+    """Parameters are inherently invalid, wherever they run (OCF_ERR_CONFIGURED).
+
+    A stop of such a resource succeeds (it can never have started), but a probe says 6,
+    not 7: the configuration is wrong on every node, and Pacemaker must not try it
+    anywhere (a fatal error), nor take "not running" for an answer.
+    """
 
     code = codes.ERR_CONFIGURED
     means_absent = True
+    probe_code = codes.ERR_CONFIGURED
 
 
 class InvalidHere(AgentError):
@@ -53,5 +62,5 @@ def code_for(action, probe, error):
         if action == "stop":
             return codes.SUCCESS
         if action == "monitor" and probe:
-            return codes.NOT_RUNNING
+            return error.probe_code or codes.NOT_RUNNING
     return error.code

@@ -1,22 +1,29 @@
 """Driving an NFVD init script: run an action, bounded, and poll its status text.
 
 NFVD's scripts tell running from stopped by the *text* they print (as heartbeat v1 did),
-not by their exit code; the agents parse that text.
+not by their exit code; the agents parse that text. A script the kernel cannot execute
+(missing, no or a wrong interpreter, not a regular file) is "not installed" here.
 """
 
 from . import proc
-from .errors import Failed, NotInstalled
+from .errors import Failed, InvalidConfig, NotInstalled
 
 
 def require(path, what):
-    if not proc.is_executable(path):
-        raise NotInstalled(f"{what} {path} is missing or not executable")
+    if not path.startswith("/"):
+        raise InvalidConfig(f"{what} '{path}' must be an absolute path")
+    problem = proc.exec_problem(path)
+    if problem:
+        raise NotInstalled(f"{what} {path} cannot be executed: it {problem}")
 
 
 def call(ctx, argv, limit=None):
     """Run an init-script action within the time left (or ``limit``); return its output."""
     timeout = ctx.remaining() if limit is None else min(limit, ctx.remaining())
-    result = proc.run(argv, max(timeout, 0.5))
+    try:
+        result = proc.run(argv, max(timeout, 0.5))
+    except OSError as exc:
+        raise NotInstalled(f"{argv[0]} cannot be executed: {exc.strerror or exc}") from None
     if result.timed_out:
         raise Failed(f"'{' '.join(argv)}' did not finish within {timeout:.0f}s")
     return result
@@ -37,3 +44,24 @@ def status_rows(text):
         if colon and label.strip() and len(state) > 2 and state[0] == "[" and state[-1] == "]":
             rows.append((label.strip(), state[1:-1].strip()))
     return rows
+
+
+def words(text, what):
+    """A space-separated parameter as a list; control characters are refused."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InvalidConfig(f"{what}: control characters are not allowed")
+    return text.split()
+
+
+def our_processes(pid_files, patterns):
+    """What the resource runs, proven: the live processes its pid files name, and those
+    whose command line contains one of ``patterns`` (pid files alone prove nothing: each
+    pid must run what the patterns describe)."""
+    found = {}
+    for path in pid_files:
+        named = proc.process_from_pidfile(path, patterns)
+        if named is not None:
+            found[named.pid] = named
+    for matched in proc.matching(patterns):
+        found.setdefault(matched.pid, matched)
+    return [found[pid] for pid in sorted(found)]

@@ -13,6 +13,16 @@ _FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news"
 _PRIORITY = {"debug": 7, "info": 6, "warning": 4, "error": 3}
 
 
+def printable(text):
+    """``text`` safe for syslog and any stderr: bytes that were not UTF-8 (parameters reach
+    us surrogate-escaped) and control characters become backslash escapes."""
+    text = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else " " if c in "\t\n\r" else repr(c)[1:-1]
+                   for c in text)
+
+
 class Logger:
     def __init__(self, tag, env=None):
         env = os.environ if env is None else env
@@ -23,6 +33,7 @@ class Logger:
         self.stderr = sys.stderr
 
     def _emit(self, level, message):
+        message = printable(message)
         self.stderr.write(f"{self.tag}[{os.getpid()}]: {level.upper()}: {message}\n")
         if self.facility is not None:
             import syslog  # a C module: cheap, and only loaded when something is logged
@@ -45,4 +56,4 @@ class Logger:
 
     def exit_reason(self, reason):
         """Pacemaker's exit reason: one line, prefixed, on stderr."""
-        self.stderr.write("ocf-exit-reason:" + " ".join(str(reason).split()) + "\n")
+        self.stderr.write("ocf-exit-reason:" + " ".join(printable(reason).split()) + "\n")

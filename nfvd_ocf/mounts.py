@@ -1,5 +1,9 @@
 """The mount table, read from /proc/self/mountinfo (never touches the mounted filesystems)."""
 
+MOUNTINFO = "/proc/self/mountinfo"
+MAX_MOUNTINFO = 4 << 20  # bytes: a table larger than this is not a real node's
+
+
 def _unescape(field):
     """Undo the kernel's octal escapes (\\040 for a space) without importing re."""
     if "\\" not in field:
@@ -16,21 +20,39 @@ def _unescape(field):
 
 
 class Mount:
-    __slots__ = ("mountpoint", "fstype", "source", "options")
+    __slots__ = ("mount_id", "parent_id", "device", "mountpoint", "fstype", "source",
+                 "options")
 
-    def __init__(self, mountpoint, fstype, source, options):
+    def __init__(self, mount_id, parent_id, device, mountpoint, fstype, source, options):
+        self.mount_id, self.parent_id, self.device = mount_id, parent_id, device
         self.mountpoint, self.fstype, self.source, self.options = (
             mountpoint, fstype, source, options)
 
+    def below(self, directory):
+        """True when this mount sits at ``directory`` or anywhere under it."""
+        return self.mountpoint == directory or self.mountpoint.startswith(
+            directory.rstrip("/") + "/")
 
-def mounts(path="/proc/self/mountinfo"):
+
+def _device(field):
+    major, _, minor = field.partition(":")
+    return (int(major), int(minor))
+
+
+def mounts(path=MOUNTINFO):
     found = []
-    with open(path) as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            lf, rf = left.split(), right.split()
-            if len(lf) >= 6 and len(rf) >= 2:
-                found.append(Mount(_unescape(lf[4]), rf[0], _unescape(rf[1]), lf[5]))
+    with open(path, "rb") as f:
+        text = f.read(MAX_MOUNTINFO).decode("utf-8", "surrogateescape")
+    for line in text.splitlines():
+        left, _, right = line.partition(" - ")
+        lf, rf = left.split(), right.split()
+        if len(lf) >= 6 and len(rf) >= 2 and lf[0].isdigit() and lf[1].isdigit():
+            try:
+                device = _device(lf[2])
+            except ValueError:
+                continue
+            found.append(Mount(int(lf[0]), int(lf[1]), device, _unescape(lf[4]), rf[0],
+                               _unescape(rf[1]), lf[5]))
     return found
 
 
@@ -38,6 +60,11 @@ def mounted_at(directory, table=None):
     """The topmost mount on ``directory``, or None."""
     hits = [m for m in (table if table is not None else mounts()) if m.mountpoint == directory]
     return hits[-1] if hits else None
+
+
+def root_mount(table=None):
+    """The mount of this node's own root filesystem (the topmost one on /)."""
+    return mounted_at("/", table)
 
 
 def same_fstype(wanted, actual):

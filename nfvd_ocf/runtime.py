@@ -46,6 +46,11 @@ def _call(handler, ctx):
         else:
             ctx.log.exit_reason(str(exc))
             ctx.log.error(f"{ctx.action}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - an agent answers with a code, never a traceback
+        rc = codes.ERR_GENERIC
+        reason = f"internal error in {ctx.action}: {type(exc).__name__}: {exc}"
+        ctx.log.exit_reason(reason)
+        ctx.log.error(reason)
     return codes.SUCCESS if rc is None else rc
 
 

@@ -1,16 +1,29 @@
 """ocf:nfvd:activator-ep run as a real process against the stand-in init script."""
 
 import os
+import subprocess
 
 import pytest
 
 MON = 10000  # a recurring monitor's interval (ms); no interval = probe
 
 
+MATCH = "nfvd-standin-daemon=sosa nfvd-standin-daemon=lockmgr"  # the stand-ins' command lines
+
+
 @pytest.fixture
 def params(standins):
     return {"init_script": standins.activator_ep,
-            "pid_files": f"{standins.pidfile('sosa')} {standins.pidfile('lockmgr')}"}
+            "pid_files": f"{standins.pidfile('sosa')} {standins.pidfile('lockmgr')}",
+            "process_match": MATCH}
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
 
 
 def test_probe_of_stopped_resource_is_not_running(agent, params):
@@ -71,8 +84,83 @@ def test_stop_escalates_to_kill_when_init_script_stop_does_not_work(agent, param
     result = agent("activator-ep", "stop", params, timeout_ms=20000)
     assert result.rc == 0, result
     assert result.elapsed < 20
-    assert not os.path.exists(f"/proc/{sosa}") or open(f"/proc/{sosa}/stat").read().split(
-        ") ")[1][0] == "Z"
+    assert not alive(sosa)
+
+
+def test_a_pid_file_naming_another_process_never_gets_it_signalled(agent, params, standins,
+                                                                   tmp_path):
+    standins.flag("sosa", "ignore-term")
+    assert agent("activator-ep", "start", params).rc == 0
+    bystander = subprocess.Popen(["sleep", "300"])
+    try:
+        planted = tmp_path / "planted.pid"
+        planted.write_text(f"{bystander.pid}\n")
+        result = agent("activator-ep", "stop", dict(params, pid_files=str(planted)),
+                       timeout_ms=12000)
+        assert result.rc == 0, result  # SOSA found by its command line, killed
+        assert bystander.poll() is None, "a process that is not SOSA was signalled"
+        assert not standins.alive("sosa")
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_pid_files_that_are_fifos_or_symlinks_never_block_or_mislead_a_stop(
+        agent, params, standins, tmp_path):
+    fifo, link = tmp_path / "fifo.pid", tmp_path / "link.pid"
+    os.mkfifo(fifo)
+    bystander = subprocess.Popen(["sleep", "300"])
+    try:
+        target = tmp_path / "target.pid"
+        target.write_text(f"{bystander.pid}\n")
+        link.symlink_to(target)
+        standins.flag("sosa", "ignore-term")  # the script's stop fails: the escalation runs
+        assert agent("activator-ep", "start", params).rc == 0
+        result = agent("activator-ep", "stop", dict(params, pid_files=f"{fifo} {link}"),
+                       timeout_ms=10000, wait=30)
+        assert result.rc == 0, result
+        assert result.elapsed < 10
+        assert bystander.poll() is None  # a symlinked pid file is not followed
+        assert not standins.alive("sosa")
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+@pytest.fixture(params=["no-shebang", "bad-interpreter", "directory"])
+def broken_script(request, tmp_path):
+    """An init script the kernel cannot execute."""
+    path = tmp_path / "activator-ep"
+    if request.param == "directory":
+        path.mkdir()
+        path.chmod(0o755)
+    else:
+        path.write_text("echo SOSA\n" if request.param == "no-shebang"
+                        else "#!/nonexistent/sh\necho SOSA\n")
+        path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize("action,interval,expected", [
+    ("monitor", None, 7), ("monitor", MON, 5), ("start", None, 5), ("validate-all", None, 5),
+    ("stop", None, 0)])
+def test_an_init_script_that_cannot_run_is_not_installed(agent, params, broken_script, action,
+                                                        interval, expected):
+    result = agent("activator-ep", action, dict(params, init_script=broken_script),
+                   interval_ms=interval)
+    assert result.rc == expected, result
+    assert "Traceback" not in result.stderr
+    if expected == 5:
+        assert broken_script in result.reason
+
+
+def test_stop_with_a_script_that_cannot_run_kills_what_still_runs(agent, params, standins,
+                                                                  broken_script):
+    assert agent("activator-ep", "start", params).rc == 0
+    sosa, lockmgr = standins.pid("sosa"), standins.pid("lockmgr")
+    result = agent("activator-ep", "stop", dict(params, init_script=broken_script))
+    assert result.rc == 0, result
+    assert not alive(sosa) and not alive(lockmgr)
 
 
 def test_start_that_cannot_bring_sosa_up_fails_within_timeout(agent, params, standins):
@@ -95,7 +183,7 @@ def test_missing_init_script(agent, action, interval, expected, tmp_path):
 
 
 @pytest.mark.parametrize("action,expected", [("start", 6), ("validate-all", 6),
-                                             ("stop", 0), ("monitor", 7)])
+                                             ("stop", 0), ("monitor", 6)])
 def test_bad_parameter(agent, params, action, expected):
     result = agent("activator-ep", action, dict(params, check_timeout="soon"))
     assert result.rc == expected

@@ -76,9 +76,39 @@ def test_components_not_installed_on_this_host(agent, no_assurance, action, inte
 
 
 @pytest.mark.parametrize("action,expected", [("start", 6), ("validate-all", 6), ("stop", 0),
-                                             ("monitor", 7)])
+                                             ("monitor", 6)])
 def test_unknown_component(agent, params, action, expected):
     result = agent("nfvd-assurance", action, dict(params, components="uca-ebc frobnicator"))
     assert result.rc == expected
     if expected == 6:
         assert "unknown frobnicator" in result.reason
+
+
+def test_a_component_its_stop_leaves_running_is_terminated(agent, params, standins):
+    standins.flag("uca-ebc", "ignore-term")  # its stop gives up; TERM is ignored too
+    p = dict(params, process_match="uca-ebc=nfvd-standin-daemon=uca-ebc")
+    assert agent("nfvd-assurance", "start", p).rc == 0
+    uca = standins.pid("uca-ebc")
+    result = agent("nfvd-assurance", "stop", p, timeout_ms=30000)
+    assert result.rc == 0, result
+    assert result.elapsed < 30
+    assert not standins.alive("uca-ebc") and not standins.alive("openmediation")
+    assert f"sending KILL to uca-ebc: [{uca}]" in result.stderr
+
+
+def test_without_process_match_a_stuck_component_fails_the_stop_in_time(agent, params,
+                                                                        standins):
+    standins.flag("uca-ebc", "ignore-term")
+    assert agent("nfvd-assurance", "start", params).rc == 0
+    result = agent("nfvd-assurance", "stop", params, timeout_ms=15000)
+    assert result.rc == 1
+    assert "uca-ebc did not stop" in result.reason and "no process_match" in result.reason
+    assert result.elapsed < 15
+    assert standins.alive("uca-ebc")  # nothing unproven was signalled
+
+
+@pytest.mark.parametrize("value", ["uca-ebc", "frob=x", "uca-ebc=", "uca-ebc=a\x01b"])
+def test_process_match_has_a_grammar(agent, params, value):
+    result = agent("nfvd-assurance", "start", dict(params, process_match=value))
+    assert result.rc == 6
+    assert "process_match" in result.reason

@@ -76,7 +76,9 @@ def test_other_filesystem_on_the_mount_point_is_a_failure(fs, mnt):
 @pytest.mark.parametrize("params,action,expected,reason", [
     ({"directory": "relative/dir"}, "start", 6, "must be an absolute path"),
     ({"directory": "relative/dir"}, "stop", 0, ""),
-    ({"directory": "relative/dir"}, "monitor", 7, ""),
+    ({"directory": "relative/dir"}, "monitor", 6, "must be an absolute path"),
+    ({"device": "-oremount"}, "start", 6, "device must not start with '-'"),
+    ({"options": "ro nosuid"}, "start", 6, "options must not contain spaces"),
     ({"fstype": "nosuchfs"}, "start", 5, "fstype nosuchfs is not supported here"),
     ({"fstype": "nosuchfs"}, "monitor", 7, ""),
     ({"fstype": "nosuchfs"}, "stop", 0, ""),
@@ -147,3 +149,109 @@ def test_stop_of_hung_storage_with_a_stuck_user_finishes_in_time(hung):
     assert result.rc == 0, result
     assert result.elapsed < 10
     assert not mounted(hung.directory)
+
+
+# --- hostile directories: run where a regression cannot hurt the machine ----------------
+# The agent runs in its own pid and mount namespaces (unshare), beside a bystander whose
+# cwd is /; the wrapper reports whether the bystander survived and whether / is still there.
+GUARD = ("unshare", "--pid", "--fork", "--mount", "--mount-proc", "--propagation", "private",
+         "sh", "-c", 'cd /; sleep 300 & b=$!; "$@"; rc=$?; kill -0 $b && echo BYSTANDER-ALIVE;'
+         ' grep -q " / / " /proc/self/mountinfo && echo ROOT-MOUNTED; exit $rc', "guard")
+
+
+@pytest.mark.parametrize("directory", [
+    "/image_repository/..", "/", "/usr", "/var", "/etc/nfvd", "/proc/sys", "/a//b",
+    "/var/opt/./UCA-EBC", "/var/opt/UCA-EBC/", "/tmp/x y"])
+@pytest.mark.parametrize("action,expected", [
+    ("monitor", 6), ("start", 6), ("validate-all", 6), ("stop", 0)])
+def test_system_or_non_canonical_directories_are_refused_and_nothing_is_signalled(
+        agent, directory, action, expected):
+    result = agent("shared-fs", action, {"device": "nfs-server:/x", "directory": directory,
+                                         "fstype": "tmpfs", "owner": ""}, prefix=GUARD)
+    assert result.rc == expected, result
+    assert "BYSTANDER-ALIVE" in result.stdout and "ROOT-MOUNTED" in result.stdout
+    assert "sending" not in result.stderr and "Traceback" not in result.stderr
+    if expected == 6:
+        assert "directory" in result.reason
+
+
+def test_a_symlink_to_a_system_directory_is_refused(agent, tmp_path):
+    link = tmp_path / "data"
+    link.symlink_to("/var")
+    for action, expected in (("monitor", 6), ("start", 6), ("stop", 0)):
+        result = agent("shared-fs", action, {"device": "tmpfs", "directory": str(link),
+                                             "fstype": "tmpfs", "owner": ""}, prefix=GUARD)
+        assert result.rc == expected, result
+        assert "BYSTANDER-ALIVE" in result.stdout
+        if expected == 6:
+            assert "resolves to '/var'" in result.reason
+
+
+def test_stop_never_signals_the_agents_ancestors_or_the_cluster_stack(fs, mnt, tmp_path):
+    assert fs("start").rc == 0
+    corosync = tmp_path / "corosync"  # a process the kernel names corosync (its comm)
+    corosync.symlink_to(subprocess.run(["which", "sleep"], capture_output=True,
+                                       text=True).stdout.strip())
+    daemon = subprocess.Popen([str(corosync), "300"], cwd=mnt)
+    user = subprocess.Popen(["sleep", "300"], cwd=mnt)
+    try:
+        # the agent's parent shell sits in the mount too: an ancestor, never signalled
+        result = fs("stop", prefix=("sh", "-c", f'cd {mnt} && "$@"; echo PARENT-ALIVE',
+                                    "parent"))
+        assert result.rc == 0, result
+        assert "PARENT-ALIVE" in result.stdout
+        assert daemon.poll() is None, "a cluster daemon was signalled"
+        assert user.wait(timeout=5) == -15
+        assert not mounted(mnt)  # detached (lazily) although corosync still sits in it
+    finally:
+        for p in (daemon, user):
+            p.kill()
+            p.wait()
+
+
+def test_a_process_under_the_mount_point_but_not_on_the_mount_is_left_alone(fs, mnt):
+    os.makedirs(mnt)
+    underneath = subprocess.Popen(["sleep", "300"], cwd=mnt)  # cwd: the bare directory
+    try:
+        assert fs("start").rc == 0
+        result = fs("stop")
+        assert result.rc == 0, result
+        assert underneath.poll() is None and "sending" not in result.stderr
+    finally:
+        underneath.kill()
+        underneath.wait()
+
+
+def test_a_symlinked_mount_point_is_resolved_once(fs, tmp_path):
+    real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    link.symlink_to(real)
+    p = {"directory": str(link)}
+    try:
+        assert fs("monitor", p).rc == 7
+        assert fs("start", p).rc == 0
+        assert mounted(str(real))
+        assert fs("monitor", p, interval_ms=MON).rc == 0
+        assert fs("start", p).rc == 0  # idempotent: no second mount stacked on the first
+        with open("/proc/self/mountinfo") as f:
+            assert sum(line.split()[4] == str(real) for line in f) == 1
+        assert fs("stop", p).rc == 0
+        assert not mounted(str(real))
+        assert fs("monitor", p, interval_ms=MON).rc == 7
+    finally:
+        while mounted(str(real)):
+            subprocess.run(["umount", "-l", str(real)])
+
+
+def test_the_write_check_never_follows_a_planted_symlink(fs, mnt, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    assert fs("start").rc == 0
+    for name in (".nfvd-ha-check." + os.uname().nodename, ".nfvd-ha-check.node1"):
+        os.symlink(victim, os.path.join(mnt, name))
+    result = fs("monitor", interval_ms=MON, check_level=20,
+                env_extra={"OCF_RESKEY_CRM_meta_on_node": "node1"})
+    assert result.rc == 0, result
+    assert victim.read_text() == "precious\n"
+    assert sorted(n for n in os.listdir(mnt) if n.startswith(".nfvd-ha-check.")) == sorted(
+        (".nfvd-ha-check." + os.uname().nodename, ".nfvd-ha-check.node1"))

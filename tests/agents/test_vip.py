@@ -92,7 +92,15 @@ def test_ipv6(vip, lan):
 @pytest.mark.parametrize("params,action,expected,reason", [
     ({"ip": "300.1.1.1"}, "start", 6, "not an IPv4 or IPv6 address"),
     ({"ip": "300.1.1.1"}, "stop", 0, ""),
-    ({"ip": "300.1.1.1"}, "monitor", 7, ""),
+    ({"ip": "300.1.1.1"}, "monitor", 6, "not an IPv4 or IPv6 address"),
+    ({"ip": "300.1.1.1"}, "monitor-recurring", 6, "not an IPv4 or IPv6 address"),
+    ({"nic": ".."}, "validate-all", 6, "not an interface name"),
+    ({"nic": "."}, "start", 6, "not an interface name"),
+    ({"nic": "../../tmp"}, "validate-all", 6, "not an interface name"),
+    ({"cidr_netmask": "\u00b2"}, "start", 6, "cidr_netmask"),
+    ({"cidr_netmask": "\u00b2"}, "validate-all", 6, "cidr_netmask"),
+    ({"arp_count": "1000"}, "start", 6, "arp_count 1000 is not 0-32"),
+    ({"dad_timeout_ms": "99999"}, "validate-all", 6, "dad_timeout_ms"),
     ({"cidr_netmask": "33"}, "start", 6, "cidr_netmask '33'"),
     ({"label": "a-very-long-label"}, "validate-all", 6, "15 characters"),
     ({"nic": "eth9"}, "start", 2, "nic 'eth9' does not exist"),
@@ -100,7 +108,48 @@ def test_ipv6(vip, lan):
     ({"arp_count": "many"}, "start", 6, "arp_count"),
 ])
 def test_bad_parameters(vip, lan, params, action, expected, reason):
-    result = vip(action, params)
-    assert result.rc == expected
+    if action == "monitor-recurring":
+        result = vip("monitor", params, interval_ms=MON)
+    else:
+        result = vip(action, params)
+    assert result.rc == expected, result
+    assert "Traceback" not in result.stderr
     assert reason in result.reason
     assert "10.9.9.9" not in lan.addrs() and VIP not in lan.addrs()
+
+
+def test_a_parameter_that_is_not_utf8_never_crashes_the_agent_with_syslog_on(vip, lan):
+    result = vip("stop", {"ip": "10.0.0.\udcff"}, env_extra={"HA_LOGFACILITY": "daemon"})
+    assert result.rc == 0, result
+    assert "Traceback" not in result.stderr
+
+
+ARP_COUNTER = r"""
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind(("lan0", 0x0806)); s.settimeout(0.1)
+vip, end, n = socket.inet_aton(sys.argv[1]), time.monotonic() + float(sys.argv[2]), 0
+while time.monotonic() < end:
+    try:
+        frame = s.recv(128)
+    except socket.timeout:
+        continue
+    n += frame[28:32] == vip
+print(n)
+"""
+
+
+def test_stop_ends_the_gratuitous_arp_announcer(vip, lan, tmp_path):
+    env = {"HA_RSCTMP": str(tmp_path)}
+    assert vip("start", {"arp_count": "32"}, env_extra=env).rc == 0
+    assert (tmp_path / f"nfvd-vip-{VIP}.garp").exists()  # announcing (6 s of frames)
+    assert vip("stop", env_extra=env).rc == 0
+    heard = sh(*lan.exec_prefix(lan.b), "python3", "-c", ARP_COUNTER, VIP, "1.5")
+    assert heard.stdout.strip() == "0"  # not one frame for a removed address
+    assert not (tmp_path / f"nfvd-vip-{VIP}.garp").exists()
+
+
+def test_the_duplicate_address_probe_stays_within_the_start_timeout(vip, lan):
+    result = vip("start", {"dad_timeout_ms": "10000"}, timeout_ms=2000)
+    assert result.rc == 0, result
+    assert result.elapsed < 2.0

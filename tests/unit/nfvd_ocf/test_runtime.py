@@ -60,7 +60,7 @@ def test_timeout_and_check_level_from_environment():
 @pytest.mark.parametrize("error,action,probe,expected", [
     (NotInstalled("x"), "stop", False, 0), (NotInstalled("x"), "monitor", True, 7),
     (NotInstalled("x"), "monitor", False, 5), (NotInstalled("x"), "start", False, 5),
-    (InvalidConfig("x"), "stop", False, 0), (InvalidConfig("x"), "monitor", True, 7),
+    (InvalidConfig("x"), "stop", False, 0), (InvalidConfig("x"), "monitor", True, 6),
     (InvalidConfig("x"), "start", False, 6), (InvalidHere("x"), "start", False, 2),
     (Failed("x"), "stop", False, 1), (Failed("x"), "monitor", True, 1),
 ])
@@ -125,3 +125,36 @@ def test_metadata_escapes_text_and_attributes():
         root = etree.fromstring(text.split("\n", 2)[-1].encode() if not v11 else text.encode())
         assert root.findtext("shortdesc") == tricky
         assert root.find("parameters/parameter/content").get("default") == tricky
+
+
+def test_an_unexpected_exception_is_an_exit_code_with_a_reason_never_a_traceback(capsys):
+    def broken(ctx):
+        raise KeyError("surprise")
+    assert run(broken, "start", {"OCF_RESKEY_name": "x"}) == codes.ERR_GENERIC
+    err = capsys.readouterr().err
+    assert "ocf-exit-reason:internal error in start: KeyError: 'surprise'" in err
+    assert "Traceback" not in err
+
+
+def test_command_output_is_capped(tmp_path):
+    from nfvd_ocf import proc
+    result = proc.run(["sh", "-c", "head -c 50000000 /dev/zero; echo done-rc >&2; exit 3"], 20)
+    assert result.rc == 3
+    assert len(result.output) == proc.MAX_OUTPUT  # the rest was refused, not buffered
+
+
+@pytest.mark.parametrize("content,mode,problem", [
+    (b"#!/bin/sh\necho\n", 0o755, None),
+    (b"echo no shebang\n", 0o755, "no #! line"),
+    (b"#!/nonexistent/sh\n", 0o755, "interpreter /nonexistent/sh"),
+    (b"#!/bin/sh\n", 0o644, "not executable"),
+    (b"#!\n", 0o755, "no interpreter"),
+])
+def test_what_the_kernel_could_not_execute_is_named(tmp_path, content, mode, problem):
+    from nfvd_ocf import proc
+    path = tmp_path / "script"
+    path.write_bytes(content)
+    path.chmod(mode)
+    found = proc.exec_problem(str(path))
+    assert (found is None) if problem is None else (problem in found)
+    assert "not a regular file" in proc.exec_problem(str(tmp_path))
