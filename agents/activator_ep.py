@@ -12,7 +12,7 @@ files name and the processes whose command line shows what it runs (``process_ma
 never anything else.
 """
 
-from nfvd_ocf import codes, initscript, nfvd, proc, runtime
+from nfvd_ocf import checks, codes, initscript, nfvd, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, NotInstalled
 
@@ -53,7 +53,6 @@ def _quiet_state(ctx):
 def start(ctx):
     script = ctx.params["init_script"]
     initscript.require(script, "init script")
-    _processes(ctx)  # parameters checked before anything starts
     if _quiet_state(ctx) == codes.SUCCESS:
         return codes.SUCCESS
     result = initscript.call(ctx, [script, "start"])
@@ -84,9 +83,8 @@ def stop(ctx):
 
 
 def _processes(ctx):
-    files = initscript.words(ctx.params["pid_files"], "pid_files")
-    patterns = initscript.words(ctx.params["process_match"], "process_match")
-    return initscript.our_processes(files, patterns)
+    return initscript.our_processes(ctx.params["pid_files"].split(),
+                                    ctx.params["process_match"].split())
 
 
 def _escalate(ctx, stopped):
@@ -103,8 +101,16 @@ def _escalate(ctx, stopped):
 
 def validate_all(ctx):
     initscript.require(ctx.params["init_script"], "init script")
-    _processes(ctx)
     return codes.SUCCESS
+
+
+def param_problems(values):
+    return checks.found(
+        checks.absolute_path(values["init_script"], "init_script"),
+        checks.control(values["pid_files"], "pid_files"),
+        *(checks.absolute_path(p, "pid_files:") for p in values["pid_files"].split()),
+        checks.control(values["process_match"], "process_match"),
+        checks.in_range(values["check_timeout"], 1, 600, "check_timeout"))
 
 
 AGENT = Agent(
@@ -139,6 +145,7 @@ AGENT = Agent(
         Action("meta-data", 5), Action("validate-all", 10),
     ),
     handlers={"start": start, "stop": stop, "monitor": monitor, "validate-all": validate_all},
+    check=param_problems,
 )
 
 

@@ -7,33 +7,50 @@ can be proven: ``process_match`` names, per component, a substring of its comman
 and ``pid_files`` optionally where its pid files are.
 """
 
-from nfvd_ocf import codes, initscript, proc, runtime
+from nfvd_ocf import checks, codes, initscript, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
-from nfvd_ocf.errors import Failed, InvalidConfig, NotInstalled
+from nfvd_ocf.errors import Failed, NotInstalled
 from nfvd_ocf.nfvd import ASSURANCE_COMPONENTS, LABELS, NFV_DIRECTOR
 
 STOP_GRACE = 5  # seconds a component gets to vanish after its stop before the escalation
 
 
 def components(ctx):
-    names = initscript.words(ctx.params["components"], "components")
-    unknown = [n for n in names if n not in ASSURANCE_COMPONENTS]
-    if unknown or not names:
-        raise InvalidConfig(f"components: unknown {' '.join(unknown) or '(empty)'}; "
-                            f"known: {' '.join(ASSURANCE_COMPONENTS)}")
-    return names
+    return ctx.params["components"].split()
 
 
 def per_component(ctx, name):
     """{component: [values]} of a COMPONENT=VALUE list parameter (``process_match``...)."""
     found = {}
-    for word in initscript.words(ctx.params[name], name):
-        component, sep, value = word.partition("=")
-        if not sep or not value or component not in ASSURANCE_COMPONENTS:
-            raise InvalidConfig(f"{name}: '{word}' is not COMPONENT=VALUE with COMPONENT "
-                                f"one of {' '.join(ASSURANCE_COMPONENTS)}")
+    for word in ctx.params[name].split():
+        component, _, value = word.partition("=")
         found.setdefault(component, []).append(value)
     return found
+
+
+def _pairs_problems(text, name, paths=False):
+    problems = [checks.control(text, name)]
+    for word in text.split():
+        component, sep, value = word.partition("=")
+        if not sep or not value or component not in ASSURANCE_COMPONENTS:
+            problems.append(f"{name}: '{word}' is not COMPONENT=VALUE with COMPONENT one of "
+                            f"{' '.join(ASSURANCE_COMPONENTS)}")
+        elif paths:
+            problems.append(checks.absolute_path(value, f"{name}: {component}"))
+    return problems
+
+
+def param_problems(values):
+    names = values["components"].split()
+    unknown = [n for n in names if n not in ASSURANCE_COMPONENTS]
+    return checks.found(
+        (f"components: unknown {' '.join(unknown) or '(empty)'}; known: "
+         f"{' '.join(ASSURANCE_COMPONENTS)}") if unknown or not names else None,
+        len(set(names)) != len(names) and "components: a component is named twice",
+        checks.absolute_path(values["nfv_director"], "nfv_director"),
+        *_pairs_problems(values["process_match"], "process_match"),
+        *_pairs_problems(values["pid_files"], "pid_files", paths=True),
+        checks.in_range(values["status_timeout"], 1, 600, "status_timeout"))
 
 
 def table(ctx):
@@ -77,15 +94,8 @@ def _component(ctx, name, verb, limit=None):
     return initscript.call(ctx, [tool, "-c", name, verb], limit)
 
 
-def _check_params(ctx):
-    names = components(ctx)
-    per_component(ctx, "process_match")
-    per_component(ctx, "pid_files")
-    return names
-
-
 def start(ctx):
-    names = _check_params(ctx)
+    names = components(ctx)
     installed_table(ctx)
     for name in names:
         if table(ctx)[name] != "Running":
@@ -97,7 +107,7 @@ def start(ctx):
 
 def stop(ctx):
     try:
-        names = _check_params(ctx)
+        names = components(ctx)
         installed_table(ctx)
     except NotInstalled:
         return codes.SUCCESS
@@ -128,7 +138,6 @@ def _stop_one(ctx, name, left):
 
 
 def validate_all(ctx):
-    _check_params(ctx)
     initscript.require(ctx.params["nfv_director"], "NFVD administration tool")
     return codes.SUCCESS
 
@@ -164,6 +173,7 @@ AGENT = Agent(
         Action("meta-data", 5), Action("validate-all", 10),
     ),
     handlers={"start": start, "stop": stop, "monitor": monitor, "validate-all": validate_all},
+    check=param_problems,
 )
 
 

@@ -71,13 +71,6 @@ def param_problems(params):
     return problems
 
 
-def _checked_params(ctx):
-    problems = param_problems(ctx.params)
-    if problems:
-        raise InvalidConfig("; ".join(problems))
-    return ctx.params
-
-
 class Place:
     """The mount point as resolved for this action, and what the mount table says of it."""
 
@@ -90,7 +83,7 @@ class Place:
 
 def _resolve(ctx):
     """Resolve the directory through symlinks (bounded: a hung parent cannot hang us)."""
-    raw = _checked_params(ctx)["directory"]
+    raw = ctx.params["directory"]
     table = mounts.mounts()
 
     def resolve():
@@ -333,6 +326,7 @@ AGENT = Agent(
         Action("meta-data", 5), Action("validate-all", 20),
     ),
     handlers={"start": start, "stop": stop, "monitor": monitor, "validate-all": validate_all},
+    check=param_problems,
 )
 
 

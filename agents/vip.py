@@ -2,9 +2,9 @@
 
 import os
 
-from nfvd_ocf import codes, proc, runtime
+from nfvd_ocf import checks, codes, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
-from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
+from nfvd_ocf.errors import Failed, InvalidHere, NotInstalled
 
 IFF_UP = 0x1
 MAX_ARP_COUNT = 32
@@ -81,36 +81,36 @@ def _link_up(dev):
     return bool(flags & IFF_UP) and carrier
 
 
+def canonical_ip(raw):
+    """``raw`` as the kernel prints it (IPv4 or IPv6), or None. No ipaddress import: this
+    runs on every monitor."""
+    import _socket
+    for family in (_socket.AF_INET, _socket.AF_INET6):
+        try:
+            return _socket.inet_ntop(family, _socket.inet_pton(family, raw))
+        except (OSError, ValueError, TypeError):
+            continue
+    return None
+
+
 def _check_ip(ctx):
-    raw = ctx.params["ip"]
-    try:
-        return str(_ipaddress().ip_address(raw)) if raw.isascii() else _invalid_ip(raw)
-    except ValueError:
-        return _invalid_ip(raw)
+    return canonical_ip(ctx.params["ip"])  # checked before every action (param_problems)
 
 
-def _invalid_ip(raw):
-    raise InvalidConfig(f"ip '{raw}' is not an IPv4 or IPv6 address")
-
-
-def _check_params(ctx):
-    """Every inherent problem of the parameters, at once (InvalidConfig)."""
-    ip = _check_ip(ctx)
-    params, ip_obj = ctx.params, _ipaddress().ip_address(ip)
-    problems = [p for p in (nic_problem(params["nic"]), label_problem(params["label"]),
-                            prefix_problem(params["cidr_netmask"], ip_obj)) if p]
-    if not 0 <= params["arp_count"] <= MAX_ARP_COUNT:
-        problems.append(f"arp_count {params['arp_count']} is not 0-{MAX_ARP_COUNT}")
-    if not 0 <= params["dad_timeout_ms"] <= MAX_DAD_TIMEOUT_MS:
-        problems.append(f"dad_timeout_ms {params['dad_timeout_ms']} is not "
-                        f"0-{MAX_DAD_TIMEOUT_MS}")
-    if params["label"] and (ip_obj.version == 6 or
-                            len(f"{params['nic'] or 'eth0'}:{params['label']}") > 15):
-        problems.append(f"label '{params['label']}': IPv4 only, and nic:label must fit "
-                        "15 characters")
-    if problems:
-        raise InvalidConfig("; ".join(problems))
-    return ip
+def param_problems(values):
+    """Every inherent problem of the parameters (also what `nfvd-ha validate` checks)."""
+    ip = canonical_ip(values["ip"] or "")
+    if ip is None:
+        return [f"ip '{values['ip']}' is not an IPv4 or IPv6 address"]
+    nic, label, v6 = values["nic"], values["label"], ":" in ip
+    problems = [nic_problem(nic), label_problem(label), checks.in_range(
+        values["arp_count"], 0, MAX_ARP_COUNT, "arp_count"), checks.in_range(
+        values["dad_timeout_ms"], 0, MAX_DAD_TIMEOUT_MS, "dad_timeout_ms")]
+    if values["cidr_netmask"]:
+        problems.append(prefix_problem(values["cidr_netmask"], _ipaddress().ip_address(ip)))
+    if label and (v6 or len(f"{nic or 'eth0'}:{label}") > 15):
+        problems.append(f"label '{label}': IPv4 only, and nic:label must fit 15 characters")
+    return checks.found(*problems)
 
 
 def monitor(ctx):
@@ -152,7 +152,7 @@ def _networks(ctx, family):
 
 def resolve(ctx):
     """Validate everything and work out (ip, prefix, nic, label) for this host."""
-    ip = _check_params(ctx)
+    ip = _check_ip(ctx)
     ip_obj = _ipaddress().ip_address(ip)
     prefix, nic, label = _prefix_len(ctx, ip_obj), ctx.params["nic"], ctx.params["label"]
     if nic and not os.path.isdir(f"/sys/class/net/{nic}"):
@@ -272,6 +272,7 @@ AGENT = Agent(
         Action("meta-data", 5), Action("validate-all", 20),
     ),
     handlers={"start": start, "stop": stop, "monitor": monitor, "validate-all": validate_all},
+    check=param_problems,
 )
 
 

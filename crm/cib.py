@@ -8,10 +8,16 @@ are silently off).
 
 from lxml import etree
 
+from nfvd_ha.durations import text as duration
+from nfvd_ha.errors import NfvdHaError
+
 VALIDATE_WITH = "pacemaker-3.9"
 CRM_FEATURE_SET = "3.16.1"
 PREFERRED_SCORE = 100
 STICKY = 2 * PREFERRED_SCORE  # above the preference: what runs stays (auto_failback off)
+#: resource priority for priority-fencing-delay: the node running the A/P groups is the
+#: more significant one and wins a fence race (two_node clusters without a quorum device)
+PRIORITY = 10
 
 CIB, CONFIGURATION, CRM_CONFIG, NODES, NODE = "cib", "configuration", "crm_config", "nodes", "node"
 RESOURCES, PRIMITIVE, GROUP, CLONE = "resources", "primitive", "group", "clone"
@@ -40,17 +46,22 @@ def nvset(parent, tag, set_id, pairs):
     return block
 
 
-def duration(ms):
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+def fence_race_by_priority(cluster):
+    """Without a quorum device both nodes of a pair keep quorum in a split and race to
+    fence each other: priority-fencing-delay makes the node running the groups win. With a
+    quorum device only one side has quorum (and may fence); no delay then, so a real node
+    loss is not slowed down."""
+    return bool(cluster.fencing) and cluster.quorum_device is None and len(cluster.nodes) == 2
 
 
-def render_cib(cluster):
+def render_cib(cluster, secrets=None):
+    """``secrets``: {SecretRef: value} for fence parameters kept out of the definition."""
     root = element(None, CIB, admin_epoch="0", crm_feature_set=CRM_FEATURE_SET, epoch="1",
                    num_updates="0", **{"validate-with": VALIDATE_WITH})
     config = element(root, CONFIGURATION)
     _properties(element(config, CRM_CONFIG), cluster)
     _nodes(element(config, NODES), cluster)
-    _resources(element(config, RESOURCES), cluster)
+    _resources(element(config, RESOURCES), cluster, secrets or {})
     _constraints(element(config, CONSTRAINTS), cluster)
     _defaults(element(config, RSC_DEFAULTS), cluster)
     element(root, STATUS)
@@ -63,6 +74,8 @@ def _properties(parent, cluster):
              ("no-quorum-policy", "stop"),
              ("dc-deadtime", duration(min(max(cluster.timing.initdead, 2000), 20000))),
              ("cluster-recheck-interval", "1min")]
+    if fence_race_by_priority(cluster):
+        pairs.append(("priority-fencing-delay", duration(cluster.fencing_delay)))
     nvset(parent, PROPERTY_SET, "cib-bootstrap-options", pairs)
 
 
@@ -71,29 +84,32 @@ def _nodes(parent, cluster):
         element(parent, NODE, id=str(node.nodeid), uname=node.name)
 
 
-def _resources(parent, cluster):
+def _resources(parent, cluster, secrets):
     for fence in cluster.fencing:
-        _fence_device(parent, fence)
-    placed = set()
+        _fence_device(parent, fence, secrets)
+    placed = set(cluster.placed()) if fence_race_by_priority(cluster) else set()
     for top in cluster.top_level():
-        _place(parent, cluster, top, placed)
+        _place(parent, cluster, top, top in placed)
 
 
-def _place(parent, cluster, rid, placed):
+def _place(parent, cluster, rid, prioritised=False):
     group = next((g for g in cluster.groups if g.id == rid), None)
     clone = next((c for c in cluster.clones if c.id == rid), None)
     if clone is not None:
         node = element(parent, CLONE, id=clone.id)
-        _place(node, cluster, clone.member, placed)
+        _place(node, cluster, clone.member)
         pairs = [("interleave", "true")] + ([("clone-max", str(clone.max))] if clone.max else [])
         nvset(node, META, f"{clone.id}-meta_attributes", pairs)
     elif group is not None:
         node = element(parent, GROUP, id=group.id)
         for member in group.members:
             _primitive(node, cluster.resource(member))
+        if prioritised:
+            nvset(node, META, f"{group.id}-meta_attributes", [("priority", str(PRIORITY))])
     else:
-        _primitive(parent, cluster.resource(rid))
-    placed.add(rid)
+        node = _primitive(parent, cluster.resource(rid))
+        if prioritised:
+            nvset(node, META, f"{rid}-meta_attributes", [("priority", str(PRIORITY))])
 
 
 def _primitive(parent, resource):
@@ -111,15 +127,26 @@ def _primitive(parent, resource):
             if op.depth is not None:
                 nvset(entry, INSTANCE, f"{op_id}-instance_attributes",
                       [("OCF_CHECK_LEVEL", str(op.depth))])
+    return node
 
 
-def _fence_device(parent, fence):
+def _fence_device(parent, fence, secrets):
     node = element(parent, PRIMITIVE, class_="stonith", id=fence.id, type=fence.agent)
-    pairs = sorted(fence.params + (("pcmk_host_list", " ".join(fence.targets)),))
+    pairs = sorted([(k, _value(v, secrets, fence.id, k)) for k, v in fence.params]
+                   + [("pcmk_host_list", " ".join(fence.targets))])
     nvset(node, INSTANCE, f"{fence.id}-instance_attributes", pairs)
     ops = element(node, OPERATIONS)
     element(ops, OP, id=f"{fence.id}-monitor-interval-60s", interval="60s", name="monitor",
             timeout="20s")
+
+
+def _value(value, secrets, device, key):
+    if isinstance(value, str):
+        return value
+    if value not in secrets:
+        raise NfvdHaError(f"fencing device {device}: {key} comes from {value.path}, which was "
+                          "not read")
+    return secrets[value]
 
 
 def _constraints(parent, cluster):

@@ -1,6 +1,9 @@
 """``nfvd-ha import-heartbeat``: an existing ha.cf + haresources -> a definition.
 
-The authkeys file is referenced, not copied: secrets never go into a definition.
+Pure: it is given the texts (the use case reads the files). The authkeys file is referenced,
+not copied: secrets never go into a definition. Heartbeat v1 ran the pair unfenced, and the
+files cannot say how to fence it: the definition says so (fencing_disabled), so every
+validate and render warns until fencing devices are added.
 """
 
 import os
@@ -11,12 +14,11 @@ from nfvd_ha.errors import NfvdHaError, Problem
 _TIME = re.compile(r"^(\d+)(ms|s)?$")
 
 
-def _lines(path, continuation):
-    try:
-        with open(path) as f:
-            text = f.read()
-    except OSError as exc:
-        raise NfvdHaError(Problem(f"cannot read: {exc.strerror}", path)) from None
+IMPORTED_UNFENCED = ("imported from heartbeat v1, which ran this pair without fencing; add a "
+                     "[[cluster.fencing]] device per node before running it on Pacemaker")
+
+
+def _lines(text, continuation):
     if continuation:
         text = re.sub(r"\\\n", " ", text)
     for number, line in enumerate(text.splitlines(), 1):
@@ -25,9 +27,9 @@ def _lines(path, continuation):
             yield number, line.split()
 
 
-def parse_ha_cf(path):
+def parse_ha_cf(text, path):
     conf, problems = {"node": [], "ucast": [], "media": []}, []
-    for number, words in _lines(path, continuation=False):
+    for number, words in _lines(text, continuation=False):
         key, args = words[0], words[1:]
         if key == "auto" and args[:1] == ["failback"]:  # the guide's "auto failback off"
             key, args = "auto_failback", args[1:]
@@ -56,9 +58,9 @@ def _ms(args, path, number, problems):
     return int(match.group(1)) * (1 if match.group(2) == "ms" else 1000)
 
 
-def parse_haresources(path):
+def parse_haresources(text, path):
     groups = []
-    for number, words in _lines(path, continuation=True):
+    for number, words in _lines(text, continuation=True):
         groups.append((words[0], [(_resource(w, path, number)) for w in words[1:]], number))
     return groups
 
@@ -101,10 +103,11 @@ def _vip(spec, path, number):
     return params
 
 
-def import_heartbeat(directory, name=None, addresses=None):
-    """TOML text of a definition equivalent to DIRECTORY's ha.cf and haresources."""
-    conf = parse_ha_cf(os.path.join(directory, "ha.cf"))
-    groups = parse_haresources(os.path.join(directory, "haresources"))
+def import_heartbeat(texts, directory, name=None, addresses=None):
+    """TOML text of a definition equivalent to ``texts`` ({"ha.cf": ..., "haresources":
+    ...}, read from ``directory``)."""
+    conf = parse_ha_cf(texts["ha.cf"], os.path.join(directory, "ha.cf"))
+    groups = parse_haresources(texts["haresources"], os.path.join(directory, "haresources"))
     nodes = conf["node"]
     addresses = dict(addresses or {})
     if not addresses and len(conf["ucast"]) == len(nodes):
@@ -136,7 +139,8 @@ def _toml(name, conf, nodes, addresses, groups, directory):
            "nodes = [ " + ", ".join(_inline({"name": n, "address": addresses[n]})
                                     for n in nodes) + " ]",
            f"preferred_node = {_q(groups[0][0] if groups else nodes[0])}",
-           f"auto_failback = {'true' if conf.get('auto_failback') == 'on' else 'false'}"]
+           f"auto_failback = {'true' if conf.get('auto_failback') == 'on' else 'false'}",
+           f"fencing_disabled = {_q(IMPORTED_UNFENCED)}"]
     if conf.get("logfacility"):
         out.append(f"logfacility = {_q(conf['logfacility'])}")
     timing = {k: f"{conf[k]}ms" for k in ("keepalive", "deadtime", "warntime", "initdead")

@@ -10,6 +10,10 @@ from nfvd_ha.errors import NfvdHaError, Problem
 
 #: nfvd agent -> the init script heartbeat v1 runs (the guide's names)
 INIT_SCRIPTS = {"activator-ep": "activator-ep", "nfvd-assurance": "nfvd"}
+#: fence agent -> heartbeat's stonith plugin and how its arguments come from the params
+STONITH_PLUGINS = {"fence_ipmilan": ("external/ipmi", ("ip", "username", "password"))}
+UNFENCED = ("heartbeat v1 cannot fence this cluster: {why}. A partition or a frozen node "
+            "can run its services on both nodes at once; migrate it to Pacemaker")
 
 
 def hb_time(ms):
@@ -17,7 +21,39 @@ def hb_time(ms):
     return str(ms // 1000) if ms % 1000 == 0 else f"{ms}ms"
 
 
-def render_ha_cf(cluster):
+def unfenced_reason(cluster):
+    """Why heartbeat would run this cluster unfenced, or None when every node has a
+    stonith_host line."""
+    if not cluster.fencing:
+        return "no fencing device is defined"
+    missing = sorted({f.agent for f in cluster.fencing if f.agent not in STONITH_PLUGINS})
+    if missing:
+        return f"heartbeat has no stonith plugin for {', '.join(missing)}"
+    return None
+
+
+def _stonith_lines(cluster, secrets):
+    lines = []
+    for fence in cluster.fencing:
+        plugin, keys = STONITH_PLUGINS[fence.agent]
+        params = dict(fence.params)
+        values = []
+        for key in keys:
+            value = params.get(key) if key != "password" else params.get("password",
+                                                                         params.get("passwd"))
+            value = secrets.get(value, value) if value is not None else None
+            if not value or any(c.isspace() for c in str(value)):
+                raise NfvdHaError(f"fencing device {fence.id}: heartbeat's {plugin} needs "
+                                  f"{key} (one word)")
+            values.append(str(value))
+        for target in fence.targets:
+            lines.append(f"stonith_host * {plugin} {target} {' '.join(values)} lanplus")
+    return lines
+
+
+def render_ha_cf(cluster, secrets=None):
+    """ha.cf text; stonith_host lines where heartbeat has a plugin for every device,
+    otherwise a loud UNFENCED comment (and ``unfenced_reason`` says why)."""
     t, tr = cluster.timing, cluster.transport
     lines = ["# Rendered by nfvd-ha from the cluster definition; valid on every node.",
              "logfile /var/log/ha-log"]
@@ -26,13 +62,19 @@ def render_ha_cf(cluster):
     lines += [f"keepalive {hb_time(t.keepalive)}", f"deadtime {hb_time(t.deadtime)}",
               f"warntime {hb_time(t.warntime)}", f"initdead {hb_time(t.initdead)}",
               f"udpport {tr.udpport}"]
-    if tr.mode == "ucast":
-        lines += [f"ucast {tr.interface} {n.address}" for n in cluster.nodes]
-    elif tr.mode == "bcast":
-        lines.append(f"bcast {tr.interface}")
-    else:
-        lines.append(f"mcast {tr.interface} {tr.mcast_group} {tr.udpport} {tr.mcast_ttl} 0")
+    for link, interface in enumerate(tr.interfaces):  # one medium per link
+        if tr.mode == "ucast":
+            lines += [f"ucast {interface} {n.addresses[link]}" for n in cluster.nodes]
+        elif tr.mode == "bcast":
+            lines.append(f"bcast {interface}")
+        else:
+            lines.append(f"mcast {interface} {tr.mcast_group} {tr.udpport} {tr.mcast_ttl} 0")
     lines.append(f"auto_failback {'on' if cluster.auto_failback else 'off'}")
+    why = unfenced_reason(cluster)
+    if why:
+        lines.append("# UNFENCED: " + UNFENCED.format(why=why))
+    else:
+        lines += _stonith_lines(cluster, secrets or {})
     lines += [f"node {n.name}" for n in cluster.nodes]
     return "\n".join(lines) + "\n"
 
@@ -40,11 +82,19 @@ def render_ha_cf(cluster):
 def resource_spec(resource, where):
     """One haresources word for a resource, e.g. IPaddr::10.0.0.100/24/eth0:0."""
     p = dict(resource.params)
+    carried = {"vip": ("cidr_netmask", "nic", "label"),
+               "shared-fs": ("device", "directory", "fstype", "options")}.get(resource.type, ())
+    if any(c.isspace() or c == ":" and "::" in p[k] for k in carried if k in p for c in p[k]):
+        raise NfvdHaError(Problem(f"resource '{resource.id}': a parameter holds a space or "
+                                  "'::', which haresources cannot carry", where=where))
     if resource.type == "vip":
-        spec = p["ip"] + (f"/{p['cidr_netmask']}" if "cidr_netmask" in p else "")
+        import ipaddress  # an IPv6 address is written out in full: '::' separates arguments
+        spec = ipaddress.ip_address(p["ip"]).exploded + (
+            f"/{p['cidr_netmask']}" if "cidr_netmask" in p else "")
         if "nic" in p:
             spec += f"/{p['nic']}" + (f":{p['label']}" if "label" in p else "")
-        return f"IPaddr::{spec}"
+        # heartbeat's IPaddr is IPv4 only; IPv6addr takes address/prefix/nic
+        return f"{'IPv6addr' if ':' in p['ip'] else 'IPaddr'}::{spec}"
     if resource.type == "shared-fs":
         args = [p["device"], p["directory"], p.get("fstype", "nfs")]
         if p.get("options"):

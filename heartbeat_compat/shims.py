@@ -8,14 +8,16 @@ a ban while they move, then cleared, so no constraint is left behind and the nod
 them back if the peer fails (stickiness keeps them where they are otherwise).
 """
 
-import time
+import shlex
 
-from nfvd_ha.cluster_view import ClusterView  # noqa: F401  (the CLI builds it)
+from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS
+
 from nfvd_ha.errors import NfvdHaError
 
 
-def rscstatus(view):
-    me, where, homes = view.node(), view.placement(), view.homes()
+def rscstatus(cluster):
+    """``cluster``: the nfvd_ha.cluster.Cluster adapter of this node."""
+    me, where, homes = cluster.node_name(), cluster.placement(), cluster.homes()
     groups = [g for g in where if g in homes]
     held = {g for g in groups if where[g] == me}
     if groups and held == set(groups):
@@ -26,44 +28,35 @@ def rscstatus(view):
     return "local" if held == local else "foreign"
 
 
-def standby(view, which="all", timeout=120, progress=lambda text: None):
+def standby(cluster, which="all", timeout=120, progress=lambda text: None):
     if which not in ("all", "local", "foreign"):
         raise NfvdHaError(f"hb_standby: '{which}' is not all, local or foreign")
-    me, where, homes = view.node(), view.placement(), view.homes()
+    me, where, homes = cluster.node_name(), cluster.placement(), cluster.homes()
     chosen = [g for g in where if g in homes and where[g] == me and
               (which == "all" or (homes[g] == me) == (which == "local"))]
     progress(f"Going standby [{which}].")
-    run = view.runner.run
     for group in chosen:
-        run(["crm_resource", "--ban", "--resource", group, "--node", me, "--quiet"], check=True)
+        cluster.ban(group, me)
     try:
-        _wait_moved(view, chosen, me, timeout)
+        moved = lambda: all(  # noqa: E731
+            w not in (None, me) for w in map(cluster.placement().get, chosen))
+        if chosen and not cluster.wait_for(moved, timeout, 0.5):
+            raise NfvdHaError(f"hb_standby: {', '.join(chosen)} did not move off {me} within "
+                              f"{timeout}s", hint="crm_mon -1 shows why (a failed peer? a ban?)")
     finally:
         for group in chosen:
-            run(["crm_resource", "--clear", "--resource", group, "--node", me, "--quiet"])
+            cluster.clear(group, me)
     return chosen
 
 
-def _wait_moved(view, groups, me, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        where = view.placement()
-        if all(where.get(g) not in (None, me) for g in groups):
-            return
-        time.sleep(0.5)
-    raise NfvdHaError(f"hb_standby: {', '.join(groups)} did not move off {me} within "
-                      f"{timeout}s", hint="crm_mon -1 shows why (a failed peer? a ban?)")
-
-
 MARK = "# nfvd-ha shim"
-VENDOR_ACTIVATOR_EP = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep"
-HA_EXAMPLE = "/opt/HPE/nfvd/solutions/ha-example"
 
 
-def shims(nfvd_ha="nfvd-ha", activator_ep=VENDOR_ACTIVATOR_EP):
+def shims(nfvd_ha="nfvd-ha", activator_ep=ACTIVATOR_EP):
     """{name: (default path, script text)}: each a two-line sh script calling nfvd-ha."""
     def script(what, command):
-        return f'#!/bin/sh\n{MARK}: {what}\nexec {nfvd_ha} {command} "$@"\n'
+        return (f'#!/bin/sh\n{MARK}: {what}\nexec {shlex.quote(nfvd_ha)} {command} '
+                '"$@"\n')
     found = {
         "cl_status": ("/usr/local/sbin/cl_status", script(
             "heartbeat's cl_status on Pacemaker", "compat cl_status")),
@@ -71,7 +64,7 @@ def shims(nfvd_ha="nfvd-ha", activator_ep=VENDOR_ACTIVATOR_EP):
             "heartbeat's hb_standby on Pacemaker", "compat hb_standby")),
         "activator-ep": ("/etc/init.d/activator-ep", script(
             "SOSA + Lock Manager under Pacemaker (check/status answer, start/stop guarded)",
-            f"compat activator-ep --script {activator_ep}")),
+            f"compat activator-ep --script {shlex.quote(activator_ep)}")),
         "nfvd": ("/etc/init.d/nfvd", script(
             "NFVD Assurance under Pacemaker (status answers, start/stop guarded)",
             "compat nfvd")),
@@ -97,14 +90,10 @@ def guarded(name, action, resource_type):
         "or `nfvd-ha maintenance start|stop`")
 
 
-ASSURANCE = ("uca-ebc", "openmediation", "nfvd-agw")
-
-
 def nfvd_status(rows):
     """/etc/init.d/nfvd status (guide 5.3): text and LSB status code."""
-    from nfvd_ha.maintenance.roles import LABELS
     states = dict(rows)
-    found = [(LABELS[c], states.get(LABELS[c], "Not Installed")) for c in ASSURANCE]
+    found = [(LABELS[c], states.get(LABELS[c], "Not Installed")) for c in ASSURANCE_COMPONENTS]
     up = [label for label, state in found if state == "Running"]
     lines = ["Status of NFVD processes"]
     if len(up) == len(found):

@@ -1,7 +1,11 @@
-"""Install the OCF agents under $OCF_ROOT/resource.d/nfvd as small launchers.
+"""Install the OCF agents under $OCF_ROOT, self-contained, as resource-agents does.
 
-Each launcher runs the interpreter nfvd-ha is installed in with ``-S`` (no site
-processing: agents run every few seconds) and the exact directory of the package.
+The agents' runtime (the ``nfvd_ocf`` and ``agents`` packages: standard library only) is
+copied world-readable into ``$OCF_ROOT/lib/nfvd``; each agent in ``resource.d/nfvd`` is a
+small launcher that runs Python with ``-S`` (no site processing: agents run every few
+seconds) on that copy. So ``crm ra info`` as a haclient user and ``ocf-tester`` as nobody
+work wherever pip put nfvd-ha. ``lib/nfvd/holds-address`` is the corosync-qdevice
+heuristic: exit 0 when one of its addresses is on this host.
 """
 
 import os
@@ -11,50 +15,92 @@ import agents
 import nfvd_ocf
 
 from .errors import NfvdHaError
-from .files import write_atomic
+from .files import read_bytes, write_all_atomic
 
 PROVIDER = "nfvd"
+PACKAGES = (nfvd_ocf, agents)
 
 LAUNCHER = """#!{python} -S
 # OCF resource agent ocf:{provider}:{name}, installed by `nfvd-ha agents install`.
 import sys
-sys.path.insert(0, {root!r})
+sys.path.insert(0, {lib!r})
 from agents.{module} import AGENT
 from nfvd_ocf.runtime import main
 main(AGENT)
 """
-
-
-def ocf_root(env=None):
-    return (env or os.environ).get("OCF_ROOT") or "/usr/lib/ocf"
+HOLDS_ADDRESS = """#!{python} -S
+# corosync-qdevice heuristic, installed by `nfvd-ha agents install`: exit 0 when this host
+# holds one of the addresses given (the node running the VIPs wins a 50:50 split).
+import sys
+sys.path.insert(0, {lib!r})
+from nfvd_ocf.arp import is_local
+sys.exit(0 if any(is_local(a) for a in sys.argv[1:]) else 1)
+"""
 
 
 def agent_dir(root):
     return os.path.join(root, "resource.d", PROVIDER)
 
 
-def launcher(name, module, python=None):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(nfvd_ocf.__file__)))
-    return LAUNCHER.format(python=python or sys.executable, provider=PROVIDER, name=name, root=root,
-                           module=module)
+def lib_dir(root):
+    return os.path.join(root, "lib", PROVIDER)
+
+
+def _runtime_files(lib):
+    """(path, bytes, mode) of every module of the agents' runtime, copied as is."""
+    for package in PACKAGES:
+        source = os.path.dirname(os.path.abspath(package.__file__))
+        name = package.__name__
+        for entry in sorted(os.listdir(source)):
+            if entry.endswith(".py"):
+                yield (os.path.join(lib, name, entry), read_bytes(os.path.join(source, entry)),
+                       0o644)
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+MIN_PYTHON = (3, 9)  # pidfd_open, memfd seals
+
+
+def default_python(runner=None):
+    """The system's Python when it is recent enough (it starts fastest and any user may run
+    it), else the one running nfvd-ha."""
+    if os.access(SYSTEM_PYTHON, os.X_OK):
+        from .runner import Runner
+        probe = (runner or Runner()).run(
+            [SYSTEM_PYTHON, "-S", "-c", f"import sys; sys.exit(sys.version_info < {MIN_PYTHON})"],
+            timeout=10)
+        if probe.rc == 0:
+            return SYSTEM_PYTHON
+    return sys.executable
 
 
 def install(root, python=None):
-    """Write the launchers; ``python`` (default: this interpreter) runs them.
+    """Write the runtime and the launchers; ``python`` (default: the system's Python when
+    recent enough) runs them. The agents need only the standard library."""
+    python = python or default_python()
+    if not os.path.isabs(python) or not os.access(python, os.X_OK) or any(
+            c.isspace() for c in python):
+        raise NfvdHaError(f"--python {python}: not an executable absolute path")
+    lib, target = lib_dir(root), agent_dir(root)
+    files = list(_runtime_files(lib))
+    files += [(os.path.join(target, name), LAUNCHER.format(
+        python=python, provider=PROVIDER, name=name, lib=lib, module=module), 0o755)
+        for name, module in sorted(agents.AGENTS.items())]
+    files.append((os.path.join(lib, "holds-address"),
+                  HOLDS_ADDRESS.format(python=python, lib=lib), 0o755))
+    write_all_atomic(files)
+    _world_readable(root, lib)
+    return [os.path.join(target, n) for n in sorted(agents.AGENTS)] + [
+        os.path.join(lib, "holds-address")]
 
-    The agents need only the standard library, so any Python >= 3.11 will do; the
-    system's /usr/bin/python3 starts fastest.
-    """
-    if python and not os.access(python, os.X_OK):
-        raise NfvdHaError(f"--python {python}: not an executable")
-    target = agent_dir(root)
-    try:
-        for name, module in sorted(agents.AGENTS.items()):
-            write_atomic(os.path.join(target, name), launcher(name, module, python), 0o755)
-    except OSError as exc:
-        raise NfvdHaError(f"cannot install agents into {target}: {exc.strerror}",
-                          hint="run as root, or set OCF_ROOT") from exc
-    return [os.path.join(target, n) for n in sorted(agents.AGENTS)]
+
+def _world_readable(root, lib):
+    """Directories we made under the OCF root are 0755 whatever the umask."""
+    for directory in (os.path.join(root, "resource.d"), agent_dir(root),
+                      os.path.join(root, "lib"), lib,
+                      *(os.path.join(lib, p.__name__) for p in PACKAGES)):
+        if os.path.isdir(directory) and not os.path.islink(directory):
+            os.chmod(directory, os.stat(directory).st_mode | 0o755)
 
 
 def listing(root):

@@ -1,11 +1,17 @@
 """corosync.conf for one cluster (knet), from the heartbeat-style timing of the definition.
 
 deadtime -> totem token; consensus 1.2 x token; keepalive -> knet ping interval (timeout
-2 x keepalive, so a dead link is seen before the token is lost); two nodes -> two_node
-(implies wait_for_all), unless a quorum device is configured.
+2 x keepalive, so a dead link is seen before the token is lost). One knet link per node
+address (link 0 preferred, passive mode: the others take over when it fails). Two nodes ->
+two_node (implies wait_for_all), unless a quorum device is configured: then corosync-qdevice
+(model net, TLS by default) and, with the vip heuristic, the node that holds the cluster's
+VIPs wins a 50:50 split.
 """
 
+from . import paths
 
+#: installed by `nfvd-ha agents install`: exit 0 when one of its addresses is on this host
+HOLDS_ADDRESS = f"{paths.OCF_ROOT}/lib/nfvd/holds-address"
 
 
 def render_corosync_conf(cluster):
@@ -17,25 +23,26 @@ def render_corosync_conf(cluster):
         "    version: 2",
         f"    cluster_name: {cluster.name}",
         "    transport: knet",
+        "    link_mode: passive",
         "    crypto_cipher: aes256",
         "    crypto_hash: sha256",
         "    keyfile: /etc/corosync/authkey",
         f"    token: {token}",
         f"    consensus: {token * 12 // 10}",
         "    join: 50",
-        "    interface {",
-        "        linknumber: 0",
-        f"        knet_ping_interval: {t.keepalive}",
-        f"        knet_ping_timeout: {2 * t.keepalive}",
-        f"        knet_transport: udp",
-        "    }",
-        "}",
-        "",
-        "nodelist {",
     ]
+    for link in range(cluster.links):
+        lines += ["    interface {", f"        linknumber: {link}",
+                  f"        knet_link_priority: {cluster.links - link}",
+                  f"        knet_ping_interval: {t.keepalive}",
+                  f"        knet_ping_timeout: {2 * t.keepalive}",
+                  "        knet_transport: udp", "    }"]
+    lines += ["}", "", "nodelist {"]
     for node in cluster.nodes:
-        lines += ["    node {", f"        ring0_addr: {node.address}",
-                  f"        name: {node.name}", f"        nodeid: {node.nodeid}", "    }"]
+        lines.append("    node {")
+        lines += [f"        ring{link}_addr: {address}"
+                  for link, address in enumerate(node.addresses)]
+        lines += [f"        name: {node.name}", f"        nodeid: {node.nodeid}", "    }"]
     lines += ["}", "", *_quorum(cluster), "", *_logging(cluster), ""]
     return "\n".join(lines)
 
@@ -46,8 +53,13 @@ def _quorum(cluster):
     if q is not None:
         lines += ["    device {", "        model: net", "        votes: 1", "        net {",
                   f"            host: {q.host}", f"            port: {q.port}",
-                  f"            algorithm: {q.algorithm}", "            tls: off", "        }",
-                  "    }"]
+                  f"            algorithm: {q.algorithm}",
+                  f"            tls: {'on' if q.tls else 'off'}", "        }"]
+        if q.heuristics == "vip":
+            lines += ["        heuristics {", "            mode: sync",
+                      f"            exec_holds_vip: {HOLDS_ADDRESS} "
+                      + " ".join(cluster.vips()), "        }"]
+        lines.append("    }")
     elif len(cluster.nodes) == 2:
         lines.append("    two_node: 1")
     return lines + ["}"]

@@ -1,10 +1,13 @@
 """haproxy.cfg for the load-balanced services of the guide (2.8): GUI and FF API round
 robin with sticky cookies and redispatch, SiteScope primary + backup, stats.
 
-The stats credentials are not in the file: HAProxy reads them from the environment
-(NFVD_HA_STATS_USER / NFVD_HA_STATS_PASSWORD), which the service loads from the env file
-that ``nfvd-ha keygen`` writes (mode 0600).
+The stats page authenticates with the user of the definition and the password ``nfvd-ha
+keygen`` generated (haproxy/nfvd-stats.env): it is written into haproxy.cfg itself, which
+is rendered 0600 (haproxy reads it as root before dropping privileges), so it works with
+the stock Debian and RHEL units - no environment file has to reach the service.
 """
+
+from .durations import text as _ms
 
 
 GLOBAL = """\
@@ -36,10 +39,6 @@ defaults
 """
 
 
-def _ms(ms):
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
-
-
 def _listen(service):
     balance = "Active/Active" if service.mode == "active-active" else "primary / hot standby"
     lines = [f"# {service.name}: {balance}; health check GET "
@@ -63,8 +62,9 @@ def _listen(service):
     return "\n".join(lines) + "\n"
 
 
-def render_haproxy_cfg(lb):
+def render_haproxy_cfg(lb, password):
+    """``password``: the stats password (from the keys; letters, digits, _ and -)."""
     stats = (f"listen stats\n    bind {lb.stats_bind}\n    mode http\n    stats enable\n"
              "    stats uri /\n    stats hide-version\n"
-             '    stats auth "${NFVD_HA_STATS_USER}:${NFVD_HA_STATS_PASSWORD}"\n')
+             f"    stats realm nfvd-ha\n    stats auth {lb.stats_user}:{password}\n")
     return "\n".join([GLOBAL] + [_listen(s) for s in lb.services] + [stats])

@@ -1,26 +1,39 @@
 """Health endpoints for the load balancer (guide 2.8), served by one small asyncio server.
 
-Each endpoint answers any HTTP request with the guide's text and a status code, so both
+Each endpoint answers any GET or HEAD with the guide's text and a status code, so both
 HAProxy's ``option httpchk`` (status) and F5 monitors (receive string) work:
   GUI        :3001  200 "NFVD-GUI is running"   / 503 "NFVD-GUI Unavailable"
   SiteScope  :8898  200 "SiteScope is running." / 503 "SiteScope is down."
   FF API     :8081  200 "[NFVD FF API OK]"      / 503 "NFVD FF API Unavailable"
 A node whose maintenance lock exists reports unavailable, so the LB drains it before its
-services stop. Bounded: a cap on open connections, a deadline to read the request, a cap
-on its size, and one probe of the service per second whatever the request rate.
+services stop.
+
+Bounded against slow or hostile clients, per port: at most MAX_CONNECTIONS open; when full,
+the oldest connection still sending its request is dropped to make room (an idle client
+can never lock the load balancer's check out); a request must arrive whole within
+HEADER_TIMEOUT and fit MAX_REQUEST; one probe of the service per PROBE_TTL and one look at
+the lock per LOCK_TTL (in a thread: a lock on a hung NFS mount cannot stall the loop),
+whatever the request rate. Why a node is unavailable is told to loopback clients only.
 """
 
 import asyncio
-import os
+import ipaddress
+import resource
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
-from .maintenance.lockfile import LOCK
+from . import paths
+from .errors import NfvdHaError
+from .maintenance.lockfile import lock_present
 
-MAX_CONNECTIONS = 64
-READ_TIMEOUT = 2.0
+MAX_CONNECTIONS = 512   # per port
+HEADER_TIMEOUT = 1.0    # seconds for a whole request (line and headers)
+WRITE_TIMEOUT = 2.0
 MAX_REQUEST = 4096
 PROBE_TTL = 1.0
+LOCK_TTL = 0.2
+BACKLOG = 4096
 
 
 @dataclass(frozen=True)
@@ -42,22 +55,27 @@ ENDPOINTS = {
 }
 
 
+class Cached:
+    """An async value computed at most once per ``ttl`` (callers share one in flight)."""
+
+    def __init__(self, compute, ttl, clock=time.monotonic):
+        self.compute, self.ttl, self.clock = compute, ttl, clock
+        self.at, self.future = None, None
+
+    async def get(self):
+        now = self.clock()
+        if self.future is None or now - self.at >= self.ttl:
+            self.at, self.future = now, asyncio.ensure_future(self.compute())
+        return await asyncio.shield(self.future)
+
+
 class Prober:
-    """Is the service up? At most one real probe per endpoint per PROBE_TTL."""
+    """Is the service up? The target answers (and, with a path, says the expected text)."""
 
     def __init__(self, timeout=1.0):
-        self.timeout, self.cache = timeout, {}
+        self.timeout = timeout
 
-    async def up(self, endpoint):
-        now = time.monotonic()
-        cached = self.cache.get(endpoint.name)
-        if cached and now - cached[0] < PROBE_TTL:
-            return await cached[1]
-        future = asyncio.ensure_future(self._probe(endpoint.target))
-        self.cache[endpoint.name] = (now, future)
-        return await future
-
-    async def _probe(self, target):
+    async def up(self, target):
         host, port = target[0], target[1]
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
@@ -77,68 +95,162 @@ class Prober:
             writer.close()
 
 
-def response(code, text, reason=None):
+def response(code, text, reason=None, head=False):
     body = (text + "\n").encode()
-    status = {200: "OK", 400: "Bad Request", 503: "Service Unavailable"}[code]
-    head = [f"HTTP/1.1 {code} {status}", "Content-Type: text/plain",
-            f"Content-Length: {len(body)}", "Connection: close"]
+    status = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed",
+              503: "Service Unavailable"}[code]
+    lines = [f"HTTP/1.1 {code} {status}", "Content-Type: text/plain",
+             f"Content-Length: {len(body)}", "Connection: close"]
     if reason:
-        head.append(f"X-NFVD-Reason: {reason}")
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+        lines.append(f"X-NFVD-Reason: {reason}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (b"" if head else body)
+
+
+def _loopback(writer):
+    peer = writer.get_extra_info("peername")
+    try:
+        return bool(peer) and ipaddress.ip_address(peer[0]).is_loopback
+    except ValueError:
+        return False
+
+
+async def read_request(reader):
+    """(method, http09) of one request within HEADER_TIMEOUT; None when it is not one."""
+    deadline = asyncio.get_running_loop().time() + HEADER_TIMEOUT
+    line = await _line(reader, deadline)
+    words = line.split()
+    if len(words) < 2 or len(words) > 3:
+        return None
+    if len(words) == 2:  # HTTP/0.9 ("GET /"): no headers follow, answer at once
+        return words[0], True
+    while (await _line(reader, deadline)).strip():
+        pass
+    return words[0], False
+
+
+async def _line(reader, deadline):
+    left = deadline - asyncio.get_running_loop().time()
+    if left <= 0:
+        raise asyncio.TimeoutError
+    return await asyncio.wait_for(reader.readline(), left)
 
 
 class HealthServer:
-    def __init__(self, endpoints, lock=LOCK, bind="0.0.0.0", prober=None):
+    def __init__(self, endpoints, lock=paths.LOCK, bind="127.0.0.1", prober=None,
+                 announce=None):
         self.endpoints, self.lock, self.bind = endpoints, lock, bind
         self.prober = prober or Prober()
-        self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
-        self.servers = []
+        self.announce = announce or (lambda text: None)
+        self.servers, self.open = [], {e.name: OrderedDict() for e in endpoints}
+        self.lock_state = Cached(lambda: asyncio.to_thread(lock_present, self.lock), LOCK_TTL)
+        self.service = {e.name: Cached(lambda e=e: self.prober.up(e.target), PROBE_TTL)
+                        for e in endpoints}
+        self.last = {}
 
     async def start(self):
         for endpoint in self.endpoints:
             handler = lambda r, w, e=endpoint: self.handle(e, r, w)  # noqa: E731
-            self.servers.append(await asyncio.start_server(handler, self.bind, endpoint.port,
-                                                           limit=MAX_REQUEST))
+            try:
+                self.servers.append(await asyncio.start_server(
+                    handler, self.bind, endpoint.port, limit=MAX_REQUEST, backlog=BACKLOG))
+            except OSError as exc:
+                import os
+                self.close()
+                why = os.strerror(exc.errno) if exc.errno else str(exc)
+                raise NfvdHaError(f"{self.bind}:{endpoint.port} ({endpoint.name}): cannot "
+                                  f"listen: {why}") from None
         return [s.sockets[0].getsockname()[1] for s in self.servers]
 
-    async def handle(self, endpoint, reader, writer):
-        if self.slots.locked():  # full: refuse at once rather than queue
-            writer.close()
-            return
-        async with self.slots:
-            try:
-                writer.write(await self.answer(endpoint, reader))
-                await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
-            except (OSError, asyncio.TimeoutError):
-                pass
-            finally:
-                writer.close()
+    def _admit(self, endpoint, writer):
+        """Room for one more connection: drop the oldest one still sending its request."""
+        table = self.open[endpoint.name]
+        if len(table) >= MAX_CONNECTIONS:
+            oldest = next((w for w, reading in table.items() if reading), None)
+            if oldest is None:
+                return False
+            table.pop(oldest)
+            oldest.transport.abort()
+        table[writer] = True
+        return True
 
-    async def answer(self, endpoint, reader):
+    async def handle(self, endpoint, reader, writer):
+        table = self.open[endpoint.name]
+        if not self._admit(endpoint, writer):
+            writer.transport.abort()
+            return
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError, OSError):
+            answer = await self.answer(endpoint, reader, _loopback(writer))
+            if writer in table:
+                table[writer] = False  # answering: not evicted any more
+                writer.write(answer)
+                await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)
+        except (OSError, asyncio.TimeoutError):
+            pass
+        finally:
+            table.pop(writer, None)
+            writer.close()
+
+    async def answer(self, endpoint, reader, local):
+        try:
+            request = await read_request(reader)
+        except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError, OSError):
+            request = None
+        if request is None:
             return response(400, "bad request")
-        if not head.split(b" ", 1)[0] in (b"GET", b"HEAD"):
-            return response(400, "bad request")
-        if os.path.exists(self.lock):
-            return response(503, endpoint.down, "maintenance")
-        if await self.prober.up(endpoint):
-            return response(200, endpoint.up)
-        return response(503, endpoint.down, "service not answering")
+        method, _ = request
+        if method not in (b"GET", b"HEAD"):
+            return response(405, "GET or HEAD only")
+        head = method == b"HEAD"
+        if await self.lock_state.get():
+            return self._down(endpoint, "maintenance", local, head)
+        if await self.service[endpoint.name].get():
+            self._note(endpoint, "up")
+            return response(200, endpoint.up, head=head)
+        return self._down(endpoint, "service not answering", local, head)
+
+    def _down(self, endpoint, reason, local, head):
+        self._note(endpoint, reason)
+        return response(503, endpoint.down, reason if local else None, head)
+
+    def _note(self, endpoint, state):
+        if self.last.get(endpoint.name) != state:
+            self.last[endpoint.name] = state
+            self.announce(f"{endpoint.name} :{endpoint.port}: "
+                          + ("available" if state == "up" else f"unavailable ({state})"))
 
     def close(self):
         for server in self.servers:
             server.close()
 
 
-def serve(names, lock=LOCK, bind="0.0.0.0", ports=None):
-    endpoints = [ENDPOINTS[n] if not ports or n not in ports else
-                 Endpoint(**{**ENDPOINTS[n].__dict__, "port": ports[n]}) for n in names]
+def endpoints_for(names, ports=None, targets=None):
+    """The endpoints of ``names``, with ports/targets overridden where given."""
+    chosen = []
+    for name in names:
+        endpoint = ENDPOINTS[name]
+        if ports and name in ports:
+            endpoint = replace(endpoint, port=ports[name])
+        if targets and name in targets:
+            endpoint = replace(endpoint, target=targets[name])
+        chosen.append(endpoint)
+    return chosen
+
+
+def raise_open_files_limit():
+    """Thousands of clients need thousands of descriptors: take the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def serve(names, lock=paths.LOCK, bind="127.0.0.1", ports=None, targets=None, announce=None):
+    raise_open_files_limit()
+    server = HealthServer(endpoints_for(names, ports, targets), lock, bind, announce=announce)
 
     async def run():
-        server = HealthServer(endpoints, lock, bind)
-        await server.start()
+        bound = await server.start()
+        for endpoint, port in zip(server.endpoints, bound):
+            (announce or (lambda t: None))(f"{endpoint.name}: serving on {bind}:{port}")
         await asyncio.Event().wait()
     asyncio.run(run())

@@ -1,39 +1,38 @@
 """``nfvd-ha status``: the ``nfv-director.sh status`` component table, plus this node's role
 in the cluster (active / passive per group, standby, maintenance)."""
 
-import os
-
-from .maintenance.lockfile import LOCK
-from .maintenance.node import NFV_DIRECTOR, Services
-
-
-def components(runner, tool=NFV_DIRECTOR):
-    return [{"name": label, "state": state} for label, state in Services(runner, tool).rows(timeout=60)]
+from . import paths
+from .cluster import Cluster
+from .errors import NfvdHaError
+from .maintenance.lockfile import lock_present
+from .services import Services
 
 
-def cluster(runner):
+def components(runner, tool=paths.NFV_DIRECTOR, timeout=60):
+    return [{"name": label, "state": state}
+            for label, state in Services(runner, tool).rows(timeout)]
+
+
+def cluster(adapter):
     """This node's view; ``running: False`` when Pacemaker does not answer here."""
-    from .cluster_view import ClusterView
-    from .errors import NfvdHaError
-    view = ClusterView(runner)
     try:
-        me, doc = view.node(), view.status()
-    except (OSError, NfvdHaError):
+        me, doc = adapter.node_name(), adapter.status()
+    except NfvdHaError:
         return {"running": False}
     if not me:
         return {"running": False}
-    groups = []
-    for gid, node in view.placement(doc).items():
-        if not doc.xpath(f"//resources/group[@id='{gid}']"):
-            continue
-        role = "stopped" if node is None else "active" if node == me else "passive"
-        groups.append({"id": gid, "role": role, "node": node})
-    return {"running": True, "node": me, "standby": view.standby(me, doc), "groups": groups}
+    groups = set(adapter.groups(doc))
+    found = []
+    for gid, node in adapter.placement(doc).items():
+        if gid in groups:
+            role = "stopped" if node is None else "active" if node == me else "passive"
+            found.append({"id": gid, "role": role, "node": node})
+    return {"running": True, "node": me, "standby": adapter.standby(me, doc), "groups": found}
 
 
-def status(runner, tool=NFV_DIRECTOR, lock=LOCK):
-    return {"components": components(runner, tool), "maintenance": os.path.exists(lock),
-            "cluster": cluster(runner)}
+def status(runner, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, adapter=None, timeout=60):
+    return {"components": components(runner, tool, timeout), "maintenance": lock_present(lock),
+            "cluster": cluster(adapter or Cluster(runner))}
 
 
 def render_text(report):

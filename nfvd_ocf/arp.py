@@ -57,8 +57,9 @@ def _answer_from(frame, target, own_mac):
 
 
 def is_local(ip):
-    """True while ``ip`` is assigned on this host (a bind to it succeeds)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    """True while ``ip`` (IPv4 or IPv6) is assigned on this host (a bind to it succeeds)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
         try:
             sock.bind((ip, 0))
             return True

@@ -42,13 +42,19 @@ class Action(_Record):
 
 
 class Agent(_Record):
-    __slots__ = ("name", "version", "shortdesc", "longdesc", "params", "actions", "handlers")
+    """``check(values)``: the inherent problems of typed parameter values (a list of
+    texts), pure; the runtime runs it before every action and ``nfvd-ha validate`` runs
+    the same function on the definition."""
 
-    def __init__(self, name, version, shortdesc, longdesc, params, actions, handlers=None):
+    __slots__ = ("name", "version", "shortdesc", "longdesc", "params", "actions", "handlers",
+                 "check")
+
+    def __init__(self, name, version, shortdesc, longdesc, params, actions, handlers=None,
+                 check=None):
         self.name, self.version, self.shortdesc, self.longdesc = (
             name, version, shortdesc, longdesc)
         self.params, self.actions = tuple(params), tuple(actions)
-        self.handlers = dict(handlers or {})
+        self.handlers, self.check = dict(handlers or {}), check
 
     def param(self, name):
         for p in self.params:

@@ -46,13 +46,6 @@ def status_rows(text):
     return rows
 
 
-def words(text, what):
-    """A space-separated parameter as a list; control characters are refused."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise InvalidConfig(f"{what}: control characters are not allowed")
-    return text.split()
-
-
 def our_processes(pid_files, patterns):
     """What the resource runs, proven: the live processes its pid files name, and those
     whose command line contains one of ``patterns`` (pid files alone prove nothing: each

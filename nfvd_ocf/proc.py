@@ -54,12 +54,8 @@ def run(argv, timeout, env=None):
     ``timed_out`` set and ``rc`` None. A program the kernel cannot execute (missing, no
     interpreter, not a regular file, no permission) raises OSError.
     """
-    import fcntl  # a C module: cheap
-    out = os.memfd_create("nfvd-ocf-out", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    out = capped_buffer()
     try:
-        os.ftruncate(out, MAX_OUTPUT)
-        fcntl.fcntl(out, fcntl.F_ADD_SEALS,
-                    fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
         actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
                    (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, out, 2)]
         pid = os.posix_spawnp(argv[0], argv, env or child_env(), file_actions=actions,
@@ -68,10 +64,28 @@ def run(argv, timeout, env=None):
         if status is None:
             _kill_group(pid)
             _wait(pid, 0.2)
-            return Result(None, _read(out), timed_out=True)
-        return Result(os.waitstatus_to_exitcode(status), _read(out))
+            return Result(None, buffer_text(out), timed_out=True)
+        return Result(os.waitstatus_to_exitcode(status), buffer_text(out))
     finally:
         os.close(out)
+
+
+def capped_buffer(limit=MAX_OUTPUT):
+    """A memory file for a child's output that can never grow past ``limit`` bytes (writes
+    beyond fail with EPERM). No pipe: a daemon the child leaves behind holding it cannot
+    make anyone wait, and nothing has to read it while the child runs."""
+    import fcntl  # a C module: cheap
+    fd = os.memfd_create("nfvd-out", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.ftruncate(fd, limit)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS,
+                fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+    return fd
+
+
+def buffer_text(fd):
+    """What a child wrote into ``capped_buffer`` (the shared offset tells how far)."""
+    end = os.lseek(fd, 0, os.SEEK_CUR)
+    return os.pread(fd, end, 0).decode("utf-8", "replace")
 
 
 def _wait(pid, timeout):
@@ -92,11 +106,6 @@ def _kill_group(pid):
         os.killpg(pid, SIGKILL)
     except OSError:
         pass
-
-
-def _read(fd):
-    end = os.lseek(fd, 0, os.SEEK_CUR)  # shared with the child: how far it wrote
-    return os.pread(fd, min(end, MAX_OUTPUT), 0).decode("utf-8", "replace")
 
 
 def is_regular_file(path):

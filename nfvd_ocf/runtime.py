@@ -4,7 +4,7 @@ import os
 import sys
 
 from . import codes
-from .errors import AgentError, code_for
+from .errors import AgentError, InvalidConfig, code_for
 from .log import Logger
 from .params import Context
 
@@ -36,7 +36,18 @@ def run(agent, argv=None, env=None):
     return _call(handler, ctx)
 
 
+def _checked(handler):
+    """The handler, once the parameters are typed and pass the agent's own check."""
+    def call(ctx):
+        problems = ctx.agent.check(ctx.params) if ctx.agent.check else ()
+        if problems:
+            raise InvalidConfig("; ".join(problems))
+        return handler(ctx)
+    return call
+
+
 def _call(handler, ctx):
+    handler = _checked(handler)
     try:
         rc = handler(ctx)
     except AgentError as exc:

@@ -1,14 +1,33 @@
-"""Collecting validation problems with file, key path and (where it can be found) line."""
+"""Collecting validation problems with file, key path and (where it can be found) line, and
+the grammar every kind of string in a definition must follow."""
 
+import ipaddress
 import re
 
+from .. import durations
 from ..errors import NfvdHaError, Problem
 
 MISSING = object()
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
-_UNITS = {"ms": 1, "s": 1000, "sec": 1000, "m": 60000, "min": 60000, "h": 3600000}
-_DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|sec|min|m|h)?\s*$")
+MAX_TEXT = 1024  # characters in any string of a definition
+
+#: name -> (pattern, what it is): the grammar of the free strings
+GRAMMAR = {
+    "id": (re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"), "an id (letters, digits, _ . -)"),
+    "node": (re.compile(r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+                        r"(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$"),
+             "node name (it must equal `uname -n` on the node)"),
+    "hostname": (re.compile(r"^[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+                            r"(\.[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*$"),
+                 "host name"),
+    "interface": (re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,14}$"), "interface name"),
+    "path": (re.compile(r"^(/[A-Za-z0-9._+@,=:\-]+)+$"), "absolute path"),
+    "url_path": (re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/\-]{0,255}$"), "URL path"),
+    "token": (re.compile(r"^[A-Za-z0-9_\-]{1,64}$"), "token (letters, digits, _ -)"),
+    "agent": (re.compile(r"^fence_[a-z0-9_]{1,60}$"), "fence agent (fence_...)"),
+    "param": (re.compile(r"^[a-z][a-z0-9_\-]{0,63}$"), "parameter name"),
+}
 
 
 def line_index(text):
@@ -41,9 +60,20 @@ def _resolve(parts, counters):
     return path
 
 
+def text_problem(value):
+    """Why a string cannot appear in any rendered file (control characters, length)."""
+    if len(value) > MAX_TEXT:
+        return f"is longer than {MAX_TEXT} characters"
+    bad = next((c for c in value if ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029"),
+               None)
+    if bad is not None:
+        return f"contains the control character {bad!r}"
+    return None
+
+
 class Checker:
     def __init__(self, file, text=""):
-        self.file, self.problems = file, []
+        self.file, self.problems, self.notes = file, [], []
         self.lines = line_index(text) if text else {}
 
     def line_of(self, where):
@@ -69,50 +99,109 @@ class Checker:
             self.error(where, f"must be a table, not {_kind(table)}")
             return {}
         for key in sorted(set(table) - set(allowed)):
-            self.error(_join(where, key), f"unknown key '{key}' (allowed: "
+            self.error(join(where, key), f"unknown key '{key[:64]}' (allowed: "
                        f"{', '.join(sorted(allowed))})")
         for key in required:
             if key not in table:
-                self.error(_join(where, key), "is required")
+                self.error(join(where, key), "is required")
         return table
 
-    def get(self, table, key, where, kind, default=MISSING):
-        """``table[key]`` checked against ``kind`` (a type, 'duration' or 'ms'); None if bad."""
+    def get(self, table, key, where, kind, default=MISSING, grammar=None):
+        """``table[key]`` checked against ``kind`` (a type or 'duration') and, for strings,
+        against no control characters and ``grammar``; the default (or None) if bad."""
         if key not in table:
             return None if default is MISSING else default
-        value, path = table[key], _join(where, key)
+        value, path = table[key], join(where, key)
         fallback = None if default is MISSING else default  # after an error: keep checking
         if kind == "duration":
-            ms = self.duration(value, path)
-            return fallback if ms is None else ms
+            ms = durations.parse(value)
+            if ms is None:
+                self.error(path, f"'{_short(value)}' is not a duration (e.g. 2s, 500ms, 10min)")
+                return fallback
+            return ms
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             self.error(path, f"must be an integer, not {_kind(value)}")
             return fallback
         if kind is not int and not isinstance(value, kind):
             self.error(path, f"must be {_name(kind)}, not {_kind(value)}")
             return fallback
+        if isinstance(value, str) and not self.string(value, path, grammar):
+            return fallback
         return value
 
-    def duration(self, value, where):
-        """'2s', '500ms', '10min', '1h' or whole seconds; milliseconds."""
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value * 1000
-        match = _DURATION.match(value) if isinstance(value, str) else None
-        if not match:
-            self.error(where, f"'{value}' is not a duration (e.g. 2s, 500ms, 10min)")
+    def string(self, value, where, grammar=None):
+        """True when ``value`` is a clean string of ``grammar`` (reports otherwise)."""
+        problem = text_problem(value)
+        if problem:
+            self.error(where, f"'{_short(value)}' {problem}")
+            return False
+        if grammar and not GRAMMAR[grammar][0].match(value):
+            self.error(where, f"'{_short(value)}' is not a valid {GRAMMAR[grammar][1]}")
+            return False
+        return True
+
+    def ranged(self, table, key, where, low, high, default, kind=int):
+        """An integer (or a duration, kind='duration', bounds in ms) within [low, high]."""
+        value = self.get(table, key, where, kind, default)
+        if value is not None and not low <= value <= high:
+            unit = " ms" if kind == "duration" else ""
+            self.error(join(where, key), f"{value}{unit} is out of range {low}-{high}{unit}")
+            return default
+        return value
+
+    def ip(self, value, where):
+        if value is None:
             return None
-        return int(match.group(1)) * _UNITS[match.group(2) or "s"]
+        try:
+            return str(ipaddress.ip_address(value)) if value.isascii() else self._no_ip(value,
+                                                                                        where)
+        except ValueError:
+            return self._no_ip(value, where)
+
+    def _no_ip(self, value, where):
+        self.error(where, f"'{_short(value)}' is not an IP address")
+        return None
+
+    def host(self, value, where):
+        """A host name or an IP address."""
+        if value is None:
+            return None
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            return value if self.string(value, where, "hostname") else None
 
     def array(self, table, key, where):
         value = table.get(key, [])
         if not isinstance(value, list):
-            self.error(_join(where, key), f"must be an array, not {_kind(value)}")
+            self.error(join(where, key), f"must be an array, not {_kind(value)}")
             return []
         return value
 
+    def strings(self, table, key, where, grammar):
+        """An array of strings of ``grammar`` (each checked)."""
+        found = []
+        for i, value in enumerate(self.array(table, key, where)):
+            if not isinstance(value, str):
+                self.error(f"{join(where, key)}[{i}]", f"must be a string, not {_kind(value)}")
+            elif self.string(value, f"{join(where, key)}[{i}]", grammar):
+                found.append(value)
+        return found
 
-def _join(where, key):
+    def note(self, text):
+        """A warning the CLI prints every time (the definition is valid)."""
+        self.notes.append(text)
+
+
+def join(where, key):
     return f"{where}.{key}" if where else key
+
+
+def _short(value):
+    """``value`` for an error message: one line, printable, at most 80 characters."""
+    text = str(value)
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 def _kind(value):

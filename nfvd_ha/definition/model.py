@@ -1,13 +1,18 @@
 """The validated definition: frozen, plain data. Renderers read it; nothing changes it."""
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 
 @dataclass(frozen=True)
 class Node:
     name: str
-    address: str
+    addresses: tuple     # one per corosync link / heartbeat medium, link 0 first
     nodeid: int
+
+    @property
+    def address(self):
+        return self.addresses[0]
 
 
 @dataclass(frozen=True)
@@ -21,10 +26,14 @@ class Timing:  # milliseconds
 @dataclass(frozen=True)
 class Transport:
     mode: str            # ucast | bcast | mcast
-    interface: str
+    interfaces: tuple    # one per link, link 0 first
     udpport: int
     mcast_group: str = ""
     mcast_ttl: int = 1
+
+    @property
+    def interface(self):
+        return self.interfaces[0]
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class Op:
     name: str
     interval: int  # ms
     timeout: int   # ms
-    depth: int = None
+    depth: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -64,29 +73,37 @@ class Resource:
 class Group:
     id: str
     members: tuple
-    preferred_node: str = None   # overrides the cluster's
+    preferred_node: Optional[str] = None   # overrides the cluster's
 
 
 @dataclass(frozen=True)
 class Clone:
     id: str
     member: str          # a resource or a group id
-    max: int = None
+    max: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A secret kept out of the definition: read from ``path`` at render time."""
+    path: str
 
 
 @dataclass(frozen=True)
 class Fencing:
     id: str
-    agent: str           # e.g. fence_ipmilan
-    params: tuple
+    agent: str           # e.g. fence_openstack
+    params: tuple        # sorted (name, str | SecretRef) pairs
     targets: tuple       # nodes this device fences
 
 
 @dataclass(frozen=True)
 class QuorumDevice:
     host: str
-    algorithm: str
+    algorithm: str       # ffsplit | lms
     port: int
+    tls: bool = True
+    heuristics: str = "vip"   # vip: the node holding the cluster's VIPs wins a 50:50 split
 
 
 @dataclass(frozen=True)
@@ -102,8 +119,10 @@ class Cluster:
     groups: tuple
     clones: tuple
     fencing: tuple
-    quorum_device: QuorumDevice = None
+    quorum_device: Optional[QuorumDevice] = None
     logfacility: str = "local0"
+    fencing_disabled: Optional[str] = None   # the reason given for running unfenced
+    fencing_delay: int = 5000                # ms: priority-fencing-delay (no qdevice)
 
     def preferred_for(self, top):
         """The node a top-level resource prefers (its group's, else the cluster's)."""
@@ -120,6 +139,22 @@ class Cluster:
         return ([g.id for g in self.groups if g.id not in inside]
                 + [c.id for c in self.clones]
                 + [r.id for r in self.resources if r.id not in inside])
+
+    def placed(self):
+        """Top-level ids that run on one node at a time (not clones)."""
+        cloned = {c.id for c in self.clones}
+        return [top for top in self.top_level() if top not in cloned]
+
+    def vips(self):
+        """The addresses of the vip resources that run on one node at a time."""
+        cloned = {c.member for c in self.clones}
+        inside_clones = {m for g in self.groups if g.id in cloned for m in g.members} | cloned
+        return [r.param("ip") for r in self.resources
+                if r.type == "vip" and r.id not in inside_clones and r.param("ip")]
+
+    @property
+    def links(self):
+        return len(self.nodes[0].addresses) if self.nodes else 0
 
 
 @dataclass(frozen=True)
@@ -146,13 +181,16 @@ class LbService:
 @dataclass(frozen=True)
 class LoadBalancer:
     services: tuple
-    stats_bind: str = "*:1936"
-    stats_env_file: str = "/etc/haproxy/nfvd-stats.env"
+    stats_bind: str = "127.0.0.1:1936"
+    stats_user: str = "nfvd"
 
 
 @dataclass(frozen=True)
 class Definition:
     source: str
     clusters: tuple
-    loadbalancer: LoadBalancer = None
-    extra: dict = field(default_factory=dict, compare=False)
+    loadbalancer: Optional[LoadBalancer] = None
+    notes: tuple = field(default=(), compare=False)
+
+    def warnings(self):
+        return list(self.notes)

@@ -1,17 +1,17 @@
 """Checking one [[cluster.resource]]: its type, its params against the agent's own
-declaration (for ocf:nfvd agents), and its operations."""
+declaration and the agent's own checks (for ocf:nfvd agents: the very function the agent
+runs before every action), and its operations."""
 
 import importlib
-import ipaddress
 import re
 
 import agents
 
 from . import model
 
-_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _TYPE = re.compile(r"^(ocf:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+|(lsb|systemd|service):[A-Za-z0-9_.@\-]+)$")
 OP_NAMES = ("start", "stop", "monitor", "promote", "demote")
+DAY = 86400000  # ms
 
 
 def declaration(agent_type):
@@ -21,19 +21,16 @@ def declaration(agent_type):
 
 def check_resource(check, r, where):
     r = check.keys(r, where, ("id", "type", "params", "ops"), required=("id", "type"))
-    rid = check.get(r, "id", where, str)
-    if rid is not None and not _ID.match(rid):
-        check.error(f"{where}.id", f"'{rid}' is not a valid id")
+    rid = check.get(r, "id", where, str, grammar="id")
     rtype = check.get(r, "type", where, str)
     decl = declaration(rtype) if rtype else None
     if rtype and decl is None and not _TYPE.match(rtype):
         check.error(f"{where}.type", f"'{rtype}' is not an nfvd agent ({', '.join(agents.AGENTS)})"
                     " nor class:provider:type (ocf:heartbeat:IPaddr2) or lsb:NAME")
     raw = check.get(r, "params", where, dict, {})
-    params = {k: param_text(v) for k, v in raw.items()}
+    params = _texts(check, raw, f"{where}.params")
     if decl is not None:
-        _check_params(check, decl, raw, f"{where}.params")
-        _check_values(check, rtype, params, f"{where}.params")
+        _check_params(check, decl, raw, params, f"{where}.params")
     ops = _ops(check, r.get("ops", {}), f"{where}.ops", decl)
     if rid is None or rtype is None:
         return None
@@ -47,55 +44,48 @@ def param_text(value):
     return str(value)
 
 
-def _check_params(check, decl, raw, where):
+def _texts(check, raw, where):
+    texts = {}
+    for key, value in raw.items():
+        if not check.string(key, f"{where}.{key}", "param"):
+            continue
+        if not isinstance(value, (str, int, bool)) or isinstance(value, float):
+            check.error(f"{where}.{key}", "must be a string, an integer or a boolean")
+        elif check.string(param_text(value), f"{where}.{key}"):
+            texts[key] = param_text(value)
+    return texts
+
+
+def _check_params(check, decl, raw, texts, where):
     names = {p.name for p in decl.params}
     for key in sorted(set(raw) - names):
         check.error(f"{where}.{key}", f"unknown parameter '{key}' of ocf:nfvd:{decl.name} "
                     f"(known: {', '.join(sorted(names))})")
+    values, typed = {}, True
     for p in decl.params:
         value = raw.get(p.name)
         if value is None:
             if p.required:
                 check.error(f"{where}.{p.name}", f"required by ocf:nfvd:{decl.name}")
-            continue
-        if p.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+                typed = False
+            values[p.name] = p.default
+        elif p.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
             check.error(f"{where}.{p.name}", "must be an integer")
+            typed = False
         elif p.type == "boolean" and not isinstance(value, bool):
             check.error(f"{where}.{p.name}", "must be true or false")
+            typed = False
         elif p.type == "select" and value not in p.options:
             check.error(f"{where}.{p.name}", f"must be one of {', '.join(p.options)}")
-
-
-def _check_values(check, rtype, params, where):
-    if rtype == "vip":
-        _check_vip(check, params, where)
-    elif rtype == "shared-fs":
-        directory = params.get("directory", "/")
-        if not directory.startswith("/") or directory == "/":
-            check.error(f"{where}.directory", f"'{directory}' must be an absolute path "
-                        "other than /")
-
-
-def _check_vip(check, params, where):
-    try:
-        ip = ipaddress.ip_address(params.get("ip", ""))
-    except ValueError:
-        if "ip" in params:
-            check.error(f"{where}.ip", f"'{params['ip']}' is not an IP address")
-        return
-    mask = params.get("cidr_netmask")
-    if mask is None:
-        return
-    if mask.isdigit() and 1 <= int(mask) <= ip.max_prefixlen:
-        return
-    try:
-        if ip.version == 4 and "." in mask:
-            ipaddress.ip_network(f"0.0.0.0/{mask}")
-            return
-    except ValueError:
-        pass
-    check.error(f"{where}.cidr_netmask", f"'{mask}' is not a netmask for {ip} "
-                f"(1-{ip.max_prefixlen} or dotted)")
+            typed = False
+        elif p.type not in ("integer", "boolean") and p.name not in texts:
+            typed = False  # its text was refused above
+        else:
+            values[p.name] = value if p.type in ("integer", "boolean") else texts[p.name]
+    if typed and decl.check and None not in (values.get(p.name) for p in decl.params
+                                             if p.required):
+        for problem in decl.check(values):
+            check.error(where, f"ocf:nfvd:{decl.name}: {problem}")
 
 
 def _ops(check, raw, where, decl):
@@ -117,9 +107,9 @@ def _ops(check, raw, where, decl):
 
 def _op(check, name, spec, where):
     spec = check.keys(spec, where, ("interval", "timeout", "depth"))
-    interval = check.get(spec, "interval", where, "duration", 0)
-    timeout = check.get(spec, "timeout", where, "duration", 20000)
-    depth = check.get(spec, "depth", where, int, None)
+    interval = check.ranged(spec, "interval", where, 0, DAY, 0, "duration")
+    timeout = check.ranged(spec, "timeout", where, 1000, DAY, 20000, "duration")
+    depth = check.ranged(spec, "depth", where, 0, 100, None)
     if name == "monitor" and interval == 0:
         check.error(f"{where}.interval", "a recurring monitor needs an interval above 0")
     if interval is None or timeout is None:

@@ -12,6 +12,8 @@ from .reconcile import Paths, Reconciler, turn
 from .record import Record
 from .roles import detect
 
+WHO = "nfvd-ha maintenance"
+
 HEADER = "===== NFVD Maintenance Utility ====="
 DEFAULT_DRAIN = {"gui": 10.0, "ff": 10.0, "sitescope": 10.0, "aa": 0.0}
 
@@ -21,9 +23,13 @@ def _stamp(level, text):
 
 
 class Maintenance:
-    def __init__(self, runner, paths=None, role=None, timeout=300, say=print):
+    def __init__(self, runner, paths=None, role=None, timeout=300, say=print, clock=None,
+                 reconciler=None):
         self.paths, self.say = paths or Paths(), say
-        self.reconciler = Reconciler(runner, self.paths, role, timeout, progress=say)
+        self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,
+                                                   progress=say, **(
+                                                       {"clock": clock} if clock else {}))
+        self.clock = self.reconciler.clock
         self._role = None
 
     def role(self):
@@ -68,7 +74,7 @@ class Maintenance:
             return 0
         drain = DEFAULT_DRAIN[role.name] if drain is None else drain
         self._opening(role, "Start")
-        with turn(self.paths.turn):
+        with turn(self.paths.turn, who=WHO, clock=self.clock):
             write_switchover_lock(self.paths.lock, drain)
             self.reconciler.run()
         self._closing(role, "start")
@@ -81,7 +87,7 @@ class Maintenance:
             self.say(_stamp("WARNING", "Maintenance mode is already OFF"))
             return 0
         self._opening(role, "Stop")
-        with turn(self.paths.turn):
+        with turn(self.paths.turn, who=WHO, clock=self.clock):
             remove_lock(self.paths.lock)
             self.reconciler.run()
         self._closing(role, "stop")

@@ -11,19 +11,21 @@ import logging
 import os
 import time
 
+from ..clock import REAL
 from ..errors import NfvdHaError
+from ..paths import INSTANCE
 from .reconcile import Paths, Reconciler, turn
 from .watch import LockWatcher
 
-INSTANCE = "/run/nfvd-ha/controller.lock"
 WAKE = 0.5  # seconds between looks at stop() while idle
+WHO = "nfvd-ha controller"
 log = logging.getLogger("nfvd-ha.controller")
 
 
 def hold_instance_lock(path=INSTANCE):
     """Keep an flock for the life of the process; NfvdHaError if another controller has it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -38,8 +40,8 @@ def hold_instance_lock(path=INSTANCE):
 
 def controller_running(path=INSTANCE):
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -51,14 +53,15 @@ def controller_running(path=INSTANCE):
 
 
 class Controller:
-    def __init__(self, runner, paths=None, role=None, tick=5.0, timeout=300, reconciler=None):
-        self.paths, self.tick = paths or Paths(), tick
+    def __init__(self, runner, paths=None, role=None, tick=5.0, timeout=300, reconciler=None,
+                 clock=REAL):
+        self.paths, self.tick, self.clock = paths or Paths(), tick, clock
         self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,
                                                    progress=lambda text: log.info("%s", text))
 
     def pass_once(self, why):
         try:
-            with turn(self.paths.turn):
+            with turn(self.paths.turn, wait=min(self.tick, 5.0), who=WHO, clock=self.clock):
                 outcome = self.reconciler.run()
         except (NfvdHaError, OSError) as error:
             log.error("reconcile (%s) failed, retrying in %gs: %s", why, self.tick, error)

@@ -1,55 +1,75 @@
 """Bring this node to what the maintenance lock says (level-triggered, idempotent).
 
 Used by ``nfvd-ha maintenance start|stop`` (in the foreground, with progress) and by the
-controller (on every lock event and every tick). Runs under an flock so the two never act
-at the same time; every step is recorded before it is taken, so a kill -9 anywhere leaves a
-state the next run finishes (lock present) or undoes (lock gone).
+controller (on every lock event and every tick). Runs under the reconcile turn (an flock,
+waited for within a bound, naming its holder) so the two never act at the same time; every
+step is recorded before it is taken, so a kill -9 anywhere leaves a state the next run
+finishes (lock present) or undoes (lock gone).
 """
 
 import fcntl
 import os
-import time
 from contextlib import contextmanager
 
-from ..errors import NfvdHaError
-from ..cluster_view import SETTLED
-from .lockfile import IN_PLACE, LOCK, SWITCHOVER, read_lock
-from .node import MARKER, ClusterNode, Services
-from .record import RECORD, Record
-from .roles import LABELS, detect
+from nfvd_ocf.nfvd import LABELS
 
-TURN = "/run/nfvd-ha/reconcile.lock"
+from .. import paths
+from ..clock import REAL
+from ..cluster import SETTLED, Cluster
+from ..errors import NfvdHaError
+from ..services import Services
+from .lockfile import IN_PLACE, SWITCHOVER, read_lock
+from .record import Record
+from .roles import detect
+
+#: node attribute recording which maintenance this node is in (survives our crashes)
+MARKER = "nfvd-maintenance"
 #: node attribute -> value we set, per mode
 ATTRS = {SWITCHOVER: (("standby", "on"),), IN_PLACE: (("maintenance", "true"),)}
-
+TURN_WAIT = 60.0  # seconds the maintenance command waits for the controller's pass
 
 
 class Paths:
-    def __init__(self, lock=LOCK, record=RECORD, turn=TURN):
+    def __init__(self, lock=paths.LOCK, record=paths.RECORD, turn=paths.TURN):
         self.lock, self.record, self.turn = lock, record, turn
 
 
 @contextmanager
-def turn(path, wait=True):
-    """Hold the reconcile turn (an flock): the CLI and the controller never act together."""
+def turn(path, wait=TURN_WAIT, who="nfvd-ha", clock=REAL):
+    """Hold the reconcile turn (an flock) for a while; the CLI and the controller never act
+    together. Waits at most ``wait`` seconds, then names who holds it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        if not clock.wait_for(lambda: _try_lock(fd), wait, 0.1):
+            holder = os.pread(fd, 128, 0).decode("utf-8", "replace").strip() or "unknown"
+            raise NfvdHaError(f"{path} is held by {holder}: another maintenance action runs "
+                              f"on this node (waited {wait:g}s)",
+                              hint="wait for it to finish, or see its log")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} ({who})\n".encode(), 0)
         yield
     finally:
         os.close(fd)
 
 
+def _try_lock(fd):
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
 class Reconciler:
     def __init__(self, runner, paths=None, role=None, timeout=300, progress=None,
-                 cluster=None, services=None, sleep=time.sleep):
+                 cluster=None, services=None, clock=REAL):
         self.paths = paths or Paths()
         self.role_override, self.timeout = role, timeout
         self.progress = progress or (lambda text: None)
-        self.cluster = cluster or ClusterNode(runner)
-        self.services = services or Services(runner)
-        self.sleep = sleep
+        self.cluster = cluster or Cluster(runner, clock)
+        self.services = services or Services(runner, clock=clock)
+        self.clock = clock
 
     def run(self):
         """One pass: returns 'entered <mode>', 'left', or 'unchanged'."""
@@ -89,13 +109,13 @@ class Reconciler:
         for name, value in changes:
             if name == "standby":
                 self.progress("Going standby [all].")
-            self.cluster.set(name, value)
+            self.cluster.set_attribute(name, value)
         if mode == SWITCHOVER:
             self._wait_balanced()
 
     def _wait_balanced(self):
         """Until nothing runs here and what left runs elsewhere (the guide's 'balancing')."""
-        me, deadline = self.cluster.name(), time.monotonic() + self.timeout
+        me, deadline = self.cluster.node_name(), self.clock.monotonic() + self.timeout
         active = self.cluster.active()
         moving = {rid for rid, nodes in active.items() if me in nodes}
         while True:
@@ -104,12 +124,12 @@ class Reconciler:
                 role in SETTLED for role in active.get(rid, {}).values())]
             if not here and not lost:
                 return
-            if time.monotonic() >= deadline:
+            if self.clock.monotonic() >= deadline:
                 raise NfvdHaError(_unbalanced(me, self.timeout, here, lost), hint=(
                     "crm_mon -1 shows why (a failed stop? the peer down or in standby?); "
                     "the node stays in standby; `nfvd-ha maintenance stop` undoes it"))
             self.progress("Waiting for resource balancing")
-            self.sleep(1.0)
+            self.clock.sleep(1.0)
             active = self.cluster.active()
 
     def _stop_local(self, lock, record):
@@ -122,7 +142,7 @@ class Reconciler:
             record.save()
         if lock.drain:
             self.progress(f"Waiting {lock.drain:g}s for the load balancer to drain this node")
-            self.sleep(lock.drain)
+            self.clock.sleep(lock.drain)
         for name in names:
             self.progress(f"Stopping {LABELS[name]}")
             self.services.act(name, "stop")
@@ -141,9 +161,9 @@ class Reconciler:
     def _put_back(self, name, before, have):
         if before is None:
             if name in have:
-                self.cluster.delete(name)
+                self.cluster.delete_attribute(name)
         elif have.get(name) != before:
-            self.cluster.set(name, before)
+            self.cluster.set_attribute(name, before)
 
     # -- leaving ----------------------------------------------------------------------------
     def leave(self, record):

@@ -1,12 +1,26 @@
 """What maintenance did on this node, written *before* each step (intent first), so that a
-crash at any point leaves enough to finish or undo it. Persistent: survives reboots."""
+crash at any point leaves enough to finish or undo it. Persistent: survives reboots.
+
+A record that cannot be trusted (not a regular file, too big, not JSON, not of the expected
+shape) is moved aside and reported; it is never turned into a decision that changes the
+cluster (for instance "standby was absent, delete it").
+"""
 
 import json
 import os
+import stat
+import time
 
+from nfvd_ocf.nfvd import LABELS
+
+from ..errors import NfvdHaError
 from ..files import write_atomic
+from ..paths import RECORD
 
-RECORD = "/var/lib/nfvd-ha/maintenance.json"
+MAX_RECORD = 64 << 10
+MODES = (None, "switchover", "in-place")
+#: node attributes maintenance may change (and so may have recorded)
+ATTRIBUTES = ("standby", "maintenance", "nfvd-maintenance")
 
 
 class Record:
@@ -21,19 +35,33 @@ class Record:
     @classmethod
     def load(cls, path=RECORD):
         try:
-            with open(path) as f:
-                data = json.load(f)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             return cls(path)
-        except (OSError, ValueError):
-            data = {"mode": "unknown", "attrs": {"standby": None, "maintenance": None}}
+        except OSError as exc:
+            raise _untrusted(path, f"cannot be read ({exc.strerror})")
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise _untrusted(path, "is not a regular file")
+            raw = os.read(fd, MAX_RECORD + 1)
+        finally:
+            os.close(fd)
+        if len(raw) > MAX_RECORD:
+            raise _untrusted(path, f"is larger than {MAX_RECORD} bytes")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise _untrusted(path, "is not valid JSON") from None
+        problem = _shape_problem(data)
+        if problem:
+            raise _untrusted(path, problem)
         return cls(path, data.get("mode"), data.get("attrs"), data.get("stopped", ()),
-                   bool(data.get("done")))
+                   data.get("done", False))
 
     def save(self):
         write_atomic(self.path, json.dumps({"mode": self.mode, "attrs": self.attrs,
                                             "stopped": self.stopped, "done": self.done},
-                                           indent=1) + "\n", 0o600)
+                                           indent=1, sort_keys=True) + "\n", 0o600)
 
     def clear(self):
         try:
@@ -52,3 +80,36 @@ class Record:
         new = {n: v for n, v in before.items() if n not in self.attrs}
         self.attrs.update(new)
         return bool(new)
+
+
+def _shape_problem(data):
+    if not isinstance(data, dict) or set(data) - {"mode", "attrs", "stopped", "done"}:
+        return "is not a maintenance record (an object with mode, attrs, stopped, done)"
+    if data.get("mode") not in MODES:
+        return "has an unknown mode"
+    attrs = data.get("attrs", {})
+    if not isinstance(attrs, dict) or any(
+            k not in ATTRIBUTES or not (v is None or (isinstance(v, str) and len(v) < 256))
+            for k, v in attrs.items()):
+        return "has attrs that are not node attributes maintenance changes"
+    stopped = data.get("stopped", [])
+    if not isinstance(stopped, list) or any(
+            not isinstance(n, str) or n not in LABELS for n in stopped) or \
+            len(set(stopped)) != len(stopped):
+        return "has stopped components that are not NFVD components"
+    if not isinstance(data.get("done", False), bool):
+        return "has a done flag that is not true or false"
+    return None
+
+
+def _untrusted(path, problem):
+    aside = f"{path}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}"
+    try:
+        os.rename(path, aside)
+        where = f"moved aside to {aside}"
+    except OSError as exc:
+        where = f"could not be moved aside ({exc.strerror})"
+    return NfvdHaError(f"{path} {problem}: {where}; nothing was changed from it",
+                       hint="check this node's attributes (crm_mon -1A: standby, maintenance) "
+                            "and the NFVD components by hand; the next maintenance start or "
+                            "stop starts from a clean record")

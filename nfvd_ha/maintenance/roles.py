@@ -1,24 +1,9 @@
 """Which NFVD VM this is (GUI, Fulfillment, Assurance, SiteScope) and what that means for
 maintenance: its local active/active services and the guide's wording."""
 
-from ..errors import NfvdHaError
+from nfvd_ocf.nfvd import NAMES
 
-#: nfv-director.sh status label -> component name (nfv-director.sh -c NAME)
-COMPONENTS = {
-    "Service Activator (HPSA)": "activator",
-    "Service Order Smart Adapter (SOSA)": "sosa",
-    "Equipment Connection Pool (ECP)": "ecpool",
-    "Lock Manager": "lockmgr",
-    "Open Mediation": "openmediation",
-    "SiteScope": "sitescope",
-    "UCA-EBC": "uca-ebc",
-    "NFVD Assurance Gateway": "nfvd-agw",
-    "Apache CouchDB": "couchdb",
-    "UOC Server": "uoc",
-    "NFVD Authentication Server": "idp",
-    "NFVD Image Uploader Service": "imageuploader",
-}
-LABELS = {name: label for label, name in COMPONENTS.items()}
+from ..errors import NfvdHaError
 
 
 class Role:
@@ -43,8 +28,8 @@ ROLES = {
 
 def installed(rows):
     """Component names the nfv-director.sh table shows as installed here."""
-    return [COMPONENTS[label] for label, state in rows
-            if label in COMPONENTS and state != "Not Installed"]
+    return [NAMES[label] for label, state in rows
+            if label in NAMES and state != "Not Installed"]
 
 
 def detect(rows, override=None):

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from nfvd_ha import render
-from nfvd_ha.cli_more import EXAMPLE
+from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_definition
 
 DEF = load_definition(EXAMPLE)

@@ -6,7 +6,7 @@ import stat
 from click.testing import CliRunner
 
 from nfvd_ha.cli import main
-from nfvd_ha.cli_more import EXAMPLE
+from nfvd_ha.definition import EXAMPLE
 
 
 def invoke(*args):
@@ -49,7 +49,9 @@ def test_render_writes_files_and_keys_with_modes(tmp_path):
     assert mode("nfvd-ff/authkey") == 0o400
     assert mode("nfvd-ff/ha.d/authkeys") == 0o600
     assert mode("haproxy/nfvd-stats.env") == 0o600
-    assert mode("nfvd-ff/cib.xml") == 0o644
+    assert mode("nfvd-ff/cib.xml") == 0o600  # it may hold fence credentials
+    assert mode("haproxy/haproxy.cfg") == 0o600  # the stats password
+    assert mode("nfvd-ff/corosync.conf") == 0o644
     assert os.path.getsize(out / "nfvd-ff/authkey") == 256
     authkeys = (out / "nfvd-ff/ha.d/authkeys").read_text().splitlines()
     assert authkeys[0] == "auth 1" and authkeys[1].startswith("1 sha1 ")
@@ -114,4 +116,5 @@ def test_agents_install_and_list(tmp_path):
 def test_agents_install_unwritable_root_is_an_error():
     result = invoke("agents", "install", "--ocf-root", "/proc/nfvd")
     assert result.exit_code == 1
-    assert "cannot install agents into /proc/nfvd/resource.d/nfvd" in result.stderr
+    assert result.stderr.startswith("Error: /proc/nfvd") and "cannot write" in result.stderr
+    assert "Traceback" not in result.output

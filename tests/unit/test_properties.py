@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from nfvd_ha import render
 from nfvd_ha.cli import main
-from nfvd_ha.cli_more import EXAMPLE
+from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_text
 from nfvd_ha.errors import NfvdHaError
 

@@ -1,10 +1,9 @@
-"""nfvd-ha status with a fake runner: the guide's table plus the cluster role."""
+"""nfvd-ha status with the fake runner: the guide's table plus the cluster role."""
 
 import json
 import os
 
 from nfvd_ha import status
-from nfvd_ha.runner import Result
 
 TABLE = """Service Activator (HPSA)           : [Running]
 Service Order Smart Adapter (SOSA) : [Running]
@@ -18,15 +17,6 @@ MON = ("<pacemaker-result><nodes><node name='ff-node1' standby='false'/>"
        "</resources></pacemaker-result>")
 
 
-class Fake:
-    def __init__(self, me):
-        self.me = me
-
-    def run(self, argv, env=None, timeout=600, check=False):
-        out = {"crm_mon": MON, "crm_node": self.me}.get(argv[0], TABLE)
-        return Result(argv, 0, out, "")
-
-
 def tool(tmp_path):
     path = tmp_path / "nfv-director.sh"
     path.write_text("#!/bin/sh\n")
@@ -34,20 +24,39 @@ def tool(tmp_path):
     return str(path)
 
 
-def test_active_node(tmp_path):
-    report = status.status(Fake("ff-node1"), tool(tmp_path), str(tmp_path / "lock"))
+def script(runner, tmp_path, me):
+    runner.expect([tool(tmp_path), "status"], TABLE)
+    runner.expect(["crm_node", "-n"], me).expect(["crm_mon", "-1", "--output-as=xml"], MON)
+
+
+def test_active_node(runner, tmp_path):
+    script(runner, tmp_path, "ff-node1")
+    report = status.status(runner, tool(tmp_path), str(tmp_path / "lock"))
     text = status.render_text(report)
     assert "Service Order Smart Adapter (SOSA) : [Running]" in text
     assert "Open Mediation                     : [Not Installed]" in text
     assert "Maintenance mode                   : OFF" in text
     assert "Group fulfillment                  : active" in text
-    json.dumps(report)  # --output json
+    assert json.loads(json.dumps(report)) == report  # --output json: plain data throughout
+    assert report["cluster"] == {"running": True, "node": "ff-node1", "standby": False,
+                                 "groups": [{"id": "fulfillment", "role": "active",
+                                             "node": "ff-node1"}]}
 
 
-def test_passive_standby_node_in_maintenance(tmp_path):
+def test_passive_standby_node_in_maintenance(runner, tmp_path):
     (tmp_path / "lock").touch()
-    report = status.status(Fake("ff-node2"), tool(tmp_path), str(tmp_path / "lock"))
+    script(runner, tmp_path, "ff-node2")
+    report = status.status(runner, tool(tmp_path), str(tmp_path / "lock"))
     assert report["maintenance"] and report["cluster"]["standby"]
     assert report["cluster"]["groups"] == [{"id": "fulfillment", "role": "passive",
                                             "node": "ff-node1"}]
     assert "(standby)" in status.render_text(report)
+
+
+def test_a_node_without_pacemaker_says_so(runner, tmp_path):
+    runner.expect([tool(tmp_path), "status"], TABLE)
+    runner.expect(["crm_node", "-n"], "", rc=102, stderr="Could not connect")
+    report = status.status(runner, tool(tmp_path), str(tmp_path / "lock"))
+    assert report["cluster"] == {"running": False}
+    assert "Cluster                            : not running on this node" in \
+        status.render_text(report)

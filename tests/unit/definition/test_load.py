@@ -9,6 +9,7 @@ BASE = """\
 [[cluster]]
 name = "c"
 nodes = [ { name = "n1", address = "10.0.0.1" }, { name = "n2", address = "10.0.0.2" } ]
+fencing_disabled = "unit tests of the loader: no fencing here"
 """
 
 
@@ -27,7 +28,7 @@ def test_minimal_definition_gets_defaults():
 
 
 def test_reference_example_is_valid():
-    from nfvd_ha.cli_more import EXAMPLE
+    from nfvd_ha.definition import EXAMPLE
     from nfvd_ha.definition import load_definition
     d = load_definition(EXAMPLE)
     assert [c.name for c in d.clusters] == ["nfvd-ff", "nfvd-aa"]
@@ -48,13 +49,14 @@ timing = { keepalive = "2s", deadtime = "3s" }
   members = ["v", "ghost"]
 """)
     assert "def.toml:3: cluster[0].nodes[1].address: '10.0.0.999' is not an IP address" in found
-    assert "def.toml:4: cluster[0].preferred_node: 'n3' is not one of the nodes (n1, n2)" in found
-    assert any(p.startswith("def.toml:5: cluster[0].colour: unknown key 'colour'") for p in found)
+    assert "def.toml:5: cluster[0].preferred_node: 'n3' is not one of the nodes (n1, n2)" in found
+    assert any(p.startswith("def.toml:6: cluster[0].colour: unknown key 'colour'") for p in found)
     assert any("timing.deadtime: deadtime (3000 ms) must be more than twice keepalive" in p
                for p in found)
-    assert any(p.startswith("def.toml:10: cluster[0].resource[0].params.cidr_netmask: '33'")
+    assert any(p.startswith("def.toml:11: cluster[0].resource[0].params: ocf:nfvd:vip: "
+                            "cidr_netmask '33' is not a prefix length 1-32")
                for p in found)
-    assert "def.toml:13: cluster[0].group[0].members: 'ghost' is not a resource" in found
+    assert "def.toml:14: cluster[0].group[0].members: 'ghost' is not a resource" in found
 
 
 @pytest.mark.parametrize("extra,message", [
@@ -63,12 +65,12 @@ timing = { keepalive = "2s", deadtime = "3s" }
     ('timing = { keepalive = "1s", deadtime = "5s", warntime = "6s" }',
      "warntime (6000 ms) must be between keepalive"),
     ('timing = { keepalive = "soon" }', "'soon' is not a duration"),
-    ('transport = { udpport = 70000 }', "port 70000 is out of range"),
+    ('transport = { udpport = 70000 }', "70000 is out of range 1-65535"),
     ('transport = { mode = "mcast" }', "mcast_group: is required"),
     ('transport = { mode = "mcast", mcast_group = "10.1.1.1" }', "is not a multicast address"),
     ('transport = { interface = "this-name-is-too-long" }', "not a valid interface name"),
     ('auto_failback = "no"', "must be a boolean, not a string"),
-    ('recovery = { restarts_before_failover = -1 }', "must be 0-100"),
+    ('recovery = { restarts_before_failover = -1 }', "-1 is out of range 0-100"),
     ('quorum_device = { host = "q", algorithm = "coin" }', "'coin' is not one of ffsplit, lms"),
     ('fencing = [ { id = "f", agent = "fence_x", targets = ["n9"] } ]',
      "'n9' is not a node of this cluster"),
@@ -102,10 +104,14 @@ def test_agent_params_checked_against_declaration():
   id = "fs"
   type = "shared-fs"
   params = { directory = "relative", mode = 1 }
+  [[cluster.resource]]
+  id = "fs2"
+  type = "shared-fs"
+  params = { directory = "relative", device = "nfs:/x" }
 """)
     assert any("params.device: required by ocf:nfvd:shared-fs" in p for p in found)
     assert any("unknown parameter 'mode' of ocf:nfvd:shared-fs" in p for p in found)
-    assert any("'relative' must be an absolute path" in p for p in found)
+    assert any("directory 'relative' must be an absolute path" in p for p in found)
 
 
 def test_bad_node_names_and_counts():

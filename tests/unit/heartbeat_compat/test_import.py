@@ -23,6 +23,11 @@ node ff-node2
 """
 
 
+def imported(directory, name=None, addresses=None):
+    texts = {n: open(f"{directory}/{n}").read() for n in ("ha.cf", "haresources")}
+    return import_heartbeat(texts, directory, name, addresses)
+
+
 def write(tmp_path, ha_cf, haresources):
     (tmp_path / "ha.cf").write_text(ha_cf)
     (tmp_path / "haresources").write_text(haresources)
@@ -67,7 +72,7 @@ def meaning_haresources(text):
 ])
 def test_round_trip_keeps_meaning(tmp_path, haresources, expected):
     directory = write(tmp_path, GUIDE_HA_CF, haresources)
-    definition = load_text(import_heartbeat(directory, name="ff"))
+    definition = load_text(imported(directory, name="ff"))
     cluster = definition.clusters[0]
     assert meaning_ha_cf(render_ha_cf(cluster)) == meaning_ha_cf(
         GUIDE_HA_CF.replace("auto failback off", "auto_failback off"))
@@ -77,7 +82,7 @@ def test_round_trip_keeps_meaning(tmp_path, haresources, expected):
 def test_import_never_copies_the_key(tmp_path):
     directory = write(tmp_path, GUIDE_HA_CF, "ff-node1 10.0.0.100 activator-ep\n")
     (tmp_path / "authkeys").write_text("auth 2\n2 sha1 s3cr3tkey\n")
-    text = import_heartbeat(directory)
+    text = imported(directory)
     assert "s3cr3tkey" not in text and "authkeys (not copied)" in text
 
 
@@ -85,9 +90,9 @@ def test_addresses_needed_when_ucast_lines_do_not_say(tmp_path):
     directory = write(tmp_path, GUIDE_HA_CF.replace("ucast eth0 10.0.0.12\n", ""),
                       "ff-node1 10.0.0.100\n")
     with pytest.raises(NfvdHaError) as err:
-        import_heartbeat(directory)
+        imported(directory)
     assert "no address known for node(s) ff-node1, ff-node2" in str(err.value)
-    text = import_heartbeat(directory, addresses={"ff-node1": "10.0.0.11",
+    text = imported(directory, addresses={"ff-node1": "10.0.0.11",
                                                   "ff-node2": "10.0.0.12"})
     assert load_text(text).clusters[0].nodes[1].address == "10.0.0.12"
 
@@ -96,5 +101,12 @@ def test_bad_time_names_file_and_line(tmp_path):
     directory = write(tmp_path, GUIDE_HA_CF.replace("deadtime 30", "deadtime thirty"),
                       "ff-node1 10.0.0.100\n")
     with pytest.raises(NfvdHaError) as err:
-        import_heartbeat(directory)
+        imported(directory)
     assert f"{tmp_path}/ha.cf:5: 'thirty' is not a time" in str(err.value)
+
+
+def test_an_imported_pair_is_marked_unfenced_so_every_render_warns(tmp_path):
+    directory = write(tmp_path, GUIDE_HA_CF, "ff-node1 10.0.0.100 activator-ep\n")
+    definition = load_text(imported(directory))
+    assert definition.clusters[0].fencing_disabled.startswith("imported from heartbeat v1")
+    assert any("runs without fencing" in w for w in definition.warnings())

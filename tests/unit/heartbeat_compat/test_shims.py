@@ -1,15 +1,17 @@
-"""cl_status rscstatus / hb_standby on Pacemaker, with a fake runner (exact argv)."""
+"""cl_status rscstatus / hb_standby on Pacemaker, through the cluster adapter and the fake
+runner (exact argv, in order)."""
 
 import pytest
 
-from heartbeat_compat.shims import ClusterView, rscstatus, standby
-from nfvd_ha.runner import Result
+from heartbeat_compat.shims import nfvd_status, rscstatus, standby
+from nfvd_ha.cluster import Cluster
 
 CONSTRAINTS = """<constraints>
   <rsc_location id="location-fulfillment-ff-node1" node="ff-node1" rsc="fulfillment" score="100"/>
   <rsc_location id="location-batch-ff-node2" node="ff-node2" rsc="batch" score="100"/>
   <rsc_location id="cli-ban-batch-on-ff-node1" node="ff-node1" rsc="batch" score="-INFINITY"/>
 </constraints>"""
+MON = ["crm_mon", "-1", "--output-as=xml"]
 
 
 def status(fulfillment, batch):
@@ -28,18 +30,9 @@ def status(fulfillment, batch):
             "</pacemaker-result>")
 
 
-class FakeRunner:
-    def __init__(self, me, placements):
-        self.me, self.placements, self.calls = me, list(placements), []
-
-    def run(self, argv, env=None, timeout=600, check=False):
-        self.calls.append(argv)
-        out = {"crm_node": self.me + "\n", "cibadmin": CONSTRAINTS}.get(argv[0], "")
-        if argv[0] == "crm_mon":
-            out = status(*self.placements[0])
-            if len(self.placements) > 1:
-                self.placements.pop(0)
-        return Result(argv, 0, out, "")
+def views(runner, me, placement):
+    runner.expect(["crm_node", "-n"], me + "\n").expect(MON, status(*placement))
+    runner.expect(["cibadmin", "-Q", "--scope", "constraints"], CONSTRAINTS)
 
 
 @pytest.mark.parametrize("me,placement,expected", [
@@ -49,48 +42,64 @@ class FakeRunner:
     ("ff-node2", ("ff-node2", None), "foreign"),
     ("ff-node2", ("ff-node1", "ff-node1"), "none"),
 ])
-def test_rscstatus(me, placement, expected):
-    assert rscstatus(ClusterView(FakeRunner(me, [placement]))) == expected
+def test_rscstatus(runner, me, placement, expected):
+    views(runner, me, placement)
+    assert rscstatus(Cluster(runner)) == expected
 
 
-def test_hb_standby_all_bans_moves_then_clears():
-    runner = FakeRunner("ff-node1", [("ff-node1", "ff-node1"), ("ff-node1", "ff-node1"),
-                                     ("ff-node2+starting", "ff-node2+starting"),
-                                     ("ff-node2", "ff-node2")])
+def ban(verb, group):
+    return ["crm_resource", f"--{verb}", "--resource", group, "--node", "ff-node1", "--quiet"]
+
+
+def test_hb_standby_all_bans_moves_then_clears(runner, clock):
+    views(runner, "ff-node1", ("ff-node1", "ff-node1"))
+    runner.expect(ban("ban", "fulfillment")).expect(ban("ban", "batch"))
+    runner.expect(MON, status("ff-node1", "ff-node1"))
+    runner.expect(MON, status("ff-node2+starting", "ff-node2+starting"))  # not moved yet
+    runner.expect(MON, status("ff-node2", "ff-node2"))
+    runner.expect(ban("clear", "fulfillment")).expect(ban("clear", "batch"))
     said = []
-    moved = standby(ClusterView(runner), "all", timeout=10, progress=said.append)
-    polls = [c for c in runner.calls if c[0] == "crm_mon"]
-    assert len(polls) == 4  # the third one saw the groups "Starting": not moved yet
+    moved = standby(Cluster(runner, clock), "all", timeout=10, progress=said.append)
     assert said == ["Going standby [all]."]
     assert sorted(moved) == ["batch", "fulfillment"]
-    bans = [c for c in runner.calls if c[0] == "crm_resource"]
-    assert bans == [
-        ["crm_resource", "--ban", "--resource", "fulfillment", "--node", "ff-node1", "--quiet"],
-        ["crm_resource", "--ban", "--resource", "batch", "--node", "ff-node1", "--quiet"],
-        ["crm_resource", "--clear", "--resource", "fulfillment", "--node", "ff-node1", "--quiet"],
-        ["crm_resource", "--clear", "--resource", "batch", "--node", "ff-node1", "--quiet"]]
+    assert clock.slept == [0.5, 0.5]
 
 
-def test_hb_standby_foreign_gives_back_only_the_peers_groups():
-    runner = FakeRunner("ff-node1", [("ff-node1", "ff-node1"), ("ff-node1", "ff-node2")])
-    assert standby(ClusterView(runner), "foreign", timeout=10) == ["batch"]
+def test_hb_standby_gives_up_in_time_and_still_clears_its_bans(runner, clock):
+    views(runner, "ff-node1", ("ff-node1", None))
+    runner.expect(ban("ban", "fulfillment"))
+    for _ in range(5):
+        runner.expect(MON, status("ff-node1", None))
+    runner.expect(ban("clear", "fulfillment"))
+    with pytest.raises(Exception) as error:
+        standby(Cluster(runner, clock), "all", timeout=2)
+    assert "did not move off ff-node1 within 2" in str(error.value)
 
 
-def test_a_group_half_started_is_not_placed_yet():
+def test_hb_standby_foreign_gives_back_only_the_peers_groups(runner, clock):
+    views(runner, "ff-node1", ("ff-node1", "ff-node1"))
+    runner.expect(ban("ban", "batch"))
+    runner.expect(MON, status("ff-node1", "ff-node2"))
+    runner.expect(ban("clear", "batch"))
+    assert standby(Cluster(runner, clock), "foreign", timeout=10) == ["batch"]
+
+
+def test_a_group_half_started_is_not_placed_yet(runner):
     half = ('<pacemaker-result><resources><group id="fulfillment" number_resources="2">'
             '<resource id="ff-vip" active="true" role="Started"><node name="ff-node2"/></resource>'
             '<resource id="sosa" active="false"/></group></resources></pacemaker-result>')
+    runner.expect(MON, half)
+    assert Cluster(runner).placement()["fulfillment"] is None
 
-    class Half(FakeRunner):
-        def run(self, argv, env=None, timeout=600, check=False):
-            if argv[0] == "crm_mon":
-                return Result(argv, 0, half, "")
-            return super().run(argv, env, timeout, check)
-    assert ClusterView(Half("ff-node2", [])).placement()["fulfillment"] is None
+
+def test_garbage_from_crm_mon_is_an_error_naming_it(runner):
+    runner.expect(MON, "<oops")
+    with pytest.raises(Exception) as error:
+        Cluster(runner).placement()
+    assert "crm_mon did not answer with XML" in str(error.value)
 
 
 def test_nfvd_status_texts_and_codes():
-    from heartbeat_compat.shims import nfvd_status
     up = [("UCA-EBC", "Running"), ("Open Mediation", "Running"),
           ("NFVD Assurance Gateway", "Running")]
     assert nfvd_status(up) == (["Status of NFVD processes", "NFVD processes are running"], 0)
@@ -118,6 +127,13 @@ def test_compat_install_refuses_foreign_files_unless_forced(tmp_path):
     assert "maintenance --role sitescope" in shim
     again = run.invoke(main, ["compat", "install", "--root", str(tmp_path)])
     assert again.exit_code == 0  # our own shims are replaced without --force
+
+
+def test_shims_quote_the_paths_they_call():
+    from heartbeat_compat.shims import shims
+    found = shims("/opt/my tools/nfvd-ha", "/opt/HPE/x y/activator-ep")
+    assert "exec '/opt/my tools/nfvd-ha' compat cl_status" in found["cl_status"][1]
+    assert "--script '/opt/HPE/x y/activator-ep'" in found["activator-ep"][1]
 
 
 def test_init_script_start_stop_are_guarded():

@@ -2,7 +2,7 @@
 tests drive the real Pacemaker and nfv-director.sh)."""
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.roles import LABELS
+from nfvd_ocf.nfvd import LABELS
 
 
 class FakeCluster:
@@ -14,17 +14,17 @@ class FakeCluster:
     def present(self):
         return self._present
 
-    def name(self):
+    def node_name(self):
         return "node1"
 
     def attributes(self):
         return dict(self.attrs)
 
-    def set(self, name, value):
+    def set_attribute(self, name, value):
         self.calls.append(("set", name, value))
         self.attrs[name] = value
 
-    def delete(self, name):
+    def delete_attribute(self, name):
         self.calls.append(("delete", name))
         self.attrs.pop(name, None)
 

@@ -6,10 +6,10 @@ import pytest
 
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.maintenance.command import HEADER, Maintenance
-from nfvd_ha.maintenance.node import ClusterNode
+from nfvd_ha.cluster import Cluster
 from nfvd_ha.maintenance.reconcile import Paths, Reconciler
-from nfvd_ha.runner import Result
 
+from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeServices
 
 GUI = ("couchdb", "uoc", "idp", "imageuploader")
@@ -19,10 +19,9 @@ def utility(tmp_path, cluster, services, role=None):
     said = []
     paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
                   turn=str(tmp_path / "turn"))
-    m = Maintenance(None, paths, role, 30, said.append)
-    m.reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
-                              sleep=lambda s: None)
-    return m, said
+    reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
+                            clock=FakeClock())
+    return Maintenance(None, paths, role, 30, said.append, reconciler=reconciler), said
 
 
 def test_gui_flow(tmp_path):
@@ -82,33 +81,25 @@ def test_role_unknown_asks_for_it(tmp_path):
     assert "--role" in error.value.hint
 
 
-class Argv:
-    def __init__(self, out):
-        self.out, self.seen = out, []
-
-    def run(self, argv, env=None, timeout=600, check=False):
-        self.seen.append(list(argv))
-        return Result(argv, 0, self.out.get(argv[0], ""), "")
-
-
-def test_cluster_node_commands():
-    runner = Argv({"crm_node": "aa-node1\n", "cibadmin": (
+def test_cluster_adapter_commands(runner):
+    runner.expect(["crm_node", "-n"], "aa-node1\n")
+    runner.expect(["cibadmin", "--query", "--scope", "nodes"], (
         "<nodes><node id='1' uname='aa-node1'><instance_attributes id='a'>"
         "<nvpair id='x' name='standby' value='on'/></instance_attributes></node>"
-        "<node id='2' uname='aa-node2'/></nodes>"), "crm_mon": (
+        "<node id='2' uname='aa-node2'/></nodes>"))
+    runner.expect(["crm_mon", "-1", "--output-as=xml"], (
         "<r><resources><group id='g'><resource id='v' active='true'><node name='aa-node1'/>"
         "</resource><resource id='u' active='false'/></group><clone id='c'>"
         "<resource id='m' active='true'><node name='aa-node2'/></resource></clone>"
-        "</resources></r>")})
-    node = ClusterNode(runner, corosync_conf=os.devnull, cib_file=os.devnull)
+        "</resources></r>"))
+    runner.expect(["crm_attribute", "--node", "aa-node1", "--name", "standby", "--update",
+                   "on", "--lifetime", "forever"])
+    runner.expect(["crm_attribute", "--node", "aa-node1", "--name", "nfvd-maintenance",
+                   "--delete", "--lifetime", "forever"])
+    node = Cluster(runner, files=(os.devnull, os.devnull))
+    assert node.node_name() == "aa-node1"
     assert node.attributes() == {"standby": "on"}
     assert node.active() == {"m": {"aa-node2": None}, "v": {"aa-node1": None}}
-    node.set("standby", "on")
-    node.delete("nfvd-maintenance")
-    assert runner.seen == [
-        ["cibadmin", "--query", "--scope", "nodes"], ["crm_node", "-n"],
-        ["crm_mon", "-1", "--output-as=xml"],
-        ["crm_attribute", "--node", "aa-node1", "--name", "standby", "--update", "on",
-         "--lifetime", "forever"],
-        ["crm_attribute", "--node", "aa-node1", "--name", "nfvd-maintenance", "--delete",
-         "--lifetime", "forever"]]
+    node.set_attribute("standby", "on")
+    node.delete_attribute("nfvd-maintenance")
+    assert node.present()

@@ -9,6 +9,7 @@ from nfvd_ha.maintenance.lockfile import read_lock, write_switchover_lock, IN_PL
 from nfvd_ha.maintenance.reconcile import Paths, Reconciler
 from nfvd_ha.maintenance.record import Record
 
+from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeServices
 
 GUI = ("couchdb", "uoc", "idp", "imageuploader")
@@ -24,7 +25,7 @@ def paths(tmp_path):
 def reconciler(paths, cluster, services, said=None, timeout=30, role=None):
     out = [] if said is None else said
     return Reconciler(None, paths, role, timeout, out.append, cluster, services,
-                      sleep=lambda s: None)
+                      clock=FakeClock())
 
 
 def touch(path):
@@ -124,8 +125,9 @@ def test_resources_that_left_but_run_nowhere_are_named(paths):
     cluster = FakeCluster(active=("aa-vip", "assurance"))
     cluster.peer_up = False  # the peer cannot take them: the service is down
     write_switchover_lock(paths.lock)
-    with pytest.raises(NfvdHaError, match="not \\(yet\\) started anywhere else: aa-vip, assurance"):
-        reconciler(paths, cluster, FakeServices((), ()), timeout=1).run()
+    with pytest.raises(NfvdHaError, match="after 5s, not \\(yet\\) started anywhere else: "
+                       "aa-vip, assurance"):  # they left after 3 polls (fake seconds)
+        reconciler(paths, cluster, FakeServices((), ()), timeout=5).run()
 
 
 def test_cluster_drift_is_repaired_on_the_next_pass(paths):
@@ -153,3 +155,58 @@ def test_a_value_from_before_is_put_back(paths):
     os.unlink(paths.lock)
     reconciler(paths, cluster, FakeServices((), ())).run()
     assert cluster.attrs == {"standby": "off"}
+
+
+# --- hostile or broken lock and record files ---------------------------------------------
+@pytest.mark.parametrize("kind", ["fifo", "directory", "symlink"])
+def test_a_lock_that_is_not_a_regular_file_never_blocks_and_changes_nothing(paths, kind):
+    os.makedirs(os.path.dirname(paths.lock))
+    if kind == "fifo":
+        os.mkfifo(paths.lock)
+    elif kind == "directory":
+        os.mkdir(paths.lock)
+    else:
+        os.symlink("/etc/passwd", paths.lock)
+    cluster = FakeCluster()
+    with pytest.raises(NfvdHaError) as error:
+        reconciler(paths, cluster, FakeServices((), ())).run()  # a FIFO would block here
+    assert "the maintenance lock is a" in str(error.value) and "nothing was changed" in str(
+        error.value)
+    assert cluster.calls == []
+
+
+def test_the_reconcile_turn_is_waited_for_within_a_bound_naming_its_holder(paths, clock):
+    from nfvd_ha.maintenance.reconcile import turn
+    with turn(paths.turn, who="nfvd-ha controller"):
+        with pytest.raises(NfvdHaError) as error:
+            with turn(paths.turn, wait=5, who="nfvd-ha maintenance", clock=clock):
+                pass
+    assert f"held by pid {os.getpid()} (nfvd-ha controller)" in str(error.value)
+    assert sum(clock.slept) == pytest.approx(5, abs=0.2)
+
+
+@pytest.mark.parametrize("content", [
+    b"[]", b"null", b"{not json", b'{"mode": 3}', b'{"mode": "switchover", "attrs": []}',
+    b'{"attrs": {"standby": {"x": 1}}}', b'{"stopped": ["rm -rf"]}', b'{"done": "yes"}',
+    b"[" * 5000 + b"]" * 5000, b'{"mode": null, "attrs": {"standby": null}, "x": 1}'])
+def test_a_corrupt_record_is_moved_aside_and_never_decides_anything(paths, content):
+    os.makedirs(os.path.dirname(paths.record))
+    with open(paths.record, "wb") as f:
+        f.write(content)
+    cluster = FakeCluster()
+    cluster.attrs["standby"] = "on"  # set by hand, before: must survive
+    with pytest.raises(NfvdHaError) as error:
+        reconciler(paths, cluster, FakeServices((), ())).run()
+    assert "moved aside to" in str(error.value) and "nothing was changed" in str(error.value)
+    assert not os.path.exists(paths.record)
+    assert any(n.startswith("maintenance.json.corrupt-")
+               for n in os.listdir(os.path.dirname(paths.record)))
+    assert reconciler(paths, cluster, FakeServices((), ())).run() == "unchanged"
+    assert cluster.attrs == {"standby": "on"} and cluster.calls == []
+
+
+def test_a_record_that_is_a_directory_is_moved_aside(paths):
+    os.makedirs(paths.record)
+    with pytest.raises(NfvdHaError, match="is not a regular file"):
+        Record.load(paths.record)
+    assert not os.path.exists(paths.record)

@@ -1,6 +1,5 @@
 """The OCF runtime: parameters, probe detection, per-action error mapping, meta-data."""
 
-import io
 import sys
 
 import pytest

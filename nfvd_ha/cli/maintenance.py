@@ -1,30 +1,27 @@
 """Maintenance commands: ``maintenance start|stop|status`` and the ``controller``."""
 
-import os
 import sys
 
 import click
 
-from .cli import Group, main
-from .maintenance.lockfile import LOCK
-UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "units",
-                    "nfvd-ha-controller.service")
+from .. import paths
+from .base import Group, nfvd_ha_executable
 
 role_option = click.option(
     "--role", envvar="NFVD_HA_ROLE", type=click.Choice(["gui", "ff", "aa", "sitescope"]),
     help="This VM's role (default: told by the installed NFVD components).")
-lock_option = click.option("--lock", default=LOCK, show_default=True,
+lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
                            type=click.Path(dir_okay=False), help="The maintenance lock.")
 
 
 def _maintenance(role, lock, timeout=300):
-    from .maintenance.command import Maintenance
-    from .maintenance.reconcile import Paths
-    from .runner import Runner
+    from ..maintenance.command import Maintenance
+    from ..maintenance.reconcile import Paths
+    from ..runner import Runner
     return Maintenance(Runner(), Paths(lock=lock), role, timeout, say=click.echo)
 
 
-@main.group(cls=Group)
+@click.group(cls=Group)
 def maintenance():
     """The guide's maintenance_mode.sh: put this VM in or out of maintenance."""
 
@@ -58,7 +55,7 @@ def maintenance_status(role, lock):
     sys.exit(_maintenance(role, lock).status())
 
 
-@main.group(cls=Group, invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @role_option
 @lock_option
 @click.option("--tick", type=click.FloatRange(0.2, 3600), default=5, show_default=True,
@@ -70,9 +67,9 @@ def controller(ctx, role, lock, tick, timeout):
     if ctx.invoked_subcommand:
         return
     import logging
-    from .maintenance.controller import Controller, hold_instance_lock
-    from .maintenance.reconcile import Paths
-    from .runner import Runner
+    from ..maintenance.controller import Controller, hold_instance_lock
+    from ..maintenance.reconcile import Paths
+    from ..runner import Runner
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
     hold_instance_lock()
@@ -83,13 +80,13 @@ def controller(ctx, role, lock, tick, timeout):
 
 
 @controller.command("install-unit")
-@click.option("--path", default="/etc/systemd/system/nfvd-ha-controller.service",
-              show_default=True, type=click.Path(dir_okay=False))
+@click.option("--path", default=paths.CONTROLLER_UNIT, show_default=True,
+              type=click.Path(dir_okay=False))
 def controller_install_unit(path):
     """Install the systemd unit (then: systemctl daemon-reload; systemctl enable --now ...)."""
-    import shutil
-    from .files import write_atomic
-    exe = shutil.which("nfvd-ha") or os.path.abspath(sys.argv[0])
-    with open(UNIT) as f:
-        write_atomic(path, f.read().replace("/usr/local/bin/nfvd-ha", exe))
+    from ..maintenance.unit import install_unit
+    install_unit(path, nfvd_ha_executable())
     click.echo(f"installed {path}")
+
+
+COMMANDS = (maintenance, controller)

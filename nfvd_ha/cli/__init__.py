@@ -1,0 +1,21 @@
+"""The nfvd-ha command line: thin click commands over the use cases.
+
+Each module below holds one area's commands; they are registered here, in one place.
+Only the CLI prints. Errors: ``Error: ...`` on stderr, one line per problem, exit 1.
+"""
+
+import click
+
+from . import agents, compat, definition, health, lab, maintenance, status
+from .base import Group
+
+
+@click.group(cls=Group)
+@click.version_option(package_name="nfvd-ha")
+def main():
+    """High availability for HPE NFV Director on Pacemaker/Corosync."""
+
+
+for area in (agents, definition, lab, health, compat, status, maintenance):
+    for command in area.COMMANDS:
+        main.add_command(command)

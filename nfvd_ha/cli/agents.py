@@ -1,0 +1,34 @@
+"""``nfvd-ha agents install|list``."""
+
+import click
+
+from .. import paths
+from .base import Group
+
+
+@click.group(cls=Group)
+def agents():
+    """The OCF resource agents (ocf:nfvd:*)."""
+
+
+@agents.command("install")
+@click.option("--ocf-root", envvar="OCF_ROOT", default=paths.OCF_ROOT, show_default=True)
+@click.option("--python", "python", default=None,
+              help="Interpreter for the agents (default: the one running nfvd-ha).")
+def agents_install(ocf_root, python):
+    """Install the agents and their runtime into OCF_ROOT (resource.d/nfvd, lib/nfvd)."""
+    from .. import agents_install as use_case
+    for path in use_case.install(ocf_root, python):
+        click.echo(f"installed {path}")
+
+
+@agents.command("list")
+@click.option("--ocf-root", envvar="OCF_ROOT", default=paths.OCF_ROOT, show_default=True)
+def agents_list(ocf_root):
+    """List the agents and whether they are installed."""
+    from .. import agents_install as use_case
+    for name, path, installed in use_case.listing(ocf_root):
+        click.echo(f"{name:<24} {'installed' if installed else 'not installed':<14} {path}")
+
+
+COMMANDS = (agents,)

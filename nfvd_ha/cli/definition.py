@@ -1,0 +1,87 @@
+"""Definition commands: example, validate, render, keygen, import-heartbeat."""
+
+import os
+
+import click
+
+from .base import warn
+
+DEFINITION = click.argument("definition", type=click.Path(dir_okay=False))
+
+
+@click.command()
+def example():
+    """Print the built-in reference definition (the guide's topology)."""
+    from ..definition import EXAMPLE
+    from ..files import read_text
+    click.echo(read_text(EXAMPLE), nl=False)
+
+
+@click.command()
+@DEFINITION
+def validate(definition):
+    """Check DEFINITION; report every problem with its file, key and line."""
+    from ..definition import load_definition
+    loaded = load_definition(definition)
+    for text in loaded.warnings():
+        warn(text)
+    for cluster in loaded.clusters:
+        click.echo(f"cluster {cluster.name}: {len(cluster.nodes)} nodes, "
+                   f"{len(cluster.resources)} resources, {len(cluster.groups)} groups, "
+                   f"{len(cluster.clones)} clones")
+    if loaded.loadbalancer:
+        click.echo(f"loadbalancer: {len(loaded.loadbalancer.services)} services")
+    click.echo(f"{definition}: valid")
+
+
+@click.command()
+@DEFINITION
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Directory to write into.")
+@click.option("--target", "targets", multiple=True, default=("all",), show_default=True,
+              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "all"]))
+@click.option("--force", is_flag=True, help="Replace existing key files too.")
+def render(definition, out, targets, force):
+    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat files, haproxy.cfg."""
+    from .. import render as use_case
+    chosen = use_case.TARGETS if "all" in targets else tuple(targets)
+    report = use_case.render(definition, out, chosen, force)
+    _report(out, report, "existing key; --force replaces it")
+
+
+@click.command()
+@DEFINITION
+@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace existing key files.")
+def keygen(definition, out, force):
+    """Generate the shared keys DEFINITION's clusters need (never printed)."""
+    from .. import render as use_case
+    _report(out, use_case.keygen(definition, out, force), "exists; --force replaces it")
+
+
+def _report(out, report, kept_why):
+    for text in report["warnings"]:
+        warn(text)
+    for rel in report["written"]:
+        click.echo(f"wrote {os.path.join(out, rel)}")
+    for rel in report["kept"]:
+        click.echo(f"kept  {os.path.join(out, rel)} ({kept_why})")
+
+
+@click.command("import-heartbeat")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.option("--name", help="Cluster name (default: the directory's name).")
+@click.option("--address", "addresses", multiple=True, metavar="NODE=IP",
+              help="Address of a node, when ha.cf's ucast lines do not say.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (default: stdout).")
+def import_heartbeat(directory, name, addresses, out):
+    """Turn DIRECTORY's ha.cf + haresources into a definition."""
+    from .. import importing as use_case
+    text = use_case.import_definition(directory, name, addresses, out)
+    if out:
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+COMMANDS = (example, validate, render, keygen, import_heartbeat)

@@ -1,0 +1,125 @@
+"""This node's Pacemaker cluster, through the runner: the one adapter status, the runbook
+shims and maintenance use. Reads crm_mon / cibadmin XML; changes node attributes and
+bans with crm_attribute / crm_resource. Every call is bounded by ``timeout``."""
+
+import os
+
+from . import paths
+from .clock import REAL
+from .errors import NfvdHaError
+
+#: roles of a resource that has arrived (not Starting, Stopping, Migrating)
+SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
+TIMEOUT = 30  # seconds for one cluster command
+
+
+def _xml(text, what):
+    from lxml import etree
+    try:
+        return etree.fromstring(text.encode(), etree.XMLParser(resolve_entities=False,
+                                                               no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise NfvdHaError(f"{what} did not answer with XML: {exc}") from None
+
+
+def _score(text):
+    if text in ("INFINITY", "+INFINITY"):
+        return 1000000
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
+class Cluster:
+    def __init__(self, runner, clock=REAL, timeout=TIMEOUT,
+                 files=(paths.COROSYNC_CONF, paths.CIB_FILE)):
+        self.runner, self.clock, self.timeout, self.files = runner, clock, timeout, files
+        self._name = None
+
+    def _run(self, argv, check=True):
+        return self.runner.run(argv, timeout=self.timeout, check=check)
+
+    # -- reading ----------------------------------------------------------------------------
+    def present(self):
+        """A cluster node: corosync configured and Pacemaker has run here (a VM with the
+        packages merely installed is not; a cluster node whose stack is down is)."""
+        return all(os.path.exists(path) for path in self.files)
+
+    def node_name(self):
+        if self._name is None:
+            self._name = self._run(["crm_node", "-n"]).stdout.strip()
+        return self._name
+
+    def status(self):
+        return _xml(self._run(["crm_mon", "-1", "--output-as=xml"]).stdout, "crm_mon")
+
+    def placement(self, status=None):
+        """{id: node} for groups (placed = every member up on one node) and primitives."""
+        status = self.status() if status is None else status
+        where = {}
+        for group in status.xpath("//resources/group"):
+            members = group.xpath("resource")
+            nodes = {n for r in members for n in r.xpath("node/@name")}
+            up = all(r.get("active") == "true" and r.get("failed") != "true"
+                     and r.get("role") in SETTLED for r in members)
+            where[group.get("id")] = nodes.pop() if up and len(nodes) == 1 else None
+        for rsc in status.xpath("//resources/resource"):
+            nodes = rsc.xpath("node/@name")
+            settled = rsc.get("active") == "true" and rsc.get("role") in SETTLED
+            where[rsc.get("id")] = nodes[0] if settled and nodes else None
+        return where
+
+    def groups(self, status=None):
+        status = self.status() if status is None else status
+        return [g.get("id") for g in status.xpath("//resources/group")]
+
+    def standby(self, node, status=None):
+        status = self.status() if status is None else status
+        found = status.xpath("//nodes/node[@name=$node]", node=node)
+        return bool(found) and found[0].get("standby") == "true"
+
+    def active(self, status=None):
+        """{resource id: {node: role}} for active resources (failed ones too: they hold)."""
+        status = self.status() if status is None else status
+        found = {}
+        for rsc in status.xpath("//resources//resource[@active='true']"):
+            for node in rsc.xpath("node/@name"):
+                found.setdefault(rsc.get("id"), {})[node] = rsc.get("role")
+        return dict(sorted(found.items()))
+
+    def homes(self):
+        """{resource: preferred node} from positive location constraints (not cli- ones)."""
+        cib = _xml(self._run(["cibadmin", "-Q", "--scope", "constraints"]).stdout, "cibadmin")
+        homes = {}
+        for loc in cib.xpath("//rsc_location[@node and @rsc]"):
+            if not loc.get("id", "").startswith("cli-") and _score(loc.get("score")) > 0:
+                homes.setdefault(loc.get("rsc"), loc.get("node"))
+        return homes
+
+    def attributes(self):
+        """This node's permanent attributes."""
+        nodes = _xml(self._run(["cibadmin", "--query", "--scope", "nodes"]).stdout, "cibadmin")
+        found = nodes.xpath("//node[@uname=$me]/instance_attributes/nvpair",
+                            me=self.node_name())
+        return {p.get("name"): p.get("value") for p in found}
+
+    # -- changing ---------------------------------------------------------------------------
+    def set_attribute(self, name, value):
+        self._run(["crm_attribute", "--node", self.node_name(), "--name", name, "--update",
+                   value, "--lifetime", "forever"])
+
+    def delete_attribute(self, name):
+        self._run(["crm_attribute", "--node", self.node_name(), "--name", name, "--delete",
+                   "--lifetime", "forever"])
+
+    def ban(self, resource, node):
+        self._run(["crm_resource", "--ban", "--resource", resource, "--node", node, "--quiet"])
+
+    def clear(self, resource, node):
+        self._run(["crm_resource", "--clear", "--resource", resource, "--node", node,
+                   "--quiet"], check=False)
+
+    # -- waiting ----------------------------------------------------------------------------
+    def wait_for(self, predicate, timeout, interval=0.5):
+        return self.clock.wait_for(predicate, timeout, interval)

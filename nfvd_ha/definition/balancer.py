@@ -1,0 +1,69 @@
+"""The [loadbalancer] of a definition: the guide's load-balanced services (2.8)."""
+
+from . import model
+from .topology import unique
+
+SERVICE_KEYS = ("name", "mode", "bind", "port", "check", "servers", "fall", "rise")
+
+
+def loadbalancer(check, lb, where):
+    lb = check.keys(lb, where, ("service", "stats"))
+    stats = check.keys(lb.get("stats", {}), f"{where}.stats", ("bind", "user"))
+    services = tuple(filter(None, (_service(check, s, f"{where}.service[{i}]")
+                                   for i, s in enumerate(check.array(lb, "service", where)))))
+    unique(check, [(s.name, f"{where}.service[{i}].name") for i, s in enumerate(services)],
+           "service name")
+    unique(check, [(s.bind, f"{where}.service[{i}].bind") for i, s in enumerate(services)],
+           "bind address")
+    return model.LoadBalancer(
+        services, bind(check, check.get(stats, "bind", f"{where}.stats", str, "127.0.0.1:1936"),
+                       f"{where}.stats.bind"),
+        check.get(stats, "user", f"{where}.stats", str, "nfvd", grammar="token"))
+
+
+def bind(check, value, where):
+    """address:port with the address an IP or * (any)."""
+    if value is None:
+        return None
+    host, _, port = value.rpartition(":")
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        check.error(where, f"'{value}' is not address:port")
+        return None
+    if host == "*":
+        return value
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return value if check.ip(host, where) else None
+
+
+def _service(check, s, where):
+    s = check.keys(s, where, SERVICE_KEYS, required=("name", "bind", "port", "servers"))
+    mode = check.get(s, "mode", where, str, "active-active")
+    if mode not in ("active-active", "primary-backup"):
+        check.error(f"{where}.mode", f"'{mode}' is not one of active-active, primary-backup")
+    hc = check.keys(s.get("check", {}), f"{where}.check", ("port", "path", "interval"))
+    port = check.ranged(s, "port", where, 1, 65535, None)
+    servers = []
+    for i, v in enumerate(check.array(s, "servers", where)):
+        w = f"{where}.servers[{i}]"
+        v = check.keys(v, w, ("name", "address", "cookie"), required=("name", "address"))
+        name = check.get(v, "name", w, str, grammar="id")
+        servers.append(model.Server(name, check.ip(check.get(v, "address", w, str),
+                                                   f"{w}.address"),
+                                    check.get(v, "cookie", w, str, name, grammar="token")))
+    if "servers" in s and len(servers) < 2:
+        check.error(f"{where}.servers", "a load-balanced service needs at least 2 servers")
+    unique(check, [(v.cookie, f"{where}.servers[{i}].cookie") for i, v in enumerate(servers)
+                   if v.cookie], "cookie")
+    backup = mode == "primary-backup"
+    return model.LbService(
+        name=check.get(s, "name", where, str, grammar="id"),
+        mode=mode, bind=bind(check, check.get(s, "bind", where, str), f"{where}.bind"),
+        port=port,
+        check_port=check.ranged(hc, "port", f"{where}.check", 1, 65535, port),
+        check_path=check.get(hc, "path", f"{where}.check", str, "/", grammar="url_path"),
+        check_interval=check.ranged(hc, "interval", f"{where}.check", 100, 3600000, 15000,
+                                    "duration"),
+        servers=tuple(servers),
+        fall=check.ranged(s, "fall", where, 1, 100, 1 if backup else 3),
+        rise=check.ranged(s, "rise", where, 1, 100, 3 if backup else 2))

@@ -1,0 +1,112 @@
+"""Fencing devices, the quorum device, and the rule that a cluster is fenced or says why not.
+
+Secrets stay out of the definition: a fence parameter may be ``{ file = "/path" }``, read
+at render time (a regular file, 0600/0400, one line) and written only into the 0600 CIB;
+or the fence agent's own ``password_script``; or, for fence_openstack, ``cloud`` naming an
+entry of the node's clouds.yaml. A literal password is refused.
+"""
+
+from . import model
+
+#: fence agent parameters that hold a secret: never a literal in the definition
+SECRET_PARAMS = ("password", "passwd", "snmp_priv_passwd", "snmp-priv-passwd")
+#: parameters nfvd-ha renders itself from the device's targets
+RENDERED_PARAMS = ("pcmk_host_list",)
+UNFENCED = ("runs without fencing: a network partition or a frozen node (a paused VM, a "
+            "busy hypervisor) lets both nodes run its services at once - two Lock Managers "
+            "or two UCA-EBC writers on the same data")
+
+
+def devices(check, c, where, node_names):
+    found = []
+    for i, f in enumerate(check.array(c, "fencing", where)):
+        w = f"{where}.fencing[{i}]"
+        f = check.keys(f, w, ("id", "agent", "params", "targets"),
+                       required=("id", "agent", "targets"))
+        targets = check.strings(f, "targets", w, "node")
+        for t in targets:
+            if node_names and t not in node_names:
+                check.error(f"{w}.targets", f"'{t}' is not a node of this cluster")
+        if not targets and "targets" in f:
+            check.error(f"{w}.targets", "must name the node(s) this device fences")
+        if node_names and set(node_names) <= set(targets):
+            check.error(f"{w}.targets", "a device that fences every node has no node left "
+                        "to run on (it never runs on a node it fences): one device per node")
+        found.append(model.Fencing(check.get(f, "id", w, str, grammar="id"),
+                                   check.get(f, "agent", w, str, grammar="agent"),
+                                   _params(check, f, w), tuple(targets)))
+    return tuple(found)
+
+
+def _params(check, f, w):
+    raw = check.get(f, "params", w, dict, {})
+    params = []
+    for key in sorted(raw):
+        kw = f"{w}.params.{key}"
+        if not check.string(key, kw, "param"):
+            continue
+        if key in RENDERED_PARAMS:
+            check.error(kw, f"{key} is rendered from targets; do not set it")
+            continue
+        value = raw[key]
+        if isinstance(value, dict):
+            params.append((key, _secret(check, value, kw)))
+        elif key in SECRET_PARAMS:
+            check.error(kw, "a password is never written in the definition: use "
+                        f'{key} = {{ file = "/etc/nfvd-ha/secrets/NAME" }} (read at render '
+                        "time into the 0600 cib.xml), password_script, or the agent's own "
+                        "credentials file (fence_openstack: cloud)")
+        elif isinstance(value, (str, int, bool)) and not isinstance(value, float):
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            if check.string(text, kw):
+                params.append((key, text))
+        else:
+            check.error(kw, "must be a string, an integer, a boolean or { file = PATH }")
+    return tuple(params)
+
+
+def _secret(check, value, where):
+    value = check.keys(value, where, ("file",), required=("file",))
+    path = check.get(value, "file", where, str, grammar="path")
+    return model.SecretRef(path) if path else None
+
+
+def require_fencing(check, c, where, fencing, node_names, name):
+    """Fenced, or an explicit reason (then a warning every time)."""
+    reason = check.get(c, "fencing_disabled", where, str, None)
+    if reason is not None and len(reason.strip()) < 10:
+        check.error(f"{where}.fencing_disabled", "give the reason in words (at least 10 "
+                    "characters): it is printed with every validate and render")
+    if fencing and reason is not None:
+        check.error(f"{where}.fencing_disabled", "the cluster has fencing devices: remove "
+                    "fencing_disabled")
+    if not fencing and reason is None:
+        check.error(f"{where}.fencing", f"cluster {name} {UNFENCED}. Add a [[cluster.fencing]] "
+                    "device per node (fence_openstack, fence_vmware_rest, fence_ipmilan...), "
+                    "or say why it must run unfenced: fencing_disabled = \"reason\"")
+    unfenced = [n for n in node_names if fencing and not any(n in f.targets for f in fencing)]
+    if unfenced:
+        check.error(f"{where}.fencing", f"no device fences {', '.join(unfenced)}")
+    if reason is not None and not fencing and len(reason.strip()) >= 10:
+        check.note(f"cluster {name} {UNFENCED} (fencing_disabled: {reason.strip()})")
+    return reason
+
+
+def quorum_device(check, q, where, vips, name):
+    q = check.keys(q, where, ("host", "algorithm", "port", "tls", "heuristics"),
+                   required=("host",))
+    algorithm = check.get(q, "algorithm", where, str, "ffsplit")
+    if algorithm not in ("ffsplit", "lms"):
+        check.error(f"{where}.algorithm", f"'{algorithm}' is not one of ffsplit, lms")
+    tls = check.get(q, "tls", where, bool, True)
+    if tls is False:
+        check.note(f"cluster {name}: the quorum device is reached without TLS (tls = false): "
+                   "anyone on that network can pose as qnetd")
+    heuristics = check.get(q, "heuristics", where, str, "vip" if vips else "none")
+    if heuristics not in ("vip", "none"):
+        check.error(f"{where}.heuristics", f"'{heuristics}' is not one of vip, none")
+    elif heuristics == "vip" and not vips:
+        check.error(f"{where}.heuristics", "vip: the cluster has no VIP resource to hold")
+    return model.QuorumDevice(check.host(check.get(q, "host", where, str), f"{where}.host"),
+                              algorithm, check.ranged(q, "port", where, 1, 65535, 5403),
+                              bool(tls), heuristics)

@@ -1,0 +1,143 @@
+"""Nodes and their links, timing, transport, recovery, groups and clones of a cluster."""
+
+import ipaddress
+
+from . import model
+from .checker import join
+
+MAX_LINKS = 8  # corosync knet
+FACILITIES = ("daemon", "local0", "local1", "local2", "local3", "local4", "local5", "local6",
+              "local7", "user", "none")
+
+
+def unique(check, pairs, what):
+    seen = {}
+    for value, where in pairs:
+        if value in seen:
+            check.error(where, f"duplicate {what} '{value}' (first at {seen[value]})")
+        seen.setdefault(value, where)
+
+
+def nodes(check, c, where):
+    found = []
+    for i, n in enumerate(check.array(c, "nodes", where)):
+        w = f"{where}.nodes[{i}]"
+        n = check.keys(n, w, ("name", "address", "addresses"), required=("name",))
+        name = check.get(n, "name", w, str, grammar="node")
+        found.append(model.Node(name, _addresses(check, n, w), i + 1))
+    if "nodes" in c and len(found) < 2:
+        check.error(f"{where}.nodes", f"a cluster needs at least 2 nodes, not {len(found)}")
+    unique(check, [(n.name, f"{where}.nodes[{i}].name") for i, n in enumerate(found)
+                   if n.name], "node name")
+    unique(check, [(a, f"{where}.nodes[{i}].addresses") for i, n in enumerate(found)
+                   for a in n.addresses if a], "node address")
+    _same_links(check, found, where)
+    return tuple(found)
+
+
+def _addresses(check, n, w):
+    """A node's addresses, one per link: ``address = "ip"`` or ``addresses = [...]``."""
+    if "address" in n and "addresses" in n:
+        check.error(f"{w}.addresses", "give address or addresses, not both")
+        return ()
+    if "address" in n:
+        return (check.ip(check.get(n, "address", w, str), f"{w}.address"),)
+    if "addresses" not in n:
+        check.error(f"{w}.address", "is required (or addresses, one per link)")
+        return ()
+    raw = check.strings(n, "addresses", w, None)
+    if not 1 <= len(raw) <= MAX_LINKS:
+        check.error(f"{w}.addresses", f"must list 1-{MAX_LINKS} addresses (one per link)")
+    return tuple(check.ip(a, f"{w}.addresses[{i}]") for i, a in enumerate(raw))
+
+
+def _same_links(check, found, where):
+    """Every node has the same links, and each link is one address family."""
+    counts = {len(n.addresses) for n in found}
+    if len(counts) > 1:
+        check.error(f"{where}.nodes", "every node must have the same number of links "
+                    f"(addresses): {', '.join(f'{n.name}: {len(n.addresses)}' for n in found)}")
+        return
+    for link in range(counts.pop() if counts else 0):
+        families = {ipaddress.ip_address(n.addresses[link]).version for n in found
+                    if n.addresses[link]}
+        if len(families) > 1:
+            check.error(f"{where}.nodes", f"link {link} mixes IPv4 and IPv6 addresses")
+
+
+def timing(check, t, where):
+    t = check.keys(t, where, ("keepalive", "deadtime", "warntime", "initdead"))
+    keepalive = check.ranged(t, "keepalive", where, 50, 60000, 250, "duration")
+    deadtime = check.ranged(t, "deadtime", where, 200, 300000, 1000, "duration")
+    warntime = check.ranged(t, "warntime", where, 50, 300000, None, "duration")
+    initdead = check.ranged(t, "initdead", where, 200, 3600000, None, "duration")
+    if None in (keepalive, deadtime):
+        return model.Timing(keepalive or 0, deadtime or 0, warntime or 0, initdead or 0)
+    if deadtime <= 2 * keepalive:
+        check.error(f"{where}.deadtime", f"deadtime ({deadtime} ms) must be more than twice "
+                    f"keepalive ({keepalive} ms)")
+    warntime = (deadtime + keepalive) // 2 if warntime is None else warntime
+    if not keepalive < warntime < deadtime:
+        check.error(f"{where}.warntime", f"warntime ({warntime} ms) must be between keepalive "
+                    f"({keepalive} ms) and deadtime ({deadtime} ms)")
+    initdead = max(2 * deadtime, 10000) if initdead is None else initdead
+    if initdead < deadtime:
+        check.error(f"{where}.initdead", f"initdead ({initdead} ms) must be at least deadtime "
+                    f"({deadtime} ms)")
+    return model.Timing(keepalive, deadtime, warntime, initdead)
+
+
+def transport(check, t, where, links):
+    t = check.keys(t, where, ("mode", "interface", "interfaces", "udpport", "mcast_group",
+                              "mcast_ttl"))
+    mode = check.get(t, "mode", where, str, "ucast")
+    if mode not in ("ucast", "bcast", "mcast"):
+        check.error(f"{where}.mode", f"'{mode}' is not one of ucast, bcast, mcast")
+    if "interface" in t and "interfaces" in t:
+        check.error(f"{where}.interfaces", "give interface or interfaces, not both")
+    if "interfaces" in t:
+        interfaces = tuple(check.strings(t, "interfaces", where, "interface"))
+    else:
+        interfaces = (check.get(t, "interface", where, str, "eth0", grammar="interface"),)
+    if links > 1 and len(interfaces) != links:
+        check.error(join(where, "interfaces"), f"name one interface per link ({links} links, "
+                    f"{len(interfaces)} interfaces): heartbeat gets one medium per link")
+    udpport = check.ranged(t, "udpport", where, 1, 65535, 694)
+    group = check.get(t, "mcast_group", where, str, "")
+    if mode == "mcast":
+        addr = check.ip(group or None, f"{where}.mcast_group")
+        if group == "":
+            check.error(f"{where}.mcast_group", "is required with mode = mcast")
+        elif addr and not ipaddress.ip_address(addr).is_multicast:
+            check.error(f"{where}.mcast_group", f"'{group}' is not a multicast address")
+    ttl = check.ranged(t, "mcast_ttl", where, 1, 255, 1)
+    return model.Transport(mode, interfaces or ("eth0",), udpport, group, ttl)
+
+
+def recovery(check, r, where):
+    r = check.keys(r, where, ("restarts_before_failover", "failure_timeout"))
+    restarts = check.ranged(r, "restarts_before_failover", where, 0, 100, 3)
+    timeout = check.ranged(r, "failure_timeout", where, 0, 86400000, 600000, "duration")
+    return model.Recovery(restarts or 0, timeout or 0)
+
+
+def groups(check, c, where, node_names):
+    for i, g in enumerate(check.array(c, "group", where)):
+        w = f"{where}.group[{i}]"
+        g = check.keys(g, w, ("id", "members", "preferred_node"), required=("id", "members"))
+        preferred = check.get(g, "preferred_node", w, str, None, grammar="node")
+        if preferred is not None and node_names and preferred not in node_names:
+            check.error(f"{w}.preferred_node", f"'{preferred}' is not one of the nodes")
+        members = check.strings(g, "members", w, "id")
+        if not members and "members" in g:
+            check.error(f"{w}.members", "must name at least one resource")
+        yield model.Group(check.get(g, "id", w, str, grammar="id"), tuple(members), preferred)
+
+
+def clones(check, c, where):
+    for i, k in enumerate(check.array(c, "clone", where)):
+        w = f"{where}.clone[{i}]"
+        k = check.keys(k, w, ("id", "member", "max"), required=("id", "member"))
+        yield model.Clone(check.get(k, "id", w, str, grammar="id"),
+                          check.get(k, "member", w, str, grammar="id"),
+                          check.ranged(k, "max", w, 1, 64, None))

@@ -1,0 +1,24 @@
+"""Every path nfvd-ha itself reads or writes on a node, in one place.
+
+NFVD's own paths (nfv-director.sh, the activator-ep script, the halogs directory) live in
+``nfvd_ocf.nfvd``: the agents need them too and import nothing from nfvd_ha.
+"""
+
+from nfvd_ocf.nfvd import ACTIVATOR_EP, HA_EXAMPLE, HALOGS, NFV_DIRECTOR  # noqa: F401
+
+#: the maintenance lock of guide 4.2/4.4 (touch = maintenance in place)
+LOCK = f"{HALOGS}/nfvd-ha-maintenance.lock"
+#: what maintenance did on this node, written before each step
+RECORD = "/var/lib/nfvd-ha/maintenance.json"
+RUN_DIR = "/run/nfvd-ha"
+#: the reconcile turn: the maintenance command and the controller never act together
+TURN = f"{RUN_DIR}/reconcile.lock"
+#: one controller per node
+INSTANCE = f"{RUN_DIR}/controller.lock"
+COROSYNC_CONF = "/etc/corosync/corosync.conf"
+#: Pacemaker writes its CIB here once it has run on this node
+CIB_FILE = "/var/lib/pacemaker/cib/cib.xml"
+OCF_ROOT = "/usr/lib/ocf"
+CONTROLLER_UNIT = "/etc/systemd/system/nfvd-ha-controller.service"
+#: where `nfvd-ha lab` keeps its rendered files and keys
+LAB_STATE = "/var/tmp/nfvd-ha-lab"
