@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 PACKAGES=(
   pacemaker pacemaker-cli-utils crmsh corosync corosync-qdevice corosync-qnetd resource-agents
   heartbeat haproxy xinetd iproute2 net-tools iputils-ping iputils-arping procps psmisc curl
-  python3 python3-lxml python3-click python3-sh python3-pyinotify python3-pip python3-fusepy
+  python3 python3-lxml python3-click python3-pyinotify python3-pip python3-fusepy
+  fence-agents libnss3-tools iptables nftables
   fuse libfuse2 ca-certificates
 )
 tag="nfvd-ha-base:$(sha256sum "$here/build-base.sh" | cut -c1-12)"

@@ -8,12 +8,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 base=$(bash "$here/build-base.sh")
 inputs=$(cd "$repo" && { echo "$base"; git ls-files -co --exclude-standard setup.cfg pyproject.toml \
-  nfvd_ocf agents crm heartbeat_compat nfvd_ha docker/node docker/standins | sort | xargs sha256sum; } | sha256sum | cut -c1-12)
+  nfvd_ocf agents crm heartbeat_compat nfvd_ha docker/node docker/standins docker/labtools | sort | xargs sha256sum; } | sha256sum | cut -c1-12)
 tag="nfvd-ha-node:$inputs"
 if docker image inspect "$tag" >/dev/null 2>&1; then echo "$tag"; exit 0; fi
 ctx=$(mktemp -d /var/tmp/nfvd-node-ctx.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 python3 -m pip wheel -q --no-deps -w "$ctx/dist" "$repo" >&2
-cp -r "$here/node" "$here/standins" "$ctx/"
+cp -r "$here/node" "$here/standins" "$here/labtools" "$ctx/"
 docker build -q --build-arg BASE="$base" -t "$tag" -f "$ctx/node/Dockerfile" "$ctx" >&2
 echo "$tag"

@@ -56,7 +56,7 @@ def _quorum(cluster):
                   f"            algorithm: {q.algorithm}",
                   f"            tls: {'on' if q.tls else 'off'}", "        }"]
         if q.heuristics == "vip":
-            lines += ["        heuristics {", "            mode: sync",
+            lines += ["        heuristics {", "            mode: on", "            interval: 5000",
                       f"            exec_holds_vip: {HOLDS_ADDRESS} "
                       + " ".join(cluster.vips()), "        }"]
         lines.append("    }")

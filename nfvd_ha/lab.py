@@ -1,109 +1,184 @@
-"""``nfvd-ha lab up|status|down``: the reference topology's lab on this machine (Docker).
+"""The Docker lab of the reference topology: one lifecycle for ``nfvd-ha lab up|status|down``,
+the cluster tests and the benches.
 
-Runs from a source checkout (it needs docker/). The Fulfillment pair runs Pacemaker with the
-rendered example; the Assurance pair the example's AA cluster on a shared disk
-(docker/lab-aa.toml: the kernel here has no NFS); the heartbeat pair the files rendered from
-docker/lab-heartbeat.toml; HAProxy docker/lab-lb.toml in front of GUI, FF API and SiteScope.
+Runs from a source checkout (it needs docker/). The Fulfillment and Assurance pairs run
+Pacemaker with the example's clusters, fenced through the lab's power switch (fence_docker,
+docker/lab-ff.toml, lab-aa.toml), with a quorum device (corosync-qnetd, TLS) and two links;
+the heartbeat pair the files rendered from docker/lab-heartbeat.toml; HAProxy
+docker/lab-lb.toml in front of GUI, FF API and SiteScope.
 """
 
 import os
-import time
 
+from . import paths
+from .clock import REAL
 from .errors import NfvdHaError
 
 PROJECT = "nfvdlab"
-STATE = os.environ.get("NFVD_HA_LAB_DIR", "/var/tmp/nfvd-ha-lab")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FF_VIP, AA_VIP, HB_VIP = "172.30.77.100", "172.30.77.101", "172.30.77.160"
+POWER_IP = "172.30.79.2"
+PAIRS = {"nfvd-ff": ("ff-node1", "ff-node2"), "nfvd-aa": ("aa-node1", "aa-node2")}
+#: definition -> what of it the lab renders
+DEFINITIONS = (("docker/lab-ff.toml", ("cib", "corosync")),
+               ("docker/lab-aa.toml", ("cib", "corosync")),
+               ("docker/lab-heartbeat.toml", ("heartbeat",)),
+               ("docker/lab-lb.toml", ("haproxy",)))
+#: state directories (under the lab's state) and who writes them
+STATE_DIRS = ("out", "pki", "qdevice", "shared/ff/data", "shared/aa/data", "acks", "watch",
+              "power")
+UCA = 1500  # the uca user of the node image owns the Assurance data
+TIMEOUT = 600  # seconds for a compose or image command
 
 
-def _checkout():
+def checkout():
     if not os.path.exists(os.path.join(REPO, "docker", "lab.yml")):
         raise NfvdHaError("the lab needs a source checkout of nfvd-ha (docker/lab.yml)",
                           hint="run nfvd-ha from the repository: pip install -e .")
     return REPO
 
 
-def _compose(runner, image, disk, *args):
-    return runner.run(["docker-compose", "-f", os.path.join(_checkout(), "docker", "lab.yml"),
-                       "-p", PROJECT, *args],
-                      env={"NFVD_NODE_IMAGE": image, "NFVD_LAB_OUT": os.path.join(STATE, "out"),
-                           "NFVD_LAB_DISK": disk}, check=True)
+class Lab:
+    def __init__(self, runner, project=PROJECT, state=None, clock=REAL,
+                 progress=lambda text: None):
+        self.runner, self.project, self.clock, self.progress = runner, project, clock, progress
+        self.state = state or os.environ.get("NFVD_HA_LAB_DIR") or paths.LAB_STATE
+        self.image = None
 
+    # -- files --------------------------------------------------------------------------------
+    def path(self, *parts):
+        return os.path.join(self.state, *parts)
 
-def _disk(runner, action):
-    return runner.run(["bash", os.path.join(_checkout(), "docker", "shared-disk.sh"), action,
-                       PROJECT], check=True).stdout.strip()
+    def prepare(self):
+        """Render the lab's definitions, make its keys and state directories."""
+        from . import render
+        checkout()
+        for rel in STATE_DIRS:
+            os.makedirs(self.path(rel), exist_ok=True)
+        for rel in ("shared/aa", "shared/aa/data"):
+            os.chown(self.path(rel), UCA, UCA)
+        for definition, targets in DEFINITIONS:
+            render.render(os.path.join(REPO, definition), self.path("out"), targets)
+        self._pki()
+        for directory, _, _ in os.walk(self.state):
+            os.chmod(directory, 0o755)  # containers read them (their files keep their modes)
 
-
-def _exec(runner, service, command, check=False):
-    return runner.run(["docker", "exec", f"{PROJECT}_{service}_1", "sh", "-c", command],
-                      check=check)
-
-
-def _render(runner):
-    from . import render
-    out = os.path.join(STATE, "out")
-    render.render(os.path.join(REPO, "nfvd_ha", "examples", "reference.toml"), out)
-    render.render(os.path.join(REPO, "docker", "lab-aa.toml"), out, ("cib", "corosync"))
-    render.render(os.path.join(REPO, "docker", "lab-heartbeat.toml"), out, ("heartbeat",))
-    render.render(os.path.join(REPO, "docker", "lab-lb.toml"), out, ("haproxy",))
-    os.chmod(STATE, 0o755)
-    os.chmod(out, 0o755)
-
-
-def _image(runner):
-    out = runner.run(["bash", os.path.join(_checkout(), "docker", "build-images.sh")],
-                     check=True)
-    return out.stdout.split()[-1]
-
-
-def _wait(predicate, timeout, what, progress):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
+    def _pki(self):
+        """The power switch's TLS: a lab CA, the switch's certificate, the nodes' client
+        certificate (keys 0600, made once)."""
+        pki = self.path("pki")
+        if os.path.exists(os.path.join(pki, "node.crt")):
             return
-        progress(f"waiting for {what}...")
-        time.sleep(2)
-    raise NfvdHaError(f"timed out after {timeout}s waiting for {what}",
-                      hint="nfvd-ha lab status shows what the nodes say")
+        ext = os.path.join(pki, "power.ext")
+        with open(ext, "w") as f:
+            f.write(f"subjectAltName=IP:{POWER_IP}\n")
+        key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        self._openssl(["req", "-x509", *key, "-keyout", f"{pki}/ca.key", "-out",
+                       f"{pki}/ca.crt", "-days", "30", "-subj", "/CN=nfvd-lab power switch CA"])
+        for name, extra in (("power", ["-extfile", ext]), ("node", [])):
+            self._openssl(["req", *key, "-keyout", f"{pki}/{name}.key", "-out",
+                           f"{pki}/{name}.csr", "-subj", f"/CN=nfvd-lab {name}"])
+            self._openssl(["x509", "-req", "-in", f"{pki}/{name}.csr", "-CA", f"{pki}/ca.crt",
+                           "-CAkey", f"{pki}/ca.key", "-CAcreateserial", "-days", "30", "-out",
+                           f"{pki}/{name}.crt", *extra])
+        for entry in os.listdir(pki):
+            os.chmod(os.path.join(pki, entry), 0o600 if entry.endswith(".key") else 0o644)
+
+    def _openssl(self, argv):
+        self.runner.run(["openssl", *argv], timeout=60, check=True)
+
+    # -- containers ---------------------------------------------------------------------------
+    def build_image(self):
+        out = self.runner.run(["bash", os.path.join(checkout(), "docker", "build-images.sh")],
+                              timeout=1800, check=True)
+        self.image = out.stdout.split()[-1]
+        return self.image
+
+    def environment(self):
+        return {"NFVD_NODE_IMAGE": self.image or "unused", "NFVD_LAB_OUT": self.path("out"),
+                "NFVD_LAB_STATE": self.state, "NFVD_LAB_PROJECT": self.project}
+
+    def compose(self, *args, check=True):
+        return self.runner.run(["docker-compose", "-f", os.path.join(checkout(), "docker",
+                                                                     "lab.yml"),
+                                "-p", self.project, *args], timeout=TIMEOUT,
+                               env=self.environment(), check=check)
+
+    def container(self, service):
+        return f"{self.project}_{service}_1"
+
+    def sh(self, service, command, timeout=60, check=False):
+        return self.runner.run(["docker", "exec", self.container(service), "sh", "-c", command],
+                               timeout=timeout, check=check)
+
+    def wait(self, predicate, timeout, what):
+        def attempt():
+            try:
+                return predicate()
+            except NfvdHaError:
+                return None
+        if not self.clock.wait_for(attempt, timeout, 1.0):
+            raise NfvdHaError(f"timed out after {timeout}s waiting for {what}",
+                              hint="nfvd-ha lab status shows what the nodes say")
+
+    def pair_ready(self, cluster):
+        """A DC elected, both nodes online (crm_mon's own words)."""
+        nodes = PAIRS[cluster]
+        out = self.sh(nodes[0], "crm_mon -1").stdout
+        return "partition with quorum" in out and f"Online: [ {' '.join(nodes)} ]" in out
+
+    def load_cib(self, cluster):
+        """The rendered CIB, through crmsh, once per new pair (its update is no merge)."""
+        node = PAIRS[cluster][0]
+        if "<primitive" not in self.sh(node, "cibadmin -Q --scope resources").stdout:
+            self.sh(node, f"crm configure load xml update /lab/out/{cluster}/cib.xml",
+                    check=True)
+
+    def up(self):
+        self.prepare()
+        self.progress(f"starting containers ({self.build_image()})")
+        self.compose("up", "-d")
+        for cluster in PAIRS:
+            self.wait(lambda: self.pair_ready(cluster), 180, f"{cluster} to elect a DC")
+            self.load_cib(cluster)
+        for vip, port, what in ((FF_VIP, 7001, "SOSA"), (AA_VIP, 8085, "the Assurance Gateway")):
+            self.wait(lambda: " on " in self.curl(f"http://{vip}:{port}/"), 180,
+                      f"{what} to answer on its VIP")
+
+    def curl(self, url):
+        return self.sh("client", f"curl -s -m 2 {url}").stdout
+
+    def status(self):
+        parts = [("Fulfillment pair (Pacemaker)", self.sh("ff-node1", "crm_mon -1").stdout),
+                 ("Assurance pair (Pacemaker)", self.sh("aa-node1", "crm_mon -1").stdout),
+                 ("Quorum device (corosync-qnetd)",
+                  self.sh("qnetd", "corosync-qnetd-tool -l").stdout)]
+        for vip, port, label in ((FF_VIP, 7001, "Fulfillment VIP"),
+                                 (AA_VIP, 8085, "Assurance VIP"),
+                                 (HB_VIP, 7001, "heartbeat VIP"),
+                                 ("172.30.77.150", 3000, "GUI through HAProxy"),
+                                 ("172.30.77.151", 8080, "FF API through HAProxy"),
+                                 ("172.30.77.152", 18888, "SiteScope through HAProxy")):
+            answer = self.curl(f"http://{vip}:{port}/").strip()
+            parts.append((f"{label} {vip}:{port}", answer or "(no answer)"))
+        for node in ("hb-node1", "hb-node2"):
+            parts.append((f"{node} cl_status rscstatus",
+                          self.sh(node, "cl_status rscstatus").stdout.strip() or "(down)"))
+        return parts
+
+    def down(self):
+        self.compose("down", "-t", "1")
 
 
 def up(runner, progress):
-    _checkout()
-    os.makedirs(STATE, exist_ok=True)
-    _render(runner)
-    image = _image(runner)
-    progress(f"starting containers ({image})")
-    _compose(runner, image, _disk(runner, "up"), "up", "-d")
-    for node, name, cluster in (("ff-node1", "Fulfillment", "nfvd-ff"),
-                                ("aa-node1", "Assurance", "nfvd-aa")):
-        _wait(lambda: "partition with quorum" in _exec(runner, node, "crm_mon -1").stdout,
-              180, f"the {name} pair to elect a DC", progress)
-        _exec(runner, node, f"crm configure load xml update /lab/out/{cluster}/cib.xml",
-              check=True)
-    for vip, port, what in ((FF_VIP, 7001, "SOSA"), (AA_VIP, 8085, "the Assurance Gateway")):
-        _wait(lambda: " on " in _exec(runner, "client", f"curl -s -m 2 http://{vip}:{port}/")
-              .stdout, 120, f"{what} to answer on its VIP", progress)
-    return status(runner)
+    lab = Lab(runner, progress=progress)
+    lab.up()
+    return lab.status()
 
 
 def status(runner):
-    parts = [("Fulfillment pair (Pacemaker)", _exec(runner, "ff-node1", "crm_mon -1").stdout),
-             ("Assurance pair (Pacemaker)", _exec(runner, "aa-node1", "crm_mon -1").stdout)]
-    for vip, port, label in ((FF_VIP, 7001, "Fulfillment VIP"), (AA_VIP, 8085, "Assurance VIP"),
-                             (HB_VIP, 7001, "heartbeat VIP"),
-                             ("172.30.77.150", 3000, "GUI through HAProxy"),
-                             ("172.30.77.151", 8080, "FF API through HAProxy"),
-                             ("172.30.77.152", 18888, "SiteScope through HAProxy")):
-        answer = _exec(runner, "client", f"curl -s -m 2 http://{vip}:{port}/").stdout.strip()
-        parts.append((f"{label} {vip}:{port}", answer or "(no answer)"))
-    for node in ("hb-node1", "hb-node2"):
-        parts.append((f"{node} cl_status rscstatus",
-                      _exec(runner, node, "cl_status rscstatus").stdout.strip() or "(down)"))
-    return parts
+    return Lab(runner).status()
 
 
 def down(runner):
-    _compose(runner, "unused", "/dev/null", "down", "-t", "1")
-    _disk(runner, "down")
+    Lab(runner).down()

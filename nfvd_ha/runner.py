@@ -25,6 +25,10 @@ class Result:
     def __init__(self, argv, rc, stdout, stderr):
         self.argv, self.rc, self.stdout, self.stderr = argv, rc, stdout, stderr
 
+    @property
+    def returncode(self):  # as subprocess.CompletedProcess says it
+        return self.rc
+
 
 def command_text(argv):
     return " ".join(argv)

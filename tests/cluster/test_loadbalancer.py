@@ -36,13 +36,32 @@ def test_gui_round_robin_with_sticky_sessions(lab):
     assert {get(lab, GUI, cookie)[0] for _ in range(8)} == {body}
 
 
+STAT = ("import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/haproxy-nfvd.sock'); "
+        "s.sendall(b'show stat\\n'); data = b''\n"
+        "while chunk := s.recv(65536): data += chunk\n"
+        "print(data.decode())")
+
+
+def haproxy_state(lab, proxy, server):
+    """HAProxy's own view of a server (its stats socket): UP, DOWN, ..."""
+    out = lab.sh("lb", f'python3 -c "{STAT}"').stdout
+    for line in out.splitlines():
+        fields = line.split(",")
+        if len(fields) > 17 and fields[0] == proxy and fields[1] == server:
+            return fields[17].split()[0]
+    return None
+
+
 def taken_out_while_down(lab, url, node, component, health, survivor):
     """Kill ``component`` on ``node``: its health endpoint says so, HAProxy sends everything
     to ``survivor`` (yield), then the component is back and so is the node in rotation."""
     kill(lab, node, component)
     lab.wait(lambda: lab.sh("client", f"curl -s -o /dev/null -w '%{{http_code}}' -m 2 {health}")
              .stdout == "503", 10, f"{node}'s health endpoint reporting it down")
-    time.sleep(4)  # fall 3 x 1 s
+    proxy = {"3000": "http_web_gui", "18888": "http_web_sis", "8080": "http_web_ff"}[
+        url.rstrip("/").rsplit(":", 1)[1]]
+    lab.wait(lambda: haproxy_state(lab, proxy, node) == "DOWN", 10,
+             f"HAProxy marking {node} down (fall 3 x 1 s)")
     assert {get(lab, url)[0] for _ in range(8)} == {survivor}
     yield
     start(lab, node, component)

@@ -60,6 +60,11 @@ def traffic(lab, url, name, seconds):
     return lambda: lab.sh("client", f"cat /tmp/{name}").stdout.split()
 
 
+def settled(lab, node):
+    """Until the cluster has no transition pending (crm_resource --wait, bounded)."""
+    assert lab.sh(node, "crm_resource --wait --timeout=120", timeout=130).returncode == 0
+
+
 def other(pair, node):
     return pair[1] if node == pair[0] else pair[0]
 
@@ -138,8 +143,8 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
         assert out.rstrip().endswith("===== Exited Maintenance mode =====")
         assert node_state(ff, active)["standby"] == "false"
         assert components(lab, active)["Service Activator (HPSA)"] == "Running"
-        time.sleep(5)  # give Pacemaker every chance to fail back: it must not
-        assert ff.where("sosa-lockmgr") == passive
+        settled(lab, passive)  # give Pacemaker every chance to fail back: it must not
+        lab.steady(lambda: ff.where("sosa-lockmgr") == passive, 3, "no failback")
         attrs = lab.sh(active, "cibadmin --query --scope nodes").stdout
         assert "nfvd-maintenance" not in attrs and 'name="standby" value="on"' not in attrs
 
@@ -169,8 +174,8 @@ def test_assurance_maintenance_moves_the_stack_and_keeps_the_data(lab, aa):
             lab, active, "status")
         utility(lab, active, "stop")
         assert node_state(aa, active)["standby"] == "false"
-        time.sleep(3)
-        assert aa.where("assurance") == passive  # no failback
+        settled(lab, passive)
+        lab.steady(lambda: aa.where("assurance") == passive, 3, "no failback")
 
 
 def test_upgrade_lock_by_hand_keeps_services_running_unmanaged(lab, aa):
@@ -194,8 +199,9 @@ def test_upgrade_lock_by_hand_keeps_services_running_unmanaged(lab, aa):
                      f"{node} out of maintenance")
         managed = "//resource[@id='assurance']/@managed"
         lab.wait(lambda: aa.status().xpath(managed) == ["true"], 10, "the stack managed again")
-        time.sleep(4)  # re-probed and monitored again: still where it was, no failure
-        assert aa.where("assurance") == active and aa.failcount("assurance", active) == 0
+        settled(lab, active)  # re-probed and monitored again: still where it was, no failure
+        lab.steady(lambda: aa.where("assurance") == active and
+                   aa.failcount("assurance", active) == 0, 3, "the stack in place, no failure")
         assert lab.curl(f"http://{AA_VIP}:8085/").strip() == f"nfvd-agw on {active}"
 
 
@@ -227,8 +233,8 @@ def test_controller_killed_mid_transition_converges(lab, ff):
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 20,
                  "the FF API back")
         assert lab.sh(active, "test -e /var/lib/nfvd-ha/maintenance.json").returncode == 1
-        time.sleep(3)
-        assert ff.where("sosa-lockmgr") == passive  # no failback
+        settled(lab, passive)
+        lab.steady(lambda: ff.where("sosa-lockmgr") == passive, 3, "no failback")
 
 
 def test_init_script_shims_guard_start_and_stop(lab, ff):

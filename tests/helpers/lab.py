@@ -1,19 +1,18 @@
-"""Driving the Docker lab: commands in containers, waiting on the cluster's own view."""
+"""Driving the Docker lab from tests: nfvd_ha.lab's lifecycle, plus waits that fail a test
+and the cluster's own view (crm_mon XML, crm_failcount), never our logs."""
 
 import subprocess
 import time
 
+from nfvd_ha.lab import Lab
+from nfvd_ha.runner import Runner
 
-class Lab:
-    def __init__(self, project):
-        self.project = project
 
-    def container(self, service):
-        return f"{self.project}_{service}_1"
+class TestLab(Lab):
+    __test__ = False  # not a test class
 
-    def sh(self, service, command, check=False, timeout=60):
-        return subprocess.run(["docker", "exec", self.container(service), "sh", "-c", command],
-                              capture_output=True, text=True, check=check, timeout=timeout)
+    def __init__(self, project, state):
+        super().__init__(Runner(), project, state)
 
     def wait(self, predicate, timeout, what, interval=0.5):
         deadline = time.monotonic() + timeout
@@ -27,11 +26,16 @@ class Lab:
             time.sleep(interval)
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
-    def curl(self, url):
-        return self.sh("client", f"curl -s -m 2 {url}").stdout
-
     def docker(self, *argv):
-        return subprocess.run(["docker", *argv], capture_output=True, text=True)
+        return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=120)
+
+    def steady(self, predicate, seconds, what, interval=0.5):
+        """``predicate`` holds at every look for ``seconds`` (a measured window, not a sleep:
+        it fails at the first look that says otherwise)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert predicate(), f"{what} stopped holding"
+            time.sleep(interval)
 
 
 class Pacemaker:

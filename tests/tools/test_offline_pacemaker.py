@@ -13,7 +13,8 @@ from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_definition
 
 DEF = load_definition(EXAMPLE)
-FILES = {rel: data for rel, data, _ in render.build(DEF)}
+PASSWORD = "offline-test-password-1234"
+FILES = {rel: data for rel, data, _ in render.build(DEF, stats_password=PASSWORD)[0]}
 
 
 def run(*argv, env=None, **kw):
@@ -38,8 +39,13 @@ def cib(tmp_path):
 
 
 @pytest.mark.parametrize("cluster", ["nfvd-ff", "nfvd-aa"])
-def test_crm_verify_accepts_rendered_cib(cib, cluster):
-    out = run("crm_verify", "--xml-file", cib(cluster), "-V")
+def test_crm_verify_accepts_rendered_cib(cib, cluster, tmp_path):
+    # fenced clusters: with an empty status crm_verify warns that the (never seen) nodes are
+    # unclean and cannot be fenced without quorum; verify the config with both nodes up
+    nodes = {"nfvd-ff": ("ff-node1", "ff-node2"), "nfvd-aa": ("aa-node1", "aa-node2")}[cluster]
+    state = str(tmp_path / "up.xml")
+    simulate(cib(cluster), state, "-u", nodes[0], "-u", nodes[1], "-q", "1")
+    out = run("crm_verify", "--xml-file", state, "-V")
     assert out.returncode == 0, out.stderr
 
 
@@ -110,10 +116,73 @@ def test_failback_when_asked_for(tmp_path):
 def test_haproxy_accepts_rendered_config(tmp_path):
     cfg = tmp_path / "haproxy.cfg"
     cfg.write_text(FILES["haproxy/haproxy.cfg"])
-    out = run("haproxy", "-c", "-f", str(cfg),
-              env={"NFVD_HA_STATS_USER": "u", "NFVD_HA_STATS_PASSWORD": "p"})
+    out = run("haproxy", "-c", "-f", str(cfg))  # no environment needed: stock units work
     assert out.returncode == 0, out.stdout + out.stderr
     assert "udg:udg" not in FILES["haproxy/haproxy.cfg"]  # no hard-coded credentials
+
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_haproxy_stats_really_authenticate(tmp_path):
+    """Real haproxy on loopback with the rendered setup (keygen's password in haproxy.cfg,
+    0600): no credentials, empty ones or wrong ones get 401; the right ones get 200."""
+    import base64
+    import urllib.error
+    import urllib.request
+    from nfvd_ha.cli import main
+    from click.testing import CliRunner
+    stats, service = free_port(), free_port()
+    definition = tmp_path / "lb.toml"
+    definition.write_text(f"""[loadbalancer]
+stats = {{ bind = "127.0.0.1:{stats}", user = "nfvd" }}
+  [[loadbalancer.service]]
+  name = "http_web_gui"
+  bind = "127.0.0.1:{service}"
+  port = 9
+  servers = [ {{ name = "a", address = "127.0.0.1" }}, {{ name = "b", address = "127.0.0.2" }} ]
+""")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(definition), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    cfg = out / "haproxy" / "haproxy.cfg"
+    assert oct(cfg.stat().st_mode & 0o777) == "0o600"
+    password = (out / "haproxy" / "nfvd-stats.env").read_text().split(
+        "NFVD_HA_STATS_PASSWORD=")[1].strip()
+    text = cfg.read_text().replace("pidfile /run/haproxy.pid", f"pidfile {tmp_path}/h.pid")
+    text = text.replace("stats socket /run/haproxy-nfvd.sock", f"stats socket {tmp_path}/h.sock")
+    text = text.replace("log /dev/log local2", "log stdout local2")
+    cfg.write_text(text)
+    proxy = subprocess.Popen(["haproxy", "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+
+    def code(user=None, secret=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{stats}/")
+        if user is not None:
+            token = base64.b64encode(f"{user}:{secret}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            return urllib.request.urlopen(request, timeout=2).status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return None
+    try:
+        import time
+        deadline = time.monotonic() + 10
+        while code() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # until haproxy listens
+        assert code() == 401
+        assert code("", "") == 401
+        assert code("nfvd", "wrong") == 401
+        assert code("nfvd", password) == 200
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
 
 
 @pytest.mark.root
@@ -127,8 +196,10 @@ def test_corosync_accepts_rendered_config(tmp_path, cluster, address):
     conf = tmp_path / "corosync.conf"
     conf.write_text(FILES[f"{cluster}/corosync.conf"].replace("/etc/corosync/authkey", str(key)))
     lan = VethPair()
-    try:  # a host that has one of the nodes' addresses, as corosync requires
+    try:  # a host that has one of the nodes' addresses (both links), as corosync requires
         sh("ip", "-n", lan.a, "addr", "add", f"{address}/24", "dev", lan.nic_a)
+        second = address.replace("172.30.77.", "172.30.78.")
+        sh("ip", "-n", lan.a, "addr", "add", f"{second}/24", "dev", lan.nic_a)
         out = run(*lan.exec_prefix(), "corosync", "-t", "-c", str(conf))
         assert out.returncode == 0, out.stdout + out.stderr
         broken = tmp_path / "broken.conf"
@@ -140,35 +211,81 @@ def test_corosync_accepts_rendered_config(tmp_path, cluster, address):
         lan.close()
 
 
-FENCED = open(EXAMPLE).read().replace(
-    'recovery = { restarts_before_failover = 3, failure_timeout = "10min" }\n',
-    'recovery = { restarts_before_failover = 3, failure_timeout = "10min" }\n'
-    'quorum_device = { host = "172.30.77.9", algorithm = "ffsplit" }\n'
-    'fencing = [ { id = "fence-ff1", agent = "fence_ipmilan", targets = ["ff-node1"], '
-    'params = { ip = "10.1.0.11", username = "admin", password = "x" } },\n'
-    '            { id = "fence-ff2", agent = "fence_ipmilan", targets = ["ff-node2"], '
-    'params = { ip = "10.1.0.12", username = "admin", password = "x" } } ]\n', 1)
-
-
 def test_fencing_and_quorum_device_render_and_verify(tmp_path):
-    from crm import render_cib
-    from nfvd_ha.corosync import render_corosync_conf
-    from nfvd_ha.definition import load_text
-    cluster = load_text(FENCED).clusters[0]
+    """The example: one fence device per node, kept off the node it fences; a quorum
+    device (so no two_node and no fencing delay), both links."""
+    cluster = DEF.clusters[0]
     path = tmp_path / "cib.xml"
-    path.write_text(render_cib(cluster))
+    path.write_text(FILES["nfvd-ff/cib.xml"])
     # with both nodes up and quorate (an empty status makes crm_verify warn about fencing
     # nodes it has never seen), the config verifies and each device runs on the other node
     state = str(tmp_path / "s0.xml")
     summary = simulate(str(path), state, "-u", "ff-node1", "-u", "ff-node2", "-q", "1")
-    assert re.search(r"Start\s+fence-ff1\s+\( ff-node2 \)", summary), summary
-    assert re.search(r"Start\s+fence-ff2\s+\( ff-node1 \)", summary), summary
+    assert re.search(r"Start\s+fence-ff-node1\s+\( ff-node2 \)", summary), summary
+    assert re.search(r"Start\s+fence-ff-node2\s+\( ff-node1 \)", summary), summary
     out = run("crm_verify", "--xml-file", state)
     assert out.returncode == 0, out.stderr
     text = path.read_text()
     assert 'name="stonith-enabled" value="true"' in text
-    assert '<rsc_location id="location-fence-ff1-avoids-ff-node1" node="ff-node1" ' \
-           'rsc="fence-ff1" score="-INFINITY"/>' in text
-    conf = render_corosync_conf(cluster)
+    assert "priority-fencing-delay" not in text  # the quorum device decides, no delay
+    assert '<rsc_location id="location-fence-ff-node1-avoids-ff-node1" node="ff-node1" ' \
+           'rsc="fence-ff-node1" score="-INFINITY"/>' in text
+    conf = FILES["nfvd-ff/corosync.conf"]
     assert "two_node" not in conf  # the quorum device breaks ties instead
-    assert "host: 172.30.77.9" in conf and "algorithm: ffsplit" in conf
+    assert "host: 172.30.77.9" in conf and "algorithm: ffsplit" in conf and "tls: on" in conf
+    assert "exec_holds_vip: /usr/lib/ocf/lib/nfvd/holds-address 172.30.77.100" in conf
+    assert cluster.links == 2 and "ring1_addr: 172.30.78.12" in conf
+
+
+TWO_NODE = """[[cluster]]
+name = "pair"
+nodes = [ { name = "n1", address = "10.0.0.1" }, { name = "n2", address = "10.0.0.2" } ]
+fencing_delay = "7s"
+  [[cluster.fencing]]
+  id = "fence-n1"
+  agent = "fence_ipmilan"
+  targets = ["n1"]
+  params = { ip = "10.1.0.1", username = "admin", password = { file = "SECRET" } }
+  [[cluster.fencing]]
+  id = "fence-n2"
+  agent = "fence_ipmilan"
+  targets = ["n2"]
+  params = { ip = "10.1.0.2", username = "admin", password = { file = "SECRET" } }
+  [[cluster.resource]]
+  id = "vip"
+  type = "vip"
+  params = { ip = "10.0.0.100", cidr_netmask = 24, nic = "eth0" }
+  [[cluster.group]]
+  id = "g"
+  members = ["vip"]
+"""
+
+
+def test_without_a_quorum_device_the_fence_race_goes_to_the_node_with_the_group(tmp_path):
+    """two_node: both keep quorum in a split and race to fence; priority-fencing-delay
+    with the group's priority delays only the fencing of the node that runs it. The
+    password comes from a secret file, into the 0600 cib.xml only."""
+    secret = tmp_path / "fence.pw"
+    secret.write_text("s3cr3t-fence-pw\n")
+    secret.chmod(0o600)
+    definition = tmp_path / "pair.toml"
+    definition.write_text(TWO_NODE.replace("SECRET", str(secret)))
+    from click.testing import CliRunner
+    from nfvd_ha.cli import main
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(definition), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "s3cr3t" not in result.output and "s3cr3t" not in definition.read_text()
+    cib = (out / "pair" / "cib.xml")
+    assert oct(cib.stat().st_mode & 0o777) == "0o600"
+    text = cib.read_text()
+    assert 'name="priority-fencing-delay" value="7s"' in text
+    assert '<nvpair id="g-meta_attributes-priority" name="priority" value="10"/>' in text
+    assert 'name="password" value="s3cr3t-fence-pw"' in text
+    assert "two_node: 1" in (out / "pair" / "corosync.conf").read_text()
+    state = str(tmp_path / "s0.xml")
+    simulate(str(cib), state, "-u", "n1", "-u", "n2", "-q", "1")
+    assert run("crm_verify", "--xml-file", state).returncode == 0
+    hb = (out / "pair" / "ha.d" / "ha.cf")
+    assert "stonith_host * external/ipmi n1 10.1.0.1 admin s3cr3t-fence-pw lanplus" in \
+        hb.read_text() and oct(hb.stat().st_mode & 0o777) == "0o600"

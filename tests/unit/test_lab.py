@@ -1,71 +1,83 @@
-"""nfvd-ha lab with a fake runner: the exact commands it gives, in order."""
+"""nfvd-ha's lab lifecycle with the fake runner: the exact commands, in order; and the lab's
+definitions differ from the example only where the lab must."""
 
+import dataclasses
 import os
 
-import pytest
-
 from nfvd_ha import lab
-from nfvd_ha.runner import Result
+from nfvd_ha.definition import EXAMPLE, load_definition
+
+COMPOSE = ["docker-compose", "-f", os.path.join(lab.REPO, "docker", "lab.yml"), "-p", "nfvdlab"]
 
 
-class FakeRunner:
-    def __init__(self):
-        self.calls = []
-
-    def run(self, argv, env=None, timeout=600, check=False):
-        self.calls.append((argv, env))
-        out = ""
-        if argv[0] == "bash":
-            out = "/dev/loop3\n" if "shared-disk.sh" in argv[1] else "nfvd-ha-node:abc\n"
-        elif "crm_mon -1" in argv[-1]:
-            out = "partition with quorum"
-        elif "curl" in argv[-1]:
-            out = "sosa on ff-node1\n" if ":7001" in argv[-1] else "nfvd-agw on aa-node1\n"
-        return Result(argv, 0, out, "")
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.setattr(lab, "STATE", str(tmp_path / "lab"))
-    return FakeRunner()
-
-
-def test_up_renders_builds_starts_and_loads_the_cib(runner, tmp_path):
-    parts = lab.up(runner, lambda text: None)
-    argvs = [argv for argv, _ in runner.calls]
-    compose = os.path.join(lab.REPO, "docker", "lab.yml")
-    assert argvs[0] == ["bash", os.path.join(lab.REPO, "docker", "build-images.sh")]
-    assert argvs[1] == ["bash", os.path.join(lab.REPO, "docker", "shared-disk.sh"), "up",
-                        "nfvdlab"]
-    assert argvs[2] == ["docker-compose", "-f", compose, "-p", "nfvdlab", "up", "-d"]
-    assert runner.calls[2][1] == {"NFVD_NODE_IMAGE": "nfvd-ha-node:abc",
-                                  "NFVD_LAB_OUT": str(tmp_path / "lab" / "out"),
-                                  "NFVD_LAB_DISK": "/dev/loop3"}
-    assert ["docker", "exec", "nfvdlab_aa-node1_1", "sh", "-c",
-            "crm configure load xml update /lab/out/nfvd-aa/cib.xml"] in argvs
-    assert "/dev/nfvd-shared" in (tmp_path / "lab" / "out" / "nfvd-aa" / "cib.xml").read_text()
-    assert ["docker", "exec", "nfvdlab_ff-node1_1", "sh", "-c",
-            "crm configure load xml update /lab/out/nfvd-ff/cib.xml"] in argvs
-    assert (tmp_path / "lab" / "out" / "nfvd-ff" / "cib.xml").exists()
-    assert (tmp_path / "lab" / "out" / "nfvd-hb" / "ha.d" / "haresources").exists()
-    assert ("Fulfillment VIP 172.30.77.100:7001", "sosa on ff-node1") in parts
-
-
-def test_down(runner):
-    lab.down(runner)
-    assert runner.calls[0][0][-4:] == ["nfvdlab", "down", "-t", "1"]
-    assert runner.calls[1][0][-2:] == ["down", "nfvdlab"]
+def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_path,
+                                                             monkeypatch):
+    monkeypatch.setattr(os, "chown", lambda *a: None)
+    state = tmp_path / "lab"
+    pki = state / "pki"
+    runner.expect(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f"{pki}/ca.key", "-out",
+                   f"{pki}/ca.crt", "-days", "30", "-subj", "/CN=nfvd-lab power switch CA"])
+    for name, extra in (("power", ["-extfile", f"{pki}/power.ext"]), ("node", [])):
+        runner.expect(["openssl", "req", "-newkey", "ec", "-pkeyopt",
+                       "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f"{pki}/{name}.key",
+                       "-out", f"{pki}/{name}.csr", "-subj", f"/CN=nfvd-lab {name}"])
+        runner.expect(["openssl", "x509", "-req", "-in", f"{pki}/{name}.csr", "-CA",
+                       f"{pki}/ca.crt", "-CAkey", f"{pki}/ca.key", "-CAcreateserial", "-days",
+                       "30", "-out", f"{pki}/{name}.crt", *extra])
+    runner.expect(["bash", os.path.join(lab.REPO, "docker", "build-images.sh")],
+                  "nfvd-ha-node:abc\n")
+    runner.expect(COMPOSE + ["up", "-d"], env={
+        "NFVD_NODE_IMAGE": "nfvd-ha-node:abc", "NFVD_LAB_OUT": str(state / "out"),
+        "NFVD_LAB_STATE": str(state), "NFVD_LAB_PROJECT": "nfvdlab"})
+    for node, peer, cluster in (("ff-node1", "ff-node2", "nfvd-ff"),
+                                ("aa-node1", "aa-node2", "nfvd-aa")):
+        container = f"nfvdlab_{node}_1"
+        runner.expect(["docker", "exec", container, "sh", "-c", "crm_mon -1"],
+                      "starting")  # not yet: waited for
+        runner.expect(["docker", "exec", container, "sh", "-c", "crm_mon -1"],
+                      f"partition with quorum\n  * Online: [ {node} {peer} ]\n")
+        runner.expect(["docker", "exec", container, "sh", "-c",
+                       "cibadmin -Q --scope resources"], "<resources/>")
+        runner.expect(["docker", "exec", container, "sh", "-c",
+                       f"crm configure load xml update /lab/out/{cluster}/cib.xml"])
+    for vip, port, answer in (("172.30.77.100", 7001, "sosa on ff-node1"),
+                              ("172.30.77.101", 8085, "nfvd-agw on aa-node1")):
+        runner.expect(["docker", "exec", "nfvdlab_client_1", "sh", "-c",
+                       f"curl -s -m 2 http://{vip}:{port}/"], answer)
+    lab.Lab(runner, state=str(state), clock=clock).up()
+    assert "fence_docker" in (state / "out" / "nfvd-aa" / "cib.xml").read_text()
+    assert "fuse.passfs" in (state / "out" / "nfvd-aa" / "cib.xml").read_text()
+    assert (state / "out" / "nfvd-hb" / "ha.d" / "haresources").exists()
+    assert (state / "out" / "haproxy" / "haproxy.cfg").exists()
+    assert clock.slept == [1.0, 1.0]  # one wait per pair, never a fixed sleep
 
 
-def test_lab_aa_differs_from_the_example_only_in_the_shared_disk():
-    from nfvd_ha.definition import load_definition
-    example = load_definition(os.path.join(lab.REPO, "nfvd_ha", "examples", "reference.toml"))
-    lab_aa = load_definition(os.path.join(lab.REPO, "docker", "lab-aa.toml"))
-    mine = next(c for c in example.clusters if c.name == "nfvd-aa")
-    theirs = lab_aa.clusters[0]
-    disk = theirs.resource("uca-ebc-data")
-    assert dict(disk.params)["fstype"] == "ext4"
-    assert dict(disk.params)["device"] == "/dev/nfvd-shared"
-    swapped = tuple(disk if r.id == "uca-ebc-data" else r for r in mine.resources)
-    import dataclasses
-    assert dataclasses.replace(mine, resources=swapped) == theirs
+def test_down(runner, tmp_path):
+    runner.expect(COMPOSE + ["down", "-t", "1"])
+    lab.Lab(runner, state=str(tmp_path)).down()
+
+
+def _cluster(path, name):
+    return next(c for c in load_definition(path).clusters if c.name == name)
+
+
+def test_the_lab_pairs_differ_from_the_example_only_in_fencing_and_the_shared_store():
+    for name, lab_file in (("nfvd-ff", "lab-ff.toml"), ("nfvd-aa", "lab-aa.toml")):
+        mine = _cluster(EXAMPLE, name)
+        theirs = _cluster(os.path.join(lab.REPO, "docker", lab_file), name)
+        assert {f.agent for f in mine.fencing} == {"fence_openstack"}
+        assert {f.agent for f in theirs.fencing} == {"fence_docker"}
+        assert [f.targets for f in theirs.fencing] == [f.targets for f in mine.fencing]
+        resources = mine.resources
+        if name == "nfvd-aa":
+            disk = theirs.resource("uca-ebc-data")
+            assert disk.param("fstype") == "fuse.passfs" and disk.param("device") == \
+                "/lab/shared-aa"
+            resources = tuple(disk if r.id == "uca-ebc-data" else r for r in mine.resources)
+        assert dataclasses.replace(mine, fencing=theirs.fencing, resources=resources) == theirs
+
+
+def test_examples_reference_is_the_packaged_example():
+    assert os.path.realpath(os.path.join(lab.REPO, "examples", "reference.toml")) == \
+        os.path.realpath(EXAMPLE)

@@ -1,0 +1,453 @@
+"""Faults injected into the lab's real clusters, and the invariants watched all along.
+
+Invariants, recorded continuously by the lab itself (never sampled at the end):
+- one MAC per VIP: the client's arpwatch asks who has each VIP every 100 ms and logs every
+  reply (state/watch/arp.jsonl); two MACs in one round is a dual-active sample;
+- one writer: the SOSA and UCA-EBC stand-ins write an acknowledged record every 200 ms to the
+  pair's shared storage and log each ack outside it (state/acks); acks from two nodes less
+  than a period apart is two writers at once;
+- nothing acknowledged lost: every acknowledged record is on the shared storage afterwards.
+
+Used by tests/cluster/test_faults.py (each fault once) and bench/faults.py (--runs N).
+"""
+
+import glob
+import json
+import os
+import statistics
+import subprocess
+import time
+
+PERIOD = 0.2       # s between a writer's records: its lease
+ARP_ROUND = 0.1    # s between arpwatch rounds
+VIPS = {"nfvd-ff": "172.30.77.100", "nfvd-aa": "172.30.77.101"}
+PORTS = {"nfvd-ff": 7001, "nfvd-aa": 8085}
+GROUPS = {"nfvd-ff": "fulfillment", "nfvd-aa": "assurance-stack"}
+WRITERS = {"nfvd-ff": ("sosa", "shared/ff/data"), "nfvd-aa": ("uca-ebc", "shared/aa/data")}
+ANSWER = {"nfvd-ff": "sosa on {}", "nfvd-aa": "nfvd-agw on {}"}
+LINKS = {"ff-node1": ("172.30.77.11", "172.30.78.11"), "ff-node2": ("172.30.77.12", "172.30.78.12"),
+         "aa-node1": ("172.30.77.21", "172.30.78.21"), "aa-node2": ("172.30.77.22", "172.30.78.22")}
+QNETD, POWER = "172.30.77.9", "172.30.79.2"
+CHAIN = "NFVDLAB"
+
+
+class Witness:
+    """Reads what the lab recorded under its state directory."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def arp(self, since, until):
+        """(rounds, dual-active rounds, {vip: macs seen}) in [since, until]."""
+        rounds, dual, seen = 0, 0, {}
+        with open(os.path.join(self.state, "watch", "arp.jsonl")) as f:
+            for line in f:
+                try:
+                    sample = json.loads(line)
+                except ValueError:
+                    continue  # the line being written
+                if not since <= sample["t"] <= until:
+                    continue
+                rounds += 1
+                dual += any(len(macs) > 1 for macs in sample["vips"].values())
+                for vip, macs in sample["vips"].items():
+                    seen.setdefault(vip, set()).update(macs)
+        return rounds, dual, seen
+
+    def acks(self, component):
+        """[(time, node, record)] of every acknowledged write of ``component``."""
+        found = []
+        for path in glob.glob(os.path.join(self.state, "acks", f"*-{component}.log")):
+            node = os.path.basename(path)[:-len(f"-{component}.log")]
+            with open(path) as f:
+                for line in f:
+                    words = line.split()
+                    if len(words) == 2:
+                        found.append((float(words[1]), node, words[0]))
+        return sorted(found)
+
+    def dual_writers(self, component, since, until):
+        """Acks of two different nodes less than a period apart, within the window."""
+        acks = [a for a in self.acks(component) if since <= a[0] <= until]
+        return sum(1 for a, b in zip(acks, acks[1:]) if a[1] != b[1] and b[0] - a[0] < PERIOD)
+
+    def lost_writes(self, component, data_dir, until):
+        """Acknowledged records (up to ``until``) missing or wrong on the shared storage."""
+        lost = 0
+        for _, _, record in (a for a in self.acks(component) if a[0] <= until):
+            try:
+                with open(os.path.join(self.state, data_dir, record)) as f:
+                    lost += not f.read().startswith(record + " ")
+            except OSError:
+                lost += 1
+        return lost
+
+    def power(self, since, until):
+        """Nodes the power switch powered off or cycled in the window (fenced)."""
+        fenced = []
+        path = os.path.join(self.state, "power", "actions.log")
+        if not os.path.exists(path):
+            return fenced
+        with open(path) as f:
+            for line in f:
+                entry = json.loads(line)
+                if since <= entry["time"] <= until and entry["action"] in (
+                        "kill", "restart", "start") and entry["plug"] not in fenced:
+                    fenced.append(entry["plug"])
+        return fenced
+
+    def last_ack(self, component):
+        acks = self.acks(component)
+        return acks[-1] if acks else None
+
+
+class Pair:
+    """One Pacemaker pair of the lab, seen through crm_mon on whichever node answers."""
+
+    def __init__(self, lab, cluster, nodes):
+        self.lab, self.cluster, self.nodes = lab, cluster, tuple(nodes)
+        self.group = GROUPS[cluster]
+
+    def other(self, node):
+        return self.nodes[1] if node == self.nodes[0] else self.nodes[0]
+
+    def status(self, node=None):
+        for candidate in ([node] if node else self.nodes):
+            out = self.lab.sh(candidate, "crm_mon -1 --output-as=xml", timeout=15)
+            if out.returncode == 0 and out.stdout.strip():
+                from lxml import etree
+                return etree.fromstring(out.stdout.encode())
+        return None
+
+    def holder(self, status=None):
+        """The node where every member of the group is Started, or None."""
+        status = self.status() if status is None else status
+        if status is None:
+            return None
+        members = status.xpath(f"//group[@id='{self.group}']/resource")
+        nodes = {n for r in members for n in r.xpath("node/@name")}
+        up = members and all(r.get("active") == "true" and r.get("role") == "Started"
+                             and r.get("failed") == "false" for r in members)
+        return nodes.pop() if up and len(nodes) == 1 else None
+
+    def settled(self):
+        """The group Started on one node and answering there, both nodes online, nothing
+        pending (no fencing in flight, no unclean node)."""
+        status = self.status()
+        if status is None:
+            return None
+        online = set(status.xpath("//nodes/node[@online='true']/@name"))
+        unclean = status.xpath("//nodes/node[@unclean='true']")
+        holder = self.holder(status)
+        if online != set(self.nodes) or unclean or holder is None:
+            return None
+        answer = self.lab.curl(f"http://{VIPS[self.cluster]}:{PORTS[self.cluster]}/").strip()
+        return holder if answer == ANSWER[self.cluster].format(holder) else None
+
+    def node_attr(self, node, attr):
+        status = self.status()
+        found = status.xpath(f"//nodes/node[@name='{node}']") if status is not None else []
+        return found[0].get(attr) if found else None
+
+    def ring_id(self, node):
+        out = self.lab.sh(node, "corosync-quorumtool -s", timeout=10).stdout
+        return next((line.split(":", 1)[1].strip() for line in out.splitlines()
+                     if line.startswith("Ring ID")), None)
+
+
+class Injector:
+    """Faults, as a hypervisor, a switch or a dying daemon would cause them."""
+
+    def __init__(self, lab):
+        self.lab = lab
+
+    def docker(self, *argv):
+        return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=60)
+
+    def _chain(self, node):
+        self.lab.sh(node, f"iptables -N {CHAIN} 2>/dev/null; "
+                          f"iptables -C INPUT -j {CHAIN} 2>/dev/null || iptables -I INPUT -j {CHAIN}; "
+                          f"iptables -C OUTPUT -j {CHAIN} 2>/dev/null || "
+                          f"iptables -I OUTPUT -j {CHAIN}", check=True)
+
+    def drop(self, node, addresses, inbound=True, outbound=True):
+        """Drop this node's traffic with ``addresses`` (one way or both)."""
+        self._chain(node)
+        rules = []
+        for address in addresses:
+            if inbound:
+                rules.append(f"iptables -A {CHAIN} -s {address} -j DROP")
+            if outbound:
+                rules.append(f"iptables -A {CHAIN} -d {address} -j DROP")
+        self.lab.sh(node, " && ".join(rules), check=True)
+
+    def heal_network(self, *nodes):
+        for node in nodes:  # a node fenced meanwhile came back with a new, clean netns
+            self.lab.sh(node, f"iptables -F {CHAIN} 2>/dev/null; true")
+
+    def partition(self, a, b, links=(0, 1), oneway=False):
+        self.drop(a, [LINKS[b][i] for i in links], inbound=not oneway, outbound=True)
+        if not oneway:
+            self.drop(b, [LINKS[a][i] for i in links])
+
+    def freeze(self, node):
+        """A frozen VM: its processes stopped and its kernel silent (pause alone still
+        answers ARP and ICMP)."""
+        self.lab.sh(node, "nft add table netdev freeze && for i in eth0 eth1 eth2; do "
+                          "nft add chain netdev freeze in_$i \"{ type filter hook ingress "
+                          "device $i priority 0; policy drop; }\"; done", check=True)
+        self.docker("pause", self.lab.container(node))
+
+    def thaw(self, node):
+        self.docker("unpause", self.lab.container(node))  # fails harmlessly if fenced
+        self.lab.sh(node, "nft delete table netdev freeze 2>/dev/null; true")
+
+    def flag(self, node, path, present=True):
+        self.lab.sh(node, f"mkdir -p $(dirname {path}); touch {path}" if present
+                    else f"rm -f {path}")
+
+
+def wait(predicate, timeout, interval=0.25):
+    """The first true value of ``predicate`` within ``timeout`` s, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except Exception:  # noqa: BLE001 - a node restarting: not yet
+            value = None
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+class Outcome:
+    """One run of one fault: what the invariants and the cluster said."""
+
+    def __init__(self, name, recovery, rounds, dual_arp, dual_writers, lost, fenced, notes):
+        self.name, self.recovery, self.rounds = name, recovery, rounds
+        self.dual_arp, self.dual_writers, self.lost = dual_arp, dual_writers, lost
+        self.fenced, self.notes = fenced, notes
+
+    @property
+    def dual_active(self):
+        return self.dual_arp + self.dual_writers
+
+    def __repr__(self):
+        return (f"Outcome({self.name}: recovery {self.recovery}, rounds {self.rounds}, dual "
+                f"arp {self.dual_arp} writers {self.dual_writers}, lost {self.lost}, fenced "
+                f"{self.fenced}, {self.notes})")
+
+
+def summary(name, outcomes):
+    """The results line of bench/results-faults.txt for one fault."""
+    times = [o.recovery for o in outcomes if o.recovery is not None]
+    fenced = sorted({n for o in outcomes for n in o.fenced})
+    return (f"fault: {name} | runs: {len(outcomes)} | recovery median: "
+            f"{statistics.median(times) if times else float('nan'):.2f} s | recovery max: "
+            f"{max(times) if times else float('nan'):.2f} s | dual-active: "
+            f"{sum(o.dual_active for o in outcomes)} | lost writes: "
+            f"{sum(o.lost for o in outcomes)} | fenced: {', '.join(fenced) or 'none'}")
+
+
+# --- the fault matrix ---------------------------------------------------------------------
+TOKEN = 0.5  # s: the example's corosync token
+STANDIN_RUN = "/var/run/nfvd"
+
+
+class Context:
+    def __init__(self, lab, pair, holder):
+        self.lab, self.pair, self.holder = lab, pair, holder
+        self.passive = pair.other(holder)
+        self.inject = Injector(lab)
+        self.facts = {}
+
+
+def _fenced_wait(ctx, node, timeout=90):
+    """Until the power switch has acted on ``node`` (read from its log)."""
+    witness = Witness(ctx.lab.state)
+    since = ctx.facts.setdefault("since", time.time())
+    return wait(lambda: node in witness.power(since, time.time() + 1), timeout)
+
+
+def symmetric_partition(ctx):
+    """Both links cut between the nodes, both ways; both still reach qnetd and the switch."""
+    ctx.inject.partition(ctx.holder, ctx.passive)
+    ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.passive))
+    ctx.inject.heal_network(ctx.holder, ctx.passive)
+
+
+def one_way_partition(ctx):
+    """The holder's packets to its peer are dropped; the peer's still arrive."""
+    ctx.inject.partition(ctx.holder, ctx.passive, oneway=True)
+    witness = Witness(ctx.lab.state)
+    since = ctx.facts.setdefault("since", time.time())
+    ctx.facts["fence_seen"] = bool(wait(lambda: witness.power(since, time.time() + 1), 90))
+    ctx.inject.heal_network(ctx.holder, ctx.passive)
+
+
+def _freeze(ctx, node, seconds):
+    ctx.inject.freeze(node)
+    time.sleep(seconds)  # the fault itself lasts this long: a paused VM
+    ctx.inject.thaw(node)
+
+
+def frozen_active(ctx, seconds=3 * TOKEN):
+    _freeze(ctx, ctx.holder, seconds)
+
+
+def frozen_active_long(ctx):
+    _freeze(ctx, ctx.holder, 12.0)
+
+
+def frozen_passive(ctx, seconds=3 * TOKEN):
+    _freeze(ctx, ctx.passive, seconds)
+
+
+def _pid(ctx, path):
+    return ctx.lab.sh(ctx.holder, f"pgrep -of '^{path}'", timeout=10).stdout.strip()
+
+
+def _kill(ctx, path, expect_fence, timeout=90):
+    """kill -9 of a cluster daemon on the holder; then until the cluster has reacted: the
+    holder fenced, or (where Pacemaker respawns the daemon) the daemon back, the node's
+    controller rejoined (S_NOT_DC or S_IDLE) and its resources probed again."""
+    before = _pid(ctx, path)
+    assert before, f"{path} does not run on {ctx.holder}"
+    ctx.lab.sh(ctx.holder, f"kill -9 {before}", check=True)
+    if expect_fence:
+        ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder, timeout))
+        return
+    ctx.facts["respawned"] = bool(wait(lambda: _pid(ctx, path) not in ("", before), timeout))
+    ctx.facts["rejoined"] = bool(wait(lambda: any(state in ctx.lab.sh(
+        ctx.pair.other(ctx.holder), f"crmadmin -q -S {ctx.holder} 2>&1", timeout=10).stdout
+        for state in ("S_NOT_DC", "S_IDLE")), timeout))
+
+
+def kill_corosync(ctx):
+    _kill(ctx, "corosync", expect_fence=True)
+
+
+def kill_controld(ctx):
+    _kill(ctx, "/usr/lib/pacemaker/pacemaker-controld", expect_fence=False)
+
+
+def kill_execd(ctx):
+    _kill(ctx, "/usr/lib/pacemaker/pacemaker-execd", expect_fence=False)
+
+
+def hung_stop(ctx):
+    """The vendor script's stop never returns, during a planned switchover."""
+    component = "sosa" if ctx.pair.cluster == "nfvd-ff" else "uca-ebc"
+    flag = f"{STANDIN_RUN}/{component}.hang-stop"
+    ctx.inject.flag(ctx.holder, flag)
+    ctx.lab.sh(ctx.holder, f"crm node standby {ctx.holder}", check=True)
+    ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder, 240))
+    wait(lambda: ctx.lab.sh(ctx.holder, "true").returncode == 0, 60)
+    ctx.inject.flag(ctx.holder, flag, present=False)
+    wait(lambda: ctx.lab.sh(ctx.holder, f"crm node online {ctx.holder}").returncode == 0, 120)
+
+
+def hung_storage(ctx):
+    """I/O to the shared storage blocks under the holder, like a dead NFS server."""
+    flag = "/run/nfvd-lab/storage-hang"
+    ctx.inject.flag(ctx.holder, flag)
+    moved = wait(lambda: ctx.pair.holder() == ctx.passive, 240, 1.0)
+    ctx.facts["moved"] = bool(moved)
+    ctx.inject.flag(ctx.holder, flag, present=False)  # the old node's mount is gone or reset
+    ctx.lab.sh(ctx.passive, f"crm_resource --cleanup -r {ctx.pair.group}")
+
+
+def qnetd_lost(ctx, hold=10.0):
+    ctx.inject.docker("kill", ctx.lab.container("qnetd"))
+    time.sleep(hold)  # the fault lasts this long
+    ctx.facts["holder_during"] = ctx.pair.holder()
+    ctx.inject.docker("start", ctx.lab.container("qnetd"))
+
+
+def node_lost_while_qnetd_down(ctx, hold=15.0):
+    ctx.inject.docker("kill", ctx.lab.container("qnetd"))
+    time.sleep(1.0)  # qnetd is really gone before the node goes
+    ctx.inject.docker("kill", ctx.lab.container(ctx.holder))
+    time.sleep(hold)  # the fault lasts this long
+    status = ctx.pair.status(ctx.passive)
+    ctx.facts["survivor_quorate"] = status is not None and status.xpath(
+        "//current_dc/@with_quorum") == ["true"]
+    ctx.facts["survivor_runs"] = status is not None and ctx.pair.holder(status) == ctx.passive
+    ctx.inject.docker("start", ctx.lab.container("qnetd"))
+    ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder))
+
+
+def link0_lost(ctx, hold=10.0):
+    ctx.facts["ring_before"] = ctx.pair.ring_id(ctx.holder)
+    ctx.inject.partition(ctx.holder, ctx.passive, links=(0,))
+    time.sleep(hold)  # the fault lasts this long
+    ctx.facts["ring_during"] = ctx.pair.ring_id(ctx.holder)
+    ctx.facts["holder_during"] = ctx.pair.holder()
+    ctx.inject.heal_network(ctx.holder, ctx.passive)
+
+
+def power_switch_lost(ctx, hold=20.0):
+    """A partition while neither node can reach the power switch: fencing cannot succeed,
+    so nobody may start anything; once the switch answers again, fencing completes."""
+    for node in (ctx.holder, ctx.passive):
+        ctx.inject.drop(node, [POWER])
+    ctx.inject.partition(ctx.holder, ctx.passive)
+    time.sleep(hold)  # the fault lasts this long
+    status = ctx.pair.status(ctx.passive)
+    ctx.facts["passive_runs"] = bool(status is not None and status.xpath(
+        f"//group[@id='{ctx.pair.group}']/resource/node[@name='{ctx.passive}']"))
+    ctx.facts["fenced_during"] = Witness(ctx.lab.state).power(
+        ctx.facts.setdefault("since", time.time() - hold), time.time())
+    ctx.inject.heal_network(ctx.holder, ctx.passive)  # the switch is back ...
+    ctx.inject.partition(ctx.holder, ctx.passive)     # ... the partition is not
+    ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.passive, 120))
+    ctx.inject.heal_network(ctx.holder, ctx.passive)
+
+
+#: name -> (cluster, fault): the matrix, in the order CI runs it
+MATRIX = {
+    "symmetric partition": ("nfvd-ff", symmetric_partition),
+    "symmetric partition (Assurance)": ("nfvd-aa", symmetric_partition),
+    "one-way partition": ("nfvd-ff", one_way_partition),
+    "frozen active node 1.5 s": ("nfvd-ff", frozen_active),
+    "frozen active node 12 s": ("nfvd-ff", frozen_active_long),
+    "frozen passive node 1.5 s": ("nfvd-ff", frozen_passive),
+    "kill -9 corosync on the active node": ("nfvd-ff", kill_corosync),
+    "kill -9 pacemaker-controld on the active node": ("nfvd-ff", kill_controld),
+    "kill -9 pacemaker-execd on the active node": ("nfvd-ff", kill_execd),
+    "stop that never returns during a switchover": ("nfvd-ff", hung_stop),
+    "hung shared storage under the active node": ("nfvd-aa", hung_storage),
+    "qnetd lost while the pair is healthy": ("nfvd-ff", qnetd_lost),
+    "node lost while qnetd is down": ("nfvd-ff", node_lost_while_qnetd_down),
+    "link 0 lost (two links)": ("nfvd-ff", link0_lost),
+    "power switch unreachable during a partition": ("nfvd-ff", power_switch_lost),
+}
+
+
+def run_fault(lab, name, settle=300):
+    """Inject one fault of the matrix on a settled pair, wait until it settles again, and
+    read the invariants over the whole window."""
+    from nfvd_ha.lab import PAIRS
+    cluster, fault = MATRIX[name]
+    pair, witness = Pair(lab, cluster, PAIRS[cluster]), Witness(lab.state)
+    holder = wait(pair.settled, settle, 1.0)
+    assert holder, f"{cluster} did not settle before '{name}'"
+    component, data_dir = WRITERS[cluster]
+    assert wait(lambda: (witness.last_ack(component) or (0,))[0] > time.time() - 2, 10), \
+        f"the {component} writer is not writing"
+    ctx = Context(lab, pair, holder)
+    started = time.time()
+    ctx.facts["since"] = started
+    fault(ctx)
+    settled = wait(pair.settled, settle, 0.5)
+    recovery = time.time() - started if settled else None
+    ctx.facts["final_holder"] = settled
+    ended = time.time() + 2 * ARP_ROUND + PERIOD  # let the witnesses record past the end
+    wait(lambda: time.time() > ended + 0.5, 5)
+    rounds, dual_arp, _ = witness.arp(started, ended)
+    return Outcome(name, recovery, rounds, dual_arp,
+                   witness.dual_writers(component, started, ended),
+                   witness.lost_writes(component, data_dir, ended),
+                   witness.power(started, ended), dict(ctx.facts, holder=holder,
+                                                       passive=ctx.passive))
