@@ -15,11 +15,10 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
-from helpers.lab import Lab, Pacemaker  # noqa: E402
+from helpers.lab import PAIR_SERVICES, Pacemaker, running_lab  # noqa: E402
 
 PROBE = r"""
 import os, subprocess, sys, time
@@ -27,7 +26,7 @@ lock, me, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def attr():
     out = subprocess.run(["cibadmin", "--query", "--scope", "nodes"], capture_output=True,
                          text=True).stdout
-    line = next((l for l in out.split("<node ") if f'uname="{me}"' in l), "")
+    line = next((n for n in out.split("<node ") if f'uname="{me}"' in n), "")
     return 'name="maintenance" value="true"' in line
 def until(want):
     while attr() != want:
@@ -48,33 +47,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    image = subprocess.run(["bash", os.path.join(REPO, "docker", "build-images.sh")],
-                           check=True, capture_output=True, text=True).stdout.split()[-1]
-    out = tempfile.mkdtemp(prefix="nfvd-bench-")
-    os.chmod(out, 0o755)
-    subprocess.run(["nfvd-ha", "render", os.path.join(REPO, "nfvd_ha", "examples",
-                                                      "reference.toml"), "--out", out],
-                   check=True, capture_output=True)
-    env = dict(os.environ, NFVD_LAB_OUT=out, NFVD_NODE_IMAGE=image, NFVD_LAB_DISK="/dev/null")
-    compose = ["docker-compose", "-f", os.path.join(REPO, "docker", "lab.yml"), "-p",
-               "benchmaint"]
-    subprocess.run(compose + ["up", "-d", "ff-node1", "ff-node2"], env=env, check=True,
-                   capture_output=True)
-    try:
-        lab = Lab("benchmaint")
+    with running_lab("benchmaint", ["ff-node1", "ff-node2", *PAIR_SERVICES]) as lab:
         ff = Pacemaker(lab, ["ff-node1", "ff-node2"])
-        lab.wait(lambda: ff.online() == {"ff-node1", "ff-node2"}, 120, "both online")
-        lab.sh("ff-node1", "crm configure load xml update /lab/out/nfvd-ff/cib.xml", check=True)
+        lab.wait(lambda: lab.pair_ready("nfvd-ff"), 180, "the pair")
+        lab.load_cib("nfvd-ff")
         holder = lab.wait(lambda: ff.where("sosa-lockmgr"), 60, "sosa started")
         node = "ff-node2" if holder == "ff-node1" else "ff-node1"
         res = subprocess.run(["docker", "exec", lab.container(node), "python3", "-c", PROBE,
                               LOCK, node, str(args.runs)], capture_output=True, text=True,
                              check=True, timeout=600)
         pairs = [tuple(map(float, line.split())) for line in res.stdout.split("\n") if line]
-    finally:
-        subprocess.run(compose + ["down", "-t", "1"], env=env, capture_output=True)
     print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
-    for label, values in (("touch lock -> node maintenance=true in the CIB", [p[0] for p in pairs]),
+    for label, values in (("touch lock -> node maintenance=true in the CIB",
+                           [p[0] for p in pairs]),
                           ("rm lock -> attribute gone from the CIB", [p[1] for p in pairs])):
         print(f"{label:<48} median {statistics.median(values) * 1000:6.0f} ms   max "
               f"{max(values) * 1000:5.0f} ms   runs {len(values)}")

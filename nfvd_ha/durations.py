@@ -4,14 +4,14 @@ kept in milliseconds, and written back for the configs that take them."""
 import re
 
 UNITS = {"ms": 1, "s": 1000, "sec": 1000, "m": 60000, "min": 60000, "h": 3600000}
-PATTERN = re.compile(r"^\s*(\d{1,9})\s*(ms|s|sec|min|m|h)?\s*$")
+PATTERN = re.compile(r"^(\d{1,9})(ms|s|sec|min|m|h)?$")
 
 
 def parse(value):
     """Milliseconds of ``value`` (an int of seconds or a string), or None when invalid."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value * 1000 if 0 <= value <= 10**9 else None
-    match = PATTERN.match(value) if isinstance(value, str) else None
+    match = PATTERN.fullmatch(value) if isinstance(value, str) else None
     return int(match.group(1)) * UNITS[match.group(2) or "s"] if match else None
 
 

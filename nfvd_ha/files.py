@@ -67,7 +67,8 @@ def write_atomic(path, data, mode=0o644):
 
 def _missing_dirs(directory):
     """Directories to create for ``directory`` (outermost first), or (path, problem)."""
-    missing, probe = [], directory
+    missing: list[str] = []
+    probe = directory
     while True:
         try:
             info = os.stat(probe)
@@ -100,7 +101,8 @@ def _check_target(path):
 def write_all_atomic(files):
     """Write several files: all checked, then staged, then renamed into place together."""
     files = [(os.path.abspath(path), data, mode) for path, data, mode in files]
-    problems, create = {}, []
+    problems: dict[str, str] = {}
+    create: list[str] = []
     for path, _, _ in files:
         missing, blocked = _missing_dirs(os.path.dirname(path))
         target = _check_target(path)
@@ -112,7 +114,8 @@ def write_all_atomic(files):
     if problems:
         raise NfvdHaError([Problem(text, where) for where, text in problems.items()],
                           hint="nothing was written")
-    staged, made = [], []
+    staged: list[tuple[str, str]] = []
+    made: list[str] = []
     try:
         for directory in create:
             os.mkdir(directory, 0o755)

@@ -49,15 +49,16 @@ class Lab:
     def path(self, *parts):
         return os.path.join(self.state, *parts)
 
-    def prepare(self):
-        """Render the lab's definitions, make its keys and state directories."""
+    def prepare(self, definitions=DEFINITIONS):
+        """Render the lab's definitions ((path, targets) pairs; relative paths are the
+        checkout's), make its keys and state directories."""
         from . import render
         checkout()
         for rel in STATE_DIRS:
             os.makedirs(self.path(rel), exist_ok=True)
         for rel in ("shared/aa", "shared/aa/data"):
             os.chown(self.path(rel), UCA, UCA)
-        for definition, targets in DEFINITIONS:
+        for definition, targets in definitions:
             render.render(os.path.join(REPO, definition), self.path("out"), targets)
         self._pki()
         for directory, _, _ in os.walk(self.state):

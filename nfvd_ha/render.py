@@ -52,7 +52,9 @@ def key_files(definition, targets=TARGETS):
 
 def build(definition, targets=TARGETS, secrets=None, stats_password=None):
     """Every file of the targets, in memory: [(relative path, text, mode)], and warnings."""
-    files, problems, notes = [], [], []
+    files: list[tuple[str, str, int]] = []
+    problems: list = []
+    notes: list[str] = []
     for cluster in definition.clusters:
         try:
             files += list(_cluster_files(cluster, targets, secrets or {}, notes))

@@ -32,7 +32,9 @@ GRAMMAR = {
 
 def line_index(text):
     """{key path: line} for table headers and keys, e.g. 'cluster[0].resource[1].params'."""
-    index, counters, current = {}, {}, ""
+    index: dict[str, int] = {}
+    counters: dict[str, int] = {}
+    current = ""
     for number, line in enumerate(text.splitlines(), 1):
         header = _HEADER.match(line)
         if header:

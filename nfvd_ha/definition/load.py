@@ -123,7 +123,7 @@ def _references(check, where, resources, groups, clones, devices):
     ids += [(f.id, f"{where}.fencing[{i}].id") for i, f in enumerate(devices)]
     topology.unique(check, [p for p in ids if p[0]], "id")
     rids, gids = {r.id for r in resources}, {g.id for g in groups}
-    owner = {}
+    owner: dict[str, str] = {}
     for i, g in enumerate(groups):
         for m in g.members:
             if m not in rids:
@@ -132,7 +132,7 @@ def _references(check, where, resources, groups, clones, devices):
                 check.error(f"{where}.group[{i}].members",
                             f"'{m}' is already a member of group '{owner[m]}'")
             owner.setdefault(m, g.id)
-    cloned = {}
+    cloned: dict[str, str] = {}
     for i, k in enumerate(clones):
         if k.member not in rids | gids:
             check.error(f"{where}.clone[{i}].member", f"'{k.member}' is not a resource or group")

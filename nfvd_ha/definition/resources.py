@@ -9,7 +9,8 @@ import agents
 
 from . import model
 
-_TYPE = re.compile(r"^(ocf:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+|(lsb|systemd|service):[A-Za-z0-9_.@\-]+)$")
+_TYPE = re.compile(r"^(ocf:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+"
+                   r"|(lsb|systemd|service):[A-Za-z0-9_.@\-]+)$")
 OP_NAMES = ("start", "stop", "monitor", "promote", "demote")
 DAY = 86400000  # ms
 

@@ -11,7 +11,7 @@ FACILITIES = ("daemon", "local0", "local1", "local2", "local3", "local4", "local
 
 
 def unique(check, pairs, what):
-    seen = {}
+    seen: dict[object, str] = {}
     for value, where in pairs:
         if value in seen:
             check.error(where, f"duplicate {what} '{value}' (first at {seen[value]})")

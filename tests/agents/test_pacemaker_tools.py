@@ -119,6 +119,18 @@ def test_crm_resource_force_vip(tmp_path):
         lan.close()
 
 
+@pytest.mark.parametrize("agent", AGENTS)
+def test_meta_data_as_an_unprivileged_user_whatever_the_checkout(agent):
+    """crmsh users (haclient) run `crm ra info` as themselves, ocf-tester runs meta-data as
+    nobody: the agents' runtime is a world-readable copy under the OCF root."""
+    out = run("su", "nobody", "-s", "/bin/sh", "-c",
+              f"OCF_ROOT=/usr/lib/ocf /usr/lib/ocf/resource.d/nfvd/{agent} meta-data")
+    assert out.returncode == 0, out.stderr
+    assert f'<resource-agent name="{agent}"' in out.stdout
+    launcher = open(f"/usr/lib/ocf/resource.d/nfvd/{agent}").read()
+    assert "/usr/lib/ocf/lib/nfvd" in launcher and REPO not in launcher
+
+
 def ocf_tester(agent, prefix=(), **params):
     argv = list(prefix) + ["ocf-tester", "-n", "t"]
     for k, v in params.items():

@@ -78,9 +78,14 @@ def test_kill9_corosync_on_the_active_node(lab, pairs):
 @pytest.mark.parametrize("daemon", ["pacemaker-controld", "pacemaker-execd"])
 def test_kill9_of_a_pacemaker_daemon_on_the_active_node(lab, pairs, daemon):
     outcome, facts = run(lab, f"kill -9 {daemon} on the active node")
-    # Pacemaker respawns it, re-probes, finds the resources running: nothing moves
-    assert facts["respawned"] and facts["rejoined"]
-    assert outcome.fenced == [] and facts["final_holder"] == facts["holder"]
+    # pacemakerd respawns it at once. Either the node's controller rejoins before the DC
+    # decides (resources re-probed, found running: nothing moves), or the DC fences the node
+    # first (its resource state unknown) and the group runs on the peer. Both keep one active.
+    assert facts["respawned"]
+    if outcome.fenced:
+        assert outcome.fenced == [facts["holder"]]
+    else:
+        assert facts["rejoined"] and facts["final_holder"] == facts["holder"]
 
 
 def test_a_stop_that_never_returns_ends_in_fencing(lab, pairs):

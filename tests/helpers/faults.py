@@ -25,8 +25,10 @@ PORTS = {"nfvd-ff": 7001, "nfvd-aa": 8085}
 GROUPS = {"nfvd-ff": "fulfillment", "nfvd-aa": "assurance-stack"}
 WRITERS = {"nfvd-ff": ("sosa", "shared/ff/data"), "nfvd-aa": ("uca-ebc", "shared/aa/data")}
 ANSWER = {"nfvd-ff": "sosa on {}", "nfvd-aa": "nfvd-agw on {}"}
-LINKS = {"ff-node1": ("172.30.77.11", "172.30.78.11"), "ff-node2": ("172.30.77.12", "172.30.78.12"),
-         "aa-node1": ("172.30.77.21", "172.30.78.21"), "aa-node2": ("172.30.77.22", "172.30.78.22")}
+LINKS = {"ff-node1": ("172.30.77.11", "172.30.78.11"),
+         "ff-node2": ("172.30.77.12", "172.30.78.12"),
+         "aa-node1": ("172.30.77.21", "172.30.78.21"),
+         "aa-node2": ("172.30.77.22", "172.30.78.22")}
 QNETD, POWER = "172.30.77.9", "172.30.79.2"
 CHAIN = "NFVDLAB"
 
@@ -112,12 +114,17 @@ class Pair:
         return self.nodes[1] if node == self.nodes[0] else self.nodes[0]
 
     def status(self, node=None):
+        """crm_mon of ``node``, else of a node in the quorate partition (a node rejoining
+        after a fence has a view of its own that is not yet the cluster's)."""
+        from lxml import etree
+        found = None
         for candidate in ([node] if node else self.nodes):
             out = self.lab.sh(candidate, "crm_mon -1 --output-as=xml", timeout=15)
             if out.returncode == 0 and out.stdout.strip():
-                from lxml import etree
-                return etree.fromstring(out.stdout.encode())
-        return None
+                found = etree.fromstring(out.stdout.encode())
+                if node or found.xpath("//current_dc[@present='true' and @with_quorum='true']"):
+                    return found
+        return found
 
     def holder(self, status=None):
         """The node where every member of the group is Started, or None."""
@@ -165,10 +172,9 @@ class Injector:
         return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=60)
 
     def _chain(self, node):
-        self.lab.sh(node, f"iptables -N {CHAIN} 2>/dev/null; "
-                          f"iptables -C INPUT -j {CHAIN} 2>/dev/null || iptables -I INPUT -j {CHAIN}; "
-                          f"iptables -C OUTPUT -j {CHAIN} 2>/dev/null || "
-                          f"iptables -I OUTPUT -j {CHAIN}", check=True)
+        hooks = "; ".join(f"iptables -C {hook} -j {CHAIN} 2>/dev/null || "
+                          f"iptables -I {hook} -j {CHAIN}" for hook in ("INPUT", "OUTPUT"))
+        self.lab.sh(node, f"iptables -N {CHAIN} 2>/dev/null; {hooks}", check=True)
 
     def drop(self, node, addresses, inbound=True, outbound=True):
         """Drop this node's traffic with ``addresses`` (one way or both)."""

@@ -2,10 +2,15 @@
 and the cluster's own view (crm_mon XML, crm_failcount), never our logs."""
 
 import subprocess
+import tempfile
 import time
+from contextlib import contextmanager
 
-from nfvd_ha.lab import Lab
+from nfvd_ha.lab import DEFINITIONS, Lab
 from nfvd_ha.runner import Runner
+
+#: what a Pacemaker pair needs around it: its quorum device, its power switch, a client
+PAIR_SERVICES = ("qnetd", "power", "client")
 
 
 class TestLab(Lab):
@@ -51,13 +56,24 @@ class Pacemaker:
         raise AssertionError("no Pacemaker node answers")
 
     def status(self):
-        out = self.lab.sh(self.any_node(), "crm_mon -1 --output-as=xml").stdout
+        """crm_mon of a node in the quorate partition (a node still rejoining, after a
+        fence for instance, has a view of its own that is not yet the cluster's)."""
         from lxml import etree
-        return etree.fromstring(out.encode())
+        found = None
+        for node in self.nodes:
+            out = self.lab.sh(node, "crm_mon -1 --output-as=xml")
+            if out.returncode != 0 or not out.stdout.strip():
+                continue
+            found = etree.fromstring(out.stdout.encode())
+            if found.xpath("//current_dc[@present='true' and @with_quorum='true']"):
+                return found
+        if found is None:
+            raise AssertionError("no Pacemaker node answers")
+        return found
 
     def where(self, rid):
-        nodes = self.status().xpath(f"//resource[@id='{rid}' and @active='true' and @role='Started' and "
-                                    "@failed='false']/node/@name")
+        nodes = self.status().xpath(f"//resource[@id='{rid}' and @active='true' and "
+                                    "@role='Started' and @failed='false']/node/@name")
         return nodes[0] if len(nodes) == 1 else None
 
     def online(self):
@@ -66,3 +82,17 @@ class Pacemaker:
     def failcount(self, rid, node):
         out = self.lab.sh(self.any_node(), f"crm_failcount -G -r {rid} -N {node} -q").stdout
         return int(out.strip() or 0) if out.strip().isdigit() else 0
+
+
+@contextmanager
+def running_lab(project, services, definitions=DEFINITIONS):
+    """A lab of its own for a bench: state in a new directory, these services up, always
+    taken down afterwards."""
+    lab = TestLab(project, tempfile.mkdtemp(prefix=f"nfvd-{project}-"))
+    lab.prepare(definitions)
+    lab.build_image()
+    lab.compose("up", "-d", *services)
+    try:
+        yield lab
+    finally:
+        lab.compose("down", "-t", "1", check=False)

@@ -18,7 +18,8 @@ class AgentResult:
 
     @property
     def reason(self):
-        lines = [l for l in self.stderr.splitlines() if l.startswith("ocf-exit-reason:")]
+        lines = [line for line in self.stderr.splitlines()
+                 if line.startswith("ocf-exit-reason:")]
         return lines[-1][len("ocf-exit-reason:"):] if lines else ""
 
     def __repr__(self):

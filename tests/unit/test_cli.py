@@ -31,7 +31,7 @@ def test_validate_reports_every_error_on_stderr(tmp_path):
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert f"Error: {bad}:4: cluster[0].colour: unknown key 'colour'" in lines[0]
-    assert any("a cluster needs at least 2 nodes, not 0" in l for l in lines)
+    assert any("a cluster needs at least 2 nodes, not 0" in line for line in lines)
     assert lines[-1] == "Hint: nothing was written"
 
 
@@ -88,7 +88,8 @@ def test_invalid_definition_writes_nothing(tmp_path):
 
 def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
     text = open(EXAMPLE).read().replace('type = "activator-ep"', 'type = "ocf:heartbeat:Dummy"')
-    text = text.replace('params = { init_script = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" }', "")
+    text = text.replace(
+        'params = { init_script = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" }', "")
     definition = tmp_path / "d.toml"
     definition.write_text(text)
     out = tmp_path / "out"

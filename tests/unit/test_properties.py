@@ -4,6 +4,7 @@ import json
 import os
 import tomllib
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -69,7 +70,7 @@ def build_or_error(text):
         assert error.problems and all(str(p) for p in error.problems)
         return None
     try:
-        return render.build(definition)
+        return render.build(definition, stats_password="fuzz-password-0123456")
     except NfvdHaError:
         return None
 
@@ -92,7 +93,8 @@ def test_random_text_is_reported(text):
     build_or_error(text)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(ALL_PATHS), values, st.booleans())
 def test_cli_render_is_all_or_nothing(tmp_path, path, new, delete):
     import pathlib
@@ -112,3 +114,46 @@ def test_cli_render_is_all_or_nothing(tmp_path, path, new, delete):
                    for d, _, files in os.walk(out) for f in files}
         assert not any(".nfvd-ha." in w for w in written)
         assert ("haproxy/haproxy.cfg" in written) == ("loadbalancer" in mutated)
+
+
+def _at(data, path):
+    for step in path:
+        data = data[step]
+    return data
+
+
+STRING_PATHS = [p for p in ALL_PATHS if isinstance(_at(BASE, p), str)]
+CONTROL = st.sampled_from(["\n", "\r", "\x00", "\x1b[31m", "\x7f", "\u2028", "\x85",
+                           "\t"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(STRING_PATHS), CONTROL, st.booleans())
+def test_a_control_character_in_any_string_field_is_refused_by_name(path, char, append):
+    """Every free string reaches some rendered file; none may carry a control character
+    (a newline injected `http-request deny if TRUE` into haproxy.cfg, a `totem {...}` block
+    into corosync.conf)."""
+    value = _at(BASE, path)
+    bad = value + char + "x" if append else char + value
+    with pytest.raises(NfvdHaError) as error:
+        load_text(to_text(mutate(BASE, path, bad, False)), "fuzz.toml")
+    assert any("control character" in str(p) or "not a valid" in str(p)
+               or "is not" in str(p) for p in error.value.problems), error.value.problems
+
+
+@pytest.mark.parametrize("path,value,message", [
+    (("loadbalancer", "service", 0, "check", "path"), "/\n    http-request deny if TRUE",
+     "control character"),
+    (("cluster", 0, "quorum_device", "host"), "q\n}\ntotem { crypto_cipher: none }",
+     "control character"),
+    (("loadbalancer", "service", 0, "servers", 0, "cookie"), "GUI1 insert", "not a valid token"),
+    (("loadbalancer", "service", 4, "fall"), -1, "out of range 1-100"),
+    (("loadbalancer", "service", 4, "rise"), 0, "out of range 1-100"),
+    (("loadbalancer", "service", 0, "check", "interval"), "0s", "out of range"),
+    (("cluster", 0, "transport", "interfaces", 0), "../../tmp", "not a valid interface"),
+    (("cluster", 0, "fencing", 0, "params", "plug"), "ff-node1\nstonith_host", "control"),
+])
+def test_the_injections_the_review_found_are_refused(path, value, message):
+    with pytest.raises(NfvdHaError) as error:
+        load_text(to_text(mutate(BASE, path, value, False)), "fuzz.toml")
+    assert any(message in str(p) for p in error.value.problems), error.value.problems

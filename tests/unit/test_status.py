@@ -12,8 +12,9 @@ Open Mediation                    : [Not Installed]
 """
 MON = ("<pacemaker-result><nodes><node name='ff-node1' standby='false'/>"
        "<node name='ff-node2' standby='true'/></nodes><resources>"
-       "<group id='fulfillment'><resource id='v' active='true' role='Started'><node name='ff-node1'/>"
-       "</resource><resource id='s' active='true' role='Started'><node name='ff-node1'/></resource></group>"
+       "<group id='fulfillment'><resource id='v' active='true' role='Started'>"
+       "<node name='ff-node1'/></resource><resource id='s' active='true' role='Started'>"
+       "<node name='ff-node1'/></resource></group>"
        "</resources></pacemaker-result>")
 
 

@@ -1,0 +1,120 @@
+"""The habits CI keeps: ruff and mypy clean, no import cycle between modules, and the agents'
+runtime free of anything heavy or outside the standard library."""
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKAGES = ("nfvd_ocf", "agents", "crm", "heartbeat_compat", "nfvd_ha")
+
+
+def modules():
+    """{module name: path} of every module of the product."""
+    found = {}
+    for package in PACKAGES:
+        for directory, _, files in os.walk(os.path.join(REPO, package)):
+            for name in files:
+                if name.endswith(".py"):
+                    rel = os.path.relpath(os.path.join(directory, name), REPO)[:-3]
+                    found[rel.replace(os.sep, ".").removesuffix(".__init__")] = \
+                        os.path.join(directory, name)
+    return found
+
+
+def imports(name, path, known):
+    """Our modules that ``name`` imports (anywhere in it, functions included)."""
+    tree = ast.parse(open(path).read())
+    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+            targets = [f"{base}.{a.name}" for a in node.names]
+            if not all(t in known for t in targets):
+                targets.append(base)
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != name and not name.startswith(target + "."):
+                found.add(target)  # (a module's own parent packages are initialised first)
+    return found
+
+
+def test_no_import_cycle_between_modules():
+    known = modules()
+    graph = {name: imports(name, path, known) for name, path in known.items()}
+    cycles = [c for c in _components(graph) if len(c) > 1]
+    assert cycles == [], f"import cycles: {cycles}"
+
+
+def _components(graph):
+    """Strongly connected components (Tarjan)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            out.append(sorted(component))
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_layers():
+    known = modules()
+    for name, path in known.items():
+        ours = imports(name, path, known)
+        if name.startswith(("nfvd_ocf", "agents")):  # installed self-contained, stdlib only
+            assert all(m.startswith(("nfvd_ocf", "agents")) for m in ours), (name, ours)
+            for node in ast.walk(ast.parse(open(path).read())):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    top = {(a.name if isinstance(node, ast.Import) else node.module or "")
+                           .split(".")[0] for a in node.names}
+                    assert not top & {"lxml", "click", "pyinotify", "sh", "nfvd_ha"}, \
+                        (name, top)
+        if name.startswith("heartbeat_compat"):  # nfvd_ha's errors and nothing else of it
+            assert all(not m.startswith("nfvd_ha") or m == "nfvd_ha.errors" for m in ours), \
+                (name, ours)
+
+
+@pytest.mark.parametrize("tool,argv", [("ruff", ["ruff", "check", "."]),
+                                       ("mypy", [sys.executable, "-m", "mypy"])])
+def test_lint_and_types(tool, argv):
+    if tool == "ruff" and not shutil.which("ruff"):
+        pytest.fail("ruff is not installed (pip install -e .[test])")
+    out = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_cycle_check_sees_a_cycle():
+    assert [c for c in _components({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
+            if len(c) > 1] == [["a", "b", "c"]]
