@@ -1,8 +1,10 @@
 """corosync.conf for one cluster (knet), from the heartbeat-style timing of the definition.
 
-deadtime -> totem token; consensus 1.2 x token; keepalive -> knet ping interval (timeout
-2 x keepalive, so a dead link is seen before the token is lost). One knet link per node
-address (link 0 preferred, passive mode: the others take over when it fails). Two nodes ->
+deadtime -> totem token; consensus 1.2 x token; keepalive -> knet ping interval, at most a
+fifth of the token, and a ping timeout of twice that: a dead link is declared dead within 40 %
+of the token, so that the next link carries the token before it is lost (no membership
+change when one link fails; corosync's own default would be half the token). One knet link
+per node address (link 0 preferred, passive mode: the others take over when it fails). Two nodes ->
 two_node (implies wait_for_all), unless a quorum device is configured: then corosync-qdevice
 (model net, TLS by default) and, with the vip heuristic, the node that holds the cluster's
 VIPs wins a 50:50 split.
@@ -17,6 +19,7 @@ HOLDS_ADDRESS = f"{paths.OCF_ROOT}/lib/nfvd/holds-address"
 def render_corosync_conf(cluster):
     t = cluster.timing
     token = t.deadtime
+    ping = min(t.keepalive, token // 5)
     lines = [
         "# Rendered by nfvd-ha from the cluster definition; do not edit by hand.",
         "totem {",
@@ -34,8 +37,8 @@ def render_corosync_conf(cluster):
     for link in range(cluster.links):
         lines += ["    interface {", f"        linknumber: {link}",
                   f"        knet_link_priority: {cluster.links - link}",
-                  f"        knet_ping_interval: {t.keepalive}",
-                  f"        knet_ping_timeout: {2 * t.keepalive}",
+                  f"        knet_ping_interval: {ping}",
+                  f"        knet_ping_timeout: {2 * ping}",
                   "        knet_transport: udp", "    }"]
     lines += ["}", "", "nodelist {"]
     for node in cluster.nodes:

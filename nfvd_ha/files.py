@@ -16,7 +16,8 @@ from .errors import NfvdHaError, Problem
 MAX_INPUT = 1 << 20  # bytes: a definition, ha.cf or haresources is far smaller
 
 
-def _kind(mode):
+def kind(mode):
+    """What a non-regular file is, in words ("a FIFO")."""
     for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
                        (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISLNK, "a symlink")):
@@ -34,7 +35,7 @@ def read_bytes(path, limit=MAX_INPUT):
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise NfvdHaError(Problem(f"is {_kind(info.st_mode)}, not a regular file",
+            raise NfvdHaError(Problem(f"is {kind(info.st_mode)}, not a regular file",
                                       str(path)))
         chunks, size = [], 0
         while size <= limit:
@@ -94,7 +95,7 @@ def _check_target(path):
     except OSError as exc:
         return exc.strerror
     if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
-        return f"is {_kind(info.st_mode)}, not a regular file: not replaced"
+        return f"is {kind(info.st_mode)}, not a regular file: not replaced"
     return None  # a symlink is replaced by the rename itself, never written through
 
 

@@ -18,6 +18,7 @@ whatever the request rate. Why a node is unavailable is told to loopback clients
 
 import asyncio
 import ipaddress
+import os
 import resource
 import time
 from collections import OrderedDict
@@ -154,7 +155,6 @@ class HealthServer:
                 self.servers.append(await asyncio.start_server(
                     handler, self.bind, endpoint.port, limit=MAX_REQUEST, backlog=BACKLOG))
             except OSError as exc:
-                import os
                 self.close()
                 why = os.strerror(exc.errno) if exc.errno else str(exc)
                 raise NfvdHaError(f"{self.bind}:{endpoint.port} ({endpoint.name}): cannot "

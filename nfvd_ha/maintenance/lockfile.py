@@ -13,7 +13,7 @@ import stat
 import time
 
 from ..errors import NfvdHaError
-from ..files import write_atomic
+from ..files import kind, write_atomic
 from ..paths import LOCK
 
 SWITCHOVER, IN_PLACE = "switchover", "in-place"
@@ -35,15 +35,6 @@ class Lock:
         return f"Lock({self.mode!r}, drain={self.drain})"
 
 
-def _kind(mode):
-    for test, name in ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"),
-                       (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
-                       (stat.S_ISBLK, "block device"), (stat.S_ISLNK, "symlink")):
-        if test(mode):
-            return name
-    return "special file"
-
-
 def _not_a_lock(path, what):
     return NfvdHaError(f"{path}: the maintenance lock is {what}, not a regular file; nothing "
                        "was changed", hint="remove it, then use `nfvd-ha maintenance "
@@ -62,7 +53,7 @@ def read_lock(path=LOCK):
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise _not_a_lock(path, "a " + _kind(info.st_mode))
+            raise _not_a_lock(path, kind(info.st_mode))
         text = os.read(fd, MAX_LOCK).decode("utf-8", "replace")
     finally:
         os.close(fd)
@@ -95,6 +86,6 @@ def remove_lock(path=LOCK):
     except FileNotFoundError:
         return False
     if not stat.S_ISREG(info.st_mode):
-        raise _not_a_lock(path, "a " + _kind(info.st_mode))
+        raise _not_a_lock(path, kind(info.st_mode))
     os.unlink(path)
     return True

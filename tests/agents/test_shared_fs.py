@@ -142,9 +142,16 @@ def test_stop_of_hung_storage_with_a_stuck_user_finishes_in_time(hung):
     open(hung.flag, "w").close()
     hung.stuck.append(subprocess.Popen(["stat", hung.directory + "/x"],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    time.sleep(0.5)
-    with open(f"/proc/{hung.stuck[0].pid}/stat") as f:
-        assert f.read().split(") ")[1][0] in "DS"  # blocked in the filesystem
+
+    def waiting_on():
+        with open(f"/proc/{hung.stuck[0].pid}/wchan") as f:
+            return f.read()
+    deadline = time.monotonic() + 5
+    while waiting_on() != "request_wait_answer" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # really stuck in the kernel on a FUSE request the "server" never answers (FUSE waits
+    # interruptibly at first, so the state says S; the kernel function says where it sleeps)
+    assert waiting_on() == "request_wait_answer"
     result = hung("stop", timeout_ms=10000)
     assert result.rc == 0, result
     assert result.elapsed < 10

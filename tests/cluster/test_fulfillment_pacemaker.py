@@ -38,8 +38,11 @@ def settle(lab, node):
 
 
 def clean_failures(lab, ff, node):
+    """No failure left, and the cleanup's own re-probe done (a failure injected while it
+    runs could be wiped by it)."""
     lab.sh(node, "crm_resource --cleanup -r sosa-lockmgr")
     lab.wait(lambda: ff.failcount("sosa-lockmgr", node) == 0, 30, "failures cleaned up")
+    settle(lab, node)
 
 
 def test_rendered_cib_loads_fenced_and_group_starts_on_preferred_node(lab, ff):

@@ -58,8 +58,9 @@ def taken_out_while_down(lab, url, node, component, health, survivor):
     kill(lab, node, component)
     lab.wait(lambda: lab.sh("client", f"curl -s -o /dev/null -w '%{{http_code}}' -m 2 {health}")
              .stdout == "503", 10, f"{node}'s health endpoint reporting it down")
-    proxy = {"3000": "http_web_gui", "18888": "http_web_sis", "8080": "http_web_ff"}[
-        url.rstrip("/").rsplit(":", 1)[1]]
+    from urllib.parse import urlsplit
+    proxy = {3000: "http_web_gui", 18888: "http_web_sis", 8080: "http_web_ff"}[
+        urlsplit(url).port]
     lab.wait(lambda: haproxy_state(lab, proxy, node) == "DOWN", 10,
              f"HAProxy marking {node} down (fall 3 x 1 s)")
     assert {get(lab, url)[0] for _ in range(8)} == {survivor}

@@ -217,7 +217,7 @@ def test_controller_killed_mid_transition_converges(lab, ff):
         second = lab.sh(active, "nfvd-ha controller")
         assert second.returncode == 1 and "another nfvd-ha controller runs" in second.stderr
         # a switchover lock renamed into place; the controller alone does the work
-        lab.sh(active, f"mkdir -p $(dirname {LOCK}) && printf 'mode=switchover\\ndrain=4\\n' > "
+        lab.sh(active, f"mkdir -p $(dirname {LOCK}) && printf 'mode=switchover\\ndrain=15\\n' > "
                        f"{LOCK}.new && mv {LOCK}.new {LOCK}")
         lab.wait(lambda: ff.where("sosa-lockmgr") == passive, 30, "the group on the peer")
         lab.sh(active, "pkill -9 -f '[n]fvd-ha controller'")  # during the drain, before the stop

@@ -351,7 +351,11 @@ def hung_stop(ctx):
     ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder, 240))
     wait(lambda: ctx.lab.sh(ctx.holder, "true").returncode == 0, 60)
     ctx.inject.flag(ctx.holder, flag, present=False)
-    wait(lambda: ctx.lab.sh(ctx.holder, f"crm node online {ctx.holder}").returncode == 0, 120)
+    # back in service once it has rejoined (a change made on a node still joining is
+    # overwritten by the DC's CIB), from the peer, and until the cluster shows it
+    wait(lambda: ctx.pair.node_attr(ctx.holder, "online") == "true", 180)
+    wait(lambda: ctx.lab.sh(ctx.passive, f"crm node online {ctx.holder}").returncode == 0
+         and ctx.pair.node_attr(ctx.holder, "standby") == "false", 60, 1.0)
 
 
 def hung_storage(ctx):
@@ -449,8 +453,8 @@ def run_fault(lab, name, settle=300):
     settled = wait(pair.settled, settle, 0.5)
     recovery = time.time() - started if settled else None
     ctx.facts["final_holder"] = settled
-    ended = time.time() + 2 * ARP_ROUND + PERIOD  # let the witnesses record past the end
-    wait(lambda: time.time() > ended + 0.5, 5)
+    ended = time.time() + 2 * ARP_ROUND + PERIOD
+    time.sleep(max(0.0, ended + 0.5 - time.time()))  # the witnesses record past the end
     rounds, dual_arp, _ = witness.arp(started, ended)
     return Outcome(name, recovery, rounds, dual_arp,
                    witness.dual_writers(component, started, ended),
