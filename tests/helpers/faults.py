@@ -388,7 +388,15 @@ def node_lost_while_qnetd_down(ctx, hold=15.0):
     ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder))
 
 
+def _links_up(ctx, node):
+    """Both of ``node``'s links see the peer (corosync-cfgtool: "connected" twice)."""
+    out = ctx.lab.sh(node, "corosync-cfgtool -s", timeout=10).stdout
+    return out.count("LINK ID") == 2 and out.count("\tconnected") == 2
+
+
 def link0_lost(ctx, hold=10.0):
+    ctx.facts["links_up"] = bool(wait(lambda: all(_links_up(ctx, n) for n in ctx.pair.nodes),
+                                      60, 0.5))  # the fault is losing one of *two* links
     ctx.facts["ring_before"] = ctx.pair.ring_id(ctx.holder)
     ctx.inject.partition(ctx.holder, ctx.passive, links=(0,))
     time.sleep(hold)  # the fault lasts this long
