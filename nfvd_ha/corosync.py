@@ -7,8 +7,10 @@ change when one link fails; corosync's own default would be half the token). One
 per node address (link 0 preferred, passive mode: the others take over when it fails). Two nodes ->
 two_node (implies wait_for_all), unless a quorum device is configured: then corosync-qdevice
 (model net, TLS by default) and, with the vip heuristic, the node that holds the cluster's
-VIPs wins a 50:50 split; wait_for_all keeps a node booting alone from being quorate (and
-fencing its peer) before it has once seen the whole cluster.
+VIPs wins a 50:50 split. No wait_for_all with a quorum device: votequorum re-arms it whenever
+a node loses quorum, so a survivor that lost its peer while qnetd was down would stay
+inquorate (unable to fence or start anything) even after qnetd returns, until the dead peer
+comes back by itself.
 """
 
 from . import paths
@@ -55,9 +57,6 @@ def _quorum(cluster):
     q = cluster.quorum_device
     lines = ["quorum {", "    provider: corosync_votequorum"]
     if q is not None:
-        # a cold start is quorate only once every node has been seen (as two_node implies):
-        # one node booting alone, with qnetd's vote, would otherwise fence a slow peer
-        lines.append("    wait_for_all: 1")
         lines += ["    device {", "        model: net", "        votes: 1", "        net {",
                   f"            host: {q.host}", f"            port: {q.port}",
                   f"            algorithm: {q.algorithm}",

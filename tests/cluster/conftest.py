@@ -67,7 +67,9 @@ def loaded_pair(lab, cluster):
     through crmsh (``crm configure load xml update``) if a new pair has none yet."""
     nodes = PAIRS[cluster]
     pcmk = Pacemaker(lab, list(nodes))
-    lab.wait(lambda: lab.pair_ready(cluster), 180, f"{cluster}: a DC and both nodes online")
+    lab.wait(lambda: lab.pair_ready(cluster), 180, f"{cluster}: a DC and both nodes online",
+             diagnose=lambda: "\n".join(lab.sh(n, "crm_mon -1; corosync-quorumtool -s").stdout
+                                         for n in nodes))
     lab.load_cib(cluster)
     return pcmk
 

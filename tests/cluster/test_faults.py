@@ -60,7 +60,7 @@ def test_frozen_active_node_for_three_tokens(lab, pairs):
 
 
 def test_frozen_active_node_long_enough_to_be_declared_dead_is_fenced(lab, pairs):
-    outcome, facts = run(lab, "frozen active node 12 s")
+    outcome, facts = run(lab, "frozen active node 20 s")
     assert outcome.fenced == [facts["holder"]]  # it never comes back holding the VIP
     assert facts["final_holder"] == facts["passive"]
 

@@ -54,7 +54,8 @@ def test_rendered_cib_loads_fenced_and_group_starts_on_preferred_node(lab, ff):
     assert lab.sh("ff-node2", f"ip -4 -o addr show to {VIP}").stdout.count(VIP) == 0
     lab.wait(lambda: sosa_answer(lab) == "sosa on ff-node1", 20, "SOSA answering on the VIP")
     quorum = lab.sh("ff-node1", "corosync-quorumtool -s").stdout
-    assert "Flags:            Quorate Qdevice" in quorum  # the quorum device votes
+    flags = next(line for line in quorum.splitlines() if line.startswith("Flags:"))
+    assert "Quorate" in flags and "Qdevice" in flags  # the quorum device votes
     links = lab.sh("ff-node1", "corosync-cfgtool -s").stdout
     assert "LINK ID 0" in links and "LINK ID 1" in links
 

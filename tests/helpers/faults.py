@@ -303,7 +303,7 @@ def frozen_active(ctx, seconds=3 * TOKEN):
 
 
 def frozen_active_long(ctx):
-    _freeze(ctx, ctx.holder, 12.0)
+    _freeze(ctx, ctx.holder, 20.0)  # well past qnetd's heartbeat timeout: declared dead
 
 
 def frozen_passive(ctx, seconds=3 * TOKEN):
@@ -429,7 +429,7 @@ MATRIX = {
     "symmetric partition (Assurance)": ("nfvd-aa", symmetric_partition),
     "one-way partition": ("nfvd-ff", one_way_partition),
     "frozen active node 1.5 s": ("nfvd-ff", frozen_active),
-    "frozen active node 12 s": ("nfvd-ff", frozen_active_long),
+    "frozen active node 20 s": ("nfvd-ff", frozen_active_long),
     "frozen passive node 1.5 s": ("nfvd-ff", frozen_passive),
     "kill -9 corosync on the active node": ("nfvd-ff", kill_corosync),
     "kill -9 pacemaker-controld on the active node": ("nfvd-ff", kill_controld),
@@ -441,6 +441,22 @@ MATRIX = {
     "link 0 lost (two links)": ("nfvd-ff", link0_lost),
     "power switch unreachable during a partition": ("nfvd-ff", power_switch_lost),
 }
+
+
+STEADY = 5.0  # s a settled pair must stay settled (a node just thawed shows a stale view)
+
+
+def steady(pair):
+    """The holder, once the pair has stayed settled on it for STEADY seconds."""
+    first = pair.settled()
+    if not first:
+        return None
+    deadline = time.monotonic() + STEADY
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if pair.settled() != first:
+            return None
+    return first
 
 
 def run_fault(lab, name, settle=300):
@@ -458,8 +474,11 @@ def run_fault(lab, name, settle=300):
     started = time.time()
     ctx.facts["since"] = started
     fault(ctx)
-    settled = wait(pair.settled, settle, 0.5)
-    recovery = time.time() - started if settled else None
+    settled = wait(lambda: steady(pair), settle, 0.5)
+    recovery = time.time() - started - STEADY if settled else None
+    if settled:  # the failures the fault left are cleared, as an operator would
+        lab.sh(settled, "crm_resource --cleanup >/dev/null; crm_resource --wait --timeout=120",
+               timeout=130)
     ctx.facts["final_holder"] = settled
     ended = time.time() + 2 * ARP_ROUND + PERIOD
     time.sleep(max(0.0, ended + 0.5 - time.time()))  # the witnesses record past the end

@@ -19,7 +19,9 @@ class TestLab(Lab):
     def __init__(self, project, state):
         super().__init__(Runner(), project, state)
 
-    def wait(self, predicate, timeout, what, interval=0.5):
+    def wait(self, predicate, timeout, what, interval=0.5, diagnose=None):
+        """``predicate``'s first true value within ``timeout``; on timeout an AssertionError
+        naming ``what`` (and what ``diagnose()`` says)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -29,7 +31,8 @@ class TestLab(Lab):
             if value:
                 return value
             time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        said = f"\n{diagnose()}" if diagnose else ""
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}{said}")
 
     def docker(self, *argv):
         return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=120)
