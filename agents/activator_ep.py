@@ -12,7 +12,7 @@ files name and the processes whose command line shows what it runs (``process_ma
 never anything else.
 """
 
-from nfvd_ocf import checks, codes, initscript, nfvd, proc, runtime
+from nfvd_ocf import checks, codes, initscript, nfvd, owned, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, NotInstalled
 
@@ -91,7 +91,7 @@ def _escalate(ctx, stopped):
     """TERM, then KILL, what the resource runs; success once ``stopped()`` says so."""
     found = _processes(ctx)
     if found:
-        proc.terminate(found, max(ctx.remaining() - 1, 1), ctx.log, "SOSA / Lock Manager")
+        owned.terminate(found, max(ctx.remaining() - 1, 1), ctx.log, "SOSA / Lock Manager")
     if initscript.converge(ctx, stopped, True):
         return codes.SUCCESS
     left = _processes(ctx)

@@ -7,7 +7,7 @@ can be proven: ``process_match`` names, per component, a substring of its comman
 and ``pid_files`` optionally where its pid files are.
 """
 
-from nfvd_ocf import checks, codes, initscript, proc, runtime
+from nfvd_ocf import checks, codes, initscript, owned, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, NotInstalled
 from nfvd_ocf.nfvd import ASSURANCE_COMPONENTS, LABELS, NFV_DIRECTOR
@@ -131,7 +131,7 @@ def _stop_one(ctx, name, left):
     found = initscript.our_processes(per_component(ctx, "pid_files").get(name, []),
                                      per_component(ctx, "process_match").get(name, []))
     if found:
-        proc.terminate(found, max(min(share, ctx.remaining()) - 1, 1), ctx.log, name)
+        owned.terminate(found, max(min(share, ctx.remaining()) - 1, 1), ctx.log, name)
     if not initscript.converge(ctx, stopped, True, limit=max(share / 4, 0.5)):
         raise Failed(f"{name} did not stop ({_describe(table(ctx))})"
                      + ("" if found else "; no process_match for it, so no escalation"))

@@ -14,7 +14,7 @@ root filesystem is refused as inherently invalid, whatever path leads there.
 
 import os
 
-from nfvd_ocf import bounded, codes, mounts, proc, runtime
+from nfvd_ocf import bounded, codes, mounts, owned, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
 
@@ -276,10 +276,10 @@ def _escalation(ctx, directory):
 
     def signal_users(sig, name):
         def step():
-            users = proc.MountUse(directory, mounts.mounts()).users()
+            users = owned.MountUse(directory, mounts.mounts()).users()
             if users:
                 ctx.log.warning(f"sending {name} to processes using {directory}: {users}")
-                proc.send(users, sig)
+                owned.send(users, sig)
                 proc.wait_until(lambda: not any(p.alive() for p in users), share(), 0.05)
             unmount(0, "unmount")()
         return step

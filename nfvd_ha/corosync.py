@@ -1,10 +1,10 @@
 """corosync.conf for one cluster (knet), from the heartbeat-style timing of the definition.
 
-deadtime -> totem token; consensus 1.2 x token; keepalive -> knet ping interval, at most a
-fifth of the token, and a ping timeout of twice that: a dead link is declared dead within 40 %
-of the token, so that the next link carries the token before it is lost (no membership
-change when one link fails; corosync's own default would be half the token). One knet link
-per node address (link 0 preferred, passive mode: the others take over when it fails). Two nodes ->
+deadtime -> totem token; consensus 1.2 x token; keepalive -> knet ping interval (timeout
+2 x keepalive). One knet link per node address, in active mode: every message goes over
+every link, so losing one link needs no failover and the token is never late for it (in
+passive mode a link must first be declared dead, within the token, by a ping timeout so short
+that a loaded host flaps its links — measured in the lab). Two nodes ->
 two_node (implies wait_for_all), unless a quorum device is configured: then corosync-qdevice
 (model net, TLS by default) and, with the vip heuristic, the node that holds the cluster's
 VIPs wins a 50:50 split. No wait_for_all with a quorum device: votequorum re-arms it whenever
@@ -22,14 +22,13 @@ HOLDS_ADDRESS = f"{paths.OCF_ROOT}/lib/nfvd/holds-address"
 def render_corosync_conf(cluster):
     t = cluster.timing
     token = t.deadtime
-    ping = min(t.keepalive, token // 5)
     lines = [
         "# Rendered by nfvd-ha from the cluster definition; do not edit by hand.",
         "totem {",
         "    version: 2",
         f"    cluster_name: {cluster.name}",
         "    transport: knet",
-        "    link_mode: passive",
+        "    link_mode: active",
         "    crypto_cipher: aes256",
         "    crypto_hash: sha256",
         "    keyfile: /etc/corosync/authkey",
@@ -39,9 +38,8 @@ def render_corosync_conf(cluster):
     ]
     for link in range(cluster.links):
         lines += ["    interface {", f"        linknumber: {link}",
-                  f"        knet_link_priority: {cluster.links - link}",
-                  f"        knet_ping_interval: {ping}",
-                  f"        knet_ping_timeout: {2 * ping}",
+                  f"        knet_ping_interval: {t.keepalive}",
+                  f"        knet_ping_timeout: {2 * t.keepalive}",
                   "        knet_transport: udp", "    }"]
     lines += ["}", "", "nodelist {"]
     for node in cluster.nodes:

@@ -104,12 +104,12 @@ def announce_in_background(nic, ip, count, interval, state_file):
 
 
 def _note(state_file):
-    from . import proc
+    from . import owned
     os.makedirs(os.path.dirname(state_file), mode=0o755, exist_ok=True)
     tmp = f"{state_file}.{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(f"{os.getpid()} {proc.start_ticks(os.getpid())}\n")
+        f.write(f"{os.getpid()} {owned.start_ticks(os.getpid())}\n")
     os.replace(tmp, state_file)
 
 
@@ -122,7 +122,7 @@ def _forget(state_file):
 
 def stop_announcer(state_file):
     """End the announcer ``state_file`` names, if it is still that process."""
-    from . import proc
+    from . import owned
     try:
         fd = os.open(state_file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError:
@@ -131,7 +131,7 @@ def stop_announcer(state_file):
         words = os.read(fd, 64).split()
     finally:
         os.close(fd)
-    if len(words) == 2 and all(w.isdigit() for w in words) and not proc.is_protected(
+    if len(words) == 2 and all(w.isdigit() for w in words) and not owned.is_protected(
             int(words[0])):
-        proc.send([proc.Proc(int(words[0]), int(words[1]))], proc.SIGKILL)
+        owned.send([owned.Proc(int(words[0]), int(words[1]))], owned.SIGKILL)
     _forget(state_file)

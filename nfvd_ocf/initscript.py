@@ -5,7 +5,7 @@ not by their exit code; the agents parse that text. A script the kernel cannot e
 (missing, no or a wrong interpreter, not a regular file) is "not installed" here.
 """
 
-from . import proc
+from . import owned, proc
 from .errors import Failed, InvalidConfig, NotInstalled
 
 
@@ -52,9 +52,9 @@ def our_processes(pid_files, patterns):
     pid must run what the patterns describe)."""
     found = {}
     for path in pid_files:
-        named = proc.process_from_pidfile(path, patterns)
+        named = owned.process_from_pidfile(path, patterns)
         if named is not None:
             found[named.pid] = named
-    for matched in proc.matching(patterns):
+    for matched in owned.matching(patterns):
         found.setdefault(matched.pid, matched)
     return [found[pid] for pid in sorted(found)]

@@ -1,0 +1,264 @@
+"""Processes proven to be the ones judged, and signals sent only to them.
+
+A process is found (pid files read without blocking, command lines checked against what
+the resource runs, mounts compared by mount id and device), its start time is noted, and a
+signal is sent through a pidfd opened *before* that start time is checked again, so a
+recycled pid is never hit. The agent itself, its ancestors, pid 1, kernel threads and the
+cluster stack are never hit.
+"""
+
+import os
+
+from .proc import SIGKILL, SIGTERM, wait_until  # noqa: F401  (SIGKILL, SIGTERM: for callers)
+
+MAX_PIDFILE = 64       # bytes: a pid file is a number and a newline
+MAX_PROC_READ = 1 << 16
+#: processes never signalled, by /proc/PID/comm (15 characters at most) or its prefix
+PROTECTED_COMMS = frozenset({"sbd", "dlm_controld", "heartbeat", "ipfail", "ccm", "cib",
+                             "crmd", "lrmd", "stonithd", "attrd", "pengine", "init",
+                             "systemd", "tini", "docker-init", "dockerd", "containerd"})
+PROTECTED_PREFIXES = ("pacemaker", "corosync", "containerd-shim")
+_S_IFMT, _S_IFREG = 0o170000, 0o100000
+PF_KTHREAD = 0x00200000
+
+
+def boot_time():
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("btime "):
+                return int(line.split()[1])
+    return 0
+
+
+def _read_small(path, limit=MAX_PROC_READ):
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit)
+    except OSError:
+        return None
+
+
+def _stat_fields(pid):
+    """Fields of /proc/PID/stat after the command name (state is [0], ppid [1])."""
+    raw = _read_small(f"/proc/{pid}/stat")
+    if not raw:
+        return None
+    text = raw.decode("ascii", "replace")
+    return text[text.rindex(")") + 2:].split()
+
+
+def start_ticks(pid):
+    """The start time of ``pid`` in clock ticks since boot (its identity), or None."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields and len(fields) > 19 else None
+
+
+def process_start_time(pid):
+    """Wall-clock start time of ``pid`` (seconds), or None when it does not exist."""
+    ticks = start_ticks(pid)
+    return None if ticks is None else boot_time() + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def command_line(pid):
+    raw = _read_small(f"/proc/{pid}/cmdline")
+    return raw.replace(b"\0", b" ").decode("utf-8", "replace").strip() if raw else ""
+
+
+def runs(pid, patterns):
+    """True when the command line of ``pid`` contains one of ``patterns`` (none: False)."""
+    line = command_line(pid)
+    return bool(line) and any(p and p in line for p in patterns)
+
+
+class Proc:
+    """A process as judged: its pid and start time (a recycled pid has another)."""
+
+    __slots__ = ("pid", "start")
+
+    def __init__(self, pid, start):
+        self.pid, self.start = pid, start
+
+    def alive(self):
+        fields = _stat_fields(self.pid)
+        return bool(fields) and fields[0] != "Z" and len(fields) > 19 and \
+            int(fields[19]) == self.start
+
+    def __repr__(self):
+        return str(self.pid)
+
+
+def process_from_pidfile(path, patterns):
+    """The live process a pid file names, if it runs what ``patterns`` describe.
+
+    The file is opened without following a symlink and without blocking (a FIFO never
+    stalls the agent), must be a regular file of a few bytes holding a pid above 1, and
+    must not be older than its process (a pid reused since it was written is stale).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (info.st_mode & _S_IFMT) != _S_IFREG:
+            return None
+        raw = os.read(fd, MAX_PIDFILE + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    words = raw.split()
+    if len(raw) > MAX_PIDFILE or not words or not words[0].isdigit():
+        return None
+    pid = int(words[0])
+    started = process_start_time(pid) if pid > 1 else None
+    if started is None or started > info.st_mtime + 1.0 or not runs(pid, patterns):
+        return None
+    proc = Proc(pid, start_ticks(pid))
+    return None if is_protected(proc.pid) else proc
+
+
+def matching(patterns):
+    """Live processes (not protected) whose command line contains one of ``patterns``."""
+    if not any(patterns):
+        return []
+    ancestors, found = _ancestors(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and runs(name, patterns) and not is_protected(int(name), ancestors):
+            start = start_ticks(name)
+            if start is not None:
+                found.append(Proc(int(name), start))
+    return found
+
+
+def _ancestors():
+    found, pid = set(), os.getpid()
+    while pid > 1 and pid not in found:
+        found.add(pid)
+        fields = _stat_fields(pid)
+        pid = int(fields[1]) if fields else 0
+    return found
+
+
+def is_protected(pid, ancestors=None):
+    """Pid 1, this agent and its ancestors, kernel threads, the cluster stack."""
+    if pid <= 1 or pid in (ancestors if ancestors is not None else _ancestors()):
+        return True
+    fields = _stat_fields(pid)
+    if fields is None or len(fields) < 7 or int(fields[6]) & PF_KTHREAD:
+        return True
+    comm = (_read_small(f"/proc/{pid}/comm") or b"").decode("utf-8", "replace").strip()
+    return comm in PROTECTED_COMMS or comm.startswith(PROTECTED_PREFIXES)
+
+
+def _fdinfo_mount_id(path):
+    raw = _read_small(path, 4096) or b""
+    for line in raw.splitlines():
+        if line.startswith(b"mnt_id:"):
+            return int(line.split()[1])
+    return None
+
+
+def _link_mount_id(link):
+    """The mount id of what a /proc magic link points at, without touching that fs."""
+    try:
+        fd = os.open(link, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return _fdinfo_mount_id(f"/proc/self/fdinfo/{fd}")
+    finally:
+        os.close(fd)
+
+
+def _under(target, directory, prefix):
+    return target == directory or target.startswith(prefix)
+
+
+class MountUse:
+    """Which processes use a mount and what sits below it (mount ids and devices)."""
+
+    def __init__(self, directory, table):
+        self.directory = directory
+        self.prefix = directory.rstrip("/") + "/"
+        below = [m for m in table if m.below(directory)]
+        self.mount_ids = {m.mount_id for m in below}
+        self.devices = {m.device for m in below}
+
+    def users(self):
+        """Processes (not protected) with a cwd, root, open file or mapping on the mount."""
+        ancestors, found = _ancestors(), []
+        for name in os.listdir("/proc"):
+            if not name.isdigit() or is_protected(int(name), ancestors):
+                continue
+            start = start_ticks(name)
+            if start is not None and self._uses(name):
+                found.append(Proc(int(name), start))
+        return found
+
+    def _uses(self, pid):
+        base = f"/proc/{pid}/"
+        for link in (base + "cwd", base + "root"):
+            if self._link_points_here(link) and _link_mount_id(link) in self.mount_ids:
+                return True
+        try:
+            fds = os.listdir(base + "fd")
+        except OSError:
+            fds = []
+        for fd in fds:
+            if self._link_points_here(base + "fd/" + fd) and _fdinfo_mount_id(
+                    base + "fdinfo/" + fd) in self.mount_ids:
+                return True
+        return self._maps_here(base + "maps")
+
+    def _link_points_here(self, link):
+        try:
+            return _under(os.readlink(link), self.directory, self.prefix)
+        except OSError:
+            return False
+
+    def _maps_here(self, path):
+        raw = _read_small(path, 16 << 20) or b""
+        for line in raw.decode("utf-8", "replace").splitlines():
+            fields = line.split(None, 5)
+            if len(fields) == 6 and _under(fields[5], self.directory, self.prefix):
+                major, _, minor = fields[3].partition(":")
+                try:
+                    if (int(major, 16), int(minor, 16)) in self.devices:
+                        return True
+                except ValueError:
+                    continue
+        return False
+
+
+def send(procs, sig):
+    """Signal each process still being the one judged (pid and start time), via a pidfd."""
+    sent = []
+    for proc in procs:
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except OSError:
+            continue
+        try:
+            if start_ticks(proc.pid) == proc.start:
+                import signal
+                signal.pidfd_send_signal(fd, sig)
+                sent.append(proc)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return sent
+
+
+def terminate(procs, budget, log, what):
+    """TERM, then KILL after half of ``budget`` seconds; True when all of them are gone."""
+    procs = [p for p in procs if p.alive()]
+    for sig, name, share in ((SIGTERM, "TERM", 0.5), (SIGKILL, "KILL", 0.5)):
+        if not procs:
+            return True
+        log.warning(f"sending {name} to {what}: {procs}")
+        send(procs, sig)
+        wait_until(lambda: not any(p.alive() for p in procs), budget * share, 0.05)
+        procs = [p for p in procs if p.alive()]
+    return not procs
