@@ -80,10 +80,13 @@ class Cluster:
         return bool(found) and found[0].get("standby") == "true"
 
     def active(self, status=None):
-        """{resource id: {node: role}} for active resources (failed ones too: they hold)."""
+        """{resource id: {node: role}} for active service resources (failed ones too: they
+        hold). Fence devices are not services: one that may only run on a node in standby
+        stops and runs nowhere else, by design."""
         status = self.status() if status is None else status
         found = {}
-        for rsc in status.xpath("//resources//resource[@active='true']"):
+        for rsc in status.xpath("//resources//resource[@active='true']"
+                                "[not(starts-with(@resource_agent, 'stonith:'))]"):
             for node in rsc.xpath("node/@name"):
                 found.setdefault(rsc.get("id"), {})[node] = rsc.get("role")
         return dict(sorted(found.items()))

@@ -91,7 +91,8 @@ def test_cluster_adapter_commands(runner):
         "<r><resources><group id='g'><resource id='v' active='true'><node name='aa-node1'/>"
         "</resource><resource id='u' active='false'/></group><clone id='c'>"
         "<resource id='m' active='true'><node name='aa-node2'/></resource></clone>"
-        "</resources></r>"))
+        "<resource id='fence-aa-node2' resource_agent='stonith:fence_openstack' active='true'>"
+        "<node name='aa-node1'/></resource></resources></r>"))
     runner.expect(["crm_attribute", "--node", "aa-node1", "--name", "standby", "--update",
                    "on", "--lifetime", "forever"])
     runner.expect(["crm_attribute", "--node", "aa-node1", "--name", "nfvd-maintenance",
