@@ -24,7 +24,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
 from helpers.lab import PAIR_SERVICES, Pacemaker, running_lab  # noqa: E402
 
 POLLER = """

@@ -19,7 +19,7 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
 from helpers import faults  # noqa: E402
 from helpers.lab import PAIR_SERVICES, running_lab  # noqa: E402
 from nfvd_ha.lab import PAIRS  # noqa: E402
