@@ -1,12 +1,13 @@
 """Health endpoints for the load balancer (guide 2.8), served by one small asyncio server.
 
 Each endpoint answers any GET or HEAD with the guide's text and a status code, so both
-HAProxy's ``option httpchk`` (status) and F5 monitors (receive string) work:
+HAProxy's ``option httpchk`` (status) and F5 monitors (receive strings) work; the texts are
+in endpoints.py:
   GUI        :3001  200 "NFVD-GUI is running"   / 503 "NFVD-GUI Unavailable"
   SiteScope  :8898  200 "SiteScope is running." / 503 "SiteScope is down."
   FF API     :8081  200 "[NFVD FF API OK]"      / 503 "NFVD FF API Unavailable"
-A node whose maintenance lock exists reports unavailable, so the LB drains it before its
-services stop.
+A node whose maintenance lock exists answers 503 with the endpoint's "draining" text, so the
+LB drains it before its services stop (F5: receive-disable; HAProxy: out).
 
 Bounded against slow or hostile clients, per port: at most MAX_CONNECTIONS open; when full,
 the oldest connection still sending its request is dropped to make room (an idle client
@@ -22,9 +23,10 @@ import os
 import resource
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from . import paths
+from .endpoints import ENDPOINTS
 from .errors import NfvdHaError
 from .maintenance.lockfile import lock_present
 
@@ -35,25 +37,6 @@ MAX_REQUEST = 4096
 PROBE_TTL = 1.0
 LOCK_TTL = 0.2
 BACKLOG = 4096
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    port: int
-    up: str
-    down: str
-    target: tuple        # (host, port[, path, expected text])
-
-
-ENDPOINTS = {
-    "gui": Endpoint("gui", 3001, "NFVD-GUI is running", "NFVD-GUI Unavailable",
-                    ("127.0.0.1", 3000)),
-    "sitescope": Endpoint("sitescope", 8898, "SiteScope is running.", "SiteScope is down.",
-                          ("127.0.0.1", 18888)),
-    "ffapi": Endpoint("ffapi", 8081, "[NFVD FF API OK]", "NFVD FF API Unavailable",
-                      ("127.0.0.1", 8080, "/nfvd-ext/status", "NFVD FF API OK")),
-}
 
 
 class Cached:
@@ -203,15 +186,15 @@ class HealthServer:
             return response(405, "GET or HEAD only")
         head = method == b"HEAD"
         if await self.lock_state.get():
-            return self._down(endpoint, "maintenance", local, head)
+            return self._down(endpoint, "maintenance", local, head, endpoint.draining)
         if await self.service[endpoint.name].get():
             self._note(endpoint, "up")
             return response(200, endpoint.up, head=head)
         return self._down(endpoint, "service not answering", local, head)
 
-    def _down(self, endpoint, reason, local, head):
+    def _down(self, endpoint, reason, local, head, text=None):
         self._note(endpoint, reason)
-        return response(503, endpoint.down, reason if local else None, head)
+        return response(503, text or endpoint.down, reason if local else None, head)
 
     def _note(self, endpoint, state):
         if self.last.get(endpoint.name) != state:

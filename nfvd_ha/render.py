@@ -17,10 +17,11 @@ from .corosync import render_corosync_conf
 from .definition import load_definition
 from .definition.model import SecretRef
 from .errors import NfvdHaError
+from .f5 import render_as3, render_tmsh
 from .files import write_all_atomic
 from .haproxy import render_haproxy_cfg
 
-TARGETS = ("cib", "corosync", "heartbeat", "haproxy")
+TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5")
 STATS_ENV = "haproxy/nfvd-stats.env"
 
 
@@ -63,6 +64,9 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
     if "haproxy" in targets and definition.loadbalancer is not None:
         files.append(("haproxy/haproxy.cfg",
                       render_haproxy_cfg(definition.loadbalancer, stats_password), 0o600))
+    if "f5" in targets and definition.loadbalancer is not None:
+        files += [("f5/as3.json", render_as3(definition.loadbalancer), 0o644),
+                  ("f5/nfvd.tmsh", render_tmsh(definition.loadbalancer), 0o644)]
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     return files, notes

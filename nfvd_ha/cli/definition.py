@@ -39,10 +39,10 @@ def validate(definition):
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Directory to write into.")
 @click.option("--target", "targets", multiple=True, default=("all",), show_default=True,
-              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "all"]))
+              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "all"]))
 @click.option("--force", is_flag=True, help="Replace existing key files too.")
 def render(definition, out, targets, force):
-    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat files, haproxy.cfg."""
+    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh."""
     from .. import render as use_case
     chosen = use_case.TARGETS if "all" in targets else tuple(targets)
     report = use_case.render(definition, out, chosen, force)

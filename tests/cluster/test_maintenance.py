@@ -89,7 +89,7 @@ def test_gui_maintenance_drains_then_stops_and_traffic_stays_up(lab):
         gui = ("Apache CouchDB", "UOC Server", "NFVD Authentication Server",
                "NFVD Image Uploader Service")
         assert [components(lab, "gui-node1")[c] for c in gui] == ["Not Running"] * 4
-        assert "NFVD-GUI Unavailable" in lab.curl("http://172.30.77.31:3001/")
+        assert "NFVD-GUI draining" in lab.curl("http://172.30.77.31:3001/")
         assert {lab.curl(GUI_LB).strip() for _ in range(6)} == {"uoc on gui-node2"}
         assert utility(lab, "gui-node1", "status").splitlines()[1] == \
             "NFVD-GUI maintenance mode is ON."

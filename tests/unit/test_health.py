@@ -3,10 +3,11 @@ and bounds against slow or hostile clients."""
 
 import asyncio
 import time
+from dataclasses import replace
 
-
+from nfvd_ha.endpoints import ENDPOINTS
 from nfvd_ha import health
-from nfvd_ha.health import Endpoint, HealthServer
+from nfvd_ha.health import HealthServer
 
 
 async def fetch(port, request=b"GET / HTTP/1.0\r\n\r\n", timeout=5):
@@ -26,8 +27,7 @@ async def service(handler=None):
 
 
 def endpoint(name, target):
-    base = health.ENDPOINTS[name]
-    return Endpoint(base.name, 0, base.up, base.down, target)
+    return replace(ENDPOINTS[name], port=0, target=target)
 
 
 def run(coro):
@@ -107,7 +107,7 @@ def test_maintenance_lock_drains_the_node(tmp_path):
         return drained, back
     drained, back = run(scenario())
     assert drained.startswith("HTTP/1.1 503") and "X-NFVD-Reason: maintenance" in drained
-    assert drained.endswith("NFVD-GUI Unavailable\n")
+    assert drained.endswith("NFVD-GUI draining\n")  # F5: receive-disable
     assert back.startswith("HTTP/1.1 200")
 
 

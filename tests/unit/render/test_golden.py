@@ -50,4 +50,5 @@ def test_expected_layout():
     assert set(FILES) == {
         "nfvd-ff/cib.xml", "nfvd-ff/corosync.conf", "nfvd-ff/ha.d/ha.cf",
         "nfvd-ff/ha.d/haresources", "nfvd-aa/cib.xml", "nfvd-aa/corosync.conf",
-        "nfvd-aa/ha.d/ha.cf", "nfvd-aa/ha.d/haresources", "haproxy/haproxy.cfg"}
+        "nfvd-aa/ha.d/ha.cf", "nfvd-aa/ha.d/haresources", "haproxy/haproxy.cfg",
+        "f5/as3.json", "f5/nfvd.tmsh"}

@@ -1,0 +1,39 @@
+"""The health endpoints' table: one source for the server (health.py) and for the load
+balancer configs rendered to check them (haproxy.py, f5.py). Pure data.
+
+Each endpoint answers with one of three texts (guide 2.8: GUI, SiteScope; the FF API's own):
+  up        200  the service answers;
+  down      503  it does not;
+  draining  503  the node's maintenance lock exists: a load balancer that tells this apart
+                 (F5's receive-disable string) stops sending new clients but lets the
+                 persistent ones finish; one that does not (HAProxy httpchk) takes it out.
+"Draining" says what the balancer should do, not why (the reason is told to loopback only).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    port: int
+    up: str
+    down: str
+    draining: str
+    target: tuple        # (host, port[, path, expected text]): the service it vouches for
+
+
+ENDPOINTS = {
+    "gui": Endpoint("gui", 3001, "NFVD-GUI is running", "NFVD-GUI Unavailable",
+                    "NFVD-GUI draining", ("127.0.0.1", 3000)),
+    "sitescope": Endpoint("sitescope", 8898, "SiteScope is running.", "SiteScope is down.",
+                          "SiteScope draining.", ("127.0.0.1", 18888)),
+    "ffapi": Endpoint("ffapi", 8081, "[NFVD FF API OK]", "NFVD FF API Unavailable",
+                      "NFVD FF API draining",
+                      ("127.0.0.1", 8080, "/nfvd-ext/status", "NFVD FF API OK")),
+}
+
+
+def endpoint_on(port):
+    """The endpoint a load balancer check on ``port`` talks to (its default port), or None."""
+    return next((e for e in ENDPOINTS.values() if e.port == port), None)
