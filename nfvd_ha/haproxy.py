@@ -1,5 +1,7 @@
 """haproxy.cfg for the load-balanced services of the guide (2.8): GUI and FF API round
-robin with sticky cookies and redispatch, SiteScope primary + backup, stats.
+robin with sticky cookies and redispatch, SiteScope primary + backup without a cookie (the
+guide: the backup serves only while the primary is down; a cookie would keep its clients
+there after the primary is back), stats.
 
 The stats page authenticates with the user of the definition and the password ``nfvd-ha
 keygen`` generated (haproxy/nfvd-stats.env): it is written into haproxy.cfg itself, which
@@ -49,11 +51,13 @@ def _listen(service):
              "    balance roundrobin",
              f"    option httpchk GET {service.check_path}",
              "    option forwardfor",
-             "    option redispatch",
-             f"    cookie NFVD_{service.name.upper()} insert indirect nocache"]
+             "    option redispatch"]
+    sticky = service.mode == "active-active"
+    if sticky:  # primary/backup: no cookie, or a client kept on the backup stays there
+        lines.append(f"    cookie NFVD_{service.name.upper()} insert indirect nocache")
     for i, server in enumerate(service.servers):
         words = [f"    server {server.name} {server.address}:{service.port}", "weight 1",
-                 "maxconn 512", f"cookie {server.cookie}", "check",
+                 "maxconn 512"] + ([f"cookie {server.cookie}"] if sticky else []) + ["check",
                  f"port {service.check_port}", f"inter {_ms(service.check_interval)}",
                  f"fall {service.fall}", f"rise {service.rise}"]
         if service.mode == "primary-backup" and i > 0:

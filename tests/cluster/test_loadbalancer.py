@@ -80,11 +80,18 @@ def test_failing_health_check_takes_a_gui_node_out(lab):
         assert get(lab, GUI, "NFVD_HTTP_WEB_GUI=GUI1")[0] == "uoc on gui-node2"
 
 
+# What a cookie-inserting HAProxy gave a client of the backup (the render before it stopped
+# inserting one for primary/backup services): sticky clients must not stay there either.
+BACKUP_COOKIE = "NFVD_HTTP_WEB_SIS=SiS2"
+
+
 def test_sitescope_backup_only_while_primary_is_down(lab):
     lab.wait(lambda: get(lab, SIS)[0] == "sitescope on sis-node1", 60, "SiteScope primary")
     assert {get(lab, SIS)[0] for _ in range(6)} == {"sitescope on sis-node1"}
     kill(lab, "sis-node1", "sitescope")
     lab.wait(lambda: get(lab, SIS)[0] == "sitescope on sis-node2", 10, "the backup taking over")
+    body, cookie = get(lab, SIS)
+    assert (body, cookie) == ("sitescope on sis-node2", None)  # no cookie to keep it there
     start(lab, "sis-node1", "sitescope")
     lab.wait(lambda: "SiteScope is running." in lab.curl("http://172.30.77.41:8898/"), 10,
              "the primary's health endpoint")
@@ -93,6 +100,9 @@ def test_sitescope_backup_only_while_primary_is_down(lab):
     lab.wait(lambda: get(lab, SIS)[0] == "sitescope on sis-node1", 15, "the primary back",
              interval=0.2)
     assert time.monotonic() - up_at >= 1.5  # rise 3 x 1 s, not at once
+    # Every client is back on the primary, those carrying a backup cookie included.
+    for carried in (None, BACKUP_COOKIE, "NFVD_HTTP_WEB_SIS=SiS1"):
+        assert {get(lab, SIS, carried)[0] for _ in range(4)} == {"sitescope on sis-node1"}
 
 
 def test_ff_api_spread_sticky_and_health_checked(lab):

@@ -135,6 +135,17 @@ async def exchange(port, request):
     return data.decode()
 
 
+async def until(port, request, prefix, limit=3.0):
+    """The first answer starting with ``prefix`` (the lock and the service are looked at
+    every 200 ms / 1 s), within ``limit`` seconds."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while True:
+        answer = await exchange(port, request)
+        if answer.startswith(prefix) or asyncio.get_running_loop().time() > deadline:
+            return answer
+        await asyncio.sleep(0.05)
+
+
 def f5_verdict(answer, receive, disable):
     """What an F5 HTTP monitor makes of an answer: up, disabled (draining) or down."""
     if disable and re.search(disable, answer):
@@ -157,13 +168,12 @@ def test_the_rendered_monitor_against_a_running_endpoint(tmp_path, name):
         request = wire(monitor["send"])
         healthy = await exchange(port, request)
         lock.touch()
-        await asyncio.sleep(0.25)             # the lock is looked at every 200 ms
-        maintenance = await exchange(port, request)
+        maintenance = await until(port, request, "HTTP/1.1 503")
         lock.unlink()
+        await until(port, request, "HTTP/1.1 200")
         svc.close()
         await svc.wait_closed()
-        await asyncio.sleep(1.1)              # the service is probed once a second
-        failing = await exchange(port, request)
+        failing = await until(port, request, "HTTP/1.1 503")
         server.close()
         return healthy, maintenance, failing
 
