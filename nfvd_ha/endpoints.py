@@ -20,7 +20,12 @@ class Endpoint:
     up: str
     down: str
     draining: str
-    target: tuple        # (host, port[, path, expected text]): the service it vouches for
+    target: tuple        # (host, port[, path, expected texts]): the service it vouches for
+
+
+# What NFVD's own FF API status page says when the API, its LDAP and its database are all
+# well (guide 2.8.2.1: "[NFVD FF API OK, NFVD FF LDAP OK, NFVD FF DB OK]"); each must be there.
+FF_STATUS_OK = ("NFVD FF API OK", "NFVD FF LDAP OK", "NFVD FF DB OK")
 
 
 ENDPOINTS = {
@@ -30,7 +35,7 @@ ENDPOINTS = {
                           "SiteScope draining.", ("127.0.0.1", 18888)),
     "ffapi": Endpoint("ffapi", 8081, "[NFVD FF API OK]", "NFVD FF API Unavailable",
                       "NFVD FF API draining",
-                      ("127.0.0.1", 8080, "/nfvd-ext/status", "NFVD FF API OK")),
+                      ("127.0.0.1", 8080, "/nfvd-ext/status", FF_STATUS_OK)),
 }
 
 

@@ -34,6 +34,7 @@ MAX_CONNECTIONS = 512   # per port
 HEADER_TIMEOUT = 1.0    # seconds for a whole request (line and headers)
 WRITE_TIMEOUT = 2.0
 MAX_REQUEST = 4096
+MAX_ANSWER = 65536      # of a service's status page
 PROBE_TTL = 1.0
 LOCK_TTL = 0.2
 BACKLOG = 4096
@@ -54,7 +55,8 @@ class Cached:
 
 
 class Prober:
-    """Is the service up? The target answers (and, with a path, says the expected text)."""
+    """Is the service up? The target answers (and, with a path, answers 200 with every
+    expected text, read whole within the timeout)."""
 
     def __init__(self, timeout=1.0):
         self.timeout = timeout
@@ -70,13 +72,32 @@ class Prober:
             if len(target) == 2:
                 return True
             writer.write(f"GET {target[2]} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
-            body = await asyncio.wait_for(reader.read(8192), self.timeout)
-            return body.startswith(b"HTTP/1.") and b" 200 " in body.split(b"\r\n")[0] \
-                and target[3].encode() in body
+            answer = await asyncio.wait_for(read_answer(reader), self.timeout)
+            return healthy_answer(answer, target[3])
         except (OSError, asyncio.TimeoutError):
             return False
         finally:
             writer.close()
+
+
+async def read_answer(reader, cap=MAX_ANSWER):
+    """The whole answer (HTTP/1.0: until the server closes), however many writes it took;
+    at most ``cap`` bytes."""
+    answer = b""
+    while len(answer) < cap:
+        chunk = await reader.read(cap - len(answer))
+        if not chunk:
+            break
+        answer += chunk
+    return answer
+
+
+def healthy_answer(answer, expected):
+    """A 200 status line and every expected text in the body."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].split()
+    return len(status) >= 2 and status[0].startswith(b"HTTP/1.") and status[1] == b"200" \
+        and all(text.encode() in body for text in expected)
 
 
 def response(code, text, reason=None, head=False):

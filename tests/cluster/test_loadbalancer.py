@@ -9,6 +9,7 @@ import pytest
 pytestmark = pytest.mark.cluster
 GUI, SIS = "http://172.30.77.150:3000/", "http://172.30.77.152:18888/"
 FF_API = "http://172.30.77.151:8080/nfvd-ext/status"
+FF_OK = "[NFVD FF API OK, NFVD FF LDAP OK, NFVD FF DB OK]"  # the stand-in's, as the guide
 
 
 def get(lab, url, cookie=None):
@@ -106,14 +107,14 @@ def test_sitescope_backup_only_while_primary_is_down(lab):
 
 
 def test_ff_api_spread_sticky_and_health_checked(lab):
-    lab.wait(lambda: get(lab, FF_API)[0].startswith("NFVD FF API OK on"), 60,
+    lab.wait(lambda: get(lab, FF_API)[0].startswith(f"{FF_OK} on"), 60,
              "the FF API behind HAProxy")
     seen = {get(lab, FF_API)[0] for _ in range(10)}
-    assert seen == {"NFVD FF API OK on ff-node1", "NFVD FF API OK on ff-node2"}
+    assert seen == {f"{FF_OK} on ff-node1", f"{FF_OK} on ff-node2"}
     body, cookie = get(lab, FF_API)
     assert cookie in ("NFVD_HTTP_WEB_FF=FF1", "NFVD_HTTP_WEB_FF=FF2")
     assert {get(lab, FF_API, cookie)[0] for _ in range(6)} == {body}
     assert "[NFVD FF API OK]" in lab.curl("http://172.30.77.12:8081/")
     for _ in taken_out_while_down(lab, FF_API, "ff-node2", "activator",
-                                  "http://172.30.77.12:8081/", "NFVD FF API OK on ff-node1"):
+                                  "http://172.30.77.12:8081/", f"{FF_OK} on ff-node1"):
         assert "NFVD FF API Unavailable" in lab.curl("http://172.30.77.12:8081/")

@@ -63,15 +63,25 @@ def test_sitescope_texts(tmp_path):
     assert run(scenario()).endswith("SiteScope is down.\n")
 
 
-def test_ffapi_checks_the_status_page(tmp_path):
-    async def ok(reader, writer):
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\n\r\n[NFVD FF API OK, NFVD FF LDAP OK, NFVD FF DB OK]")
-        writer.close()
+FF_OK = b"[NFVD FF API OK, NFVD FF LDAP OK, NFVD FF DB OK]"
 
+
+def status_page(*parts, pause=0.05):
+    """A stand-in FF API whose /nfvd-ext/status answer is sent in several writes."""
+    async def handler(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        for part in parts:
+            writer.write(part)
+            await writer.drain()
+            await asyncio.sleep(pause)
+        writer.close()
+    return handler
+
+
+def ffapi_answer(tmp_path, handler):
     async def scenario():
-        svc, svc_port = await service(ok)
-        target = ("127.0.0.1", svc_port, "/nfvd-ext/status", "NFVD FF API OK")
+        svc, svc_port = await service(handler)
+        target = ("127.0.0.1", svc_port, "/nfvd-ext/status", ENDPOINTS["ffapi"].target[3])
         server = HealthServer([endpoint("ffapi", target)], lock=str(tmp_path / "l"),
                               bind="127.0.0.1")
         (port,) = await server.start()
@@ -79,7 +89,36 @@ def test_ffapi_checks_the_status_page(tmp_path):
         server.close()
         svc.close()
         return answer
-    assert run(scenario()).startswith("HTTP/1.1 200 OK")
+    return run(scenario())
+
+
+def test_ffapi_checks_the_whole_status_page(tmp_path):
+    whole = ffapi_answer(tmp_path, status_page(b"HTTP/1.1 200 OK\r\n\r\n" + FF_OK))
+    assert whole.startswith("HTTP/1.1 200 OK") and whole.endswith("[NFVD FF API OK]\n")
+    # the same answer in four writes, 50 ms apart: still healthy (it read as down once)
+    pieces = ffapi_answer(tmp_path, status_page(b"HTTP/1.1 200", b" OK\r\n\r\n[NFVD FF API OK,",
+                                                b" NFVD FF LDAP OK,", b" NFVD FF DB OK]"))
+    assert pieces.startswith("HTTP/1.1 200 OK")
+
+
+def test_ffapi_is_down_when_ldap_or_the_database_is_not_ok(tmp_path):
+    for page in (b"HTTP/1.1 200 OK\r\n\r\n[NFVD FF API OK, NFVD FF LDAP FAILED, NFVD FF DB OK]",
+                 b"HTTP/1.1 200 OK\r\n\r\n[NFVD FF API OK, NFVD FF LDAP OK, NFVD FF DB KO]",
+                 b"HTTP/1.1 500 Internal Server Error\r\n\r\n" + FF_OK,
+                 b"HTTP/1.1 200 OK\r\nX: [NFVD FF API OK, NFVD FF LDAP OK, NFVD FF DB OK]\r\n\r\n"):
+        answer = ffapi_answer(tmp_path, status_page(page))
+        assert answer.startswith("HTTP/1.1 503"), page
+        assert answer.endswith("NFVD FF API Unavailable\n"), page
+
+
+def test_a_status_page_that_never_ends_is_down_in_time(tmp_path):
+    async def endless(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\n\r\n" + FF_OK)
+        await asyncio.sleep(30)
+    started = time.monotonic()
+    answer = ffapi_answer(tmp_path, endless)
+    assert answer.startswith("HTTP/1.1 503") and time.monotonic() - started < 3
 
 
 def test_maintenance_lock_drains_the_node(tmp_path):
