@@ -20,5 +20,6 @@ COROSYNC_CONF = "/etc/corosync/corosync.conf"
 CIB_FILE = "/var/lib/pacemaker/cib/cib.xml"
 OCF_ROOT = "/usr/lib/ocf"
 CONTROLLER_UNIT = "/etc/systemd/system/nfvd-ha-controller.service"
+HEALTH_UNIT = "/etc/systemd/system/nfvd-ha-health.service"
 #: where `nfvd-ha lab` keeps its rendered files and keys
 LAB_STATE = "/var/tmp/nfvd-ha-lab"

@@ -1,9 +1,11 @@
-"""``nfvd-ha health serve``."""
+"""``nfvd-ha health serve`` and ``install-unit``."""
 
 import click
 
 from .. import paths
-from .base import Group
+from .base import Group, nfvd_ha_executable
+
+ROLES = click.Choice(["gui", "sitescope", "ffapi"])
 
 
 @click.group(cls=Group)
@@ -12,8 +14,7 @@ def health():
 
 
 @health.command("serve")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["gui", "sitescope", "ffapi"]))
+@click.option("--role", "roles", multiple=True, required=True, type=ROLES)
 @click.option("--bind", default="127.0.0.1", show_default=True,
               help="Address to listen on; the load balancer's checks need this node's own "
                    "address (0.0.0.0 for every address).")
@@ -26,6 +27,26 @@ def health_serve(roles, bind, ports, lock):
     from .. import health as use_case
     use_case.serve(roles, lock, bind, ports=_ports(ports),
                    announce=lambda text: click.echo(text, err=True))
+
+
+@health.command("install-unit")
+@click.option("--role", "roles", multiple=True, required=True, type=ROLES)
+@click.option("--bind", required=True,
+              help="This node's address the load balancer checks (0.0.0.0: every address).")
+@click.option("--port", "ports", multiple=True, metavar="ROLE=PORT",
+              help="Serve ROLE on PORT instead of the guide's (repeatable).")
+@click.option("--take-over-xinetd", is_flag=True,
+              help="Disable the guide's xinetd checks on the same ports (originals kept).")
+@click.option("--xinetd-dir", default="/etc/xinetd.d", show_default=True,
+              type=click.Path(file_okay=False))
+@click.option("--path", default=paths.HEALTH_UNIT, show_default=True,
+              type=click.Path(dir_okay=False))
+def health_install_unit(roles, bind, ports, take_over_xinetd, xinetd_dir, path):
+    """Install the systemd unit serving ROLEs (the guide's ports unless --port)."""
+    from ..health_unit import install
+    for line in install(path, nfvd_ha_executable(), roles, bind, _ports(ports),
+                        take_over_xinetd, xinetd_dir):
+        click.echo(line)
 
 
 def _ports(pairs):

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.cluster
 UTILITY = "/opt/HPE/nfvd/solutions/ha-example/maintenance_mode.sh"
 LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
 GUI_LB, SIS_LB = "http://172.30.77.150:3000/", "http://172.30.77.152:18888/"
+FF_API_LB = "http://172.30.77.151:8080/nfvd-ext/status"
 FF_VIP, AA_VIP = "172.30.77.100", "172.30.77.101"
+ADDRESS = {"ff-node1": "172.30.77.11", "ff-node2": "172.30.77.12"}
 
 
 def shims(lab, *nodes):
@@ -131,9 +133,18 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
     with restored(lab, *pair):
         shims(lab, *pair)
         active, passive = roles(lab, ff, pair, "sosa-lockmgr")
-        out = utility(lab, active, "start", "--drain 1")
+        lab.wait(lambda: {(lab.curl(FF_API_LB).split() or [""])[-1] for _ in range(6)}
+                 == set(pair), 30, "the FF API on both nodes behind HAProxy")
+        codes = traffic(lab, FF_API_LB, "ff-api-codes", 20)
+        # the FF API is drained (health endpoint: draining; HAProxy: 3 checks of 1 s) before
+        # maintenance stops HPSA, so no request through the load balancer fails
+        out = utility(lab, active, "start", "--drain 4")
         lines = out.splitlines()
         assert "Going standby [all]." in lines and "Stopping Service Activator (HPSA)" in lines
+        assert "NFVD FF API draining" in lab.curl(f"http://{ADDRESS[active]}:8081/")
+        lab.wait(lambda: codes()[-1:] == ["done"], 40, "the FF API traffic run to finish")
+        answered = codes()[:-1]
+        assert len(answered) > 30 and set(answered) == {"200"}, answered
         assert ff.where("sosa-lockmgr") == passive and ff.where("ff-vip") == passive
         assert lab.curl(f"http://{FF_VIP}:7001/").strip() == f"sosa on {passive}"
         assert node_state(ff, active)["standby"] == "true"
