@@ -25,6 +25,8 @@ def _xml(text, what):
 def _score(text):
     if text in ("INFINITY", "+INFINITY"):
         return 1000000
+    if text == "-INFINITY":
+        return -1000000
     try:
         return int(text or 0)
     except ValueError:
@@ -100,6 +102,13 @@ class Cluster:
                 homes.setdefault(loc.get("rsc"), loc.get("node"))
         return homes
 
+    def takeover_problems(self):
+        """Why no other node could take over what runs here and must move (groups and
+        primitives; clone instances stay): [] when one can, or nothing runs here."""
+        status = self.status()
+        cib = _xml(self._run(["cibadmin", "-Q", "--scope", "constraints"]).stdout, "cibadmin")
+        return takeover_problems(status, cib, self.node_name())
+
     def attributes(self):
         """This node's permanent attributes."""
         nodes = _xml(self._run(["cibadmin", "--query", "--scope", "nodes"]).stdout, "cibadmin")
@@ -126,3 +135,47 @@ class Cluster:
     # -- waiting ----------------------------------------------------------------------------
     def wait_for(self, predicate, timeout, interval=0.5):
         return self.clock.wait_for(predicate, timeout, interval)
+
+
+#: a node's state in crm_mon's XML that keeps it from taking anything over, in words
+UNFIT = (("online", "false", "offline"), ("standby", "true", "in standby"),
+         ("maintenance", "true", "in maintenance"), ("unclean", "true", "unclean"),
+         ("pending", "true", "still joining"), ("shutdown", "true", "shutting down"))
+
+
+def _unfit(node):
+    return next((words for attr, value, words in UNFIT if node.get(attr) == value), None)
+
+
+def _movable_here(status, me):
+    """[(top-level id, its ids)] of the groups and primitives active on ``me``."""
+    found = []
+    for group in status.xpath("/*/resources/group"):
+        if group.xpath("resource[@active='true']/node[@name=$me]", me=me):
+            found.append((group.get("id"), {group.get("id")} | set(group.xpath("resource/@id"))))
+    for rsc in status.xpath("/*/resources/resource[@active='true']"
+                            "[not(starts-with(@resource_agent, 'stonith:'))]"):
+        if rsc.xpath("node[@name=$me]", me=me):
+            found.append((rsc.get("id"), {rsc.get("id")}))
+    return found
+
+
+def _banned(cib, ids, node):
+    """A -INFINITY location of any of ``ids`` on ``node`` (a ban, by hand or crm_resource)."""
+    return any(_score(loc.get("score")) <= -1000000
+               for loc in cib.xpath("//rsc_location[@node=$node]", node=node)
+               if loc.get("rsc") in ids)
+
+
+def takeover_problems(status, cib, me):
+    movable = _movable_here(status, me)
+    if not movable:
+        return []
+    peers = {n.get("name"): _unfit(n) for n in status.xpath("//nodes/node")
+             if n.get("name") != me}
+    fit = sorted(name for name, why in peers.items() if why is None)
+    if not fit:
+        return [f"{name} cannot take over: {why}" for name, why in sorted(peers.items())] \
+            or ["no other node in this cluster can take over"]
+    return [f"{top} cannot move: banned from {', '.join(fit)}" for top, ids in movable
+            if all(_banned(cib, ids, node) for node in fit)]

@@ -34,9 +34,11 @@ def maintenance():
                    "(default 10, 0 on Assurance).")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
               help="Seconds to wait for the resources to leave this node.")
-def maintenance_start(role, lock, drain, timeout):
+@click.option("--force", is_flag=True,
+              help="Go ahead even when no other node can take over (what runs here stops).")
+def maintenance_start(role, lock, drain, timeout, force):
     """Switch over (standby), then stop this VM's active/active services."""
-    sys.exit(_maintenance(role, lock, timeout).start(drain))
+    sys.exit(_maintenance(role, lock, timeout).start(drain, force))
 
 
 @maintenance.command("stop")

@@ -7,6 +7,7 @@ so the controller (if one runs) and this command never act at the same time.
 
 import time
 
+from ..errors import NfvdHaError
 from .lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
 from .reconcile import Paths, Reconciler, turn
 from .record import Record
@@ -66,12 +67,13 @@ class Maintenance:
             self.say("***")
             self.say("===== Node is in Maintenance mode =====")
 
-    def start(self, drain=None):
+    def start(self, drain=None, force=False):
         role = self.role()
         self.say(HEADER)
         if read_lock(self.paths.lock).mode:
             self.say(_stamp("WARNING", "Maintenance mode is already ON"))
             return 0
+        self._peer_can_take_over(force)
         drain = DEFAULT_DRAIN[role.name] if drain is None else drain
         self._opening(role, "Start")
         with turn(self.paths.turn, who=WHO, clock=self.clock):
@@ -79,6 +81,23 @@ class Maintenance:
             self.reconciler.run()
         self._closing(role, "start")
         return 0
+
+    def _peer_can_take_over(self, force):
+        """On a cluster node: refuse (nothing changed) when what runs here could not run
+        anywhere else - the peer offline, in standby or maintenance, or a ban - unless forced,
+        which says what will go down."""
+        cluster = self.reconciler.cluster
+        if not cluster.present():
+            return
+        problems = cluster.takeover_problems()
+        if not problems:
+            return
+        if not force:
+            raise NfvdHaError(problems, hint="nothing was changed; --force goes ahead and "
+                                             "stops what cannot move (an outage)")
+        for problem in problems:
+            self.say(_stamp("WARNING", f"forced: {problem}: it will stop, not move"))
+        self.reconciler.accept_stopped = True
 
     def stop(self):
         role = self.role()

@@ -70,6 +70,8 @@ class Reconciler:
         self.cluster = cluster or Cluster(runner, clock)
         self.services = services or Services(runner, clock=clock)
         self.clock = clock
+        #: forced by the operator: what cannot move may stop (only "nothing here" is awaited)
+        self.accept_stopped = False
 
     def run(self):
         """One pass: returns 'entered <mode>', 'left', or 'unchanged'."""
@@ -120,7 +122,7 @@ class Reconciler:
         moving = {rid for rid, nodes in active.items() if me in nodes}
         while True:
             here = [rid for rid, nodes in active.items() if me in nodes]
-            lost = [rid for rid in sorted(moving) if not any(
+            lost = [] if self.accept_stopped else [rid for rid in sorted(moving) if not any(
                 role in SETTLED for role in active.get(rid, {}).values())]
             if not here and not lost:
                 return

@@ -160,6 +160,45 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
         assert "nfvd-maintenance" not in attrs and 'name="standby" value="on"' not in attrs
 
 
+def test_maintenance_refuses_when_the_peer_cannot_take_over(lab, ff):
+    """The peer in standby, then the group banned from it: start refuses, changes nothing
+    (no lock, no standby, the group where it was); --force goes ahead and says so."""
+    pair = ("ff-node1", "ff-node2")
+    with restored(lab, *pair):
+        active, passive = roles(lab, ff, pair, "sosa-lockmgr")
+        try:
+            assert lab.sh(passive, f"crm node standby {passive}").returncode == 0
+            lab.wait(lambda: node_state(ff, passive)["standby"] == "true", 30, "peer standby")
+            refused = lab.sh(active, "nfvd-ha maintenance start --role ff --drain 0")
+            assert refused.returncode == 1
+            assert refused.stderr.splitlines()[0] == \
+                f"Error: {passive} cannot take over: in standby"
+            assert "nothing was changed" in refused.stderr
+            assert lab.sh(active, f"test -e {LOCK}").returncode == 1
+            assert node_state(ff, active)["standby"] == "false"
+            assert lab.sh(passive, f"crm node online {passive}").returncode == 0
+            assert lab.sh(active, f"crm_resource --ban --resource sosa-lockmgr --node {passive}"
+                          " --quiet").returncode == 0
+            refused = lab.sh(active, "nfvd-ha maintenance start --role ff --drain 0")
+            assert refused.returncode == 1 and refused.stderr.splitlines()[0] == \
+                f"Error: fulfillment cannot move: banned from {passive}"
+            lab.steady(lambda: ff.where("sosa-lockmgr") == active, 2, "nothing moved")
+        finally:
+            lab.sh(active, f"crm_resource --clear --resource sosa-lockmgr --node {passive} "
+                           "--quiet; crm node online " + passive)
+        settled(lab, active)
+        forced = lab.sh(passive, "crm node standby " + passive)
+        assert forced.returncode == 0
+        lab.wait(lambda: node_state(ff, passive)["standby"] == "true", 30, "peer standby")
+        out = lab.sh(active, "nfvd-ha maintenance start --role ff --drain 0 --force --timeout 60",
+                     timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert f"forced: {passive} cannot take over: in standby: it will stop, not move" \
+            in out.stdout
+        assert ff.where("sosa-lockmgr") is None  # stopped, as it said (an outage, forced)
+        lab.sh(passive, "crm node online " + passive)
+
+
 def test_assurance_maintenance_moves_the_stack_and_keeps_the_data(lab, aa):
     pair = ("aa-node1", "aa-node2")
     with restored(lab, *pair):

@@ -10,12 +10,16 @@ class FakeCluster:
         self._present, self.attrs, self.calls = present, {}, []
         self.active_ids, self.leave_after, self.polls = list(active), leave_after, 0
         self.elsewhere, self.peer_up = set(), True
+        self.blockers = []
 
     def present(self):
         return self._present
 
     def node_name(self):
         return "node1"
+
+    def takeover_problems(self):
+        return list(self.blockers)
 
     def attributes(self):
         return dict(self.attrs)

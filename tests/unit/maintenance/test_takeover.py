@@ -1,0 +1,126 @@
+"""maintenance start refuses when no other node can take over what runs here (issue: with the
+peer down it stopped the service): the peer offline, in standby, in maintenance, unclean, or
+the group banned from it. Nothing is changed; --force goes ahead and says what goes down."""
+
+import os
+
+import pytest
+from lxml import etree
+
+from nfvd_ha.cluster import takeover_problems
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.maintenance.command import Maintenance
+from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+
+from helpers.fakes import FakeClock
+from .fakes import FakeCluster, FakeServices
+
+FF = ("activator", "sosa")
+NODE = ('<node name="{name}" online="true" standby="false" maintenance="false" '
+        'pending="false" unclean="false" shutdown="false"/>')
+
+
+def status(here="ff-node1", clone_only=False):
+    group = "" if clone_only else (
+        '<group id="ff-group"><resource id="ff-vip" active="true" role="Started">'
+        f'<node name="{here}"/></resource><resource id="sosa-lockmgr" active="true" '
+        f'role="Started"><node name="{here}"/></resource></group>')
+    xml = (f'<crm_mon><nodes>{NODE.format(name="ff-node1")}'
+           f'{NODE.format(name="ff-node2")}</nodes><resources>{group}'
+           '<clone id="repo-clone"><resource id="repo" active="true" role="Started">'
+           '<node name="ff-node1"/></resource></clone>'
+           '<resource id="fence-ff-node2" resource_agent="stonith:fence_openstack" '
+           'active="true" role="Started"><node name="ff-node1"/></resource>'
+           '</resources></crm_mon>')
+    return etree.fromstring(xml)
+
+
+def peer(**state):
+    """ff-node2 with some attributes changed (crm_mon writes each once)."""
+    tree = status()
+    for key, value in state.items():
+        tree.xpath("//node[@name='ff-node2']")[0].set(key, value)
+    return tree
+
+
+def constraints(*locations):
+    return etree.fromstring("<constraints>" + "".join(
+        f'<rsc_location id="l{i}" rsc="{rsc}" node="{node}" score="{score}"/>'
+        for i, (rsc, node, score) in enumerate(locations)) + "</constraints>")
+
+
+NONE = constraints(("ff-group", "ff-node1", "100"))
+
+
+def test_a_fit_peer_can_take_over():
+    assert takeover_problems(status(), NONE, "ff-node1") == []
+
+
+@pytest.mark.parametrize("state,words", [
+    ({"online": "false"}, "offline"), ({"standby": "true"}, "in standby"),
+    ({"maintenance": "true"}, "in maintenance"), ({"unclean": "true"}, "unclean"),
+    ({"pending": "true"}, "still joining")])
+def test_a_peer_that_cannot_take_over_is_named(state, words):
+    assert takeover_problems(peer(**state), NONE, "ff-node1") == [
+        f"ff-node2 cannot take over: {words}"]
+
+
+@pytest.mark.parametrize("rsc", ["ff-group", "sosa-lockmgr"])
+def test_a_group_banned_from_the_peer_cannot_move(rsc):
+    banned = constraints(("ff-group", "ff-node1", "100"), (rsc, "ff-node2", "-INFINITY"))
+    assert takeover_problems(status(), banned, "ff-node1") == [
+        "ff-group cannot move: banned from ff-node2"]
+    weak = constraints((rsc, "ff-node2", "-100"))        # a preference, not a ban
+    assert takeover_problems(status(), weak, "ff-node1") == []
+
+
+def test_nothing_here_to_move_needs_no_peer():
+    assert takeover_problems(peer(online="false"), NONE, "ff-node2") == []
+    # clone instances and fence devices stay where they are: nothing to take over
+    assert takeover_problems(status(clone_only=True), NONE, "ff-node1") == []
+
+
+def utility(tmp_path, cluster):
+    said = []
+    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  turn=str(tmp_path / "turn"))
+    reconciler = Reconciler(None, paths, "ff", 30, said.append, cluster,
+                            FakeServices(FF, FF), clock=FakeClock())
+    return Maintenance(None, paths, "ff", 30, said.append, reconciler=reconciler), said
+
+
+def test_start_refuses_and_changes_nothing(tmp_path):
+    cluster = FakeCluster()
+    cluster.blockers = ["ff-node2 cannot take over: offline"]
+    m, said = utility(tmp_path, cluster)
+    with pytest.raises(NfvdHaError) as error:
+        m.start(drain=0)
+    assert [str(p) for p in error.value.problems] == ["ff-node2 cannot take over: offline"]
+    assert "nothing was changed" in error.value.hint and "--force" in error.value.hint
+    assert cluster.calls == [] and not os.path.exists(tmp_path / "lock")
+    assert not os.path.exists(tmp_path / "rec")
+
+
+def test_force_goes_ahead_and_says_what_goes_down(tmp_path):
+    cluster = FakeCluster()
+    cluster.blockers = ["ff-group cannot move: banned from ff-node2"]
+    m, said = utility(tmp_path, cluster)
+    assert m.start(drain=0, force=True) == 0
+    assert any(line.endswith(" - WARNING - forced: ff-group cannot move: banned from "
+                             "ff-node2: it will stop, not move") for line in said)
+    assert ("set", "standby", "on") in cluster.calls
+
+
+def test_forced_with_nowhere_to_go_waits_only_for_this_node_to_be_empty(tmp_path):
+    cluster = FakeCluster()
+    cluster.peer_up, cluster.blockers = False, ["ff-node2 cannot take over: offline"]
+    m, said = utility(tmp_path, cluster)
+    assert m.start(drain=0, force=True) == 0          # not "not started anywhere" after 30 s
+    assert cluster.active() == {}
+    unforced = FakeCluster()
+    unforced.peer_up = False                          # the same cluster, not refused, not forced
+    (tmp_path / "x").mkdir()
+    m, _ = utility(tmp_path / "x", unforced)
+    with pytest.raises(NfvdHaError) as error:
+        m.start(drain=0)
+    assert "not (yet) started anywhere else: grp-app, grp-vip" in str(error.value.problems[0])
