@@ -21,6 +21,7 @@ class Endpoint:
     down: str
     draining: str
     target: tuple        # (host, port[, path, expected texts]): the service it vouches for
+    also: tuple = ()     # ((host, port), ...) that must accept a connection too
 
 
 # What NFVD's own FF API status page says when the API, its LDAP and its database are all
@@ -29,8 +30,12 @@ FF_STATUS_OK = ("NFVD FF API OK", "NFVD FF LDAP OK", "NFVD FF DB OK")
 
 
 ENDPOINTS = {
+    # The GUI is usable when UOC (3000) answers and so do what it needs: the IdP (the SAML
+    # GUI, 38080), the Image Uploader (1337) - the ports the guide balances - and CouchDB
+    # (5984), the four components nfv-director.sh lists on a GUI VM.
     "gui": Endpoint("gui", 3001, "NFVD-GUI is running", "NFVD-GUI Unavailable",
-                    "NFVD-GUI draining", ("127.0.0.1", 3000)),
+                    "NFVD-GUI draining", ("127.0.0.1", 3000),
+                    (("127.0.0.1", 38080), ("127.0.0.1", 1337), ("127.0.0.1", 5984))),
     "sitescope": Endpoint("sitescope", 8898, "SiteScope is running.", "SiteScope is down.",
                           "SiteScope draining.", ("127.0.0.1", 18888)),
     "ffapi": Endpoint("ffapi", 8081, "[NFVD FF API OK]", "NFVD FF API Unavailable",

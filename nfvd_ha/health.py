@@ -61,7 +61,12 @@ class Prober:
     def __init__(self, timeout=1.0):
         self.timeout = timeout
 
-    async def up(self, target):
+    async def up(self, target, also=()):
+        """The target and every one of ``also`` (host, port) answer, looked at together."""
+        found = await asyncio.gather(self._up(target), *(self._up(pair) for pair in also))
+        return all(found)
+
+    async def _up(self, target):
         host, port = target[0], target[1]
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
@@ -148,7 +153,7 @@ class HealthServer:
         self.announce = announce or (lambda text: None)
         self.servers, self.open = [], {e.name: OrderedDict() for e in endpoints}
         self.lock_state = Cached(lambda: asyncio.to_thread(lock_present, self.lock), LOCK_TTL)
-        self.service = {e.name: Cached(lambda e=e: self.prober.up(e.target), PROBE_TTL)
+        self.service = {e.name: Cached(lambda e=e: self.prober.up(e.target, e.also), PROBE_TTL)
                         for e in endpoints}
         self.last = {}
 

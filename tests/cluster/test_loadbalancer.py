@@ -81,6 +81,17 @@ def test_failing_health_check_takes_a_gui_node_out(lab):
         assert get(lab, GUI, "NFVD_HTTP_WEB_GUI=GUI1")[0] == "uoc on gui-node2"
 
 
+@pytest.mark.parametrize("component", ["couchdb", "idp"])
+def test_a_gui_node_whose_uoc_answers_but_a_component_it_needs_does_not_is_taken_out(
+        lab, component):
+    """The deep check: UOC still answers on gui-node2, its CouchDB (or IdP) does not."""
+    lab.wait(lambda: get(lab, GUI)[0].startswith("uoc on"), 60, "the GUI behind HAProxy")
+    for _ in taken_out_while_down(lab, GUI, "gui-node2", component, "http://172.30.77.32:3001/",
+                                  "uoc on gui-node1"):
+        assert lab.curl("http://172.30.77.32:3000/").startswith("uoc on gui-node2")
+        assert "NFVD-GUI Unavailable" in lab.curl("http://172.30.77.32:3001/")
+
+
 # What a cookie-inserting HAProxy gave a client of the backup (the render before it stopped
 # inserting one for primary/backup services): sticky clients must not stay there either.
 BACKUP_COOKIE = "NFVD_HTTP_WEB_SIS=SiS2"

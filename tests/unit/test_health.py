@@ -26,8 +26,18 @@ async def service(handler=None):
     return server, server.sockets[0].getsockname()[1]
 
 
+async def until(port, prefix, limit=3.0):
+    """The first answer starting with ``prefix`` within ``limit`` seconds (else the last)."""
+    deadline = time.monotonic() + limit
+    while True:
+        answer = await fetch(port)
+        if answer.startswith(prefix) or time.monotonic() > deadline:
+            return answer
+        await asyncio.sleep(0.05)
+
+
 def endpoint(name, target):
-    return replace(ENDPOINTS[name], port=0, target=target)
+    return replace(ENDPOINTS[name], port=0, target=target, also=())
 
 
 def run(coro):
@@ -43,8 +53,7 @@ def test_gui_running_then_unavailable(tmp_path):
         up = await fetch(port)
         svc.close()
         await svc.wait_closed()
-        await asyncio.sleep(health.PROBE_TTL + 0.1)
-        down = await fetch(port)
+        down = await until(port, "HTTP/1.1 503")  # the service is probed once a second
         server.close()
         return up, down
     up, down = run(scenario())
@@ -124,23 +133,15 @@ def test_a_status_page_that_never_ends_is_down_in_time(tmp_path):
 def test_maintenance_lock_drains_the_node(tmp_path):
     lock = tmp_path / "nfvd-ha-maintenance.lock"
 
-    async def until_answer(port, prefix, limit=2.0):
-        deadline = time.monotonic() + limit
-        while True:
-            answer = await fetch(port)
-            if answer.startswith(prefix) or time.monotonic() > deadline:
-                return answer
-            await asyncio.sleep(0.05)
-
     async def scenario():
         svc, svc_port = await service()
         server = HealthServer([endpoint("gui", ("127.0.0.1", svc_port))], lock=str(lock),
                               bind="127.0.0.1")
         (port,) = await server.start()
         lock.touch()
-        drained = await until_answer(port, "HTTP/1.1 503")
+        drained = await until(port, "HTTP/1.1 503")
         lock.unlink()
-        back = await until_answer(port, "HTTP/1.1 200")
+        back = await until(port, "HTTP/1.1 200")
         server.close()
         svc.close()
         return drained, back
@@ -282,3 +283,28 @@ def test_probes_are_rate_limited(tmp_path):
     answers = run(scenario())
     assert all(a.startswith("HTTP/1.1 200") for a in answers)
     assert len(hits) == 1
+
+
+def test_the_gui_is_down_when_the_idp_uploader_or_couchdb_is(tmp_path):
+    """UOC answering is not enough: each of the components the GUI needs must answer."""
+    assert [port for _, port in ENDPOINTS["gui"].also] == [38080, 1337, 5984]
+
+    async def scenario():
+        uoc, uoc_port = await service()
+        needed = [await service() for _ in range(3)]
+        gui = replace(ENDPOINTS["gui"], port=0, target=("127.0.0.1", uoc_port),
+                      also=tuple(("127.0.0.1", port) for _, port in needed))
+        server = HealthServer([gui], lock=str(tmp_path / "l"), bind="127.0.0.1")
+        (port,) = await server.start()
+        answers = [await fetch(port)]
+        needed[2][0].close()                  # CouchDB goes away
+        await needed[2][0].wait_closed()
+        answers.append(await until(port, "HTTP/1.1 503"))
+        server.close()
+        uoc.close()
+        for svc, _ in needed[:2]:
+            svc.close()
+        return answers
+    up, down = run(scenario())
+    assert up.startswith("HTTP/1.1 200") and down.startswith("HTTP/1.1 503")
+    assert down.endswith("NFVD-GUI Unavailable\n")

@@ -178,7 +178,7 @@ def test_the_rendered_monitor_against_a_running_endpoint(tmp_path, name):
     async def scenario():
         svc = await asyncio.start_server(status_page, "127.0.0.1", 0)
         target = ("127.0.0.1", svc.sockets[0].getsockname()[1]) + base.target[2:]
-        server = HealthServer([replace(base, port=0, target=target)], lock=str(lock))
+        server = HealthServer([replace(base, port=0, target=target, also=())], lock=str(lock))
         (port,) = await server.start()
         request = wire(monitor["send"])
         healthy = await exchange(port, request)
