@@ -83,13 +83,10 @@ class Maintenance:
         return 0
 
     def _peer_can_take_over(self, force):
-        """On a cluster node: refuse (nothing changed) when what runs here could not run
-        anywhere else - the peer offline, in standby or maintenance, or a ban - unless forced,
-        which says what will go down."""
-        cluster = self.reconciler.cluster
-        if not cluster.present():
-            return
-        problems = cluster.takeover_problems()
+        """On a cluster node (Pacemaker or heartbeat): refuse (nothing changed) when what runs
+        here could not run anywhere else - the peer offline, in standby or maintenance, or a
+        ban - unless forced, which says what will go down."""
+        problems = self.reconciler.takeover_problems()
         if not problems:
             return
         if not force:
@@ -124,7 +121,7 @@ class Maintenance:
     def _closing(self, role, verb):
         if role.name == "gui":
             return
-        cluster = self.reconciler.cluster.present()
+        cluster = self.reconciler.clustered()
         self.say("")
         if verb == "start":
             self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[cluster])}")

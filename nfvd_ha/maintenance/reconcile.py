@@ -17,6 +17,7 @@ from .. import paths
 from ..clock import REAL
 from ..cluster import SETTLED, Cluster
 from ..errors import NfvdHaError
+from ..heartbeat import Heartbeat
 from ..services import Services
 from .lockfile import IN_PLACE, SWITCHOVER, read_lock
 from .record import Record
@@ -63,11 +64,12 @@ def _try_lock(fd):
 
 class Reconciler:
     def __init__(self, runner, paths=None, role=None, timeout=300, progress=None,
-                 cluster=None, services=None, clock=REAL):
+                 cluster=None, services=None, clock=REAL, heartbeat=None):
         self.paths = paths or Paths()
         self.role_override, self.timeout = role, timeout
         self.progress = progress or (lambda text: None)
         self.cluster = cluster or Cluster(runner, clock)
+        self.heartbeat = heartbeat or Heartbeat(runner, clock)
         self.services = services or Services(runner, clock=clock)
         self.clock = clock
         #: forced by the operator: what cannot move may stop (only "nothing here" is awaited)
@@ -93,6 +95,8 @@ class Reconciler:
             record.save()
         if self.cluster.present():
             self._enter_cluster(lock.mode, record)
+        elif lock.mode == SWITCHOVER and self.heartbeat.present():
+            self._enter_heartbeat()
         if lock.mode == SWITCHOVER:
             self._stop_local(lock, record)
         record.done = True
@@ -114,6 +118,24 @@ class Reconciler:
             self.cluster.set_attribute(name, value)
         if mode == SWITCHOVER:
             self._wait_balanced()
+
+    def _enter_heartbeat(self):
+        """Guide 4.2.2: hb_standby all, then wait until the peer holds what was here."""
+        if self.heartbeat.standby():
+            self.progress("Going standby [all].")
+        self.heartbeat.wait_released(self.timeout, self.progress)
+
+    def clustered(self):
+        """Pacemaker or heartbeat runs this node's active/passive groups."""
+        return self.cluster.present() or self.heartbeat.present()
+
+    def takeover_problems(self):
+        """Why no other node could take over what runs here ([] without a cluster)."""
+        if self.cluster.present():
+            return self.cluster.takeover_problems()
+        if self.heartbeat.present():
+            return self.heartbeat.takeover_problems()
+        return []
 
     def _wait_balanced(self):
         """Until nothing runs here and what left runs elsewhere (the guide's 'balancing')."""

@@ -33,6 +33,43 @@ def test_hb_standby_switches_over(lab):
     assert lab.sh("hb-node2", "cl_status rscstatus").stdout.strip() == "all"
 
 
+def node_status(lab, on, node):
+    return lab.sh(on, f"/usr/bin/cl_status nodestatus {node}").stdout.strip()
+
+
+def test_maintenance_on_a_heartbeat_host_hands_over_or_refuses(lab):
+    """Guide 4.2.2 on a heartbeat host: with the peer's heartbeat down, maintenance refuses
+    and changes nothing; with it up, hb_standby all, the peer takes the group, and the words
+    say so only then. Leaving does not fail back (auto_failback off)."""
+    lab.wait(lambda: holds(lab, "hb-node1") or holds(lab, "hb-node2"), 90, "a holder")
+    holder = "hb-node1" if holds(lab, "hb-node1") else "hb-node2"
+    peer = "hb-node2" if holder == "hb-node1" else "hb-node1"
+    start = "nfvd-ha maintenance start --role ff --drain 0 --timeout 60"
+    try:
+        assert lab.sh(peer, "/etc/init.d/heartbeat stop", timeout=60).returncode == 0
+        lab.wait(lambda: node_status(lab, holder, peer) == "dead", 30, f"{peer} dead")
+        refused = lab.sh(holder, start)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert refused.stderr.splitlines()[0] == \
+            f"Error: {peer} cannot take over: heartbeat says it is dead"
+        assert "NFVD services stopped" not in refused.stdout
+        assert holds(lab, holder)
+    finally:
+        lab.sh(peer, "/etc/init.d/heartbeat start", timeout=60)
+    lab.wait(lambda: node_status(lab, holder, peer) == "active", 60, f"{peer} active again")
+    out = lab.sh(holder, start, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Going standby [all]." in out.stdout
+    assert out.stdout.rstrip().endswith("*** INFO: Node in standby, NFVD services stopped")
+    assert holds(lab, peer) and not holds(lab, holder)
+    assert lab.sh(holder, "/usr/bin/cl_status rscstatus").stdout.strip() == "none"
+    status = lab.sh(holder, "nfvd-ha maintenance status --role ff").stdout
+    assert "is in maintenance mode." in status
+    out = lab.sh(holder, "nfvd-ha maintenance stop --role ff", timeout=120)
+    assert out.returncode == 0 and "===== Exited Maintenance mode =====" in out.stdout
+    lab.steady(lambda: holds(lab, peer), 3, "no failback")
+
+
 def test_node_kill_takes_over(lab):
     holder = "hb-node2" if holds(lab, "hb-node2") else "hb-node1"
     peer = "hb-node1" if holder == "hb-node2" else "hb-node2"

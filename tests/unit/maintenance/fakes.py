@@ -63,3 +63,26 @@ class FakeServices:
         self.calls.append((name, action))
         (self.up.add if action == "start" else self.up.discard)(name)
         return ""
+
+
+class FakeHeartbeat:
+    """A heartbeat v1 host (present=True) or none; hb_standby hands all to the peer."""
+
+    def __init__(self, present=False, peer="active"):
+        self._present, self.peer, self.held, self.calls = present, peer, "all", []
+
+    def present(self):
+        return self._present
+
+    def takeover_problems(self):
+        if self.held == "none" or self.peer == "active":
+            return []
+        return [f"node2 cannot take over: heartbeat says it is {self.peer}"]
+
+    def standby(self):
+        self.calls.append("hb_standby all")
+        held, self.held = self.held, "none"
+        return held != "none"
+
+    def wait_released(self, timeout, progress):
+        self.calls.append("wait")

@@ -10,7 +10,7 @@ from nfvd_ha.cluster import Cluster
 from nfvd_ha.maintenance.reconcile import Paths, Reconciler
 
 from helpers.fakes import FakeClock
-from .fakes import FakeCluster, FakeServices
+from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 
 GUI = ("couchdb", "uoc", "idp", "imageuploader")
 
@@ -20,7 +20,7 @@ def utility(tmp_path, cluster, services, role=None):
     paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
                   turn=str(tmp_path / "turn"))
     reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
-                            clock=FakeClock())
+                            clock=FakeClock(), heartbeat=FakeHeartbeat())
     return Maintenance(None, paths, role, 30, said.append, reconciler=reconciler), said
 
 

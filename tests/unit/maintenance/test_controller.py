@@ -10,7 +10,7 @@ from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.maintenance.controller import Controller, controller_running, hold_instance_lock
 from nfvd_ha.maintenance.reconcile import Paths, Reconciler
 
-from .fakes import FakeCluster, FakeServices
+from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 
 
 @pytest.fixture
@@ -19,7 +19,8 @@ def running(tmp_path):
     paths = Paths(lock=str(tmp_path / "opt" / "halogs" / "nfvd-ha-maintenance.lock"),
                   record=str(tmp_path / "maintenance.json"), turn=str(tmp_path / "turn"))
     cluster = FakeCluster(active=())
-    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()))
+    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()),
+                            heartbeat=FakeHeartbeat())
     done = threading.Event()
     ctl = Controller(None, paths, tick=30, reconciler=reconciler)
     thread = threading.Thread(target=ctl.run, args=(done.is_set,), daemon=True)
@@ -67,7 +68,8 @@ def test_level_triggered_tick_repairs_drift(tmp_path):
     paths = Paths(lock=str(tmp_path / "l"), record=str(tmp_path / "r"), turn=str(tmp_path / "t"))
     open(paths.lock, "w").close()
     cluster = FakeCluster(active=())
-    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()))
+    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()),
+                            heartbeat=FakeHeartbeat())
     ctl, done = Controller(None, paths, tick=0.2, reconciler=reconciler), threading.Event()
     thread = threading.Thread(target=ctl.run, args=(done.is_set,), daemon=True)
     thread.start()

@@ -10,7 +10,7 @@ from nfvd_ha.maintenance.reconcile import Paths, Reconciler
 from nfvd_ha.maintenance.record import Record
 
 from helpers.fakes import FakeClock
-from .fakes import FakeCluster, FakeServices
+from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 
 GUI = ("couchdb", "uoc", "idp", "imageuploader")
 
@@ -25,7 +25,7 @@ def paths(tmp_path):
 def reconciler(paths, cluster, services, said=None, timeout=30, role=None):
     out = [] if said is None else said
     return Reconciler(None, paths, role, timeout, out.append, cluster, services,
-                      clock=FakeClock())
+                      clock=FakeClock(), heartbeat=FakeHeartbeat())
 
 
 def touch(path):

@@ -13,7 +13,7 @@ from nfvd_ha.maintenance.command import Maintenance
 from nfvd_ha.maintenance.reconcile import Paths, Reconciler
 
 from helpers.fakes import FakeClock
-from .fakes import FakeCluster, FakeServices
+from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 
 FF = ("activator", "sosa")
 NODE = ('<node name="{name}" online="true" standby="false" maintenance="false" '
@@ -80,12 +80,13 @@ def test_nothing_here_to_move_needs_no_peer():
     assert takeover_problems(status(clone_only=True), NONE, "ff-node1") == []
 
 
-def utility(tmp_path, cluster):
+def utility(tmp_path, cluster, heartbeat=None):
     said = []
     paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
                   turn=str(tmp_path / "turn"))
     reconciler = Reconciler(None, paths, "ff", 30, said.append, cluster,
-                            FakeServices(FF, FF), clock=FakeClock())
+                            FakeServices(FF, FF), clock=FakeClock(),
+                            heartbeat=heartbeat or FakeHeartbeat())
     return Maintenance(None, paths, "ff", 30, said.append, reconciler=reconciler), said
 
 
@@ -124,3 +125,19 @@ def test_forced_with_nowhere_to_go_waits_only_for_this_node_to_be_empty(tmp_path
     with pytest.raises(NfvdHaError) as error:
         m.start(drain=0)
     assert "not (yet) started anywhere else: grp-app, grp-vip" in str(error.value.problems[0])
+
+
+def test_on_a_heartbeat_host_it_goes_standby_there_or_refuses(tmp_path):
+    """Guide 4.2.2: hb_standby all and wait for the peer; never 'stopped' having done nothing."""
+    heartbeat = FakeHeartbeat(present=True)
+    m, said = utility(tmp_path, FakeCluster(present=False), heartbeat)
+    assert m.start(drain=0) == 0
+    assert heartbeat.calls == ["hb_standby all", "wait"] and "Going standby [all]." in said
+    assert said[-1] == "*** INFO: Node in standby, NFVD services stopped"
+    dead = FakeHeartbeat(present=True, peer="dead")
+    (tmp_path / "x").mkdir()
+    m, said = utility(tmp_path / "x", FakeCluster(present=False), dead)
+    with pytest.raises(NfvdHaError) as error:
+        m.start(drain=0)
+    assert str(error.value.problems[0]) == "node2 cannot take over: heartbeat says it is dead"
+    assert dead.calls == [] and not os.path.exists(tmp_path / "x" / "lock")

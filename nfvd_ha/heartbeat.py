@@ -1,0 +1,89 @@
+"""This node's heartbeat v1 cluster, on hosts not yet migrated (guide 4.2.2-4.2.3), through
+the runner: heartbeat's own cl_status and hb_standby, each call bounded. Maintenance uses it
+to do the guide's real work there (hb_standby, wait for the peer to take over) or refuse."""
+
+import os
+import re
+
+from .clock import REAL
+from .errors import NfvdHaError
+from .files import read_text
+
+HA_CF = "/etc/ha.d/ha.cf"
+HB_STANDBY = "/usr/share/heartbeat/hb_standby"
+CL_STATUS = "/usr/bin/cl_status"   # heartbeat's own (nfvd-ha's shim is in /usr/local/sbin)
+TIMEOUT = 30
+_NODE = re.compile(r"^\s*node\s+(.+?)\s*(#.*)?$")
+
+
+class Heartbeat:
+    def __init__(self, runner, clock=REAL, ha_cf=HA_CF, hb_standby=HB_STANDBY,
+                 cl_status=CL_STATUS, me=None):
+        self.runner, self.clock, self.ha_cf = runner, clock, ha_cf
+        self.hb_standby, self.cl_status = hb_standby, cl_status
+        self._me = me
+
+    def present(self):
+        """A heartbeat host: ha.cf and heartbeat's tools are here."""
+        return os.path.isfile(self.ha_cf) and os.access(self.cl_status, os.X_OK) and \
+            os.access(self.hb_standby, os.X_OK)
+
+    def me(self):
+        return self._me or os.uname().nodename  # heartbeat names nodes by uname -n
+
+    def peers(self):
+        nodes = [name for line in read_text(self.ha_cf).splitlines()
+                 if (found := _NODE.match(line)) for name in found.group(1).split()]
+        return sorted(set(nodes) - {self.me()})
+
+    def _ask(self, *argv):
+        done = self.runner.run([self.cl_status, *argv], timeout=TIMEOUT)
+        if done.rc != 0:
+            raise NfvdHaError(f"{self.cl_status} {' '.join(argv)} exited {done.rc}: "
+                              f"{(done.stderr or done.stdout).strip()[-200:]}",
+                              hint="is heartbeat running on this node?")
+        return done.stdout.strip()
+
+    def holding(self):
+        """What this node holds: all, local, foreign, none or transition."""
+        return self._ask("rscstatus")
+
+    def node_status(self, node):
+        return self._ask("nodestatus", node)
+
+    def takeover_problems(self):
+        """Why no peer could take over what this node holds ([] when one can)."""
+        if self.holding() == "none":
+            return []
+        states = {peer: self.node_status(peer) for peer in self.peers()}
+        if any(state == "active" for state in states.values()):
+            return []
+        return [f"{peer} cannot take over: heartbeat says it is {state}"
+                for peer, state in sorted(states.items())] or \
+            ["no other node in this heartbeat cluster (ha.cf has no peer)"]
+
+    def standby(self):
+        """hb_standby all (once: it is a no-op when nothing is held here)."""
+        if self.holding() == "none":
+            return False
+        done = self.runner.run([self.hb_standby, "all"], timeout=TIMEOUT)
+        if done.rc != 0:
+            raise NfvdHaError(f"{self.hb_standby} all exited {done.rc}: "
+                              f"{(done.stderr or done.stdout).strip()[-200:]}")
+        return True
+
+    def wait_released(self, timeout, progress):
+        """Until this node holds nothing and a peer is active (it took over), bounded."""
+        def released():
+            return self.holding() == "none" and any(
+                self.node_status(peer) == "active" for peer in self.peers())
+        deadline = self.clock.monotonic() + timeout
+        while not released():
+            if self.clock.monotonic() >= deadline:
+                raise NfvdHaError(
+                    f"after {timeout:g}s, heartbeat: {self.me()} still holds resources "
+                    f"({self.holding()}) or no peer is active",
+                    hint="cl_status rscstatus and the peer's ha-log say why; hb_takeover all "
+                         "on this node takes them back")
+            progress("Waiting for resource balancing")
+            self.clock.sleep(1.0)
