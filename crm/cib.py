@@ -25,6 +25,7 @@ CONSTRAINTS, RSC_LOCATION, STATUS = "constraints", "rsc_location", "status"
 PROPERTY_SET, INSTANCE, META, NVPAIR = ("cluster_property_set", "instance_attributes",
                                         "meta_attributes", "nvpair")
 OPERATIONS, OP, RSC_DEFAULTS = "operations", "op", "rsc_defaults"
+ALERTS, ALERT, RECIPIENT = "alerts", "alert", "recipient"
 
 
 def element(parent, tag, **attrs):
@@ -64,6 +65,8 @@ def render_cib(cluster, secrets=None):
     _resources(element(config, RESOURCES), cluster, secrets or {})
     _constraints(element(config, CONSTRAINTS), cluster)
     _defaults(element(config, RSC_DEFAULTS), cluster)
+    if cluster.alerts:
+        _alerts(element(config, ALERTS), cluster)
     element(root, STATUS)
     return etree.tostring(root, pretty_print=True, encoding="unicode")
 
@@ -169,3 +172,11 @@ def _defaults(parent, cluster):
              ("migration-threshold", str(recovery.restarts_before_failover + 1)),
              ("failure-timeout", duration(recovery.failure_timeout))]
     nvset(parent, META, "rsc-options", pairs)
+
+
+def _alerts(parent, cluster):
+    for alert in cluster.alerts:
+        node = element(parent, ALERT, id=alert.id, path=alert.path)
+        nvset(node, META, f"{alert.id}-meta", [("timeout", duration(alert.timeout))])
+        for i, recipient in enumerate(alert.recipients, 1):
+            element(node, RECIPIENT, id=f"{alert.id}-recipient-{i}", value=recipient)

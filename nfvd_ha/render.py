@@ -35,6 +35,9 @@ def _cluster_files(cluster, targets, secrets, notes):
         why = unfenced_reason(cluster)
         if why:
             notes.append(f"cluster {cluster.name} (heartbeat files): " + UNFENCED.format(why=why))
+        if cluster.alerts:
+            notes.append(f"cluster {cluster.name} (heartbeat files): heartbeat v1 has no "
+                         "alerts; its [[cluster.alert]] entries reach Pacemaker only")
         yield f"{base}/ha.d/ha.cf", render_ha_cf(cluster, secrets), 0o644 if why else 0o600
         yield f"{base}/ha.d/haresources", render_haresources(cluster), 0o644
 

@@ -11,7 +11,7 @@ from .resources import check_resource
 
 CLUSTER_KEYS = ("name", "nodes", "preferred_node", "auto_failback", "timing", "transport",
                 "recovery", "resource", "group", "clone", "fencing", "fencing_disabled",
-                "fencing_delay", "quorum_device", "logfacility")
+                "fencing_delay", "quorum_device", "logfacility", "alert")
 MAX_DEPTH = 32  # nested tables/arrays: a definition needs 5
 
 
@@ -91,7 +91,8 @@ def _cluster(check, c, where):
     groups = tuple(topology.groups(check, c, where, node_names))
     clones = tuple(topology.clones(check, c, where))
     devices = fencing.devices(check, c, where, node_names)
-    _references(check, where, resources, groups, clones, devices)
+    alerts = tuple(topology.alerts(check, c, where))
+    _references(check, where, resources, groups, clones, devices, alerts)
     links = max((len(n.addresses) for n in nodes), default=1)
     cluster = model.Cluster(
         name=name, nodes=nodes, preferred_node=preferred,
@@ -103,7 +104,8 @@ def _cluster(check, c, where):
         resources=resources, groups=groups, clones=clones, fencing=devices,
         logfacility=logfacility,
         fencing_disabled=fencing.require_fencing(check, c, where, devices, node_names, name),
-        fencing_delay=check.ranged(c, "fencing_delay", where, 0, 120000, 5000, "duration"))
+        fencing_delay=check.ranged(c, "fencing_delay", where, 0, 120000, 5000, "duration"),
+        alerts=alerts)
     if "quorum_device" in c:
         cluster = _with_qdevice(check, c, where, cluster)
     return cluster
@@ -116,11 +118,12 @@ def _with_qdevice(check, c, where, cluster):
     return dataclasses.replace(cluster, quorum_device=qdevice)
 
 
-def _references(check, where, resources, groups, clones, devices):
+def _references(check, where, resources, groups, clones, devices, alerts=()):
     ids = [(r.id, f"{where}.resource[{i}].id") for i, r in enumerate(resources)]
     ids += [(g.id, f"{where}.group[{i}].id") for i, g in enumerate(groups)]
     ids += [(k.id, f"{where}.clone[{i}].id") for i, k in enumerate(clones)]
     ids += [(f.id, f"{where}.fencing[{i}].id") for i, f in enumerate(devices)]
+    ids += [(a.id, f"{where}.alert[{i}].id") for i, a in enumerate(alerts)]
     topology.unique(check, [p for p in ids if p[0]], "id")
     rids, gids = {r.id for r in resources}, {g.id for g in groups}
     owner: dict[str, str] = {}

@@ -77,6 +77,16 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Alert:
+    """A Pacemaker alert: an agent (e.g. the SMTP, SNMP or file samples Pacemaker ships)
+    called with every node, fencing and resource event, once per recipient."""
+    id: str
+    path: str            # the alert agent, executable on every node
+    recipients: tuple    # e-mail address, SNMP host, file path: what the agent takes
+    timeout: int = 30000  # ms
+
+
+@dataclass(frozen=True)
 class Clone:
     id: str
     member: str          # a resource or a group id
@@ -123,6 +133,7 @@ class Cluster:
     logfacility: str = "local0"
     fencing_disabled: Optional[str] = None   # the reason given for running unfenced
     fencing_delay: int = 5000                # ms: priority-fencing-delay (no qdevice)
+    alerts: tuple = ()
 
     def preferred_for(self, top):
         """The node a top-level resource prefers (its group's, else the cluster's)."""

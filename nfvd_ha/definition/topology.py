@@ -141,3 +141,18 @@ def clones(check, c, where):
         yield model.Clone(check.get(k, "id", w, str, grammar="id"),
                           check.get(k, "member", w, str, grammar="id"),
                           check.ranged(k, "max", w, 1, 64, None))
+
+
+def alerts(check, c, where):
+    for i, a in enumerate(check.array(c, "alert", where)):
+        w = f"{where}.alert[{i}]"
+        a = check.keys(a, w, ("id", "path", "recipients", "timeout"),
+                       required=("id", "path", "recipients"))
+        recipients = tuple(check.get({"r": r}, "r", f"{w}.recipients[{j}]", str,
+                                     grammar="recipient")
+                           for j, r in enumerate(check.array(a, "recipients", w)))
+        if "recipients" in a and not recipients:
+            check.error(f"{w}.recipients", "an alert needs at least one recipient")
+        yield model.Alert(check.get(a, "id", w, str, grammar="id"),
+                          check.get(a, "path", w, str, grammar="path"), recipients,
+                          check.ranged(a, "timeout", w, 1000, 600000, 30000, "duration"))

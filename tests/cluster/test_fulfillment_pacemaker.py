@@ -6,9 +6,12 @@ says, not from what an earlier test left: placement, restart in place, the resta
 policy, node loss (fenced), no failback, standby.
 """
 
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("fresh_ff")]  # destructive: a fresh pair
+ALERT_LOG = "/var/log/pacemaker/nfvd-alerts.log"  # the example's [[cluster.alert]] recipient
 
 VIP = "172.30.77.100"
 GROUP = ("ff-vip", "sosa-lockmgr")
@@ -101,6 +104,11 @@ def test_node_kill_is_fenced_moves_vip_and_service_then_no_failback(lab, ff):
     lab.steady(lambda: group_on(ff, peer), 3, f"the group staying on {peer} (no failback)")
     assert sosa_answer(lab) == f"sosa on {peer}"
     assert VIP not in lab.sh(node, "ip -4 -o addr").stdout
+    # what the rendered alert (Pacemaker's own alert_file sample) was told on the survivor
+    alerts = lab.sh(peer, f"cat {ALERT_LOG}").stdout
+    assert f"Node '{node}' is now 'lost'" in alerts
+    assert re.search(rf"Fencing .*\b{node}\b", alerts), alerts
+    assert f"Resource operation 'start' for 'sosa-lockmgr' on '{peer}': ok" in alerts
 
 
 def test_standby_switches_over(lab, ff):

@@ -124,3 +124,23 @@ def test_bad_node_names_and_counts():
 def test_not_toml_names_the_line():
     found = problems("[[cluster]]\nname = \n")
     assert found[0].startswith("def.toml:2:") and "not valid TOML" in found[0]
+
+
+def test_alerts_are_checked():
+    found = problems(BASE + """\
+  [[cluster.alert]]
+  id = "mail"
+  path = "relative/alert.sh"
+  recipients = ["ops@example.com extra", "/var/log/ok.log"]
+  timeout = "0s"
+  [[cluster.alert]]
+  id = "mail"
+  path = "/usr/share/pacemaker/alerts/alert_smtp.sh.sample"
+  recipients = []
+""")
+    assert any("alert[0].path" in p and "absolute path" in p for p in found), found
+    assert any("alert[0].recipients[0]" in p and "alert recipient" in p for p in found), found
+    assert any("alert[0].timeout" in p for p in found), found
+    assert any("alert[1].recipients: an alert needs at least one recipient" in p
+               for p in found), found
+    assert any("duplicate id 'mail'" in p for p in found), found
