@@ -7,7 +7,8 @@ in endpoints.py:
   SiteScope  :8898  200 "SiteScope is running." / 503 "SiteScope is down."
   FF API     :8081  200 "[NFVD FF API OK]"      / 503 "NFVD FF API Unavailable"
 A node whose maintenance lock exists answers 503 with the endpoint's "draining" text, so the
-LB drains it before its services stop (F5: receive-disable; HAProxy: out).
+LB drains it before its services stop (F5: receive-disable; HAProxy: out). A node whose
+supervisor gave up on a component (``nfvd-ha supervise``: restarts exhausted) answers 503.
 
 Bounded against slow or hostile clients, per port: at most MAX_CONNECTIONS open; when full,
 the oldest connection still sending its request is dropped to make room (an idle client
@@ -147,12 +148,14 @@ async def _line(reader, deadline):
 
 class HealthServer:
     def __init__(self, endpoints, lock=paths.LOCK, bind="127.0.0.1", prober=None,
-                 announce=None):
+                 announce=None, out_of_service=paths.OUT_OF_SERVICE):
         self.endpoints, self.lock, self.bind = endpoints, lock, bind
         self.prober = prober or Prober()
         self.announce = announce or (lambda text: None)
         self.servers, self.open = [], {e.name: OrderedDict() for e in endpoints}
         self.lock_state = Cached(lambda: asyncio.to_thread(lock_present, self.lock), LOCK_TTL)
+        self.given_up = Cached(lambda: asyncio.to_thread(os.path.lexists, out_of_service),
+                               LOCK_TTL)
         self.service = {e.name: Cached(lambda e=e: self.prober.up(e.target, e.also), PROBE_TTL)
                         for e in endpoints}
         self.last = {}
@@ -213,6 +216,8 @@ class HealthServer:
         head = method == b"HEAD"
         if await self.lock_state.get():
             return self._down(endpoint, "maintenance", local, head, endpoint.draining)
+        if await self.given_up.get():
+            return self._down(endpoint, "supervisor gave up: restarts exhausted", local, head)
         if await self.service[endpoint.name].get():
             self._note(endpoint, "up")
             return response(200, endpoint.up, head=head)

@@ -13,9 +13,9 @@ nothing is.
 import ipaddress
 import os
 import re
-import shlex
 import stat
 
+from . import systemd
 from .endpoints import ENDPOINTS
 from .errors import NfvdHaError, Problem
 from .files import read_text, write_all_atomic
@@ -23,26 +23,6 @@ from .files import read_text, write_all_atomic
 XINETD_DIR = "/etc/xinetd.d"
 ORIGINAL = ".nfvd-ha-orig"
 MAX_XINETD_FILES = 512
-
-UNIT = """\
-[Unit]
-Description=nfvd-ha health endpoints for the load balancer ({roles})
-Documentation=man:nfvd-ha(1)
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=simple
-ExecStart={command}
-Restart=always
-RestartSec=2
-# Thousands of load balancer and client sockets: the server raises its soft limit to this.
-LimitNOFILE=65536
-NoNewPrivileges=yes
-
-[Install]
-WantedBy=multi-user.target
-"""
 
 _SERVICE = re.compile(r"^\s*service\s+(\S+)")
 _PORT = re.compile(r"^\s*port\s*=\s*(\d+)\s*$")
@@ -57,7 +37,8 @@ def unit_text(executable, roles, bind, ports):
     argv += ["--bind", bind]
     for role, port in sorted(ports.items()):
         argv += ["--port", f"{role}={port}"]
-    return UNIT.format(roles=", ".join(roles), command=shlex.join(argv))
+    return systemd.unit_text(f"nfvd-ha health endpoints for the load balancer "
+                             f"({', '.join(roles)})", argv)
 
 
 def check_bind(bind):

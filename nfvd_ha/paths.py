@@ -21,5 +21,10 @@ CIB_FILE = "/var/lib/pacemaker/cib/cib.xml"
 OCF_ROOT = "/usr/lib/ocf"
 CONTROLLER_UNIT = "/etc/systemd/system/nfvd-ha-controller.service"
 HEALTH_UNIT = "/etc/systemd/system/nfvd-ha-health.service"
+SUPERVISE_UNIT = "/etc/systemd/system/nfvd-ha-supervise.service"
+#: written by the supervisor when it gave up on a component: the health endpoints answer 503
+OUT_OF_SERVICE = f"{RUN_DIR}/out-of-service"
+#: the supervisor's log, beside the guide's own HA logs
+SUPERVISE_LOG = f"{HALOGS}/nfvd-ha-supervise.log"
 #: where `nfvd-ha lab` keeps its rendered files and keys
 LAB_STATE = "/var/tmp/nfvd-ha-lab"

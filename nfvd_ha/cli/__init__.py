@@ -6,7 +6,7 @@ Only the CLI prints. Errors: ``Error: ...`` on stderr, one line per problem, exi
 
 import click
 
-from . import agents, compat, definition, health, lab, maintenance, status
+from . import agents, compat, definition, health, lab, maintenance, status, supervise
 from .base import Group
 
 
@@ -16,6 +16,6 @@ def main():
     """High availability for HPE NFV Director on Pacemaker/Corosync."""
 
 
-for area in (agents, definition, lab, health, compat, status, maintenance):
+for area in (agents, definition, lab, health, compat, status, maintenance, supervise):
     for command in area.COMMANDS:
         main.add_command(command)

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.cluster
 GUI, SIS = "http://172.30.77.150:3000/", "http://172.30.77.152:18888/"
 FF_API = "http://172.30.77.151:8080/nfvd-ext/status"
 FF_OK = "[NFVD FF API OK, NFVD FF LDAP OK, NFVD FF DB OK]"  # the stand-in's, as the guide
+ADDR = {"gui-node1": "172.30.77.31", "gui-node2": "172.30.77.32"}
 
 
 def get(lab, url, cookie=None):
@@ -129,3 +130,44 @@ def test_ff_api_spread_sticky_and_health_checked(lab):
     for _ in taken_out_while_down(lab, FF_API, "ff-node2", "activator",
                                   "http://172.30.77.12:8081/", f"{FF_OK} on ff-node1"):
         assert "NFVD FF API Unavailable" in lab.curl("http://172.30.77.12:8081/")
+
+
+def uoc_pid(lab, node):
+    return lab.sh(node, "cat /var/run/nfvd/uoc.pid 2>/dev/null").stdout.strip()
+
+
+def test_supervisor_restarts_three_times_then_takes_the_node_out_with_an_alert(lab):
+    """Guide 2.9 without cron: kill UOC on gui-node2 three times, restarted in place each
+    time; the fourth time the node leaves HAProxy's rotation and the alert agent is told."""
+    node, alerts = "gui-node2", "/tmp/nfvd-supervise-alerts.log"
+    lab.wait(lambda: get(lab, GUI)[0].startswith("uoc on"), 60, "the GUI behind HAProxy")
+    lab.sh(node, f"rm -f {alerts} /run/nfvd-ha/out-of-service; nohup nfvd-ha supervise "
+                 "--role gui --interval 1 --alert /usr/share/pacemaker/alerts/alert_file.sh.sample"
+                 f" --recipient {alerts} >/tmp/supervise.out 2>&1 &")
+    try:
+        for attempt in (1, 2, 3):
+            before = uoc_pid(lab, node)
+            kill(lab, node, "uoc")
+            lab.wait(lambda: uoc_pid(lab, node) not in ("", before) and
+                     lab.curl(f"http://{ADDR[node]}:3000/").startswith(f"uoc on {node}"), 20,
+                     f"UOC restarted in place ({attempt}/3)")
+        assert lab.sh(node, f"test -e {alerts}").returncode == 1  # no alert yet
+        kill(lab, node, "uoc")
+        lab.wait(lambda: haproxy_state(lab, "http_web_gui", node) == "DOWN", 20,
+                 "HAProxy taking gui-node2 out")
+        assert "NFVD-GUI Unavailable" in lab.curl(f"http://{ADDR[node]}:3001/")
+        lab.wait(lambda: "restarts exhausted" in lab.sh(node, f"cat {alerts}").stdout, 10,
+                 "the alert")
+        assert lab.sh(node, f"cat {alerts}").stdout.strip().endswith(
+            "Resource operation 'monitor' for 'uoc' on 'gui-node2': restarts exhausted")
+        assert {get(lab, GUI)[0] for _ in range(6)} == {"uoc on gui-node1"}
+        lab.steady(lambda: uoc_pid(lab, node) == "" or lab.sh(
+            node, f"kill -0 {uoc_pid(lab, node)}").returncode != 0, 3, "no 4th restart")
+        log = lab.sh(node, "cat /var/opt/HPE/nfvd/halogs/nfvd-ha-supervise.log").stdout
+        assert "restarting it in place (3/3)" in log and "restarts exhausted" in log
+        start(lab, node, "uoc")                      # the operator's fix: back in service
+        lab.wait(lambda: haproxy_state(lab, "http_web_gui", node) == "UP", 20,
+                 "gui-node2 back in rotation")
+    finally:
+        lab.sh(node, "pkill -f '[n]fvd-ha supervise'; rm -f /run/nfvd-ha/out-of-service; "
+                     "/opt/HPE/nfvd/bin/nfv-director.sh -c uoc start")

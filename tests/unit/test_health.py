@@ -308,3 +308,25 @@ def test_the_gui_is_down_when_the_idp_uploader_or_couchdb_is(tmp_path):
     up, down = run(scenario())
     assert up.startswith("HTTP/1.1 200") and down.startswith("HTTP/1.1 503")
     assert down.endswith("NFVD-GUI Unavailable\n")
+
+
+def test_a_node_the_supervisor_gave_up_on_is_out(tmp_path):
+    gone = tmp_path / "out-of-service"
+
+    async def scenario():
+        svc, svc_port = await service()
+        server = HealthServer([endpoint("gui", ("127.0.0.1", svc_port))],
+                              lock=str(tmp_path / "lock"), out_of_service=str(gone))
+        (port,) = await server.start()
+        up = await fetch(port)
+        gone.write_text("UOC Server failed again after 3 restarts: restarts exhausted\n")
+        out = await until(port, "HTTP/1.1 503")
+        gone.unlink()
+        back = await until(port, "HTTP/1.1 200")
+        server.close()
+        svc.close()
+        return up, out, back
+    up, out, back = run(scenario())
+    assert up.startswith("HTTP/1.1 200") and back.startswith("HTTP/1.1 200")
+    assert out.endswith("NFVD-GUI Unavailable\n")
+    assert "X-NFVD-Reason: supervisor gave up: restarts exhausted" in out

@@ -1,0 +1,62 @@
+"""``nfvd-ha supervise``: restart this VM's active/active services in place, then take the
+node out of the load balancer and raise an alert (guide 2.9, without cron)."""
+
+import sys
+
+import click
+
+from .. import paths
+from .base import Group, nfvd_ha_executable
+
+ROLE = click.Choice(["gui", "sitescope", "ff"])
+
+
+def _options(command):
+    for option in reversed((
+            click.option("--role", envvar="NFVD_HA_ROLE", type=ROLE, default=None,
+                         help="This VM's role (default: told by the installed components)."),
+            click.option("--interval", type=click.FloatRange(0.5, 3600), default=10,
+                         show_default=True, help="Seconds between looks at the status table."),
+            click.option("--restarts", type=click.IntRange(0, 100), default=3,
+                         show_default=True, help="Restarts in place before giving up."),
+            click.option("--window", type=click.FloatRange(1, 86400), default=600,
+                         show_default=True, help="Seconds over which restarts are counted."),
+            click.option("--alert", type=click.Path(dir_okay=False), default=None,
+                         help="A Pacemaker alert agent (e.g. /usr/share/pacemaker/alerts/"
+                              "alert_smtp.sh.sample) told when restarts are exhausted."),
+            click.option("--recipient", "recipients", multiple=True,
+                         help="The agent's recipient (repeatable): address, host or file."))):
+        command = option(command)
+    return command
+
+
+@click.group(cls=Group, invoke_without_command=True)
+@_options
+@click.pass_context
+def supervise(ctx, role, interval, restarts, window, alert, recipients):
+    """Supervise this VM's active/active NFVD services (GUI, SiteScope)."""
+    if ctx.invoked_subcommand:
+        return
+    from ..supervise import run
+    try:
+        run(role, interval, restarts, window, alert, recipients,
+            say=lambda text: click.echo(text, err=True))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+@supervise.command("install-unit")
+@_options
+@click.option("--path", default=paths.SUPERVISE_UNIT, show_default=True,
+              type=click.Path(dir_okay=False))
+def supervise_install_unit(role, interval, restarts, window, alert, recipients, path):
+    """Install the systemd unit running the supervisor with these options."""
+    from ..supervise import install_unit
+    install_unit(path, nfvd_ha_executable(), role, interval, restarts, window, alert,
+                 recipients)
+    click.echo(f"installed {path}")
+    click.echo("then: systemctl daemon-reload && systemctl enable --now "
+               "nfvd-ha-supervise.service")
+
+
+COMMANDS = (supervise,)

@@ -1,0 +1,26 @@
+"""systemd units for nfvd-ha's long-running commands (health endpoints, supervisor)."""
+
+import shlex
+
+UNIT = """\
+[Unit]
+Description={description}
+Documentation=man:nfvd-ha(1)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart={command}
+Restart=always
+RestartSec=2
+# Thousands of load balancer and client sockets (health): the limit to raise to.
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def unit_text(description, argv):
+    return UNIT.format(description=description, command=shlex.join(argv))

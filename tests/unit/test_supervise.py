@@ -1,0 +1,134 @@
+"""nfvd-ha supervise: restart in place up to N times within the window, then out of the load
+balancer (the out-of-service file) and an alert through a Pacemaker alert agent; back in
+service once everything runs; hands off during maintenance. Fake clock, fake services."""
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from nfvd_ha.cli import main
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.maintenance.roles import ROLES
+from nfvd_ha.runner import Result
+from nfvd_ha.supervise import Supervisor, check_alert
+
+from helpers.fakes import FakeClock
+from maintenance.fakes import FakeServices
+
+GUI = ("couchdb", "uoc", "idp", "imageuploader")
+
+
+class AlertRunner:
+    """Records what the alert agent is run with (argv and the CRM_alert_* environment)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def run(self, argv, *, timeout, env=None, check=False):
+        assert timeout > 0
+        self.calls.append((argv, env))
+        return Result(argv, 0, "", "")
+
+
+def supervisor(tmp_path, services, restarts=3, window=600):
+    said, runner, clock = [], AlertRunner(), FakeClock()
+    sup = Supervisor(services, ROLES["gui"], runner, clock, said.append, restarts, window,
+                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"),
+                     alert="/usr/share/pacemaker/alerts/alert_file.sh.sample",
+                     recipients=("/var/log/x.log",))
+    return sup, said, runner, clock
+
+
+class Crashing(FakeServices):
+    """uoc dies again right after each start."""
+
+    def act(self, name, action):
+        super().act(name, action)
+        if name == "uoc" and action == "start":
+            self.up.discard("uoc")
+
+
+def test_three_restarts_then_out_of_the_load_balancer_and_an_alert(tmp_path):
+    services = Crashing(GUI, set(GUI) - {"uoc"})
+    sup, said, runner, clock = supervisor(tmp_path, services)
+    for _ in range(3):
+        sup.pass_once()
+        clock.sleep(10)
+    assert services.calls == [("uoc", "start")] * 3
+    assert [s for s in said if "restarting" in s] == [
+        f"UOC Server is not running: restarting it in place ({i}/3)" for i in (1, 2, 3)]
+    assert not os.path.exists(tmp_path / "oos") and runner.calls == []
+    sup.pass_once()                                     # the 4th failure: give up
+    assert services.calls == [("uoc", "start")] * 3    # no 4th restart
+    assert "restarts exhausted" in (tmp_path / "oos").read_text()
+    (argv, env), = runner.calls
+    assert argv == ["/usr/share/pacemaker/alerts/alert_file.sh.sample"]
+    assert {k: env[k] for k in ("CRM_alert_kind", "CRM_alert_rsc", "CRM_alert_desc",
+                                "CRM_alert_recipient", "CRM_alert_task")} == {
+        "CRM_alert_kind": "resource", "CRM_alert_rsc": "uoc",
+        "CRM_alert_desc": "restarts exhausted", "CRM_alert_recipient": "/var/log/x.log",
+        "CRM_alert_task": "monitor"}
+    sup.pass_once()                                     # given up: left alone, no new alert
+    assert len(runner.calls) == 1 and services.calls == [("uoc", "start")] * 3
+
+
+def test_restarts_older_than_the_window_do_not_count(tmp_path):
+    services = Crashing(GUI, set(GUI) - {"uoc"})
+    sup, _, runner, clock = supervisor(tmp_path, services, window=60)
+    for _ in range(6):
+        sup.pass_once()
+        clock.sleep(30)                                 # at most 2 restarts in any 60 s
+    assert services.calls == [("uoc", "start")] * 6 and runner.calls == []
+
+
+def test_back_in_service_once_everything_runs(tmp_path):
+    services = Crashing(GUI, set(GUI) - {"uoc"})
+    sup, said, runner, _ = supervisor(tmp_path, services, restarts=0)
+    sup.pass_once()
+    assert (tmp_path / "oos").exists() and services.calls == []
+    services.up.add("uoc")                              # an operator fixed and started it
+    sup.pass_once()
+    assert not (tmp_path / "oos").exists()
+    assert [env["CRM_alert_desc"] for _, env in runner.calls] == [
+        "restarts exhausted", "running again"]
+    assert any("back in the load balancer" in line for line in said)
+
+
+def test_hands_off_during_maintenance(tmp_path):
+    services = FakeServices(GUI, ())
+    sup, _, _, _ = supervisor(tmp_path, services)
+    (tmp_path / "lock").touch()
+    assert sup.pass_once() == "maintenance" and services.calls == []
+
+
+def test_only_installed_components_are_watched(tmp_path):
+    services = FakeServices(("couchdb", "uoc"), ("couchdb",))
+    sup, _, _, _ = supervisor(tmp_path, services)
+    sup.pass_once()
+    assert services.calls == [("uoc", "start")]
+
+
+def test_alert_options_have_a_grammar(tmp_path):
+    with pytest.raises(NfvdHaError) as error:
+        check_alert("alert.sh", ("ops@example.com", "x\ny"))
+    assert [str(p) for p in error.value.problems] == [
+        "--alert alert.sh: not an absolute path",
+        "--recipient 'x\\ny': not an alert recipient (an e-mail address, a host, a file path)"]
+    result = CliRunner().invoke(main, ["supervise", "install-unit", "--role", "gui", "--alert",
+                                       "/a.sh", "--path", str(tmp_path / "u")])
+    assert result.exit_code == 1 and not (tmp_path / "u").exists()
+    assert result.stderr.splitlines()[0] == "Error: --alert needs at least one --recipient"
+
+
+def test_install_unit(tmp_path):
+    result = CliRunner().invoke(main, [
+        "supervise", "install-unit", "--role", "sitescope", "--interval", "5", "--alert",
+        "/usr/share/pacemaker/alerts/alert_smtp.sh.sample", "--recipient", "ops@example.com",
+        "--path", str(tmp_path / "u")])
+    assert result.exit_code == 0, result.output
+    command = next(line for line in (tmp_path / "u").read_text().splitlines()
+                   if line.startswith("ExecStart="))
+    assert command.endswith(" supervise --role sitescope --interval 5 --restarts 3 --window 600"
+                            " --alert /usr/share/pacemaker/alerts/alert_smtp.sh.sample "
+                            "--recipient ops@example.com")
