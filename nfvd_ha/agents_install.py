@@ -74,24 +74,29 @@ def default_python(runner=None):
     return sys.executable
 
 
-def install(root, python=None):
+def install(root, python=None, destdir=None):
     """Write the runtime and the launchers; ``python`` (default: the system's Python when
-    recent enough) runs them. The agents need only the standard library."""
+    recent enough) runs them. The agents need only the standard library. ``destdir``
+    (packaging, as make's DESTDIR): write under it, the launchers still pointing at
+    ``root``."""
     python = python or default_python()
-    if not os.path.isabs(python) or not os.access(python, os.X_OK) or any(
-            c.isspace() for c in python):
+    if not os.path.isabs(python) or any(c.isspace() for c in python) or (
+            not destdir and not os.access(python, os.X_OK)):
         raise NfvdHaError(f"--python {python}: not an executable absolute path")
-    lib, target = lib_dir(root), agent_dir(root)
-    files = list(_runtime_files(lib))
-    files += [(os.path.join(target, name), LAUNCHER.format(
+    if destdir and not os.path.isabs(root):
+        raise NfvdHaError(f"--ocf-root {root}: must be absolute with --destdir")
+    staged = os.path.join(destdir, root.lstrip("/")) if destdir else root
+    lib = lib_dir(root)
+    files = list(_runtime_files(lib_dir(staged)))
+    files += [(os.path.join(agent_dir(staged), name), LAUNCHER.format(
         python=python, provider=PROVIDER, name=name, lib=lib, module=module), 0o755)
         for name, module in sorted(agents.AGENTS.items())]
-    files.append((os.path.join(lib, "holds-address"),
+    files.append((os.path.join(lib_dir(staged), "holds-address"),
                   HOLDS_ADDRESS.format(python=python, lib=lib), 0o755))
     write_all_atomic(files)
-    _world_readable(root, lib)
-    return [os.path.join(target, n) for n in sorted(agents.AGENTS)] + [
-        os.path.join(lib, "holds-address")]
+    _world_readable(staged, lib_dir(staged))
+    return [os.path.join(agent_dir(staged), n) for n in sorted(agents.AGENTS)] + [
+        os.path.join(lib_dir(staged), "holds-address")]
 
 
 def _world_readable(root, lib):

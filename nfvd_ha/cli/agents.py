@@ -14,11 +14,14 @@ def agents():
 @agents.command("install")
 @click.option("--ocf-root", envvar="OCF_ROOT", default=paths.OCF_ROOT, show_default=True)
 @click.option("--python", "python", default=None,
-              help="Interpreter for the agents (default: the one running nfvd-ha).")
-def agents_install(ocf_root, python):
+              help="Interpreter for the agents (default: the system's python3 when 3.9 "
+                   "or later, else the one running nfvd-ha).")
+@click.option("--destdir", default=None, type=click.Path(file_okay=False),
+              help="Packaging: write under DESTDIR, the agents still pointing at OCF_ROOT.")
+def agents_install(ocf_root, python, destdir):
     """Install the agents and their runtime into OCF_ROOT (resource.d/nfvd, lib/nfvd)."""
     from .. import agents_install as use_case
-    for path in use_case.install(ocf_root, python):
+    for path in use_case.install(ocf_root, python, destdir):
         click.echo(f"installed {path}")
 
 
