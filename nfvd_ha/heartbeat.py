@@ -37,8 +37,10 @@ class Heartbeat:
         return sorted(set(nodes) - {self.me()})
 
     def _ask(self, *argv):
+        """cl_status's answer; it exits 1 with a valid answer for a state that is not the
+        good one (``nodestatus`` of a dead node prints "dead" and exits 1)."""
         done = self.runner.run([self.cl_status, *argv], timeout=TIMEOUT)
-        if done.rc != 0:
+        if done.rc not in (0, 1) or not done.stdout.strip():
             raise NfvdHaError(f"{self.cl_status} {' '.join(argv)} exited {done.rc}: "
                               f"{(done.stderr or done.stdout).strip()[-200:]}",
                               hint="is heartbeat running on this node?")

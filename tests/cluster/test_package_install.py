@@ -14,9 +14,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SCRIPT = r"""
 set -e
 dpkg -i /pkg/nfvd-ha_*_all.deb >/dev/null
-useradd -m -G haclient operator
+useradd -m -G haclient nfvdop
 echo "== crm ra info"
-su operator -c 'crm ra info ocf:nfvd:vip'
+su nfvdop -c 'crm ra info ocf:nfvd:vip'
 echo "== meta-data as nobody"
 su nobody -s /bin/sh -c '/usr/lib/ocf/resource.d/nfvd/vip meta-data' | head -3
 ip link add v0 type veth peer name v1

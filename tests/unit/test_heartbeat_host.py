@@ -47,7 +47,7 @@ def test_nothing_held_nothing_to_do(host, tmp_path, runner):
 
 def test_a_dead_peer_is_a_reason_to_refuse(host, tmp_path, runner):
     runner.expect([str(tmp_path / "cl_status"), "rscstatus"], "all\n")
-    runner.expect([str(tmp_path / "cl_status"), "nodestatus", "hb-node2"], "dead\n")
+    runner.expect([str(tmp_path / "cl_status"), "nodestatus", "hb-node2"], "dead\n", rc=1)
     assert host.takeover_problems() == ["hb-node2 cannot take over: heartbeat says it is dead"]
 
 
