@@ -1,0 +1,53 @@
+"""The one seam for external commands, on real processes: a whitelisted environment with
+LC_ALL=C, a command that cannot run or does not finish is the project's error naming it
+(never a traceback), and at the deadline the whole process group is killed."""
+
+import os
+import time
+
+import pytest
+
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.runner import Runner
+
+
+def test_the_environment_is_whitelisted(monkeypatch):
+    monkeypatch.setenv("LD_PRELOAD", "/tmp/evil.so")
+    monkeypatch.setenv("PYTHONPATH", "/tmp/evil")
+    monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
+    monkeypatch.setenv("CIB_file", "/tmp/cib.xml")
+    seen = dict(line.split("=", 1) for line in
+                Runner().run(["env"], timeout=10).stdout.splitlines() if "=" in line)
+    assert "LD_PRELOAD" not in seen and "PYTHONPATH" not in seen and "http_proxy" not in seen
+    assert seen["LC_ALL"] == "C" and seen["CIB_file"] == "/tmp/cib.xml" and seen["PATH"]
+
+
+def test_a_command_that_cannot_run_is_one_error():
+    with pytest.raises(NfvdHaError) as error:
+        Runner().run(["/nonexistent/crm_mon", "-1"], timeout=10)
+    assert str(error.value.problems[0]) == \
+        "cannot run /nonexistent/crm_mon: No such file or directory"
+
+
+def test_a_failure_names_the_command_when_checked():
+    with pytest.raises(NfvdHaError) as error:
+        Runner().run(["sh", "-c", "echo broken >&2; exit 3"], timeout=10, check=True)
+    assert str(error.value.problems[0]) == "sh -c echo broken >&2; exit 3 exited 3: broken"
+    assert Runner().run(["sh", "-c", "exit 3"], timeout=10).rc == 3
+
+
+def test_at_the_deadline_the_whole_group_is_killed(tmp_path):
+    pidfile = tmp_path / "grandchild"
+    started = time.monotonic()
+    with pytest.raises(NfvdHaError) as error:
+        Runner().run(["sh", "-c", f"sleep 60 & echo $! > {pidfile}; wait"], timeout=0.5)
+    assert time.monotonic() - started < 5
+    assert "did not finish within 0.5s (stopped)" in str(error.value.problems[0])
+    grandchild = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{grandchild}") and \
+            open(f"/proc/{grandchild}/stat").read().split()[2] != "Z":
+        time.sleep(0.05)
+    alive = os.path.exists(f"/proc/{grandchild}") and \
+        open(f"/proc/{grandchild}/stat").read().split()[2] != "Z"
+    assert not alive, "the background child outlived the deadline"
