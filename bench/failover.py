@@ -150,8 +150,11 @@ def heartbeat_runs(timing, runs):
                 return t0
             results.append(poll_then(lab, "172.30.77.160", f"sosa on {peer}", kill))
             lab.docker("start", lab.container(node))
-            lab.wait(lambda: lab.sh(node, "cl_status hbstatus").returncode == 0, 120,
-                     "heartbeat back")
+            # back *and* joined: it sees the holder active and holds nothing itself (killing
+            # the holder before then left the pair with nobody taking over)
+            lab.wait(lambda: lab.sh(node, f"cl_status nodestatus {peer}").stdout.strip()
+                     == "active" and lab.sh(node, "cl_status rscstatus").stdout.strip()
+                     == "none", 180, "heartbeat back and joined")
         return results
 
 
