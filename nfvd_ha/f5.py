@@ -80,9 +80,14 @@ def _names(service):
 
 
 def _priority(service, index):
-    if service.mode != "primary-backup":
+    if service.sticky:
         return 0
     return PRIMARY if index == 0 else BACKUP
+
+
+def _min_active(service):
+    """Priority group activation: "less than 1" for primary/backup, disabled otherwise."""
+    return 0 if service.sticky else 1
 
 
 def _as3_application(service):
@@ -90,15 +95,14 @@ def _as3_application(service):
     address, port, _ = virtual(service)
     receive, disable = receive_strings(service)
     interval, timeout = timing(service)
-    sticky = service.mode == "active-active"
     app = {
         "class": "Application",
         "label": f"{service.name} ({service.mode})",
         vs: {"class": "Service_HTTP", "virtualAddresses": [address],
              "virtualPort": port, "pool": pool,
-             "persistenceMethods": [{"use": cookie}] if sticky else []},
+             "persistenceMethods": [{"use": cookie}] if service.sticky else []},
         pool: {"class": "Pool", "loadBalancingMode": "round-robin",
-               "minimumMembersActive": 1 if service.mode == "primary-backup" else 0,
+               "minimumMembersActive": _min_active(service),
                "monitors": [{"use": monitor}],
                "members": [{"servicePort": service.port, "serverAddresses": [s.address],
                             "priorityGroup": _priority(service, i)}
@@ -107,9 +111,9 @@ def _as3_application(service):
                   "timeout": timeout, "targetPort": service.check_port,
                   "send": send_string(service), "receive": receive, "receiveDown": disable},
     }
-    if sticky:
+    if service.sticky:
         app[cookie] = {"class": "Persist", "persistenceMethod": "cookie",
-                       "cookieMethod": "insert", "cookieName": f"NFVD_{service.name.upper()}"}
+                       "cookieMethod": "insert", "cookieName": service.cookie_name}
     return app
 
 
@@ -133,7 +137,8 @@ def _tmsh_quoted(text):
     return f'"{text}"'
 
 
-def _member(address, port):
+def _destination(address, port):
+    """tmsh's address-port notation: ``addr:port``, IPv6 ``addr.port``."""
     return f"{address}.{port}" if ":" in address else f"{address}:{port}"
 
 
@@ -145,19 +150,20 @@ def _tmsh_service(service):
                     f" destination *:{service.check_port} send {_tmsh_quoted(send_string(service))}"
                     f" recv {_tmsh_quoted(receive)}")
     monitor_line += f" recv-disable {_tmsh_quoted(disable)} }}" if disable else " }"
-    members = " ".join(f"{_member(s.address, service.port)} {{ address {s.address} priority-group "
-                       f"{_priority(service, i)} }}" for i, s in enumerate(service.servers))
-    active = 1 if service.mode == "primary-backup" else 0
+    members = " ".join(f"{_destination(s.address, service.port)} {{ address {s.address} "
+                       f"priority-group {_priority(service, i)} }}"
+                       for i, s in enumerate(service.servers))
     lines = [f"# {service.name}: {service.mode}", monitor_line,
              f"create ltm pool {pool} {{ load-balancing-mode round-robin min-active-members "
-             f"{active} monitor {monitor} members replace-all-with {{ {members} }} }}"]
+             f"{_min_active(service)} monitor {monitor} members replace-all-with "
+             f"{{ {members} }} }}"]
     persist = "none"
-    if service.mode == "active-active":
+    if service.sticky:
         lines.append(f"create ltm persistence cookie {cookie} {{ defaults-from cookie method "
-                     f"insert cookie-name NFVD_{service.name.upper()} }}")
+                     f"insert cookie-name {service.cookie_name} }}")
         persist = f"replace-all-with {{ {cookie} {{ default yes }} }}"
-    address, port, ipv6 = virtual(service)
-    lines.append(f"create ltm virtual {vs} {{ destination {address}{'.' if ipv6 else ':'}{port} "
+    address, port, _ = virtual(service)
+    lines.append(f"create ltm virtual {vs} {{ destination {_destination(address, port)} "
                  "ip-protocol tcp "
                  f"profiles replace-all-with {{ http tcp }} pool {pool} persist {persist} "
                  "source-address-translation { type automap } }")

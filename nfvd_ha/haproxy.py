@@ -52,15 +52,15 @@ def _listen(service):
              f"    option httpchk GET {service.check_path}",
              "    option forwardfor",
              "    option redispatch"]
-    sticky = service.mode == "active-active"
-    if sticky:  # primary/backup: no cookie, or a client kept on the backup stays there
-        lines.append(f"    cookie NFVD_{service.name.upper()} insert indirect nocache")
+    if service.sticky:
+        lines.append(f"    cookie {service.cookie_name} insert indirect nocache")
     for i, server in enumerate(service.servers):
         words = [f"    server {server.name} {server.address}:{service.port}", "weight 1",
-                 "maxconn 512"] + ([f"cookie {server.cookie}"] if sticky else []) + ["check",
+                 "maxconn 512"] + ([f"cookie {server.cookie}"] if service.sticky else []) + [
+                     "check",
                  f"port {service.check_port}", f"inter {_ms(service.check_interval)}",
                  f"fall {service.fall}", f"rise {service.rise}"]
-        if service.mode == "primary-backup" and i > 0:
+        if not service.sticky and i > 0:
             words.append("backup")
         lines.append(" ".join(words))
     return "\n".join(lines) + "\n"

@@ -188,6 +188,17 @@ class LbService:
     fall: int = 3
     rise: int = 2
 
+    @property
+    def sticky(self):
+        """Active/active services keep a client on its server with a cookie; a
+        primary/backup one must not (its backup's clients would stay there)."""
+        return self.mode == "active-active"
+
+    @property
+    def cookie_name(self):
+        """The persistence cookie, the same for HAProxy and F5."""
+        return f"NFVD_{self.name.upper()}"
+
 
 @dataclass(frozen=True)
 class LoadBalancer:
