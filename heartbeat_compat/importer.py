@@ -27,6 +27,12 @@ def _lines(text, continuation):
             yield number, line.split()
 
 
+def ha_cf_nodes(text):
+    """The node names of an ha.cf's ``node`` lines (comments and blank lines skipped)."""
+    return [name for _, words in _lines(text, continuation=False) if words[0] == "node"
+            for name in words[1:]]
+
+
 def parse_ha_cf(text, path):
     conf, problems = {"node": [], "ucast": [], "media": []}, []
     for number, words in _lines(text, continuation=False):

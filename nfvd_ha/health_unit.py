@@ -16,11 +16,11 @@ import re
 import stat
 
 from . import systemd
+from .paths import XINETD_DIR
 from .endpoints import ENDPOINTS
 from .errors import NfvdHaError, Problem
 from .files import read_text, write_all_atomic
 
-XINETD_DIR = "/etc/xinetd.d"
 ORIGINAL = ".nfvd-ha-orig"
 MAX_XINETD_FILES = 512
 

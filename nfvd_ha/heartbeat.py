@@ -3,7 +3,8 @@ the runner: heartbeat's own cl_status and hb_standby, each call bounded. Mainten
 to do the guide's real work there (hb_standby, wait for the peer to take over) or refuse."""
 
 import os
-import re
+
+from heartbeat_compat.importer import ha_cf_nodes
 
 from .clock import REAL
 from .errors import NfvdHaError
@@ -13,7 +14,6 @@ HA_CF = "/etc/ha.d/ha.cf"
 HB_STANDBY = "/usr/share/heartbeat/hb_standby"
 CL_STATUS = "/usr/bin/cl_status"   # heartbeat's own (nfvd-ha's shim is in /usr/local/sbin)
 TIMEOUT = 30
-_NODE = re.compile(r"^\s*node\s+(.+?)\s*(#.*)?$")
 
 
 class Heartbeat:
@@ -32,9 +32,7 @@ class Heartbeat:
         return self._me or os.uname().nodename  # heartbeat names nodes by uname -n
 
     def peers(self):
-        nodes = [name for line in read_text(self.ha_cf).splitlines()
-                 if (found := _NODE.match(line)) for name in found.group(1).split()]
-        return sorted(set(nodes) - {self.me()})
+        return sorted(set(ha_cf_nodes(read_text(self.ha_cf))) - {self.me()})
 
     def _ask(self, *argv):
         """cl_status's answer; it exits 1 with a valid answer for a state that is not the

@@ -21,6 +21,8 @@ CIB_FILE = "/var/lib/pacemaker/cib/cib.xml"
 OCF_ROOT = "/usr/lib/ocf"
 CONTROLLER_UNIT = "/etc/systemd/system/nfvd-ha-controller.service"
 HEALTH_UNIT = "/etc/systemd/system/nfvd-ha-health.service"
+#: where the guide's xinetd health checks live (taken over by `health install-unit`)
+XINETD_DIR = "/etc/xinetd.d"
 SUPERVISE_UNIT = "/etc/systemd/system/nfvd-ha-supervise.service"
 #: written by the supervisor when it gave up on a component: the health endpoints answer 503
 OUT_OF_SERVICE = f"{RUN_DIR}/out-of-service"

@@ -24,7 +24,7 @@ from .clock import REAL
 from .errors import NfvdHaError
 from .files import write_atomic
 from .maintenance.lockfile import lock_present
-from .maintenance.roles import ROLES, detect
+from .maintenance.roles import ROLES, detect, installed
 
 ALERT_TIMEOUT = 30
 
@@ -42,16 +42,16 @@ class Supervisor:
 
     def watched(self, rows):
         """This role's components installed here, in start order."""
-        states = dict(rows)
-        return [n for n in reversed(self.role.local)
-                if states.get(LABELS[n], "Not Installed") != "Not Installed"]
+        here = set(installed(rows))
+        return [n for n in reversed(self.role.local) if n in here]
 
     def pass_once(self):
         if lock_present(self.lock):
             return "maintenance"
         rows = self.services.rows()
         watched = self.watched(rows)
-        down = [n for n in watched if n not in self.services.running(watched, rows)]
+        running = set(self.services.running(watched, rows))
+        down = [n for n in watched if n not in running]
         if self.exhausted and not down:
             self._back_in_service()
         for name in down:

@@ -9,7 +9,7 @@ cluster stack are never hit.
 
 import os
 
-from .proc import SIGKILL, SIGTERM, wait_until  # noqa: F401  (SIGKILL, SIGTERM: for callers)
+from .proc import S_IFMT, S_IFREG, SIGKILL, SIGTERM, wait_until  # noqa: F401  (SIG*: callers)
 
 MAX_PIDFILE = 64       # bytes: a pid file is a number and a newline
 MAX_PROC_READ = 1 << 16
@@ -18,7 +18,6 @@ PROTECTED_COMMS = frozenset({"sbd", "dlm_controld", "heartbeat", "ipfail", "ccm"
                              "crmd", "lrmd", "stonithd", "attrd", "pengine", "init",
                              "systemd", "tini", "docker-init", "dockerd", "containerd"})
 PROTECTED_PREFIXES = ("pacemaker", "corosync", "containerd-shim")
-_S_IFMT, _S_IFREG = 0o170000, 0o100000
 PF_KTHREAD = 0x00200000
 
 
@@ -100,7 +99,7 @@ def process_from_pidfile(path, patterns):
         return None
     try:
         info = os.fstat(fd)
-        if (info.st_mode & _S_IFMT) != _S_IFREG:
+        if (info.st_mode & S_IFMT) != S_IFREG:
             return None
         raw = os.read(fd, MAX_PIDFILE + 1)
     except OSError:

@@ -14,7 +14,7 @@ SIGTERM, SIGKILL = 15, 9  # numbers, not the signal module: it imports enum
 
 _ENV_KEEP = ("PATH", "OCF_ROOT", "HA_LOGFACILITY", "HA_LOGTAG", "HA_debug")
 MAX_OUTPUT = 1 << 20   # bytes of a command's output kept; writes past it fail (EPERM)
-_S_IFMT, _S_IFREG = 0o170000, 0o100000
+S_IFMT, S_IFREG = 0o170000, 0o100000
 
 
 class Result:
@@ -97,7 +97,7 @@ def _kill_group(pid):
 
 def is_regular_file(path):
     try:
-        return (os.stat(path).st_mode & _S_IFMT) == _S_IFREG
+        return (os.stat(path).st_mode & S_IFMT) == S_IFREG
     except OSError:
         return False
 

@@ -37,7 +37,7 @@ def health_serve(roles, bind, ports, lock):
               help="Serve ROLE on PORT instead of the guide's (repeatable).")
 @click.option("--take-over-xinetd", is_flag=True,
               help="Disable the guide's xinetd checks on the same ports (originals kept).")
-@click.option("--xinetd-dir", default="/etc/xinetd.d", show_default=True,
+@click.option("--xinetd-dir", default=paths.XINETD_DIR, show_default=True,
               type=click.Path(file_okay=False))
 @click.option("--path", default=paths.HEALTH_UNIT, show_default=True,
               type=click.Path(dir_okay=False))

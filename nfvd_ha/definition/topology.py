@@ -148,10 +148,8 @@ def alerts(check, c, where):
         w = f"{where}.alert[{i}]"
         a = check.keys(a, w, ("id", "path", "recipients", "timeout"),
                        required=("id", "path", "recipients"))
-        recipients = tuple(check.get({"r": r}, "r", f"{w}.recipients[{j}]", str,
-                                     grammar="recipient")
-                           for j, r in enumerate(check.array(a, "recipients", w)))
-        if "recipients" in a and not recipients:
+        recipients = tuple(check.strings(a, "recipients", w, "recipient"))
+        if a.get("recipients") == []:
             check.error(f"{w}.recipients", "an alert needs at least one recipient")
         yield model.Alert(check.get(a, "id", w, str, grammar="id"),
                           check.get(a, "path", w, str, grammar="path"), recipients,
