@@ -8,6 +8,9 @@ from . import paths
 from .clock import REAL
 from .errors import NfvdHaError
 
+#: an active resource that is a service: fence devices are not (one that may only run on a
+#: node in standby stops there and runs nowhere else, by design)
+ACTIVE_SERVICE = "[@active='true'][not(starts-with(@resource_agent, 'stonith:'))]"
 #: roles of a resource that has arrived (not Starting, Stopping, Migrating)
 SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
 TIMEOUT = 30  # seconds for one cluster command
@@ -83,12 +86,10 @@ class Cluster:
 
     def active(self, status=None):
         """{resource id: {node: role}} for active service resources (failed ones too: they
-        hold). Fence devices are not services: one that may only run on a node in standby
-        stops and runs nowhere else, by design."""
+        hold; fence devices are not services)."""
         status = self.status() if status is None else status
         found = {}
-        for rsc in status.xpath("//resources//resource[@active='true']"
-                                "[not(starts-with(@resource_agent, 'stonith:'))]"):
+        for rsc in status.xpath("//resources//resource" + ACTIVE_SERVICE):
             for node in rsc.xpath("node/@name"):
                 found.setdefault(rsc.get("id"), {})[node] = rsc.get("role")
         return dict(sorted(found.items()))
@@ -153,8 +154,7 @@ def _movable_here(status, me):
     for group in status.xpath("/*/resources/group"):
         if group.xpath("resource[@active='true']/node[@name=$me]", me=me):
             found.append((group.get("id"), {group.get("id")} | set(group.xpath("resource/@id"))))
-    for rsc in status.xpath("/*/resources/resource[@active='true']"
-                            "[not(starts-with(@resource_agent, 'stonith:'))]"):
+    for rsc in status.xpath("/*/resources/resource" + ACTIVE_SERVICE):
         if rsc.xpath("node[@name=$me]", me=me):
             found.append((rsc.get("id"), {rsc.get("id")}))
     return found
