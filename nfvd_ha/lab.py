@@ -19,11 +19,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FF_VIP, AA_VIP, HB_VIP = "172.30.77.100", "172.30.77.101", "172.30.77.160"
 POWER_IP = "172.30.79.2"
 PAIRS = {"nfvd-ff": ("ff-node1", "ff-node2"), "nfvd-aa": ("aa-node1", "aa-node2")}
-#: definition -> what of it the lab renders
-DEFINITIONS = (("docker/lab-ff.toml", ("cib", "corosync")),
-               ("docker/lab-aa.toml", ("cib", "corosync")),
-               ("docker/lab-heartbeat.toml", ("heartbeat",)),
-               ("docker/lab-lb.toml", ("haproxy",)))
+LB_VIP = "172.30.77.170"  # the HA load balancer pair's VIP (lab-lbpair.toml)
+#: every Pacemaker pair of the lab: the NFVD pairs and the HA load balancer
+CLUSTERS = {**PAIRS, "nfvd-lb": ("lb-node1", "lb-node2")}
+#: (definition, what of it the lab renders, where under out/)
+DEFINITIONS = (("docker/lab-ff.toml", ("cib", "corosync"), ""),
+               ("docker/lab-aa.toml", ("cib", "corosync"), ""),
+               ("docker/lab-heartbeat.toml", ("heartbeat",), ""),
+               ("docker/lab-lb.toml", ("haproxy",), ""),
+               ("docker/lab-lbpair.toml", ("cib", "corosync"), ""),
+               ("docker/lab-lbpair.toml", ("haproxy",), "lbpair"))
 #: state directories (under the lab's state) and who writes them
 STATE_DIRS = ("out", "pki", "qdevice", "shared/ff/data", "shared/aa/data", "acks", "watch",
               "power")
@@ -50,16 +55,16 @@ class Lab:
         return os.path.join(self.state, *parts)
 
     def prepare(self, definitions=DEFINITIONS):
-        """Render the lab's definitions ((path, targets) pairs; relative paths are the
-        checkout's), make its keys and state directories."""
+        """Render the lab's definitions ((path, targets, directory under out/); relative
+        paths are the checkout's), make its keys and state directories."""
         from . import render
         checkout()
         for rel in STATE_DIRS:
             os.makedirs(self.path(rel), exist_ok=True)
         for rel in ("shared/aa", "shared/aa/data"):
             os.chown(self.path(rel), UCA, UCA)
-        for definition, targets in definitions:
-            render.render(os.path.join(REPO, definition), self.path("out"), targets)
+        for definition, targets, where in definitions:
+            render.render(os.path.join(REPO, definition), self.path("out", where), targets)
         self._pki()
         for directory, _, _ in os.walk(self.state):
             os.chmod(directory, 0o755)  # containers read them (their files keep their modes)
@@ -124,13 +129,39 @@ class Lab:
 
     def pair_ready(self, cluster):
         """A DC elected, both nodes online (crm_mon's own words)."""
-        nodes = PAIRS[cluster]
+        nodes = CLUSTERS[cluster]
         out = self.sh(nodes[0], "crm_mon -1").stdout
         return "partition with quorum" in out and f"Online: [ {' '.join(nodes)} ]" in out
 
+    def corosync_died(self, service):
+        """The node started Pacemaker, and its corosync is gone."""
+        return self.sh(service, "pidof pacemakerd >/dev/null && ! pidof corosync >/dev/null"
+                       ).returncode == 0
+
+    def pair_up(self, cluster, timeout=180):
+        """Wait for ``cluster``'s DC and both nodes. corosync 3.1.7 can abort while a pair and
+        its quorum device start together (votequorum asserts on a quorum-device vote relayed
+        by a node it does not know yet); a node left without corosync is power-cycled once, as
+        the peer's fencing does once the CIB has its fence devices (Debian's corosync unit
+        does not restart it either)."""
+        cycled = set()
+
+        def ready():
+            if self.pair_ready(cluster):
+                return True
+            for node in CLUSTERS[cluster]:
+                if node not in cycled and self.corosync_died(node):
+                    self.progress(f"{node}: corosync exited while {cluster} formed; "
+                                  "power-cycling it, as fencing would")
+                    cycled.add(node)
+                    self.runner.run(["docker", "restart", "-t", "0", self.container(node)],
+                                    timeout=60, check=True)
+            return False
+        self.wait(ready, timeout, f"{cluster}: a DC and both nodes online")
+
     def load_cib(self, cluster):
         """The rendered CIB, through crmsh, once per new pair (its update is no merge)."""
-        node = PAIRS[cluster][0]
+        node = CLUSTERS[cluster][0]
         if "<primitive" not in self.sh(node, "cibadmin -Q --scope resources").stdout:
             self.sh(node, f"crm configure load xml update /lab/out/{cluster}/cib.xml",
                     check=True)
@@ -139,8 +170,8 @@ class Lab:
         self.prepare()
         self.progress(f"starting containers ({self.build_image()})")
         self.compose("up", "-d")
-        for cluster in PAIRS:
-            self.wait(lambda: self.pair_ready(cluster), 180, f"{cluster} to elect a DC")
+        for cluster in CLUSTERS:
+            self.pair_up(cluster)
             self.load_cib(cluster)
         for vip, port, what in ((FF_VIP, 7001, "SOSA"), (AA_VIP, 8085, "the Assurance Gateway")):
             self.wait(lambda: " on " in self.curl(f"http://{vip}:{port}/"), 180,
@@ -152,6 +183,7 @@ class Lab:
     def status(self):
         parts = [("Fulfillment pair (Pacemaker)", self.sh("ff-node1", "crm_mon -1").stdout),
                  ("Assurance pair (Pacemaker)", self.sh("aa-node1", "crm_mon -1").stdout),
+                 ("Load balancer pair (Pacemaker)", self.sh("lb-node1", "crm_mon -1").stdout),
                  ("Quorum device (corosync-qnetd)",
                   self.sh("qnetd", "corosync-qnetd-tool -l").stdout)]
         for vip, port, label in ((FF_VIP, 7001, "Fulfillment VIP"),
@@ -159,7 +191,8 @@ class Lab:
                                  (HB_VIP, 7001, "heartbeat VIP"),
                                  ("172.30.77.150", 3000, "GUI through HAProxy"),
                                  ("172.30.77.151", 8080, "FF API through HAProxy"),
-                                 ("172.30.77.152", 18888, "SiteScope through HAProxy")):
+                                 ("172.30.77.152", 18888, "SiteScope through HAProxy"),
+                                 (LB_VIP, 3000, "GUI through the HAProxy pair")):
             answer = self.curl(f"http://{vip}:{port}/").strip()
             parts.append((f"{label} {vip}:{port}", answer or "(no answer)"))
         for node in ("hb-node1", "hb-node2"):

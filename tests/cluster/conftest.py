@@ -12,11 +12,12 @@ import os
 import pytest
 
 from helpers.lab import Pacemaker, TestLab
-from nfvd_ha.lab import PAIRS
+from nfvd_ha.lab import CLUSTERS, PAIRS
 
 PROJECT = f"nfvdlab{os.getpid()}"
 SERVICES = ("ff-node1", "ff-node2", "aa-node1", "aa-node2", "qnetd", "power", "hb-node1",
-            "hb-node2", "gui-node1", "gui-node2", "sis-node1", "sis-node2", "lb", "client")
+            "hb-node2", "gui-node1", "gui-node2", "sis-node1", "sis-node2", "lb", "lb-node1",
+            "lb-node2", "client")
 
 
 @pytest.fixture(scope="session")
@@ -65,11 +66,16 @@ def lab(docker_services, lab_files):
 def loaded_pair(lab, cluster):
     """A Pacemaker pair once it has a DC and both nodes, with its rendered CIB loaded
     through crmsh (``crm configure load xml update``) if a new pair has none yet."""
-    nodes = PAIRS[cluster]
+    nodes = CLUSTERS[cluster]
     pcmk = Pacemaker(lab, list(nodes))
-    lab.wait(lambda: lab.pair_ready(cluster), 180, f"{cluster}: a DC and both nodes online",
-             diagnose=lambda: "\n".join(lab.sh(n, "crm_mon -1; corosync-quorumtool -s").stdout
-                                         for n in nodes))
+    try:
+        lab.pair_up(cluster)
+    except AssertionError as timeout:
+        said = "\n".join(f"== {n}\n" + lab.sh(n, "ps -eo pid,etime,args; crm_mon -1; "
+                                                   "corosync-quorumtool -s 2>&1").stdout
+                          + lab.docker("logs", "--tail", "20", lab.container(n)).stderr
+                          for n in nodes)
+        raise AssertionError(f"{timeout}\n{said}") from None
     lab.load_cib(cluster)
     return pcmk
 
@@ -106,3 +112,10 @@ def ff(lab):
 def aa(lab):
     """The Assurance pair (lab-aa.toml: the example's, on the lab's shared store)."""
     return loaded_pair(lab, "nfvd-aa")
+
+
+@pytest.fixture
+def lbpair(lab):
+    """The HA load balancer (lab-lbpair.toml): HAProxy cloned on both nodes, the LB VIP on
+    one, fenced, a quorum device; CIB loaded."""
+    return loaded_pair(lab, "nfvd-lb")

@@ -2,6 +2,7 @@
 and the cluster's own view (crm_mon XML, crm_failcount), never our logs."""
 
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ class TestLab(Lab):
     __test__ = False  # not a test class
 
     def __init__(self, project, state):
-        super().__init__(Runner(), project, state)
+        super().__init__(Runner(), project, state,
+                         progress=lambda text: print(text, file=sys.stderr, flush=True))
 
     def wait(self, predicate, timeout, what, interval=0.5, diagnose=None):
         """``predicate``'s first true value within ``timeout``; on timeout an AssertionError
@@ -99,3 +101,22 @@ def running_lab(project, services, definitions=DEFINITIONS):
         yield lab
     finally:
         lab.compose("down", "-t", "1", check=False)
+
+
+def timed_requests(lab, url, seconds, name):
+    """A request to ``url`` every 100 ms from the client for ``seconds``, in the background
+    (1 s timeout each); returns a reader of [(epoch time, HTTP status)], ending ("done",)."""
+    lab.sh("client", f"rm -f /tmp/{name}; end=$(($(date +%s)+{seconds})); "
+           "(while [ $(date +%s) -lt $end ]; do t=$(date +%s.%N); "
+           f"c=$(curl -s -o /dev/null -w '%{{http_code}}' -m 1 {url}); echo \"$t $c\" "
+           f">> /tmp/{name}; sleep 0.1; done; echo done >> /tmp/{name}) >/dev/null 2>&1 &")
+    return lambda: [tuple(line.split())
+                    for line in lab.sh("client", f"cat /tmp/{name}").stdout.splitlines()]
+
+
+def gap_and_failures(samples):
+    """(the longest time between two answered requests, the requests not answered 200) of
+    ``timed_requests``' samples."""
+    answered = [float(t) for t, code in samples if code == "200"]
+    failed = sum(1 for _, code in samples if code != "200")
+    return max((b - a for a, b in zip(answered, answered[1:])), default=float("inf")), failed

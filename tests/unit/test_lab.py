@@ -7,6 +7,7 @@ import os
 from nfvd_ha import lab
 from nfvd_ha.definition import EXAMPLE, load_definition
 
+DIED = "pidof pacemakerd >/dev/null && ! pidof corosync >/dev/null"
 COMPOSE = ["docker-compose", "-f", os.path.join(lab.REPO, "docker", "lab.yml"), "-p", "nfvdlab"]
 
 
@@ -31,10 +32,13 @@ def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_p
         "NFVD_NODE_IMAGE": "nfvd-ha-node:abc", "NFVD_LAB_OUT": str(state / "out"),
         "NFVD_LAB_STATE": str(state), "NFVD_LAB_PROJECT": "nfvdlab"})
     for node, peer, cluster in (("ff-node1", "ff-node2", "nfvd-ff"),
-                                ("aa-node1", "aa-node2", "nfvd-aa")):
+                                ("aa-node1", "aa-node2", "nfvd-aa"),
+                                ("lb-node1", "lb-node2", "nfvd-lb")):
         container = f"nfvdlab_{node}_1"
         runner.expect(["docker", "exec", container, "sh", "-c", "crm_mon -1"],
-                      "starting")  # not yet: waited for
+                      "starting")  # not yet: waited for (both nodes' corosync still running)
+        for member in (node, peer):
+            runner.expect(["docker", "exec", f"nfvdlab_{member}_1", "sh", "-c", DIED], rc=1)
         runner.expect(["docker", "exec", container, "sh", "-c", "crm_mon -1"],
                       f"partition with quorum\n  * Online: [ {node} {peer} ]\n")
         runner.expect(["docker", "exec", container, "sh", "-c",
@@ -50,7 +54,30 @@ def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_p
     assert "fuse.passfs" in (state / "out" / "nfvd-aa" / "cib.xml").read_text()
     assert (state / "out" / "nfvd-hb" / "ha.d" / "haresources").exists()
     assert (state / "out" / "haproxy" / "haproxy.cfg").exists()
-    assert clock.slept == [1.0, 1.0]  # one wait per pair, never a fixed sleep
+    # the HA load balancer: its cluster beside the others, its haproxy.cfg apart
+    assert "lsb:haproxy" not in (state / "out" / "nfvd-lb" / "cib.xml").read_text()
+    assert 'type="haproxy"' in (state / "out" / "nfvd-lb" / "cib.xml").read_text()
+    assert " transparent" in (state / "out" / "lbpair" / "haproxy" / "haproxy.cfg").read_text()
+    assert clock.slept == [1.0, 1.0, 1.0]  # one wait per pair, never a fixed sleep
+
+
+def test_a_node_whose_corosync_died_while_the_pair_formed_is_power_cycled_once(
+        runner, clock, tmp_path):
+    said = []
+    one, two = "nfvdlab_aa-node1_1", "nfvdlab_aa-node2_1"
+    for attempt in range(2):  # aa-node2's corosync aborted: cycled once, never twice
+        runner.expect(["docker", "exec", one, "sh", "-c", "crm_mon -1"],
+                      "partition with quorum\n  * Node aa-node2: UNCLEAN (offline)\n")
+        runner.expect(["docker", "exec", one, "sh", "-c", DIED], rc=1)
+        if attempt == 0:
+            runner.expect(["docker", "exec", two, "sh", "-c", DIED], rc=0)
+            runner.expect(["docker", "restart", "-t", "0", two])
+    runner.expect(["docker", "exec", one, "sh", "-c", "crm_mon -1"],
+                  "partition with quorum\n  * Online: [ aa-node1 aa-node2 ]\n")
+    lab.Lab(runner, state=str(tmp_path), clock=clock, progress=said.append).pair_up("nfvd-aa")
+    assert said == ["aa-node2: corosync exited while nfvd-aa formed; power-cycling it, "
+                    "as fencing would"]
+    assert not runner.expected
 
 
 def test_down(runner, tmp_path):
