@@ -8,6 +8,7 @@
 AGENTS = {
     "activator-ep": "activator_ep",
     "nfvd-assurance": "nfvd_assurance",
+    "nfvd-hpsa": "nfvd_hpsa",
     "shared-fs": "shared_fs",
     "vip": "vip",
 }

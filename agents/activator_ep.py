@@ -12,7 +12,7 @@ files name and the processes whose command line shows what it runs (``process_ma
 never anything else.
 """
 
-from nfvd_ocf import checks, codes, initscript, nfvd, owned, runtime
+from nfvd_ocf import checks, codes, initscript, nfvd, owned, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, NotInstalled
 
@@ -22,9 +22,23 @@ PARTS = (("SOSA", "SOSA application is running"),
          ("Lock Manager", "Lock Manager application is running"))
 
 
+def require_script(script):
+    """NFVD's activator-ep, runnable; never nfvd-ha's guarded runbook shim (which refuses
+    start: a cluster imported from heartbeat's /etc/init.d/activator-ep would never start)."""
+    initscript.require(script, "init script")
+    try:
+        shim = nfvd.SHIM_MARK.encode() in proc.read_head(script)
+    except OSError:
+        shim = False
+    if shim:
+        raise NotInstalled(f"init script {script} is nfvd-ha's runbook shim (nfvd-ha compat "
+                           "install), not NFVD's activator-ep: set init_script to NFVD's own "
+                           f"script ({nfvd.ACTIVATOR_EP}, the default)")
+
+
 def _check(ctx):
     script = ctx.params["init_script"]
-    initscript.require(script, "init script")
+    require_script(script)
     out = initscript.call(ctx, [script, "check"], ctx.params["check_timeout"]).output
     return [name for name, text in PARTS if text in out]
 
@@ -52,7 +66,7 @@ def _quiet_state(ctx):
 
 def start(ctx):
     script = ctx.params["init_script"]
-    initscript.require(script, "init script")
+    require_script(script)
     if _quiet_state(ctx) == codes.SUCCESS:
         return codes.SUCCESS
     result = initscript.call(ctx, [script, "start"])
@@ -65,7 +79,7 @@ def start(ctx):
 def stop(ctx):
     script = ctx.params["init_script"]
     try:
-        initscript.require(script, "init script")
+        require_script(script)
         if _quiet_state(ctx) == codes.NOT_RUNNING:
             return codes.SUCCESS
         try:
@@ -100,7 +114,7 @@ def _escalate(ctx, stopped):
 
 
 def validate_all(ctx):
-    initscript.require(ctx.params["init_script"], "init script")
+    require_script(ctx.params["init_script"])
     return codes.SUCCESS
 
 

@@ -55,8 +55,9 @@ def main():
                                          'warntime = "300ms", initdead = "10s"')
     args = parser.parse_args()
     out = tempfile.mkdtemp(prefix="nfvd-soak-")
-    definitions = [(retimed(os.path.join(REPO, d), args.timing, out) if args.timing else d, t)
-                   for d, t in DEFINITIONS if d in ("docker/lab-ff.toml", "docker/lab-aa.toml")]
+    definitions = [(retimed(os.path.join(REPO, d), args.timing, out) if args.timing else d, t, w)
+                   for d, t, w in DEFINITIONS if d in ("docker/lab-ff.toml",
+                                                       "docker/lab-aa.toml")]
     services = [n for p in PAIRS.values() for n in p] + list(PAIR_SERVICES)
     with running_lab("soak", services, definitions) as lab:
         for name in PAIRS:

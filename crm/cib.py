@@ -22,6 +22,9 @@ PRIORITY = 10
 CIB, CONFIGURATION, CRM_CONFIG, NODES, NODE = "cib", "configuration", "crm_config", "nodes", "node"
 RESOURCES, PRIMITIVE, GROUP, CLONE = "resources", "primitive", "group", "clone"
 CONSTRAINTS, RSC_LOCATION, STATUS = "constraints", "rsc_location", "status"
+RSC_COLOCATION, RSC_ORDER = "rsc_colocation", "rsc_order"
+#: keyword arguments of element() that stand for attribute names Python cannot spell
+SPELLED = {"class_": "class", "with_rsc": "with-rsc"}
 PROPERTY_SET, INSTANCE, META, NVPAIR = ("cluster_property_set", "instance_attributes",
                                         "meta_attributes", "nvpair")
 OPERATIONS, OP, RSC_DEFAULTS = "operations", "op", "rsc_defaults"
@@ -31,12 +34,12 @@ ALERTS, ALERT, RECIPIENT = "alerts", "alert", "recipient"
 def element(parent, tag, **attrs):
     """A child element with its attributes in sorted order (``None`` values left out).
 
-    ``class_`` stands for the ``class`` attribute.
+    ``class_`` stands for the ``class`` attribute, ``with_rsc`` for ``with-rsc``.
     """
     node = etree.SubElement(parent, tag) if parent is not None else etree.Element(tag)
     for key in sorted(attrs):
         if attrs[key] is not None:
-            node.set("class" if key == "class_" else key, str(attrs[key]))
+            node.set(SPELLED.get(key, key), str(attrs[key]))
     return node
 
 
@@ -159,6 +162,12 @@ def _constraints(parent, cluster):
             node = cluster.preferred_for(top)
             element(parent, RSC_LOCATION, id=f"location-{top}-{node}", node=node, rsc=top,
                     score=str(PREFERRED_SCORE))
+    for group in cluster.groups:  # only where each clone it requires runs, started after
+        for clone in group.requires:
+            element(parent, RSC_COLOCATION, id=f"colocation-{group.id}-with-{clone}",
+                    rsc=group.id, score="INFINITY", with_rsc=clone)
+            element(parent, RSC_ORDER, id=f"order-{clone}-then-{group.id}", first=clone,
+                    kind="Mandatory", then=group.id)
     for fence in cluster.fencing:  # a device never runs on the node it is there to kill
         for target in fence.targets:
             element(parent, RSC_LOCATION, id=f"location-{fence.id}-avoids-{target}",

@@ -90,7 +90,9 @@ def _resource(word, path, number):
         raise NfvdHaError(Problem(f"'{word}': script arguments are not imported", path, None,
                                   number))
     if name == "activator-ep":
-        return "activator-ep", {"init_script": "/etc/init.d/activator-ep"}
+        # not /etc/init.d/activator-ep, heartbeat's copy: `nfvd-ha compat install` puts the
+        # guarded shim there, which refuses start. The agent's default is NFVD's own script.
+        return "activator-ep", {}
     if name == "nfvd":
         return "nfvd-assurance", {}
     return f"lsb:{name}", {}

@@ -10,7 +10,7 @@ them back if the peer fails (stickiness keeps them where they are otherwise).
 
 import shlex
 
-from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS
+from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS, SHIM_MARK
 
 from nfvd_ha.errors import NfvdHaError
 
@@ -49,7 +49,7 @@ def standby(cluster, which="all", timeout=120, progress=lambda text: None):
     return chosen
 
 
-MARK = "# nfvd-ha shim"
+MARK = SHIM_MARK
 
 
 def shims(nfvd_ha="nfvd-ha", activator_ep=ACTIVATOR_EP):

@@ -167,6 +167,28 @@ def _banned(cib, ids, node):
                if loc.get("rsc") in ids)
 
 
+def _exhausted(status, ids, node):
+    """The members of ``ids`` that reached their migration threshold on ``node`` (crm_mon's
+    node history: Pacemaker will not start them there until a cleanup)."""
+    found = []
+    for rsc in status.xpath("//node_history/node[@name=$node]/resource_history", node=node):
+        count, limit = rsc.get("fail-count"), rsc.get("migration-threshold")
+        if rsc.get("id") in ids and count and limit and _score(count) >= _score(limit) > 0:
+            found.append(rsc.get("id"))
+    return sorted(found)
+
+
+def _kept_off(status, cib, ids, node):
+    """Why the resources ``ids`` cannot run on ``node``, or None."""
+    if _banned(cib, ids, node):
+        return f"banned from {node}"
+    failed = _exhausted(status, ids, node)
+    if failed:
+        return (f"{', '.join(failed)} reached its failure limit on {node} "
+                f"(crm_resource --cleanup --resource {failed[0]} --node {node} once fixed)")
+    return None
+
+
 def takeover_problems(status, cib, me):
     movable = _movable_here(status, me)
     if not movable:
@@ -177,5 +199,9 @@ def takeover_problems(status, cib, me):
     if not fit:
         return [f"{name} cannot take over: {why}" for name, why in sorted(peers.items())] \
             or ["no other node in this cluster can take over"]
-    return [f"{top} cannot move: banned from {', '.join(fit)}" for top, ids in movable
-            if all(_banned(cib, ids, node) for node in fit)]
+    problems = []
+    for top, ids in movable:
+        why = [_kept_off(status, cib, ids, node) for node in fit]
+        if all(why):
+            problems.append(f"{top} cannot move: {'; '.join(why)}")
+    return problems

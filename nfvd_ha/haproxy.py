@@ -41,12 +41,19 @@ defaults
 """
 
 
-def _listen(service):
+def _bind(address, floating):
+    """A bind line; ``transparent`` for an address a cluster of the definition moves between
+    its load balancers (a VIP), so that haproxy runs on both and binds it before it is here."""
+    host = address.rsplit(":", 1)[0].strip("[]")
+    return f"    bind {address}" + (" transparent" if host in floating else "")
+
+
+def _listen(service, floating):
     balance = "Active/Active" if service.mode == "active-active" else "primary / hot standby"
     lines = [f"# {service.name}: {balance}; health check GET "
              f"http://SERVER:{service.check_port}{service.check_path}",
              f"listen {service.name}",
-             f"    bind {service.bind}",
+             _bind(service.bind, floating),
              "    mode http",
              "    balance roundrobin",
              f"    option httpchk GET {service.check_path}",
@@ -66,9 +73,11 @@ def _listen(service):
     return "\n".join(lines) + "\n"
 
 
-def render_haproxy_cfg(lb, password):
-    """``password``: the stats password (from the keys; letters, digits, _ and -)."""
-    stats = (f"listen stats\n    bind {lb.stats_bind}\n    mode http\n    stats enable\n"
-             "    stats uri /\n    stats hide-version\n"
+def render_haproxy_cfg(lb, password, floating=()):
+    """``password``: the stats password (from the keys; letters, digits, _ and -);
+    ``floating``: the VIP addresses the definition's clusters move (an HA load balancer)."""
+    floating = set(floating)
+    stats = (f"listen stats\n{_bind(lb.stats_bind, floating)}\n    mode http\n"
+             "    stats enable\n    stats uri /\n    stats hide-version\n"
              f"    stats realm nfvd-ha\n    stats auth {lb.stats_user}:{password}\n")
-    return "\n".join([GLOBAL] + [_listen(s) for s in lb.services] + [stats])
+    return "\n".join([GLOBAL] + [_listen(s, floating) for s in lb.services] + [stats])

@@ -66,7 +66,9 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
             problems += error.problems
     if "haproxy" in targets and definition.loadbalancer is not None:
         files.append(("haproxy/haproxy.cfg",
-                      render_haproxy_cfg(definition.loadbalancer, stats_password), 0o600))
+                      render_haproxy_cfg(definition.loadbalancer, stats_password,
+                                         [ip for c in definition.clusters for ip in c.vips()]),
+                      0o600))
     if "f5" in targets and definition.loadbalancer is not None:
         files += [("f5/as3.json", render_as3(definition.loadbalancer), 0o644),
                   ("f5/nfvd.tmsh", render_tmsh(definition.loadbalancer), 0o644)]

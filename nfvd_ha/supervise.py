@@ -1,6 +1,6 @@
 """``nfvd-ha supervise``: the guide's process checking (2.9: nfvd_jboss_check/restart,
-sis_check.sh) for the active/active services of a VM outside any cluster (GUI, SiteScope),
-without cron.
+sis_check.sh) for the active/active services of a VM outside any Pacemaker cluster (GUI,
+SiteScope, heartbeat hosts), without cron.
 
 Every ``interval`` seconds the status table is read; a component of this VM's role that is
 not running is started again in place, at most ``restarts`` times within ``window`` seconds.
@@ -11,6 +11,12 @@ raised through a Pacemaker alert agent (the same samples: file, SMTP, SNMP), wit
 fixed it), the node is back in service and the counts start afresh. While the maintenance
 lock exists the supervisor keeps its hands off. Everything it does is logged to the guide's
 halogs directory and to standard error (the journal, under systemd).
+
+On a heartbeat host (heartbeat v1 monitors nothing) the active node's active/passive
+components (the role's ``held``: SOSA and Lock Manager, the Assurance stack) are watched too,
+with the same count; restarts exhausted, the supervisor runs ``hb_standby all`` so that the
+peer takes them over, as the guide's checkers did, and raises the alert. Pacemaker nodes are
+refused: Pacemaker supervises their services (the FF nodes' HPSA is the hpsa clone).
 """
 
 import os
@@ -27,13 +33,16 @@ from .maintenance.lockfile import lock_present
 from .maintenance.roles import ROLES, detect, installed
 
 ALERT_TIMEOUT = 30
+#: what heartbeat's cl_status rscstatus says when this node holds resources
+HOLDING = ("all", "local", "foreign")
 
 
 class Supervisor:
     def __init__(self, services, role, runner, clock, log, restarts=3, window=600.0,
                  lock=paths.LOCK, out_of_service=paths.OUT_OF_SERVICE, alert=None,
-                 recipients=()):
+                 recipients=(), heartbeat=None):
         self.services, self.role, self.runner, self.clock = services, role, runner, clock
+        self.heartbeat = heartbeat
         self.log, self.restarts, self.window = log, restarts, window
         self.lock, self.out_of_service = lock, out_of_service
         self.alert, self.recipients = alert, tuple(recipients)
@@ -45,25 +54,37 @@ class Supervisor:
         here = set(installed(rows))
         return [n for n in reversed(self.role.local) if n in here]
 
+    def held(self, rows):
+        """On a heartbeat host holding its resources, the active/passive components it
+        runs (installed here, in start order); otherwise none."""
+        if not self.heartbeat or not self.role.held or \
+                self.heartbeat.holding() not in HOLDING:
+            return []
+        here = set(installed(rows))
+        return [n for n in self.role.held if n in here]
+
     def pass_once(self):
         if lock_present(self.lock):
             return "maintenance"
         rows = self.services.rows()
-        watched = self.watched(rows)
-        running = set(self.services.running(watched, rows))
+        watched, held = self.watched(rows), self.held(rows)
+        running = set(self.services.running(watched + held, rows))
         down = [n for n in watched if n not in running]
         if self.exhausted and not down:
             self._back_in_service()
         for name in down:
             if name not in self.exhausted:
-                self._recover(name)
+                self._recover(name, self._give_up)
+        for name in held:
+            if name not in running:
+                self._recover(name, self._hand_over)
         return "checked"
 
-    def _recover(self, name):
+    def _recover(self, name, exhausted):
         now = self.clock.monotonic()
         recent = [t for t in self.history.get(name, []) if now - t < self.window]
         if len(recent) >= self.restarts:
-            self._give_up(name, len(recent))
+            exhausted(name, len(recent))
             return
         self.history[name] = recent + [now]
         self.log(f"{LABELS[name]} is not running: restarting it in place "
@@ -81,6 +102,18 @@ class Supervisor:
         write_atomic(self.out_of_service, why + "\n")
         self.log(f"{why}; this node is out of the load balancer until it runs again")
         self._raise_alert(name, "restarts exhausted")
+
+    def _hand_over(self, name, count):
+        """Restarts of an active/passive component exhausted on a heartbeat host: the peer
+        takes the group over (hb_standby all), as the guide's checkers did."""
+        self.history.pop(name, None)
+        self.log(f"{LABELS[name]} failed again after {count} restarts within "
+                 f"{self.window:g}s: restarts exhausted; hb_standby all, the peer takes over")
+        self._raise_alert(name, "restarts exhausted: hb_standby")
+        try:
+            self.heartbeat.standby()
+        except NfvdHaError as error:
+            self.log(f"hb_standby failed: {error.problems[0]}")
 
     def _back_in_service(self):
         self.log(f"{', '.join(LABELS[n] for n in sorted(self.exhausted))} running again: "
@@ -104,7 +137,8 @@ class Supervisor:
                 self.log(f"alert agent {self.alert} exited {done.rc} for {recipient}")
 
     def run(self, interval, stopped=lambda: False):
-        self.log(f"supervising {', '.join(LABELS[n] for n in reversed(self.role.local))} "
+        names = list(reversed(self.role.local)) + list(self.role.held if self.heartbeat else ())
+        self.log(f"supervising {', '.join(LABELS[n] for n in names)} "
                  f"every {interval:g}s ({self.restarts} restarts per {self.window:g}s)")
         while not stopped():
             try:
@@ -172,15 +206,24 @@ def logger(say, path=paths.SUPERVISE_LOG):
 
 
 def run(role, interval, restarts, window, alert, recipients, say, stopped=lambda: False):
+    from .cluster import Cluster
+    from .heartbeat import Heartbeat
     from .runner import Runner
     from .services import Services
     check_alert(alert, recipients)
     if alert and not os.access(alert, os.X_OK):
         raise NfvdHaError(f"--alert {alert}: not an executable file")
     runner = Runner()
+    if Cluster(runner).present():
+        raise NfvdHaError("this node is in a Pacemaker cluster: Pacemaker supervises its "
+                          "services (the FF nodes' HPSA is the hpsa clone)",
+                          hint="nfvd-ha supervise is for GUI and SiteScope VMs and heartbeat "
+                               "hosts")
+    hb = Heartbeat(runner)
+    heartbeat = hb if hb.present() else None
     services = Services(runner)
     chosen = ROLES[role] if role else detect(services.rows())
-    if not chosen.local:
+    if not chosen.local and not (heartbeat and chosen.held):
         raise NfvdHaError(f"role {chosen.name}: no active/active services to supervise here")
     Supervisor(services, chosen, runner, REAL, logger(say), restarts, window, alert=alert,
-               recipients=recipients).run(interval, stopped)
+               recipients=recipients, heartbeat=heartbeat).run(interval, stopped)

@@ -106,6 +106,15 @@ def is_executable(path):
     return exec_problem(path) is None
 
 
+def read_head(path, size=256):
+    """The first ``size`` bytes of ``path``, read without blocking (a FIFO gives nothing)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
 def exec_problem(path, depth=0):
     """Why the kernel could not execute ``path`` (as execve sees it), or None.
 
@@ -117,11 +126,7 @@ def exec_problem(path, depth=0):
     if not os.access(path, os.X_OK):
         return "is not executable"
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            head = os.read(fd, 256)
-        finally:
-            os.close(fd)
+        head = read_head(path)
     except OSError as exc:
         return f"cannot be read: {exc.strerror}"
     if head.startswith(b"\x7fELF"):

@@ -145,3 +145,10 @@ def _references(check, where, resources, groups, clones, devices, alerts=()):
         elif k.member in cloned:
             check.error(f"{where}.clone[{i}].member", f"'{k.member}' is already cloned")
         cloned.setdefault(k.member, k.id)
+    clone_ids = {k.id for k in clones}
+    for i, g in enumerate(groups):
+        for needed in g.requires:
+            if needed not in clone_ids:
+                check.error(f"{where}.group[{i}].requires", f"'{needed}' is not a clone")
+            elif next(k.member for k in clones if k.id == needed) == g.id:
+                check.error(f"{where}.group[{i}].requires", f"'{needed}' clones this group")

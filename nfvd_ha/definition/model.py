@@ -74,6 +74,7 @@ class Group:
     id: str
     members: tuple
     preferred_node: Optional[str] = None   # overrides the cluster's
+    requires: tuple = ()                   # clone ids: runs only with them, started after
 
 
 @dataclass(frozen=True)

@@ -124,14 +124,16 @@ def recovery(check, r, where):
 def groups(check, c, where, node_names):
     for i, g in enumerate(check.array(c, "group", where)):
         w = f"{where}.group[{i}]"
-        g = check.keys(g, w, ("id", "members", "preferred_node"), required=("id", "members"))
+        g = check.keys(g, w, ("id", "members", "preferred_node", "requires"),
+                       required=("id", "members"))
         preferred = check.get(g, "preferred_node", w, str, None, grammar="node")
         if preferred is not None and node_names and preferred not in node_names:
             check.error(f"{w}.preferred_node", f"'{preferred}' is not one of the nodes")
         members = check.strings(g, "members", w, "id")
         if not members and "members" in g:
             check.error(f"{w}.members", "must name at least one resource")
-        yield model.Group(check.get(g, "id", w, str, grammar="id"), tuple(members), preferred)
+        yield model.Group(check.get(g, "id", w, str, grammar="id"), tuple(members), preferred,
+                          tuple(check.strings(g, "requires", w, "id")))
 
 
 def clones(check, c, where):

@@ -93,6 +93,8 @@ class Reconciler:
         if record.mode != lock.mode:
             record.mode, record.done = lock.mode, False
             record.save()
+        if lock.mode == SWITCHOVER:
+            self._drain(lock)
         if self.cluster.present():
             self._enter_cluster(lock.mode, record)
         elif lock.mode == SWITCHOVER and self.heartbeat.present():
@@ -156,6 +158,16 @@ class Reconciler:
             self.clock.sleep(1.0)
             active = self.cluster.active()
 
+    def _drain(self, lock):
+        """The health endpoints answer 'draining' from the moment the lock exists: wait out
+        the drain before anything here stops - the A/A services, and on Pacemaker the
+        clones (HPSA) that standby stops."""
+        rows = self.services.rows()
+        role = self.role(rows)
+        if lock.drain and role and role.local and self.services.running(role.local, rows):
+            self.progress(f"Waiting {lock.drain:g}s for the load balancer to drain this node")
+            self.clock.sleep(lock.drain)
+
     def _stop_local(self, lock, record):
         rows = self.services.rows()
         role = self.role(rows)
@@ -164,9 +176,6 @@ class Reconciler:
             return
         if record.add_stopped(names):
             record.save()
-        if lock.drain:
-            self.progress(f"Waiting {lock.drain:g}s for the load balancer to drain this node")
-            self.clock.sleep(lock.drain)
         for name in names:
             self.progress(f"Stopping {LABELS[name]}")
             self.services.act(name, "stop")

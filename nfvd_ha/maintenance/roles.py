@@ -1,27 +1,29 @@
 """Which NFVD VM this is (GUI, Fulfillment, Assurance, SiteScope) and what that means for
 maintenance: its local active/active services and the guide's wording."""
 
-from nfvd_ocf.nfvd import NAMES
+from nfvd_ocf.nfvd import ASSURANCE_COMPONENTS, NAMES
 
 from ..errors import NfvdHaError
 
 
 class Role:
-    __slots__ = ("name", "title", "local", "marks")
+    __slots__ = ("name", "title", "local", "marks", "held")
 
-    def __init__(self, name, title, local, marks):
+    def __init__(self, name, title, local, marks, held=()):
         self.name, self.title, self.local, self.marks = name, title, local, marks
+        self.held = held
 
 
 #: local = active/active services stopped by maintenance here (stop order; start reversed);
-#: marks = components whose presence tells this role.
+#: marks = components whose presence tells this role; held = the active/passive components
+#: the active node of its pair runs (what heartbeat's haresources start there).
 ROLES = {
     "gui": Role("gui", "NFVD-GUI", ("imageuploader", "idp", "uoc", "couchdb"),
                 ("uoc", "couchdb", "idp", "imageuploader")),
     "ff": Role("ff", "Service Activator, SOSA & Lock Manager", ("activator",),
-               ("sosa", "lockmgr", "activator")),
+               ("sosa", "lockmgr", "activator"), ("sosa", "lockmgr")),
     "aa": Role("aa", "Assurance-Gateway, UCA & NOM", (),
-               ("uca-ebc", "nfvd-agw", "openmediation")),
+               ("uca-ebc", "nfvd-agw", "openmediation"), ASSURANCE_COMPONENTS),
     "sitescope": Role("sitescope", "Sitescope", ("sitescope",), ("sitescope",)),
 }
 

@@ -195,3 +195,20 @@ def test_unknown_action_is_unimplemented(agent, params):
     result = agent("activator-ep", "promote", params)
     assert result.rc == 3
     assert "usage:" in result.stderr
+
+
+def test_the_runbook_shim_is_never_taken_for_nfvd_s_script(agent, tmp_path):
+    """`nfvd-ha compat install` puts a guarded shim at /etc/init.d/activator-ep; an agent
+    pointed at it (heartbeat's path) says so instead of failing to start for ever."""
+    from heartbeat_compat.shims import shims
+    path, text = shims(activator_ep="/opt/HPE/nfvd/fulfillment/scripts/activator-ep")[
+        "activator-ep"]
+    shim = tmp_path / "activator-ep"
+    shim.write_text(text)
+    shim.chmod(0o755)
+    for action, expected in (("start", 5), ("validate-all", 5), ("monitor", 7), ("stop", 0)):
+        result = agent("activator-ep", action, {"init_script": str(shim)})
+        assert result.rc == expected, (action, result)
+        if expected == 5:
+            assert "nfvd-ha's runbook shim" in result.reason
+            assert "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" in result.reason

@@ -119,3 +119,57 @@ def test_standby_switches_over(lab, ff):
     lab.wait(lambda: sosa_answer(lab) == f"sosa on {peer}", 60, f"switchover to {peer}")
     assert group_on(ff, peer)
     lab.sh(node, f"crm node online {node}")
+
+
+FF_API = "http://172.30.77.151:8080/nfvd-ext/status"  # through the lab's HAProxy
+ADDRESS = {"ff-node1": "172.30.77.11", "ff-node2": "172.30.77.12"}
+
+
+def hpsa_nodes(ff):
+    """Where Pacemaker has an instance of the HPSA clone started and not failed."""
+    return set(ff.status().xpath(
+        "//clone[@id='hpsa-clone']/resource[@id='hpsa' and @active='true' and "
+        "@role='Started' and @failed='false']/node/@name"))
+
+
+def kill_hpsa(lab, node):
+    assert lab.sh(node, "kill -9 $(cat /var/run/nfvd/activator.pid)").returncode == 0
+
+
+def ff_api_health(lab, node):
+    return lab.sh("client", "curl -s -o /dev/null -w '%{http_code}' -m 2 "
+                            f"http://{ADDRESS[node]}:8081/").stdout
+
+
+def test_hpsa_clone_restarts_in_place_three_times_then_leaves_the_load_balancer(lab, ff):
+    """The guide's nfvd_jboss_check/restart (2.9) under Pacemaker: HPSA killed on one node is
+    restarted there 3 times; the 4th failure stops it there for good, the node's FF API
+    health check fails, HAProxy sends the FF API to the other node, and the rendered alert
+    reported every failure. The operator's cleanup brings it back."""
+    node, other = "ff-node2", "ff-node1"
+    lab.wait(lambda: hpsa_nodes(ff) == set(NODES), 60, "HPSA started on both FF nodes")
+    lab.sh(node, "crm_resource --cleanup -r hpsa-clone")
+    lab.wait(lambda: ff.failcount("hpsa", node) == 0, 30, "no earlier failure")
+    settle(lab, node)
+    for failures in (1, 2, 3):
+        kill_hpsa(lab, node)
+        lab.wait(lambda: ff.failcount("hpsa", node) == failures, 30,
+                 f"failure {failures} noticed")
+        lab.wait(lambda: hpsa_nodes(ff) == set(NODES), 30, f"restart {failures} in place")
+    lab.wait(lambda: ff_api_health(lab, node) == "200", 10, f"{node}'s FF API healthy")
+    kill_hpsa(lab, node)  # the fourth failure: restarts exhausted
+    lab.wait(lambda: ff.failcount("hpsa", node) == 4, 30, "failure 4 noticed")
+    settle(lab, other)
+    lab.steady(lambda: hpsa_nodes(ff) == {other}, 5, f"HPSA left stopped on {node}")
+    assert f"{'Service Activator (HPSA)':<35}: [Not Running]" in lab.sh(
+        node, "/opt/HPE/nfvd/bin/nfv-director.sh status").stdout
+    lab.wait(lambda: ff_api_health(lab, node) == "503", 10, f"{node}'s FF API check failing")
+    lab.wait(lambda: {lab.curl(FF_API).split()[-1] for _ in range(6)} == {other}, 15,
+             f"the load balancer sending the FF API to {other} only")
+    alerts = lab.sh(node, f"cat {ALERT_LOG}").stdout
+    failed = re.findall(rf"Resource operation 'monitor \(5000\)' for 'hpsa' on '{node}': "
+                        r"not running", alerts)
+    assert len(failed) == 4, alerts
+    lab.sh(node, "crm_resource --cleanup -r hpsa-clone")  # the operator, HPSA fixed
+    lab.wait(lambda: hpsa_nodes(ff) == set(NODES), 30, f"HPSA back on {node}")
+    lab.wait(lambda: ff_api_health(lab, node) == "200", 10, f"{node} back in service")

@@ -70,6 +70,47 @@ def test_maintenance_on_a_heartbeat_host_hands_over_or_refuses(lab):
     lab.steady(lambda: holds(lab, peer), 3, "no failback")
 
 
+def sosa_pid(lab, node):
+    return lab.sh(node, "cat /var/run/nfvd/sosa.pid 2>/dev/null").stdout.strip()
+
+
+def test_supervisor_restarts_sosa_on_the_holder_three_times_then_hands_over(lab):
+    """Guide 2.9 on heartbeat v1, which monitors nothing: `nfvd-ha supervise` on the holder
+    restarts a killed SOSA in place three times; the fourth time it runs hb_standby all, the
+    peer takes the group over, and the alert agent is told."""
+    lab.wait(lambda: holds(lab, "hb-node1") or holds(lab, "hb-node2"), 90, "a holder")
+    holder = "hb-node1" if holds(lab, "hb-node1") else "hb-node2"
+    peer = "hb-node2" if holder == "hb-node1" else "hb-node1"
+    alerts = "/tmp/nfvd-supervise-alerts.log"
+    lab.sh(holder, f"rm -f {alerts}; /opt/HPE/nfvd/bin/nfv-director.sh -c activator start; "
+                   "nohup nfvd-ha supervise --role ff --interval 1 --alert "
+                   "/usr/share/pacemaker/alerts/alert_file.sh.sample "
+                   f"--recipient {alerts} >/tmp/supervise.out 2>&1 &")
+    try:
+        lab.wait(lambda: "Lock Manager every 1s" in lab.sh(
+            holder, "cat /var/opt/HPE/nfvd/halogs/nfvd-ha-supervise.log").stdout, 20,
+            "the supervisor watching SOSA and Lock Manager too")
+        for attempt in (1, 2, 3):
+            before = sosa_pid(lab, holder)
+            assert lab.sh(holder, f"kill -9 {before}").returncode == 0
+            lab.wait(lambda: sosa_pid(lab, holder) not in ("", before) and holds(lab, holder),
+                     20, f"SOSA restarted in place ({attempt}/3)")
+        assert lab.sh(holder, f"test -e {alerts}").returncode == 1  # no alert yet
+        assert lab.sh(holder, f"kill -9 {sosa_pid(lab, holder)}").returncode == 0
+        lab.wait(lambda: holds(lab, peer), 60, f"{peer} taking the group over")
+        lab.wait(lambda: lab.curl(f"http://{VIP}:7001/").strip() == f"sosa on {peer}", 20,
+                 "SOSA answering from the peer")
+        assert lab.sh(holder, "/usr/bin/cl_status rscstatus").stdout.strip() == "none"
+        assert lab.sh(holder, f"cat {alerts}").stdout.strip().endswith(
+            f"Resource operation 'monitor' for 'sosa' on '{holder}': restarts exhausted: "
+            "hb_standby")
+        log = lab.sh(holder, "cat /var/opt/HPE/nfvd/halogs/nfvd-ha-supervise.log").stdout
+        assert "restarting it in place (3/3)" in log and "hb_standby all" in log
+        lab.steady(lambda: holds(lab, peer), 3, "the group staying on the peer")
+    finally:
+        lab.sh(holder, "pkill -f '[n]fvd-ha supervise'")
+
+
 def test_node_kill_takes_over(lab):
     holder = "hb-node2" if holds(lab, "hb-node2") else "hb-node1"
     peer = "hb-node1" if holder == "hb-node2" else "hb-node2"

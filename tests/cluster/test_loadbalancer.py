@@ -29,6 +29,14 @@ def start(lab, node, component):
     lab.sh(node, f"/opt/HPE/nfvd/bin/nfv-director.sh -c {component} start")
 
 
+def ban(lab, node, clone):
+    assert lab.sh(node, f"crm_resource --ban --resource {clone} --node {node}").returncode == 0
+
+
+def unban(lab, node, clone):
+    assert lab.sh(node, f"crm_resource --clear --resource {clone} --node {node}").returncode == 0
+
+
 def test_gui_round_robin_with_sticky_sessions(lab):
     lab.wait(lambda: get(lab, GUI)[0].startswith("uoc on"), 60, "the GUI behind HAProxy")
     seen = {get(lab, GUI)[0] for _ in range(10)}
@@ -54,10 +62,11 @@ def haproxy_state(lab, proxy, server):
     return None
 
 
-def taken_out_while_down(lab, url, node, component, health, survivor):
-    """Kill ``component`` on ``node``: its health endpoint says so, HAProxy sends everything
-    to ``survivor`` (yield), then the component is back and so is the node in rotation."""
-    kill(lab, node, component)
+def taken_out_while_down(lab, url, node, component, health, survivor, down=kill, up=start):
+    """``down`` (kill) ``component`` on ``node``: its health endpoint says so, HAProxy sends
+    everything to ``survivor`` (yield), then ``up`` brings it back and so is the node in
+    rotation."""
+    down(lab, node, component)
     lab.wait(lambda: lab.sh("client", f"curl -s -o /dev/null -w '%{{http_code}}' -m 2 {health}")
              .stdout == "503", 10, f"{node}'s health endpoint reporting it down")
     from urllib.parse import urlsplit
@@ -67,7 +76,7 @@ def taken_out_while_down(lab, url, node, component, health, survivor):
              f"HAProxy marking {node} down (fall 3 x 1 s)")
     assert {get(lab, url)[0] for _ in range(8)} == {survivor}
     yield
-    start(lab, node, component)
+    up(lab, node, component)
     lab.wait(lambda: any(get(lab, url)[0].endswith(f"on {node}") for _ in range(6)), 20,
              f"{node} back in rotation")
 
@@ -120,7 +129,7 @@ def test_sitescope_backup_only_while_primary_is_down(lab):
         assert {get(lab, SIS, carried)[0] for _ in range(4)} == {"sitescope on sis-node1"}
 
 
-def test_ff_api_spread_sticky_and_health_checked(lab):
+def test_ff_api_spread_sticky_and_health_checked(lab, ff):
     lab.wait(lambda: get(lab, FF_API)[0].startswith(f"{FF_OK} on"), 60,
              "the FF API behind HAProxy")
     seen = {get(lab, FF_API)[0] for _ in range(10)}
@@ -129,8 +138,10 @@ def test_ff_api_spread_sticky_and_health_checked(lab):
     assert cookie in ("NFVD_HTTP_WEB_FF=FF1", "NFVD_HTTP_WEB_FF=FF2")
     assert {get(lab, FF_API, cookie)[0] for _ in range(6)} == {body}
     assert "[NFVD FF API OK]" in lab.curl("http://172.30.77.12:8081/")
-    for _ in taken_out_while_down(lab, FF_API, "ff-node2", "activator",
-                                  "http://172.30.77.12:8081/", f"{FF_OK} on ff-node1"):
+    # HPSA is Pacemaker's (the hpsa clone), which would restart a killed one: banned instead
+    for _ in taken_out_while_down(lab, FF_API, "ff-node2", "hpsa-clone",
+                                  "http://172.30.77.12:8081/", f"{FF_OK} on ff-node1",
+                                  down=ban, up=unban):
         assert "NFVD FF API Unavailable" in lab.curl("http://172.30.77.12:8081/")
 
 

@@ -137,10 +137,11 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
                  == set(pair), 30, "the FF API on both nodes behind HAProxy")
         codes = traffic(lab, FF_API_LB, "ff-api-codes", 20)
         # the FF API is drained (health endpoint: draining; HAProxy: 3 checks of 1 s) before
-        # maintenance stops HPSA, so no request through the load balancer fails
+        # standby stops HPSA (a clone), so no request through the load balancer fails
         out = utility(lab, active, "start", "--drain 4")
         lines = out.splitlines()
-        assert "Going standby [all]." in lines and "Stopping Service Activator (HPSA)" in lines
+        assert lines.index("Waiting 4s for the load balancer to drain this node") < \
+            lines.index("Going standby [all].")
         assert "NFVD FF API draining" in lab.curl(f"http://{ADDRESS[active]}:8081/")
         lab.wait(lambda: codes()[-1:] == ["done"], 40, "the FF API traffic run to finish")
         answered = codes()[:-1]
@@ -153,7 +154,8 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
         out = utility(lab, active, "stop")
         assert out.rstrip().endswith("===== Exited Maintenance mode =====")
         assert node_state(ff, active)["standby"] == "false"
-        assert components(lab, active)["Service Activator (HPSA)"] == "Running"
+        lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 30,
+                 "HPSA started again by its clone")
         settled(lab, passive)  # give Pacemaker every chance to fail back: it must not
         lab.steady(lambda: ff.where("sosa-lockmgr") == passive, 3, "no failback")
         attrs = lab.sh(active, "cibadmin --query --scope nodes").stdout
@@ -269,18 +271,22 @@ def test_controller_killed_mid_transition_converges(lab, ff):
         # a switchover lock renamed into place; the controller alone does the work
         lab.sh(active, f"mkdir -p $(dirname {LOCK}) && printf 'mode=switchover\\ndrain=15\\n' > "
                        f"{LOCK}.new && mv {LOCK}.new {LOCK}")
-        lab.wait(lambda: ff.where("sosa-lockmgr") == passive, 30, "the group on the peer")
-        lab.sh(active, "pkill -9 -f '[n]fvd-ha controller'")  # during the drain, before the stop
-        assert components(lab, active)["Service Activator (HPSA)"] == "Running"
+        lab.wait(lambda: "Waiting 15s for the load balancer to drain this node" in lab.sh(
+            active, "cat /var/log/nfvd-ha-controller.log").stdout, 10, "the drain begun")
+        lab.sh(active, "pkill -9 -f '[n]fvd-ha controller'")  # during the drain: nothing stopped
         record = json.loads(lab.sh(active, "cat /var/lib/nfvd-ha/maintenance.json").stdout)
         assert record["mode"] == "switchover" and not record["done"]
+        assert ff.where("sosa-lockmgr") == active
+        assert components(lab, active)["Service Activator (HPSA)"] == "Running"
         lab.sh(active, "nfvd-ha controller --tick 2 >>/var/log/nfvd-ha-controller.log 2>&1 &")
+        lab.wait(lambda: ff.where("sosa-lockmgr") == passive, 60,
+                 "the restarted controller finishing the job: the group on the peer")
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Not Running", 20,
-                 "the restarted controller finishing the job")
+                 "HPSA stopped here (standby)")
         assert node_state(ff, active)["standby"] == "true"
         lab.sh(active, f"rm {LOCK}")
         lab.wait(lambda: node_state(ff, active)["standby"] == "false", 5, "standby cleared")
-        lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 20,
+        lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 30,
                  "the FF API back")
         assert lab.sh(active, "test -e /var/lib/nfvd-ha/maintenance.json").returncode == 1
         settled(lab, passive)

@@ -34,4 +34,5 @@ def test_bench_script_loads_the_product_agents(script):
     done = subprocess.run([sys.executable, "-c", PROBE, script], cwd="/", capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "['activator-ep', 'nfvd-assurance', 'shared-fs', 'vip'] True"
+    assert done.stdout.strip() == \
+        "['activator-ep', 'nfvd-assurance', 'nfvd-hpsa', 'shared-fs', 'vip'] True"

@@ -21,7 +21,7 @@ def test_example_is_the_reference_definition():
 def test_validate_ok():
     result = invoke("validate", EXAMPLE)
     assert result.exit_code == 0
-    assert "cluster nfvd-ff: 2 nodes, 3 resources, 1 groups, 1 clones" in result.output
+    assert "cluster nfvd-ff: 2 nodes, 4 resources, 1 groups, 2 clones" in result.output
 
 
 def test_validate_reports_every_error_on_stderr(tmp_path):

@@ -14,7 +14,7 @@ from nfvd_ha.runner import Result
 from nfvd_ha.supervise import Supervisor, check_alert
 
 from helpers.fakes import FakeClock
-from maintenance.fakes import FakeServices
+from maintenance.fakes import FakeHeartbeat, FakeServices
 
 GUI = ("couchdb", "uoc", "idp", "imageuploader")
 
@@ -132,3 +132,66 @@ def test_install_unit(tmp_path):
     assert command.endswith(" supervise --role sitescope --interval 5 --restarts 3 --window 600"
                             " --alert /usr/share/pacemaker/alerts/alert_smtp.sh.sample "
                             "--recipient ops@example.com")
+
+
+FF = ("activator", "sosa", "lockmgr")
+
+
+class SosaCrashing(FakeServices):
+    """SOSA dies again right after each start."""
+
+    def act(self, name, action):
+        super().act(name, action)
+        if name == "sosa" and action == "start":
+            self.up.discard("sosa")
+
+
+def heartbeat_supervisor(tmp_path, services, heartbeat):
+    said, runner, clock = [], AlertRunner(), FakeClock()
+    sup = Supervisor(services, ROLES["ff"], runner, clock, said.append,
+                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"),
+                     alert="/usr/share/pacemaker/alerts/alert_file.sh.sample",
+                     recipients=("/var/log/x.log",), heartbeat=heartbeat)
+    return sup, said, runner, clock
+
+
+def test_a_heartbeat_holder_restarts_sosa_three_times_then_hands_over(tmp_path):
+    """Guide 2.9 on heartbeat v1 (which monitors nothing): restart 3 times, then hb_standby."""
+    hb = FakeHeartbeat(present=True)
+    services = SosaCrashing(FF, set(FF) - {"sosa"})
+    sup, said, runner, clock = heartbeat_supervisor(tmp_path, services, hb)
+    for _ in range(3):
+        sup.pass_once()
+        clock.sleep(10)
+    assert services.calls == [("sosa", "start")] * 3 and hb.calls == []
+    sup.pass_once()                                     # the 4th failure: the peer takes over
+    assert hb.calls == ["hb_standby all"]
+    assert services.calls == [("sosa", "start")] * 3
+    assert [env["CRM_alert_desc"] for _, env in runner.calls] == [
+        "restarts exhausted: hb_standby"]
+    assert any("hb_standby all, the peer takes over" in s for s in said)
+    assert not os.path.exists(tmp_path / "oos")  # HPSA still serves: in the load balancer
+    sup.pass_once()                                     # holds nothing now: the peer's SOSA
+    assert services.calls == [("sosa", "start")] * 3 and hb.calls == ["hb_standby all"]
+
+
+def test_a_passive_heartbeat_node_leaves_the_active_nodes_components_alone(tmp_path):
+    hb = FakeHeartbeat(present=True)
+    hb.held = "none"
+    services = FakeServices(FF, {"activator"})
+    sup, _, runner, _ = heartbeat_supervisor(tmp_path, services, hb)
+    sup.pass_once()
+    assert services.calls == [] and hb.calls == [] and runner.calls == []
+    services.up.discard("activator")                   # HPSA is everyone's: restarted
+    sup.pass_once()
+    assert services.calls == [("activator", "start")]
+
+
+def test_a_pacemaker_node_is_refused_pacemaker_supervises_it(monkeypatch):
+    from nfvd_ha import cluster
+    monkeypatch.setattr(cluster.Cluster, "present", lambda self: True)
+    result = CliRunner().invoke(main, ["supervise", "--role", "ff"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "Error: this node is in a Pacemaker cluster: Pacemaker supervises its services (the "
+        "FF nodes' HPSA is the hpsa clone)")

@@ -31,7 +31,7 @@ def test_reference_example_is_valid():
     from nfvd_ha.definition import EXAMPLE
     from nfvd_ha.definition import load_definition
     d = load_definition(EXAMPLE)
-    assert [c.name for c in d.clusters] == ["nfvd-ff", "nfvd-aa"]
+    assert [c.name for c in d.clusters] == ["nfvd-ff", "nfvd-aa", "nfvd-lb"]
     assert len(d.loadbalancer.services) == 5
 
 
@@ -144,3 +144,32 @@ def test_alerts_are_checked():
     assert any("alert[1].recipients: an alert needs at least one recipient" in p
                for p in found), found
     assert any("duplicate id 'mail'" in p for p in found), found
+
+
+LB = BASE + """\
+  [[cluster.resource]]
+  id = "v"
+  type = "vip"
+  params = { ip = "10.0.0.100" }
+  [[cluster.resource]]
+  id = "haproxy"
+  type = "systemd:haproxy"
+  [[cluster.clone]]
+  id = "haproxy-clone"
+  member = "haproxy"
+  [[cluster.group]]
+  id = "g"
+  members = ["v"]
+  requires = [REQUIRED]
+"""
+
+
+def test_a_group_requires_clones_of_its_cluster():
+    group = load_text(LB.replace("REQUIRED", '"haproxy-clone"')).clusters[0].groups[0]
+    assert group.requires == ("haproxy-clone",)
+    assert problems(LB.replace("REQUIRED", '"haproxy"')) == [
+        "def.toml:18: cluster[0].group[0].requires: 'haproxy' is not a clone"]
+    looped = LB.replace("REQUIRED", '"g-clone"') + '  [[cluster.clone]]\n  id = "g-clone"\n' \
+        '  member = "g"\n'
+    assert problems(looped) == [
+        "def.toml:18: cluster[0].group[0].requires: 'g-clone' clones this group"]

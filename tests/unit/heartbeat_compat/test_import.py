@@ -110,3 +110,14 @@ def test_an_imported_pair_is_marked_unfenced_so_every_render_warns(tmp_path):
     definition = load_text(imported(directory))
     assert definition.clusters[0].fencing_disabled.startswith("imported from heartbeat v1")
     assert any("runs without fencing" in w for w in definition.warnings())
+
+
+def test_activator_ep_is_imported_onto_nfvd_s_own_script_not_heartbeat_s_copy(tmp_path):
+    """heartbeat ran /etc/init.d/activator-ep; `nfvd-ha compat install` replaces that with the
+    guarded shim (start refused), so the imported resource must run NFVD's own script."""
+    from nfvd_ocf.nfvd import ACTIVATOR_EP
+    directory = write(tmp_path, GUIDE_HA_CF, "ff-node1 10.0.0.100 activator-ep\n")
+    text = imported(directory)
+    assert "/etc/init.d/activator-ep" not in text
+    sosa = next(r for r in load_text(text).clusters[0].resources if r.type == "activator-ep")
+    assert sosa.param("init_script") in (None, ACTIVATOR_EP)

@@ -74,6 +74,9 @@ class FakeHeartbeat:
     def present(self):
         return self._present
 
+    def holding(self):
+        return self.held
+
     def takeover_problems(self):
         if self.held == "none" or self.peer == "active":
             return []

@@ -50,6 +50,10 @@ def test_switchover_then_local_services_stop(paths):
     assert reconciler(paths, cluster, services, said, role="gui").run() == "entered switchover"
     assert cluster.attrs == {"nfvd-maintenance": "switchover", "standby": "on"}
     assert "Going standby [all]." in said and "Waiting for resource balancing" in said
+    # the load balancer drains the node before anything stops here: the local services, and
+    # the clones (HPSA on an FF node) that standby stops
+    assert said.index("Waiting 3s for the load balancer to drain this node") < said.index(
+        "Going standby [all].")
     assert said.index("Waiting for resource balancing") < said.index(
         "Stopping NFVD Image Uploader Service")
     assert services.calls == [("imageuploader", "stop"), ("idp", "stop"), ("uoc", "stop"),

@@ -74,6 +74,28 @@ def test_a_group_banned_from_the_peer_cannot_move(rsc):
     assert takeover_problems(status(), weak, "ff-node1") == []
 
 
+def history(tree, rsc, count, limit="4", node="ff-node2"):
+    """crm_mon's node history: ``rsc`` failed ``count`` times on ``node``."""
+    tree.append(etree.fromstring(
+        f'<node_history><node name="{node}"><resource_history id="{rsc}" orphan="false" '
+        f'migration-threshold="{limit}" fail-count="{count}"/></node></node_history>'))
+    return tree
+
+
+def test_a_group_whose_member_exhausted_its_restarts_on_the_peer_cannot_move():
+    """The peer is online, but Pacemaker will not start SOSA there before a cleanup: standby
+    here would stop the group everywhere."""
+    assert takeover_problems(history(status(), "sosa-lockmgr", "4"), NONE, "ff-node1") == [
+        "ff-group cannot move: sosa-lockmgr reached its failure limit on ff-node2 "
+        "(crm_resource --cleanup --resource sosa-lockmgr --node ff-node2 once fixed)"]
+    assert takeover_problems(history(status(), "sosa-lockmgr", "1000000"), NONE,
+                             "ff-node1") != []                    # a failed start: INFINITY
+    assert takeover_problems(history(status(), "sosa-lockmgr", "3"), NONE, "ff-node1") == []
+    assert takeover_problems(history(status(), "repo", "4"), NONE, "ff-node1") == []  # a clone
+    assert takeover_problems(history(status(), "sosa-lockmgr", "4", node="ff-node1"), NONE,
+                             "ff-node1") == []                    # here, not on the peer
+
+
 def test_nothing_here_to_move_needs_no_peer():
     assert takeover_problems(peer(online="false"), NONE, "ff-node2") == []
     # clone instances and fence devices stay where they are: nothing to take over

@@ -50,5 +50,6 @@ def test_expected_layout():
     assert set(FILES) == {
         "nfvd-ff/cib.xml", "nfvd-ff/corosync.conf", "nfvd-ff/ha.d/ha.cf",
         "nfvd-ff/ha.d/haresources", "nfvd-aa/cib.xml", "nfvd-aa/corosync.conf",
-        "nfvd-aa/ha.d/ha.cf", "nfvd-aa/ha.d/haresources", "haproxy/haproxy.cfg",
-        "f5/as3.json", "f5/nfvd.tmsh"}
+        "nfvd-aa/ha.d/ha.cf", "nfvd-aa/ha.d/haresources", "nfvd-lb/cib.xml",
+        "nfvd-lb/corosync.conf", "nfvd-lb/ha.d/ha.cf", "nfvd-lb/ha.d/haresources",
+        "haproxy/haproxy.cfg", "f5/as3.json", "f5/nfvd.tmsh"}

@@ -1,0 +1,68 @@
+"""The HA load balancer (guide 2.3.2): two HAProxy nodes as a Pacemaker pair (lab-lbpair.toml)
+- HAProxy cloned on both, the LB VIP on one, fenced, a quorum device. The GUI stays
+reachable through the VIP when the active load balancer dies; the lost requests and the
+longest gap are measured from a client asking every 100 ms (bench/lb_failover.py reruns it).
+"""
+
+import time
+
+import pytest
+
+from helpers.faults import Witness
+from helpers.lab import gap_and_failures, timed_requests
+
+pytestmark = pytest.mark.cluster
+VIP = "172.30.77.170"
+GUI = f"http://{VIP}:3000/"
+NODES = ("lb-node1", "lb-node2")
+
+
+def haproxy_nodes(pcmk):
+    return set(pcmk.status().xpath(
+        "//clone[@id='haproxy-clone']/resource[@id='haproxy' and @active='true' and "
+        "@role='Started' and @failed='false']/node/@name"))
+
+
+def holders(lab):
+    """The nodes that have the VIP on an interface (the kernel's view, not Pacemaker's)."""
+    return {n for n in NODES if lab.sh(n, f"ip -4 -o addr show to {VIP}").stdout.strip()}
+
+
+def test_haproxy_on_both_nodes_the_vip_on_one_and_the_gui_through_it(lab, lbpair):
+    lab.wait(lambda: haproxy_nodes(lbpair) == set(NODES), 90, "HAProxy on both LB nodes")
+    holder = lab.wait(lambda: lbpair.where("lb-vip"), 60, "the LB VIP started")
+    assert holders(lab) == {holder}
+    lab.wait(lambda: lab.curl(GUI).startswith("uoc on gui-node"), 30, "the GUI through the VIP")
+    standby = next(n for n in NODES if n != holder)
+    # the standby's HAProxy already listens on the VIP (bind ... transparent): nothing to
+    # start there when the VIP arrives
+    assert f"{VIP}:3000" in lab.sh(standby, "ss -Hltn").stdout
+
+
+def test_the_active_load_balancer_dies_the_gui_stays_reachable(lab, lbpair):
+    lab.wait(lambda: haproxy_nodes(lbpair) == set(NODES), 90, "HAProxy on both LB nodes")
+    holder = lab.wait(lambda: lbpair.where("lb-vip"), 60, "the LB VIP started")
+    peer = next(n for n in NODES if n != holder)
+    lab.wait(lambda: lab.curl(GUI).startswith("uoc on gui-node"), 30, "the GUI through the VIP")
+    read = timed_requests(lab, GUI, 25, "lb-gaps")
+    lab.wait(lambda: len(read()) >= 20, 10, "requests flowing")
+    started = time.time()
+    lab.docker("kill", lab.container(holder))
+    lab.wait(lambda: holders(lab) == {peer}, 30, f"the VIP on {peer}")
+    lab.wait(lambda: read()[-1:] == [("done",)], 40, "the request run to finish")
+    gap, failed = gap_and_failures(read()[:-1])
+    print(f"LB node killed: longest gap {gap:.2f} s, {failed} requests failed")
+    # the client asked who has the VIP every 100 ms throughout: never two answers at once
+    rounds, dual, seen = Witness(lab.state).arp(started - 5, time.time())
+    assert rounds > 100 and dual == 0 and len(seen[VIP]) == 2, (rounds, dual, seen)
+    # detection (500 ms token + consensus), fencing first (the VIP must never answer from
+    # two nodes), the VIP's start: ~3.5 s (bench/lb_failover.py; the target of 3 s is not
+    # met, see README; runs up to 4.6 s seen). The bound catches a failover that waits for a
+    # timeout instead (fencing or election timeouts: 20 s and more).
+    assert gap <= 8.0, f"longest gap {gap:.2f} s"
+    assert failed <= 10, f"{failed} requests failed"  # ~4 (1 s client timeouts)
+    assert lbpair.where("lb-vip") == peer
+    # fenced (a power cycle): it rejoins, and the VIP stays where it is
+    lab.wait(lambda: lbpair.online() == set(NODES), 120, f"{holder} back (fenced: rebooted)")
+    lab.wait(lambda: haproxy_nodes(lbpair) == set(NODES), 60, f"HAProxy back on {holder}")
+    lab.steady(lambda: holders(lab) == {peer}, 3, f"the VIP staying on {peer}")
