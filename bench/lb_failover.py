@@ -11,14 +11,12 @@ and the next run kills whichever node holds the VIP then. Medians at the end.
 """
 import argparse
 import os
-import platform
-import statistics
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
 from helpers.lab import (PAIR_SERVICES, Pacemaker, gap_and_failures,  # noqa: E402
-                         running_lab, timed_requests)
+                         gap_runs, running_lab, timed_requests)
 
 NODES = ("lb-node1", "lb-node2")
 GUI = "http://172.30.77.170:3000/"
@@ -28,6 +26,8 @@ def haproxy_everywhere(pcmk):
     return set(pcmk.status().xpath(
         "//clone[@id='haproxy-clone']/resource[@id='haproxy' and @active='true' and "
         "@role='Started' and @failed='false']/node/@name")) == set(NODES)
+
+LABEL = "LB pair: active LB node killed (GUI via the LB VIP, a request every 100 ms)"
 
 
 def one_run(lab, pcmk, run):
@@ -51,17 +51,7 @@ def main():
         pcmk = Pacemaker(lab, list(NODES))
         lab.pair_up("nfvd-lb")
         lab.load_cib("nfvd-lb")
-        results = []
-        for run in range(args.runs):
-            gap, failed = one_run(lab, pcmk, run)
-            results.append((gap, failed))
-            print(f"run {run + 1}: longest gap {gap:.2f} s, {failed} requests failed",
-                  flush=True)
-    print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
-    print(f"{'LB pair: active LB node killed (GUI via the LB VIP, a request every 100 ms)':<76}"
-          f" longest gap median {statistics.median(g for g, _ in results):.2f} s, failed "
-          f"requests median {statistics.median(f for _, f in results):g}   runs: "
-          + " ".join(f"{g:.2f}s/{f}" for g, f in results))
+        gap_runs(LABEL, args.runs, lambda run: one_run(lab, pcmk, run))
 
 
 if __name__ == "__main__":

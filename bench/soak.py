@@ -35,7 +35,7 @@ def retimed(path, timing, out):
         text = f.read()
     lines = [f"timing = {{ {timing} }}" if line.startswith("timing = ") else line
              for line in text.splitlines()]
-    copy = os.path.join(out, os.path.basename(path) + ".retimed.toml")
+    copy = os.path.join(out, os.path.basename(path))  # the name the lab's nodes set up from
     with open(copy, "w") as f:
         f.write("\n".join(lines) + "\n")
     return copy

@@ -160,7 +160,8 @@ def _constraints(parent, cluster):
     for top in cluster.top_level():
         if top not in cloned:
             node = cluster.preferred_for(top)
-            element(parent, RSC_LOCATION, id=f"location-{top}-{node}", node=node, rsc=top,
+            # one id whatever the node: a new preference changes this constraint in place
+            element(parent, RSC_LOCATION, id=f"location-{top}-preferred", node=node, rsc=top,
                     score=str(PREFERRED_SCORE))
     for group in cluster.groups:  # only where each clone it requires runs, started after
         for clone in group.requires:

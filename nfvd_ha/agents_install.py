@@ -74,6 +74,19 @@ def default_python(runner=None):
     return sys.executable
 
 
+def files(root, python, staged=None):
+    """(path, content, mode) of everything ``install`` writes: the runtime, the launchers
+    (running ``python`` on ``root``'s copy), the heuristic; written under ``staged``."""
+    staged, lib = staged or root, lib_dir(root)
+    found = list(_runtime_files(lib_dir(staged)))
+    found += [(os.path.join(agent_dir(staged), name), LAUNCHER.format(
+        python=python, provider=PROVIDER, name=name, lib=lib, module=module), 0o755)
+        for name, module in sorted(agents.AGENTS.items())]
+    found.append((os.path.join(lib_dir(staged), "holds-address"),
+                  HOLDS_ADDRESS.format(python=python, lib=lib), 0o755))
+    return found
+
+
 def install(root, python=None, destdir=None):
     """Write the runtime and the launchers; ``python`` (default: the system's Python when
     recent enough) runs them. The agents need only the standard library. ``destdir``
@@ -86,14 +99,7 @@ def install(root, python=None, destdir=None):
     if destdir and not os.path.isabs(root):
         raise NfvdHaError(f"--ocf-root {root}: must be absolute with --destdir")
     staged = os.path.join(destdir, root.lstrip("/")) if destdir else root
-    lib = lib_dir(root)
-    files = list(_runtime_files(lib_dir(staged)))
-    files += [(os.path.join(agent_dir(staged), name), LAUNCHER.format(
-        python=python, provider=PROVIDER, name=name, lib=lib, module=module), 0o755)
-        for name, module in sorted(agents.AGENTS.items())]
-    files.append((os.path.join(lib_dir(staged), "holds-address"),
-                  HOLDS_ADDRESS.format(python=python, lib=lib), 0o755))
-    write_all_atomic(files)
+    write_all_atomic(files(root, python, staged))
     _world_readable(staged, lib_dir(staged))
     return [os.path.join(agent_dir(staged), n) for n in sorted(agents.AGENTS)] + [
         os.path.join(lib_dir(staged), "holds-address")]

@@ -9,6 +9,7 @@ docker/lab-lb.toml in front of GUI, FF API and SiteScope.
 """
 
 import os
+import shutil
 
 from . import paths
 from .clock import REAL
@@ -63,8 +64,12 @@ class Lab:
             os.makedirs(self.path(rel), exist_ok=True)
         for rel in ("shared/aa", "shared/aa/data"):
             os.chown(self.path(rel), UCA, UCA)
+        os.makedirs(self.path("out", "definitions"), exist_ok=True)
         for definition, targets, where in definitions:
-            render.render(os.path.join(REPO, definition), self.path("out", where), targets)
+            source = os.path.join(REPO, definition)
+            render.render(source, self.path("out", where), targets)
+            # the nodes set themselves up from their definition (nfvd-ha node setup)
+            shutil.copyfile(source, self.path("out", "definitions", os.path.basename(source)))
         self._pki()
         for directory, _, _ in os.walk(self.state):
             os.chmod(directory, 0o755)  # containers read them (their files keep their modes)

@@ -16,6 +16,7 @@ TURN = f"{RUN_DIR}/reconcile.lock"
 #: one controller per node
 INSTANCE = f"{RUN_DIR}/controller.lock"
 COROSYNC_CONF = "/etc/corosync/corosync.conf"
+COROSYNC_AUTHKEY = "/etc/corosync/authkey"
 #: Pacemaker writes its CIB here once it has run on this node
 CIB_FILE = "/var/lib/pacemaker/cib/cib.xml"
 OCF_ROOT = "/usr/lib/ocf"

@@ -6,7 +6,8 @@ Only the CLI prints. Errors: ``Error: ...`` on stderr, one line per problem, exi
 
 import click
 
-from . import agents, compat, definition, health, lab, maintenance, status, supervise
+from . import (agents, compat, definition, health, lab, maintenance, node, plan, status,
+               supervise)
 from .base import Group
 
 
@@ -16,6 +17,7 @@ def main():
     """High availability for HPE NFV Director on Pacemaker/Corosync."""
 
 
-for area in (agents, definition, lab, health, compat, status, maintenance, supervise):
+for area in (agents, definition, lab, health, compat, status, maintenance, supervise, node,
+             plan):
     for command in area.COMMANDS:
         main.add_command(command)

@@ -102,6 +102,12 @@ def fresh_aa(lab):
     recreate(lab, AA_PAIR)
 
 
+@pytest.fixture(scope="module")
+def fresh_hb(lab):
+    """A fresh heartbeat pair (both nodes up, heartbeat from the rendered files)."""
+    recreate(lab, ("hb-node1", "hb-node2"))
+
+
 @pytest.fixture
 def ff(lab):
     """The Fulfillment pair (lab-ff.toml: the example's, fenced by the lab), CIB loaded."""

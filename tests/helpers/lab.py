@@ -120,3 +120,21 @@ def gap_and_failures(samples):
     answered = [float(t) for t, code in samples if code == "200"]
     failed = sum(1 for _, code in samples if code != "200")
     return max((b - a for a, b in zip(answered, answered[1:])), default=float("inf")), failed
+
+
+def gap_runs(label, runs, one_run):
+    """Run ``one_run(run)`` -> (gap, failed) ``runs`` times, printing each, then the bench row:
+    medians and every run."""
+    import os
+    import platform
+    import statistics
+    results = []
+    for run in range(runs):
+        gap, failed = one_run(run)
+        results.append((gap, failed))
+        print(f"run {run + 1}: longest gap {gap:.2f} s, {failed} requests failed", flush=True)
+    print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
+    print(f"{label:<76} longest gap median {statistics.median(g for g, _ in results):.2f} s, "
+          f"failed requests median {statistics.median(f for _, f in results):g}   runs: "
+          + " ".join(f"{g:.2f}s/{f}" for g, f in results))
+    return results

@@ -58,6 +58,11 @@ def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_p
     assert "lsb:haproxy" not in (state / "out" / "nfvd-lb" / "cib.xml").read_text()
     assert 'type="haproxy"' in (state / "out" / "nfvd-lb" / "cib.xml").read_text()
     assert " transparent" in (state / "out" / "lbpair" / "haproxy" / "haproxy.cfg").read_text()
+    # the single HAProxy holds its addresses itself: nothing to bind before it has them
+    assert " transparent" not in (state / "out" / "haproxy" / "haproxy.cfg").read_text()
+    # the nodes set themselves up from the definitions (nfvd-ha node setup)
+    assert sorted(os.listdir(state / "out" / "definitions")) == [
+        "lab-aa.toml", "lab-ff.toml", "lab-heartbeat.toml", "lab-lb.toml", "lab-lbpair.toml"]
     assert clock.slept == [1.0, 1.0, 1.0]  # one wait per pair, never a fixed sleep
 
 

@@ -1,0 +1,59 @@
+"""``nfvd-ha plan`` / ``nfvd-ha apply``: change a running cluster to what the definition says,
+with Pacemaker's own preview of what it will do."""
+
+import click
+
+
+@click.command("plan")
+@click.argument("definition", type=click.Path(dir_okay=False))
+@click.option("--cluster", "name", required=True, help="The cluster of the definition.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Where the plan goes (default: ./CLUSTER.plan.json, 0600).")
+def plan(definition, name, out):
+    """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
+    what the cluster would do about it (crm_simulate). Nothing is changed."""
+    from .. import plan as use_case
+    from ..definition import load_definition
+    from ..errors import NfvdHaError
+    from ..render import fence_secrets
+    from ..runner import Runner
+    loaded = load_definition(definition)
+    cluster = next((c for c in loaded.clusters if c.name == name), None)
+    if cluster is None:
+        raise NfvdHaError(f"--cluster {name}: not a cluster of {definition} "
+                          f"({', '.join(c.name for c in loaded.clusters)})")
+    found = use_case.Planner(Runner()).plan(cluster, fence_secrets(loaded, ("cib",)))
+    out = out or f"{name}.plan.json"
+    use_case.save(found, out)
+    click.echo(f"Changes to {name} ({len(found['changes'])}):")
+    for line in found["changes"] or ["(none: the live CIB has what the definition says)"]:
+        click.echo(f"  {line}")
+    if found["left_alone"]:
+        click.echo("Left alone (not in the definition; remove them yourself if they were "
+                   "its):")
+        for line in found["left_alone"]:
+            click.echo(f"  {line}")
+    click.echo("What the cluster will do (crm_simulate):")
+    for line in found["actions"] or ["(nothing)"]:
+        click.echo(f"  {line}")
+    click.echo(f"Plan written to {out}; apply it with: nfvd-ha apply {out}")
+
+
+@click.command("apply")
+@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.option("--timeout", default=120, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds to wait for the cluster to settle.")
+def apply(plan_file, timeout):
+    """Push exactly what `nfvd-ha plan` planned (refused when the live CIB changed since),
+    then wait until the cluster settles."""
+    from .. import plan as use_case
+    from ..runner import Runner
+    done, settled = use_case.Planner(Runner()).apply(use_case.load(plan_file), timeout)
+    if not done:
+        click.echo("Nothing to apply: the live CIB already has what the definition says.")
+    else:
+        click.echo(f"Applied {len(done)} change(s)"
+                   + ("; the cluster settled." if settled else " to the CIB file."))
+
+
+COMMANDS = (plan, apply)
