@@ -34,17 +34,18 @@ def test_heartbeat_pair_to_pacemaker_with_one_short_gap(lab):
     pcmk = Pacemaker(lab, list(NODES))
     lab.wait(lambda: pcmk.online() == set(NODES), 120, "both nodes online in Pacemaker")
     assert lab.sh(passive, "crm_resource --wait --timeout=60", timeout=70).returncode == 0
-    lab.steady(lambda: pcmk.where("sosa-lockmgr") == passive, 3, "no failback")
+    lab.steady(lambda: pcmk.where("activator-ep") == passive, 3, "no failback")
     settled = len(read())
     lab.wait(lambda: len(read()) >= settled + 5, 10, "requests after the cluster settled")
     samples = [s for s in read() if s != ("done",)]
     gap, failed = gap_and_failures(samples)
     print(f"migration: longest gap {gap:.2f} s, {failed} requests failed")
-    # the target: no worse than one node-loss failover (4.1 s for the fenced FF pair)
+    # the target: no worse than one node-loss failover (4.1 s for the fenced FF pair);
+    # bench/migration.py measured 2.5 s
     assert gap <= 4.1, f"longest gap {gap:.2f} s"
     # the migrated SOSA runs NFVD's own script, not /etc/init.d (where the runbook shims go)
-    params = lab.sh(passive, "crm_resource --resource sosa-lockmgr --query-xml").stdout
+    params = lab.sh(passive, "crm_resource --resource activator-ep --query-xml").stdout
     assert "/etc/init.d/activator-ep" not in params
     assert lab.sh(passive, "nfvd-ha compat install --force").returncode == 0
-    lab.steady(lambda: pcmk.where("sosa-lockmgr") == passive and
+    lab.steady(lambda: pcmk.where("activator-ep") == passive and
                answering(lab) == f"sosa on {passive}", 5, "SOSA monitored fine with the shims")

@@ -42,7 +42,7 @@ def started_at(lab, rid):
     out = lab.sh(NODE, "cibadmin -Q --scope status").stdout
     from lxml import etree
     status = etree.fromstring(out.encode())
-    return {op.getparent().getparent().getparent().get("uname"): int(op.get("last-rc-change"))
+    return {op.xpath("ancestor::node_state/@uname")[0]: int(op.get("last-rc-change"))
             for op in status.xpath(f"//lrm_resource[@id='{rid}']/lrm_rsc_op"
                                    "[@operation='start' and @rc-code='0']")}
 

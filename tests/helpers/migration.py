@@ -24,7 +24,9 @@ def copy(lab, source, target, path):
 
 
 def start_corosync(lab, node):
-    run(lab, node, "mkdir -p /var/log/cluster && corosync && corosync-cfgtool -s")
+    run(lab, node, "mkdir -p /var/log/cluster && corosync")  # it daemonizes, then comes up
+    lab.wait(lambda: lab.sh(node, "corosync-cfgtool -s").returncode == 0, 30,
+             f"corosync on {node}")
 
 
 def start_pacemaker(lab, node):
@@ -55,11 +57,22 @@ def prepare(lab, holder, passive):
                       " && nfvd-ha apply /root/hb.plan.json")
 
 
+def released(lab, holder):
+    """Heartbeat released the group here: the VIP gone, SOSA and Lock Manager stopped."""
+    return VIP not in lab.sh(holder, "ip -4 -o addr").stdout and "application is running" \
+        not in lab.sh(holder, "/opt/HPE/nfvd/fulfillment/scripts/activator-ep check").stdout
+
+
 def hand_over(lab, holder, passive):
-    """Step 5, the downtime: heartbeat stops the group on the holder, then Pacemaker starts
-    it on the passive node (maintenance mode off)."""
-    run(lab, holder, "/etc/init.d/heartbeat stop", timeout=90)
+    """Step 5, the downtime: heartbeat stops the group on the holder; once it is released
+    (not once heartbeat has finished exiting, which takes longer), Pacemaker starts it on
+    the passive node (maintenance mode off)."""
+    run(lab, holder, "(setsid /etc/init.d/heartbeat stop >/tmp/heartbeat-stop.log 2>&1 &)")
+    lab.wait(lambda: released(lab, holder), 60, f"heartbeat releasing the group on {holder}",
+             interval=0.05)
     run(lab, passive, "crm_attribute --name maintenance-mode --delete")
+    lab.wait(lambda: "heartbeat" not in lab.sh(holder, "ps -eo comm").stdout, 90,
+             f"heartbeat gone from {holder}")
 
 
 def finish(lab, holder):
