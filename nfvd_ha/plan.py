@@ -135,6 +135,29 @@ def merged(live, rendered):
     return new, changes
 
 
+def touched(live, rendered):
+    """The top-level resources the plan adds or changes (they must run once it is applied,
+    unless the definition stops them)."""
+    current = {obj.get("id"): obj for obj in live.find("configuration").findall("resources/*")}
+    return [obj.get("id") for obj in rendered.find("configuration").findall("resources/*")
+            if _describe(current.get(obj.get("id")), obj) is not None
+            and not obj.xpath(".//nvpair[@name='target-role' and @value='Stopped']")]
+
+
+def not_running(status, ids):
+    """Which of ``ids`` (groups, clones, primitives) crm_mon does not show all started and
+    healthy: ["hpsa-clone (hpsa on ff-node2: failed)", ...]."""
+    found = []
+    for rid in ids:
+        parts = status.xpath("//resources//*[@id=$id]/descendant-or-self::resource", id=rid)
+        bad = [f"{r.get('id')}{' on ' + r.xpath('string(node/@name)') if len(r) else ''}: "
+               f"{'failed' if r.get('failed') == 'true' else r.get('role', 'stopped').lower()}"
+               for r in parts if r.get("active") != "true" or r.get("failed") == "true"]
+        if not parts or bad:
+            found.append(f"{rid} ({'; '.join(bad) or 'not in crm_mon'})")
+    return found
+
+
 def left_alone(live, rendered):
     """The live objects the definition does not declare (an operator's, a ban, or one the
     definition no longer has): never touched, listed so that nothing is a surprise."""
@@ -212,10 +235,10 @@ class Planner:
         actions = self.simulate(new) if changes else []
         return {"cluster": cluster.name, "version": {k: live.get(k) for k in VERSION[:2]},
                 "digest": digest(live), "changes": changes, "actions": actions,
-                "left_alone": left_alone(live, rendered),
+                "left_alone": left_alone(live, rendered), "resources": touched(live, rendered),
                 "new": etree.tostring(new.find("configuration"), encoding="unicode")}
 
-    def apply(self, plan, wait=120):
+    def apply(self, plan, wait=120, progress=lambda text: None):
         """Push ``plan`` as a versioned patch, then wait until the cluster settled: (the
         changes, whether it waited); NfvdHaError when the CIB moved since."""
         live = self.live()
@@ -251,11 +274,22 @@ class Planner:
                               hint="it changed meanwhile: run nfvd-ha plan again")
         if os.environ.get("CIB_file"):
             return plan["changes"], False  # a file, not a cluster: nothing to wait for
+        progress(f"Applied {len(plan['changes'])} change(s); waiting up to {wait}s for the "
+                 "cluster to settle")
         settled = self.runner.run(["crm_resource", "--wait", f"--timeout={wait}"],
                                   timeout=wait + 10)
         if settled.rc != 0:
             raise NfvdHaError(f"applied, but the cluster did not settle within {wait}s",
                               hint="crm_mon -1 shows what is still in flight or failed")
+        status = _xml(self.runner.run(["crm_mon", "-1", "--output-as=xml"], timeout=TIMEOUT,
+                                      check=True).stdout, "crm_mon")
+        if status.xpath("//cluster_options[@maintenance-mode='true']"):
+            progress("The cluster is in maintenance mode: nothing was started or stopped")
+            return plan["changes"], True
+        down = not_running(status, plan.get("resources", []))
+        if down:
+            raise NfvdHaError(f"applied and settled, but not running as asked: {', '.join(down)}",
+                              hint="crm_mon -1 and crm_resource --why --resource ID say why")
         return plan["changes"], True
 
 

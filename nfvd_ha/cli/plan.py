@@ -48,12 +48,13 @@ def apply(plan_file, timeout):
     then wait until the cluster settles."""
     from .. import plan as use_case
     from ..runner import Runner
-    done, settled = use_case.Planner(Runner()).apply(use_case.load(plan_file), timeout)
+    done, settled = use_case.Planner(Runner()).apply(use_case.load(plan_file), timeout,
+                                                     click.echo)
     if not done:
         click.echo("Nothing to apply: the live CIB already has what the definition says.")
     else:
-        click.echo(f"Applied {len(done)} change(s)"
-                   + ("; the cluster settled." if settled else " to the CIB file."))
+        click.echo("The cluster settled; what was changed runs." if settled else
+                   f"Applied {len(done)} change(s) to the CIB file.")
 
 
 COMMANDS = (plan, apply)
