@@ -6,8 +6,7 @@ from nfvd_ocf.nfvd import ASSURANCE_COMPONENTS
 
 AGENT = components.agent(
     "nfvd-assurance", "NFVD Assurance: UCA-EBC, Open Mediation and the Assurance Gateway",
-    "The Assurance stack of the active Assurance node.", ASSURANCE_COMPONENTS,
-    " ".join(ASSURANCE_COMPONENTS))
+    "The Assurance stack of the active Assurance node.", ASSURANCE_COMPONENTS)
 
 if __name__ == "__main__":
     runtime.main(AGENT)

@@ -8,8 +8,7 @@ from nfvd_ocf.nfvd import HPSA_COMPONENTS
 
 AGENT = components.agent(
     "nfvd-hpsa", "NFVD Fulfillment: HPSA (Service Activator), cloned on both FF nodes",
-    "HPSA of a Fulfillment node, run on both nodes as a clone.", HPSA_COMPONENTS,
-    " ".join(HPSA_COMPONENTS))
+    "HPSA of a Fulfillment node, run on both nodes as a clone.", HPSA_COMPONENTS)
 
 if __name__ == "__main__":
     runtime.main(AGENT)

@@ -16,13 +16,15 @@ SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
 TIMEOUT = 30  # seconds for one cluster command
 
 
-def _xml(text, what):
+def parse_xml(text, what, problem="did not answer with XML"):
+    """``text`` as XML, entities never resolved and nothing fetched from the network (it may
+    come from a tool or from a file someone gave); NfvdHaError "WHAT PROBLEM: ..." if not."""
     from lxml import etree
     try:
         return etree.fromstring(text.encode(), etree.XMLParser(resolve_entities=False,
                                                                no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise NfvdHaError(f"{what} did not answer with XML: {exc}") from None
+        raise NfvdHaError(f"{what} {problem}: {exc}") from None
 
 
 def _score(text):
@@ -57,7 +59,7 @@ class Cluster:
         return self._name
 
     def status(self):
-        return _xml(self._run(["crm_mon", "-1", "--output-as=xml"]).stdout, "crm_mon")
+        return parse_xml(self._run(["crm_mon", "-1", "--output-as=xml"]).stdout, "crm_mon")
 
     def placement(self, status=None):
         """{id: node} for groups (placed = every member up on one node) and primitives."""
@@ -96,7 +98,8 @@ class Cluster:
 
     def homes(self):
         """{resource: preferred node} from positive location constraints (not cli- ones)."""
-        cib = _xml(self._run(["cibadmin", "-Q", "--scope", "constraints"]).stdout, "cibadmin")
+        cib = parse_xml(self._run(["cibadmin", "-Q", "--scope", "constraints"]).stdout,
+                        "cibadmin")
         homes = {}
         for loc in cib.xpath("//rsc_location[@node and @rsc]"):
             if not loc.get("id", "").startswith("cli-") and _score(loc.get("score")) > 0:
@@ -107,12 +110,14 @@ class Cluster:
         """Why no other node could take over what runs here and must move (groups and
         primitives; clone instances stay): [] when one can, or nothing runs here."""
         status = self.status()
-        cib = _xml(self._run(["cibadmin", "-Q", "--scope", "constraints"]).stdout, "cibadmin")
+        cib = parse_xml(self._run(["cibadmin", "-Q", "--scope", "constraints"]).stdout,
+                        "cibadmin")
         return takeover_problems(status, cib, self.node_name())
 
     def attributes(self):
         """This node's permanent attributes."""
-        nodes = _xml(self._run(["cibadmin", "--query", "--scope", "nodes"]).stdout, "cibadmin")
+        nodes = parse_xml(self._run(["cibadmin", "--query", "--scope", "nodes"]).stdout,
+                          "cibadmin")
         found = nodes.xpath("//node[@uname=$me]/instance_attributes/nvpair",
                             me=self.node_name())
         return {p.get("name"): p.get("value") for p in found}

@@ -19,6 +19,7 @@ import json
 import re
 from urllib.parse import quote
 
+from .definition.model import bind_host
 from .endpoints import endpoint_on
 
 # Receive strings are regular expressions to F5 and strings to tmsh's parser: they are kept
@@ -34,8 +35,7 @@ PRIMARY, BACKUP = 10, 5
 
 def virtual(service):
     """(address, port, ipv6) the virtual server listens on; ``*`` is any address."""
-    host, _, port = service.bind.rpartition(":")
-    host = host.strip("[]")
+    host, port = bind_host(service.bind), service.bind.rpartition(":")[2]
     if host == "*":
         host = "0.0.0.0"
     return host, int(port), ":" in host

@@ -9,6 +9,7 @@ is rendered 0600 (haproxy reads it as root before dropping privileges), so it wo
 the stock Debian and RHEL units - no environment file has to reach the service.
 """
 
+from .definition.model import bind_host
 from .durations import text as _ms
 
 
@@ -44,8 +45,7 @@ defaults
 def _bind(address, floating):
     """A bind line; ``transparent`` for an address a cluster of the definition moves between
     its load balancers (a VIP), so that haproxy runs on both and binds it before it is here."""
-    host = address.rsplit(":", 1)[0].strip("[]")
-    return f"    bind {address}" + (" transparent" if host in floating else "")
+    return f"    bind {address}" + (" transparent" if bind_host(address) in floating else "")
 
 
 def _listen(service, floating):

@@ -25,6 +25,7 @@ from lxml import etree
 
 from crm.cib import render_cib
 
+from .cluster import Cluster, parse_xml
 from .errors import NfvdHaError
 from .files import read_text, write_atomic
 
@@ -33,18 +34,12 @@ TIMEOUT = 60
 OWNED = ("resources", "constraints", "alerts")
 #: the sets whose nvpairs it owns, by name: (section, set id)
 SETTINGS = (("crm_config", "cib-bootstrap-options"), ("rsc_defaults", "rsc-options"))
-VERSION = ("admin_epoch", "epoch", "num_updates")
+#: the configuration's version (num_updates counts status changes: not compared)
+VERSION = ("admin_epoch", "epoch")
 #: parameter names whose values a plan never shows
 SECRET = re.compile(r"(pass|secret|key|token|credential)", re.IGNORECASE)
 #: elements that only hold others: left out of readable paths
 WRAPPERS = ("operations", "instance_attributes", "meta_attributes")
-
-
-def _xml(text, what):
-    try:
-        return etree.fromstring(text.encode())
-    except etree.XMLSyntaxError as exc:
-        raise NfvdHaError(f"{what}: not XML ({exc})") from None
 
 
 def digest(cib):
@@ -217,7 +212,7 @@ class Planner:
 
     def live(self):
         done = self.runner.run(["cibadmin", "--query"], timeout=TIMEOUT, check=True)
-        return _xml(done.stdout, "cibadmin --query")
+        return parse_xml(done.stdout, "cibadmin --query")
 
     def simulate(self, cib):
         """The scheduler's actions for ``cib`` (status included): ["Restart hpsa ...", ...]."""
@@ -230,10 +225,10 @@ class Planner:
 
     def plan(self, cluster, secrets=None):
         live = self.live()
-        rendered = _xml(render_cib(cluster, secrets), "the rendered CIB")
+        rendered = parse_xml(render_cib(cluster, secrets), "the rendered CIB", "is not XML")
         new, changes = merged(live, rendered)
         actions = self.simulate(new) if changes else []
-        return {"cluster": cluster.name, "version": {k: live.get(k) for k in VERSION[:2]},
+        return {"cluster": cluster.name, "version": {k: live.get(k) for k in VERSION},
                 "digest": digest(live), "changes": changes, "actions": actions,
                 "left_alone": left_alone(live, rendered), "resources": touched(live, rendered),
                 "new": etree.tostring(new.find("configuration"), encoding="unicode")}
@@ -242,7 +237,7 @@ class Planner:
         """Push ``plan`` as a versioned patch, then wait until the cluster settled: (the
         changes, whether it waited); NfvdHaError when the CIB moved since."""
         live = self.live()
-        version = {k: live.get(k) for k in VERSION[:2]}
+        version = {k: live.get(k) for k in VERSION}
         if version != plan["version"] or digest(live) != plan["digest"]:
             raise NfvdHaError(
                 f"the live CIB changed since this plan (configuration version "
@@ -252,7 +247,8 @@ class Planner:
         if not plan["changes"]:
             return [], False
         new = etree.fromstring(etree.tostring(live))
-        new.replace(new.find("configuration"), _xml(plan["new"], "the plan"))
+        new.replace(new.find("configuration"),
+                    parse_xml(plan["new"], "the plan", "is not XML"))
         # a newer configuration: the patch applies to exactly the version planned on
         new.set("epoch", str(int(live.get("epoch", "0")) + 1))
         new.set("num_updates", "0")
@@ -281,8 +277,7 @@ class Planner:
         if settled.rc != 0:
             raise NfvdHaError(f"applied, but the cluster did not settle within {wait}s",
                               hint="crm_mon -1 shows what is still in flight or failed")
-        status = _xml(self.runner.run(["crm_mon", "-1", "--output-as=xml"], timeout=TIMEOUT,
-                                      check=True).stdout, "crm_mon")
+        status = Cluster(self.runner).status()
         if status.xpath("//cluster_options[@maintenance-mode='true']"):
             progress("The cluster is in maintenance mode: nothing was started or stopped")
             return plan["changes"], True

@@ -49,25 +49,24 @@ class Supervisor:
         self.history: dict[str, list[float]] = {}
         self.exhausted: set[str] = set()
 
-    def watched(self, rows):
-        """This role's components installed here, in start order."""
-        here = set(installed(rows))
+    def watched(self, here):
+        """This role's components installed ``here`` (a set of names), in start order."""
         return [n for n in reversed(self.role.local) if n in here]
 
-    def held(self, rows):
+    def held(self, here):
         """On a heartbeat host holding its resources, the active/passive components it
-        runs (installed here, in start order); otherwise none."""
+        runs (installed ``here``, in start order); otherwise none."""
         if not self.heartbeat or not self.role.held or \
                 self.heartbeat.holding() not in HOLDING:
             return []
-        here = set(installed(rows))
         return [n for n in self.role.held if n in here]
 
     def pass_once(self):
         if lock_present(self.lock):
             return "maintenance"
         rows = self.services.rows()
-        watched, held = self.watched(rows), self.held(rows)
+        here = set(installed(rows))
+        watched, held = self.watched(here), self.held(here)
         running = set(self.services.running(watched + held, rows))
         down = [n for n in watched if n not in running]
         if self.exhausted and not down:

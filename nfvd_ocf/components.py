@@ -147,9 +147,9 @@ def validate_all(ctx):
 
 
 
-def agent(name, shortdesc, purpose, known, default):
-    """The declaration of an agent for ``known`` components (``default``: its components
-    parameter's default); ``purpose`` opens its long description."""
+def agent(name, shortdesc, purpose, known):
+    """The declaration of an agent for ``known`` components (all of them, in that order, by
+    default); ``purpose`` opens its long description."""
     return Agent(
         name=name,
         version="1.0",
@@ -163,7 +163,7 @@ def agent(name, shortdesc, purpose, known, default):
                   default=NFV_DIRECTOR),
             Param("components", "Components, in start order",
                   "Space-separated nfv-director.sh component names, started left to right and "
-                  f"stopped right to left; known: {' '.join(known)}.", default=default),
+                  f"stopped right to left; known: {' '.join(known)}.", default=" ".join(known)),
             Param("process_match", "Component command lines (stop escalation)",
                   "Space-separated COMPONENT=SUBSTRING pairs: a component that its stop leaves "
                   "running gets TERM, then KILL, to the processes whose command line contains "

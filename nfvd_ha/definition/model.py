@@ -176,6 +176,11 @@ class Server:
     cookie: str
 
 
+def bind_host(bind):
+    """The address of an ``address:port`` bind (IPv6 without its brackets; ``*``: any)."""
+    return bind.rpartition(":")[0].strip("[]")
+
+
 @dataclass(frozen=True)
 class LbService:
     name: str

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from helpers.lab import timed_requests
+
 pytestmark = pytest.mark.cluster
 UTILITY = "/opt/HPE/nfvd/solutions/ha-example/maintenance_mode.sh"
 LOCK = "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
@@ -54,12 +56,10 @@ def node_state(pcmk, node):
 
 
 def traffic(lab, url, name, seconds):
-    """Requests every 100 ms from the client, in the background; returns a reader."""
-    lab.sh("client", f"rm -f /tmp/{name}; end=$(($(date +%s)+{seconds})); "
-           f"(while [ $(date +%s) -lt $end ]; do curl -s -o /dev/null -w '%{{http_code}}\\n' "
-           f"-m 2 {url} >> /tmp/{name}; sleep 0.1; done; echo done >> /tmp/{name}) "
-           ">/dev/null 2>&1 &")
-    return lambda: lab.sh("client", f"cat /tmp/{name}").stdout.split()
+    """Requests every 100 ms from the client (2 s timeout each), in the background; returns a
+    reader of their HTTP status codes, ending "done"."""
+    read = timed_requests(lab, url, seconds, name, timeout=2)
+    return lambda: [sample[-1] for sample in read()]
 
 
 def settled(lab, node):

@@ -103,12 +103,13 @@ def running_lab(project, services, definitions=DEFINITIONS):
         lab.compose("down", "-t", "1", check=False)
 
 
-def timed_requests(lab, url, seconds, name):
+def timed_requests(lab, url, seconds, name, timeout=1):
     """A request to ``url`` every 100 ms from the client for ``seconds``, in the background
-    (1 s timeout each); returns a reader of [(epoch time, HTTP status)], ending ("done",)."""
+    (``timeout`` s each); returns a reader of [(epoch time, HTTP status)], ending
+    ("done",)."""
     lab.sh("client", f"rm -f /tmp/{name}; end=$(($(date +%s)+{seconds})); "
            "(while [ $(date +%s) -lt $end ]; do t=$(date +%s.%N); "
-           f"c=$(curl -s -o /dev/null -w '%{{http_code}}' -m 1 {url}); echo \"$t $c\" "
+           f"c=$(curl -s -o /dev/null -w '%{{http_code}}' -m {timeout} {url}); echo \"$t $c\" "
            f">> /tmp/{name}; sleep 0.1; done; echo done >> /tmp/{name}) >/dev/null 2>&1 &")
     return lambda: [tuple(line.split())
                     for line in lab.sh("client", f"cat /tmp/{name}").stdout.splitlines()]
