@@ -34,6 +34,7 @@ def one_run(lab, pcmk, run):
     lab.wait(lambda: pcmk.online() == set(NODES) and haproxy_everywhere(pcmk), 180,
              "both LB nodes online, HAProxy on both")
     holder = lab.wait(lambda: pcmk.where("lb-vip"), 60, "the LB VIP started")
+    lab.settle(holder)
     lab.wait(lambda: lab.curl(GUI).startswith("uoc on"), 30, "the GUI through the VIP")
     read = timed_requests(lab, GUI, 25, f"lb-bench-{run}")
     lab.wait(lambda: len(read()) >= 20, 10, "requests flowing")

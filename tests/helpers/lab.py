@@ -1,6 +1,7 @@
 """Driving the Docker lab from tests: nfvd_ha.lab's lifecycle, plus waits that fail a test
 and the cluster's own view (crm_mon XML, crm_failcount), never our logs."""
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,23 @@ class TestLab(Lab):
 
     def docker(self, *argv):
         return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=120)
+
+    def qdevice_voting(self, node, count=2):
+        """``corosync-quorumtool -s`` on ``node`` lists ``count`` nodes, each Alive and Voting
+        for the quorum device (A,V,...)."""
+        rows = [line.split() for line in self.sh(node, "corosync-quorumtool -s").stdout
+                .splitlines() if re.match(r"\s+\d+\s+\d+\s+\S+\s+\S+", line)]
+        nodes = [r for r in rows if r[0] != "0"]
+        return len(nodes) == count and all(r[2].startswith("A,V,") for r in nodes)
+
+    def settle(self, node, count=2):
+        """Wait until the pair is settled, as a pair in production is when a node dies: every
+        node's quorum device voting (a node killed right after its peer rejoined, qdevice
+        still connecting, takes ~12 s: a double failure, measured as such by bench/faults.py)
+        and no transition in progress (a rejoined node's probes, starts, monitors being
+        scheduled: a node lost then waits for those actions first)."""
+        self.wait(lambda: self.qdevice_voting(node, count), 120, "every qdevice voting")
+        self.sh(node, "crm_resource --wait --timeout=60", timeout=70)
 
     def steady(self, predicate, seconds, what, interval=0.5):
         """``predicate`` holds at every look for ``seconds`` (a measured window, not a sleep:
