@@ -16,7 +16,7 @@ def agents():
 @click.option("--python", "python", default=None,
               help="Interpreter for the agents (default: the system's python3 when 3.9 "
                    "or later, else the one running nfvd-ha).")
-@click.option("--destdir", default=None, type=click.Path(file_okay=False),
+@click.option("--destdir", default=None, type=click.Path(),
               help="Packaging: write under DESTDIR, the agents still pointing at OCF_ROOT.")
 def agents_install(ocf_root, python, destdir):
     """Install the agents and their runtime into OCF_ROOT (resource.d/nfvd, lib/nfvd)."""

@@ -74,7 +74,7 @@ def compat_nfvd(nfv_director, action):
 @click.option("--only", "only", multiple=True, help="Install just these shims (repeatable).")
 @click.option("--activator-ep-script", default=paths.ACTIVATOR_EP, show_default=True,
               help="NFVD's own activator-ep, called by the shim.")
-@click.option("--root", default="/", show_default=True, type=click.Path(file_okay=False),
+@click.option("--root", default="/", show_default=True, type=click.Path(),
               help="Install under this root (packaging, tests).")
 @click.option("--force", is_flag=True, help="Replace files that are not shims (kept as "
               "<path>.nfvd-ha-orig).")

@@ -6,7 +6,7 @@ import click
 
 from .base import warn
 
-DEFINITION = click.argument("definition", type=click.Path(dir_okay=False))
+DEFINITION = click.argument("definition", type=click.Path())
 
 
 @click.command()
@@ -36,7 +36,7 @@ def validate(definition):
 
 @click.command()
 @DEFINITION
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", required=True, type=click.Path(),
               help="Directory to write into.")
 @click.option("--target", "targets", multiple=True, default=("all",), show_default=True,
               type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "all"]))
@@ -51,7 +51,7 @@ def render(definition, out, targets, force):
 
 @click.command()
 @DEFINITION
-@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--out", required=True, type=click.Path())
 @click.option("--force", is_flag=True, help="Replace existing key files.")
 def keygen(definition, out, force):
     """Generate the shared keys DEFINITION's clusters need (never printed)."""
@@ -69,11 +69,11 @@ def _report(out, report, kept_why):
 
 
 @click.command("import-heartbeat")
-@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.argument("directory", type=click.Path())
 @click.option("--name", help="Cluster name (default: the directory's name).")
 @click.option("--address", "addresses", multiple=True, metavar="NODE=IP",
               help="Address of a node, when ha.cf's ucast lines do not say.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here (default: stdout).")
+@click.option("--out", type=click.Path(), help="Write here (default: stdout).")
 def import_heartbeat(directory, name, addresses, out):
     """Turn DIRECTORY's ha.cf + haresources into a definition."""
     from .. import importing as use_case

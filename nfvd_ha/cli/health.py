@@ -38,9 +38,9 @@ def health_serve(roles, bind, ports, lock):
 @click.option("--take-over-xinetd", is_flag=True,
               help="Disable the guide's xinetd checks on the same ports (originals kept).")
 @click.option("--xinetd-dir", default=paths.XINETD_DIR, show_default=True,
-              type=click.Path(file_okay=False))
+              type=click.Path())
 @click.option("--path", default=paths.HEALTH_UNIT, show_default=True,
-              type=click.Path(dir_okay=False))
+              type=click.Path())
 def health_install_unit(roles, bind, ports, take_over_xinetd, xinetd_dir, path):
     """Install the systemd unit serving ROLEs (the guide's ports unless --port)."""
     from ..health_unit import install

@@ -11,7 +11,7 @@ role_option = click.option(
     "--role", envvar="NFVD_HA_ROLE", type=click.Choice(["gui", "ff", "aa", "sitescope"]),
     help="This VM's role (default: told by the installed NFVD components).")
 lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
-                           type=click.Path(dir_okay=False), help="The maintenance lock.")
+                           type=click.Path(), help="The maintenance lock.")
 
 
 def _maintenance(role, lock, timeout=300):
@@ -83,7 +83,7 @@ def controller(ctx, role, lock, tick, timeout):
 
 @controller.command("install-unit")
 @click.option("--path", default=paths.CONTROLLER_UNIT, show_default=True,
-              type=click.Path(dir_okay=False))
+              type=click.Path())
 def controller_install_unit(path):
     """Install the systemd unit (then: systemctl daemon-reload; systemctl enable --now ...)."""
     from ..maintenance.unit import install_unit

@@ -11,13 +11,13 @@ def node():
 
 
 @node.command("setup")
-@click.argument("definition", type=click.Path(dir_okay=False))
+@click.argument("definition", type=click.Path())
 @click.option("--node", "name", required=True, help="This host's node name (its uname -n).")
-@click.option("--keys", "keys_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--keys", "keys_dir", required=True, type=click.Path(),
               help="The directory `nfvd-ha keygen` wrote (CLUSTER/authkey), copied here.")
-@click.option("--qdevice-ca", type=click.Path(dir_okay=False),
+@click.option("--qdevice-ca", type=click.Path(),
               help="The quorum device's CA certificate (qnetd-cacert.crt).")
-@click.option("--qdevice-p12", type=click.Path(dir_okay=False),
+@click.option("--qdevice-p12", type=click.Path(),
               help="This cluster's certificate issued by qnetd (qdevice-net-node.p12).")
 @click.option("--check", is_flag=True, help="Only list what would change.")
 @click.option("--no-start", is_flag=True,

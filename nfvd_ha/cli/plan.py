@@ -5,9 +5,9 @@ import click
 
 
 @click.command("plan")
-@click.argument("definition", type=click.Path(dir_okay=False))
+@click.argument("definition", type=click.Path())
 @click.option("--cluster", "name", required=True, help="The cluster of the definition.")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", "out", type=click.Path(), default=None,
               help="Where the plan goes (default: ./CLUSTER.plan.json, 0600).")
 def plan(definition, name, out):
     """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
@@ -40,7 +40,7 @@ def plan(definition, name, out):
 
 
 @click.command("apply")
-@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.argument("plan_file", type=click.Path())
 @click.option("--timeout", default=120, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for the cluster to settle.")
 def apply(plan_file, timeout):

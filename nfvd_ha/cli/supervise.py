@@ -21,7 +21,7 @@ def _options(command):
                          show_default=True, help="Restarts in place before giving up."),
             click.option("--window", type=click.FloatRange(1, 86400), default=600,
                          show_default=True, help="Seconds over which restarts are counted."),
-            click.option("--alert", type=click.Path(dir_okay=False), default=None,
+            click.option("--alert", type=click.Path(), default=None,
                          help="A Pacemaker alert agent (e.g. /usr/share/pacemaker/alerts/"
                               "alert_smtp.sh.sample) told when restarts are exhausted."),
             click.option("--recipient", "recipients", multiple=True,
@@ -48,7 +48,7 @@ def supervise(ctx, role, interval, restarts, window, alert, recipients):
 @supervise.command("install-unit")
 @_options
 @click.option("--path", default=paths.SUPERVISE_UNIT, show_default=True,
-              type=click.Path(dir_okay=False))
+              type=click.Path())
 def supervise_install_unit(role, interval, restarts, window, alert, recipients, path):
     """Install the systemd unit running the supervisor with these options."""
     from ..supervise import install_unit

@@ -2,6 +2,7 @@
 nothing written, no temp files left, never a traceback, never a hang."""
 
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -142,3 +143,33 @@ def test_a_planted_key_file_is_refused_unless_forced(tmp_path, plant):
     result = invoke("render", EXAMPLE, "--out", out, "--force")
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(os.lstat(key).st_mode) == 0o400 and not key.is_symlink()
+
+
+@pytest.mark.parametrize("argv,what", [
+    (["validate", "{dir}"], "{dir}: is a directory, not a regular file"),
+    (["render", "{dir}", "--out", "{tmp}/out"], "{dir}: is a directory, not a regular file"),
+    (["render", "{definition}", "--out", "{file}"], "{file}: cannot write under it"),
+    (["keygen", "{definition}", "--out", "{file}"], "{file}: cannot write under it"),
+    (["import-heartbeat", "{file}"], "{file}/ha.cf: cannot read"),
+    (["plan", "{dir}", "--cluster", "nfvd-ff"], "{dir}: is a directory, not a regular file"),
+    (["apply", "{dir}"], "{dir}: is a directory, not a regular file"),
+    (["node", "setup", "{dir}", "--node", "ff-node1", "--keys", "{dir}", "--check"],
+     "{dir}: is a directory, not a regular file"),
+    (["agents", "install", "--destdir", "{file}"], "{file}: cannot write under it"),
+    (["compat", "install", "--root", "{file}"], "{file}: cannot write under it"),
+    (["maintenance", "status", "--role", "gui", "--lock", "{dir}"],
+     "{dir}: the maintenance lock is a directory"),
+    (["controller", "install-unit", "--path", "{dir}"], "{dir}: cannot write"),
+])
+def test_a_directory_for_a_file_or_a_file_for_a_directory_is_one_error(tmp_path, argv, what):
+    """Not click's usage error (exit 2, three lines): the project's one line, exit 1."""
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("x\n")
+    shutil.copy(EXAMPLE, tmp_path / "definition.toml")
+    names = {"dir": tmp_path / "adir", "file": tmp_path / "afile", "tmp": tmp_path,
+             "definition": tmp_path / "definition.toml"}
+    before = tree(tmp_path)
+    result = invoke(*[a.format(**names) for a in argv])
+    one_error(result, what.format(**names))
+    assert "Usage:" not in result.stderr
+    assert tree(tmp_path) == before
