@@ -141,6 +141,8 @@ def heartbeat_runs(timing, runs):
                 if "sosa on " + n == lab.curl("http://172.30.77.160:7001/").strip():
                     return n
             return None
+        # the guide's initdead (120 s) and deadtime (30 s) bound a restarted node's rejoin
+        rejoin = 180 + 2 * sum(int(timing[k].rstrip("s")) for k in ("initdead", "deadtime"))
         results = []
         for _ in range(runs):
             node = lab.wait(holder, 240, "heartbeat holder")
@@ -156,7 +158,7 @@ def heartbeat_runs(timing, runs):
             # the holder before then left the pair with nobody taking over)
             lab.wait(lambda: lab.sh(node, f"cl_status nodestatus {peer}").stdout.strip()
                      == "active" and lab.sh(node, "cl_status rscstatus").stdout.strip()
-                     == "none", 180, "heartbeat back and joined")
+                     == "none", rejoin, "heartbeat back and joined")
         return results
 
 

@@ -38,6 +38,12 @@ def _cluster_files(cluster, targets, secrets, notes):
         if cluster.alerts:
             notes.append(f"cluster {cluster.name} (heartbeat files): heartbeat v1 has no "
                          "alerts; its [[cluster.alert]] entries reach Pacemaker only")
+        for group in cluster.groups:
+            if group.requires:
+                notes.append(f"cluster {cluster.name} (heartbeat files): heartbeat v1 cannot tie "
+                             f"group {group.id} to {', '.join(group.requires)} (requires): "
+                             "haresources starts it whether or not those run; the load "
+                             "balancer pair is for Pacemaker")
         yield f"{base}/ha.d/ha.cf", render_ha_cf(cluster, secrets), 0o644 if why else 0o600
         yield f"{base}/ha.d/haresources", render_haresources(cluster), 0o644
 

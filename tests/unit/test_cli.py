@@ -100,6 +100,22 @@ def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
     assert invoke("render", str(definition), "--out", str(out), "--target", "cib").exit_code == 0
 
 
+def test_heartbeat_files_say_what_heartbeat_v1_cannot_do(tmp_path):
+    """Rendered anyway (legacy hosts), but never silently: no fencing, no alerts, no tie of
+    a group to the clone it requires."""
+    result = invoke("render", EXAMPLE, "--out", str(tmp_path), "--target", "heartbeat")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
+    assert any("nfvd-ff (heartbeat files): heartbeat v1 cannot fence" in w for w in warnings)
+    assert any("nfvd-ff (heartbeat files): heartbeat v1 has no alerts" in w for w in warnings)
+    assert [w for w in warnings if "(requires)" in w] == [
+        "Warning: cluster nfvd-lb (heartbeat files): heartbeat v1 cannot tie group lb-vips to "
+        "haproxy-clone (requires): haresources starts it whether or not those run; the load "
+        "balancer pair is for Pacemaker"]
+    assert not any("(requires)" in w for w in invoke(
+        "render", EXAMPLE, "--out", str(tmp_path / "cib"), "--target", "cib").stderr.splitlines())
+
+
 def test_keygen(tmp_path):
     result = invoke("keygen", EXAMPLE, "--out", str(tmp_path))
     assert result.exit_code == 0
