@@ -36,3 +36,16 @@ def test_bench_script_loads_the_product_agents(script):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == \
         "['activator-ep', 'nfvd-assurance', 'nfvd-hpsa', 'shared-fs', 'vip'] True"
+
+
+def test_ci_setup_removes_the_leftovers_of_every_bench_lab():
+    """An interrupted bench leaves its containers holding the lab's subnet; .ci/setup removes
+    those of the lab's own compose projects (and nothing else): every bench's must be one."""
+    import re
+    setup = open(os.path.join(REPO, ".ci", "setup")).read()
+    ours = re.compile(re.search(r"^ours='(.*)'$", setup, re.M).group(1))
+    projects = {name for script in SCRIPTS
+                for name in re.findall(r'running_lab\("([^"]+)"', open(script).read())}
+    assert projects >= {"benchfaults", "benchlb", "benchmig", "benchpcmk", "soak"}
+    assert [p for p in sorted(projects) if not ours.match(p)] == []
+    assert not ours.match("someone-elses-project") and ours.match("nfvdlab2")
