@@ -135,7 +135,7 @@ def heartbeat_runs(timing, runs):
     with open(path, "w") as f:
         f.write(text.replace(line, new))
     with running_lab("benchhb", ["hb-node1", "hb-node2", "client"],
-                     definitions=[(path, ("heartbeat",))]) as lab:
+                     definitions=[(path, ("heartbeat",), "")]) as lab:
         def holder():
             for n in ("hb-node1", "hb-node2"):
                 if "sosa on " + n == lab.curl("http://172.30.77.160:7001/").strip():
