@@ -6,7 +6,8 @@ between two answers and the requests not answered. Each run on a new heartbeat p
 
   sudo python3 bench/migration.py [--runs 3]
 
-Target: no worse than one node-loss failover (bench/failover.py: 4.10 s for the fenced pair).
+Target: no worse than one node-loss failover of the fenced pair (bench/failover.py;
+bench/results-failover.txt has both).
 """
 import argparse
 import os

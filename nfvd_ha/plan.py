@@ -288,6 +288,18 @@ class Planner:
         return plan["changes"], True
 
 
+def plan_cluster(definition_path, name, runner):
+    """The plan for cluster ``name`` of the definition at ``definition_path``."""
+    from .definition import load_definition
+    from .render import fence_secrets
+    loaded = load_definition(definition_path)
+    cluster = next((c for c in loaded.clusters if c.name == name), None)
+    if cluster is None:
+        raise NfvdHaError(f"--cluster {name}: not a cluster of {definition_path} "
+                          f"({', '.join(c.name for c in loaded.clusters)})")
+    return Planner(runner).plan(cluster, fence_secrets(loaded, ("cib",)))
+
+
 def save(plan, path):
     write_atomic(path, json.dumps(plan, indent=1, sort_keys=True) + "\n", 0o600)
 

@@ -32,18 +32,16 @@ def _cluster_files(cluster, targets, secrets, notes):
     if "corosync" in targets:
         yield f"{base}/corosync.conf", render_corosync_conf(cluster), 0o644
     if "heartbeat" in targets:
+        said = f"cluster {cluster.name} (heartbeat files): "
         why = unfenced_reason(cluster)
         if why:
-            notes.append(f"cluster {cluster.name} (heartbeat files): " + UNFENCED.format(why=why))
+            notes.append(said + UNFENCED.format(why=why))
         if cluster.alerts:
-            notes.append(f"cluster {cluster.name} (heartbeat files): heartbeat v1 has no "
-                         "alerts; its [[cluster.alert]] entries reach Pacemaker only")
-        for group in cluster.groups:
-            if group.requires:
-                notes.append(f"cluster {cluster.name} (heartbeat files): heartbeat v1 cannot tie "
-                             f"group {group.id} to {', '.join(group.requires)} (requires): "
-                             "haresources starts it whether or not those run; the load "
-                             "balancer pair is for Pacemaker")
+            notes.append(said + "heartbeat v1 has no alerts; its [[cluster.alert]] entries "
+                         "reach Pacemaker only")
+        notes += [said + f"heartbeat v1 cannot tie group {g.id} to {', '.join(g.requires)} "
+                  "(requires): haresources starts it whether or not those run; the load "
+                  "balancer pair is for Pacemaker" for g in cluster.groups if g.requires]
         yield f"{base}/ha.d/ha.cf", render_ha_cf(cluster, secrets), 0o644 if why else 0o600
         yield f"{base}/ha.d/haresources", render_haresources(cluster), 0o644
 

@@ -13,16 +13,8 @@ def plan(definition, name, out):
     """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
     what the cluster would do about it (crm_simulate). Nothing is changed."""
     from .. import plan as use_case
-    from ..definition import load_definition
-    from ..errors import NfvdHaError
-    from ..render import fence_secrets
     from ..runner import Runner
-    loaded = load_definition(definition)
-    cluster = next((c for c in loaded.clusters if c.name == name), None)
-    if cluster is None:
-        raise NfvdHaError(f"--cluster {name}: not a cluster of {definition} "
-                          f"({', '.join(c.name for c in loaded.clusters)})")
-    found = use_case.Planner(Runner()).plan(cluster, fence_secrets(loaded, ("cib",)))
+    found = use_case.plan_cluster(definition, name, Runner())
     out = out or f"{name}.plan.json"
     use_case.save(found, out)
     click.echo(f"Changes to {name} ({len(found['changes'])}):")
