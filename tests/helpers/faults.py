@@ -349,6 +349,10 @@ def hung_stop(ctx):
     ctx.inject.flag(ctx.holder, flag)
     ctx.lab.sh(ctx.holder, f"crm node standby {ctx.holder}", check=True)
     ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder, 240))
+    # the operator brings the node back only once the service runs on the peer (brought back
+    # sooner, while nothing runs, the group may start on the preferred node instead)
+    ctx.facts["took_over"] = bool(wait(
+        lambda: ctx.pair.holder(ctx.pair.status(ctx.passive)) == ctx.passive, 60))
     wait(lambda: ctx.lab.sh(ctx.holder, "true").returncode == 0, 60)
     ctx.inject.flag(ctx.holder, flag, present=False)
     # back in service once it has rejoined (a change made on a node still joining is

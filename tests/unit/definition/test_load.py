@@ -3,7 +3,8 @@
 import pytest
 
 from nfvd_ha.definition import load_text
-from nfvd_ha.errors import NfvdHaError
+
+from helpers.definitions import problems
 
 BASE = """\
 [[cluster]]
@@ -11,12 +12,6 @@ name = "c"
 nodes = [ { name = "n1", address = "10.0.0.1" }, { name = "n2", address = "10.0.0.2" } ]
 fencing_disabled = "unit tests of the loader: no fencing here"
 """
-
-
-def problems(text):
-    with pytest.raises(NfvdHaError) as err:
-        load_text(text, "def.toml")
-    return [str(p) for p in err.value.problems]
 
 
 def test_minimal_definition_gets_defaults():

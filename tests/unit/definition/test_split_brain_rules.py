@@ -5,7 +5,8 @@ storage never on a system directory."""
 import pytest
 
 from nfvd_ha.definition import load_text
-from nfvd_ha.errors import NfvdHaError
+
+from helpers.definitions import problems
 
 NODES = """\
 [[cluster]]
@@ -31,12 +32,6 @@ FENCED = NODES + DEVICES
 def fenced(cluster_keys):
     """FENCED with more keys of the cluster table (before its sub-tables, as TOML wants)."""
     return NODES + cluster_keys + DEVICES
-
-
-def problems(text):
-    with pytest.raises(NfvdHaError) as err:
-        load_text(text, "def.toml")
-    return [str(p) for p in err.value.problems]
 
 
 def test_a_cluster_without_fencing_is_refused_and_the_error_says_why():
