@@ -6,8 +6,8 @@ from nfvd_ha.definition import load_text
 from nfvd_ha.errors import NfvdHaError
 
 
-def problems(text, path="def.toml"):
+def problems(text):
     """Every problem the loader reports for ``text`` (which it must refuse), as strings."""
     with pytest.raises(NfvdHaError) as err:
-        load_text(text, path)
+        load_text(text, "def.toml")
     return [str(p) for p in err.value.problems]
