@@ -10,10 +10,13 @@ two_node (implies wait_for_all), unless a quorum device is configured: then coro
 VIPs wins a 50:50 split. No wait_for_all with a quorum device: votequorum re-arms it whenever
 a node loses quorum, so a survivor that lost its peer while qnetd was down would stay
 inquorate (unable to fence or start anything) even after qnetd returns, until the dead peer
-comes back by itself.
+comes back by itself. The device's timers are derived from the token
+(nfvd_ha/definition/qdevice_timing.py): with corosync's defaults a VM that crashes silently
+costs up to 12 s before qnetd lets the survivor have its vote.
 """
 
 from . import paths
+from .definition import qdevice_timing
 
 #: installed by `nfvd-ha agents install`: exit 0 when one of its addresses is on this host
 HOLDS_ADDRESS = f"{paths.OCF_ROOT}/lib/nfvd/holds-address"
@@ -55,12 +58,18 @@ def _quorum(cluster):
     q = cluster.quorum_device
     lines = ["quorum {", "    provider: corosync_votequorum"]
     if q is not None:
-        lines += ["    device {", "        model: net", "        votes: 1", "        net {",
+        timeout, sync_timeout = qdevice_timing.timers(cluster.timing.deadtime, q.timeout,
+                                                      q.sync_timeout)
+        lines += ["    device {", "        model: net", "        votes: 1",
+                  f"        timeout: {timeout}", f"        sync_timeout: {sync_timeout}",
+                  "        net {",
                   f"            host: {q.host}", f"            port: {q.port}",
                   f"            algorithm: {q.algorithm}",
                   f"            tls: {'on' if q.tls else 'off'}", "        }"]
         if q.heuristics == "vip":
+            check, sync_check = qdevice_timing.heuristics_timeouts(timeout, sync_timeout)
             lines += ["        heuristics {", "            mode: on", "            interval: 5000",
+                      f"            timeout: {check}", f"            sync_timeout: {sync_check}",
                       f"            exec_holds_vip: {HOLDS_ADDRESS} "
                       + " ".join(cluster.vips()), "        }"]
         lines.append("    }")

@@ -6,7 +6,7 @@ or the fence agent's own ``password_script``; or, for fence_openstack, ``cloud``
 entry of the node's clouds.yaml. A literal password is refused.
 """
 
-from . import model
+from . import model, qdevice_timing
 
 #: fence agent parameters that hold a secret: never a literal in the definition
 SECRET_PARAMS = ("password", "passwd", "snmp_priv_passwd", "snmp-priv-passwd")
@@ -93,8 +93,8 @@ def require_fencing(check, c, where, fencing, node_names, name):
 
 
 def quorum_device(check, q, where, vips, name):
-    q = check.keys(q, where, ("host", "algorithm", "port", "tls", "heuristics"),
-                   required=("host",))
+    q = check.keys(q, where, ("host", "algorithm", "port", "tls", "heuristics", "timeout",
+                              "sync_timeout"), required=("host",))
     algorithm = check.get(q, "algorithm", where, str, "ffsplit")
     if algorithm not in ("ffsplit", "lms"):
         check.error(f"{where}.algorithm", f"'{algorithm}' is not one of ffsplit, lms")
@@ -109,4 +109,8 @@ def quorum_device(check, q, where, vips, name):
         check.error(f"{where}.heuristics", "vip: the cluster has no VIP resource to hold")
     return model.QuorumDevice(check.host(check.get(q, "host", where, str), f"{where}.host"),
                               algorithm, check.ranged(q, "port", where, 1, 65535, 5403),
-                              bool(tls), heuristics)
+                              bool(tls), heuristics,
+                              check.ranged(q, "timeout", where, qdevice_timing.MIN_TIMEOUT,
+                                           qdevice_timing.MAX_TIMEOUT, None, "duration"),
+                              check.ranged(q, "sync_timeout", where, qdevice_timing.MIN_TIMEOUT,
+                                           qdevice_timing.MAX_SYNC_TIMEOUT, None, "duration"))

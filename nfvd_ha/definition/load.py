@@ -5,7 +5,7 @@ import tomllib
 
 from ..errors import NfvdHaError, Problem
 from ..files import read_text
-from . import balancer, fencing, model, topology
+from . import balancer, fencing, model, qdevice_timing, topology
 from .checker import Checker
 from .resources import check_resource
 
@@ -115,6 +115,8 @@ def _with_qdevice(check, c, where, cluster):
     import dataclasses
     qdevice = fencing.quorum_device(check, c["quorum_device"], f"{where}.quorum_device",
                                     cluster.vips(), cluster.name)
+    qdevice_timing.check(check, f"{where}.quorum_device", cluster.timing.deadtime,
+                         qdevice.timeout, qdevice.sync_timeout)
     return dataclasses.replace(cluster, quorum_device=qdevice)
 
 

@@ -115,6 +115,8 @@ class QuorumDevice:
     port: int
     tls: bool = True
     heuristics: str = "vip"   # vip: the node holding the cluster's VIPs wins a 50:50 split
+    timeout: Optional[int] = None        # ms, quorum.device.timeout; None: from the token
+    sync_timeout: Optional[int] = None   # ms, quorum.device.sync_timeout; None: 2 x timeout
 
 
 @dataclass(frozen=True)

@@ -163,13 +163,67 @@ class Pair:
 
 
 class Injector:
-    """Faults, as a hypervisor, a switch or a dying daemon would cause them."""
+    """Faults, as a hypervisor, a switch or a dying daemon would cause them.
+
+    A VM that crashes, hangs or is cut off sends nothing more: no FIN closing its sockets, no
+    ARP reply, no TCP retransmission. So every node-loss fault first *silences* the node
+    (nft netdev ingress and egress chains, policy drop, on every interface of its network
+    namespace, set from the host: nothing crosses its links from that instant), then kills
+    or freezes it. ``polite_kill`` (``docker kill`` alone: the kernel closes the dying
+    processes' sockets and a FIN tells qnetd at once) is kept only as a named variant."""
 
     def __init__(self, lab):
         self.lab = lab
 
     def docker(self, *argv):
         return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=60)
+
+    def _netns(self, node):
+        pid = self.docker("inspect", "-f", "{{.State.Pid}}", self.lab.container(node))
+        assert pid.returncode == 0 and pid.stdout.strip() not in ("", "0"), \
+            f"{node} is not running: {pid.stderr.strip()}"
+        return ["nsenter", f"--net=/proc/{pid.stdout.strip()}/ns/net"]
+
+    def interfaces(self, node):
+        out = subprocess.run([*self._netns(node), "ip", "-o", "link", "show"], check=True,
+                             capture_output=True, text=True, timeout=10).stdout
+        names = [line.split(":")[1].strip().split("@")[0] for line in out.splitlines()]
+        return [name for name in names if name != "lo"]
+
+    def silence(self, node):
+        """Nothing in or out of ``node`` from now on (returns the time it took effect)."""
+        rules = ["table netdev silence {"]
+        for nic in self.interfaces(node):
+            rules += [f'  chain in_{nic} {{ type filter hook ingress device "{nic}" '
+                      "priority -500; policy drop; }",
+                      f'  chain out_{nic} {{ type filter hook egress device "{nic}" '
+                      "priority -500; policy drop; }"]
+        rules.append("}")
+        subprocess.run([*self._netns(node), "nft", "-f", "-"], input="\n".join(rules) + "\n",
+                       check=True, capture_output=True, text=True, timeout=10)
+        return time.time()
+
+    def unsilence(self, node):
+        """Lift ``silence`` (a node fenced meanwhile came back with a new, clean netns)."""
+        try:
+            subprocess.run([*self._netns(node), "nft", "delete", "table", "netdev", "silence"],
+                           capture_output=True, timeout=10)
+        except AssertionError:
+            pass  # powered off: nothing to lift
+
+    def crash(self, node):
+        """A VM that crashes (kernel panic, power cut, hypervisor lost): silent, then gone.
+        Returns the instant of the fault (from then on nothing left the node)."""
+        at = self.silence(node)
+        self.docker("kill", self.lab.container(node))
+        return at
+
+    def polite_kill(self, node):
+        """``docker kill`` alone: the processes die and their sockets are closed, so a FIN
+        tells qnetd at once - kinder than a VM that crashes. Returns the instant."""
+        at = time.time()
+        self.docker("kill", self.lab.container(node))
+        return at
 
     def _chain(self, node):
         hooks = "; ".join(f"iptables -C {hook} -j {CHAIN} 2>/dev/null || "
@@ -196,17 +250,22 @@ class Injector:
         if not oneway:
             self.drop(b, [LINKS[a][i] for i in links])
 
+    def cut_off(self, node, peer):
+        """``node`` cut from its peer (both links) and from the quorum device, still running
+        (its own switch port or uplink lost). Returns the instant."""
+        self.drop(node, [*LINKS[peer], QNETD])
+        return time.time()
+
     def freeze(self, node):
-        """A frozen VM: its processes stopped and its kernel silent (pause alone still
-        answers ARP and ICMP)."""
-        self.lab.sh(node, "nft add table netdev freeze && for i in eth0 eth1 eth2; do "
-                          "nft add chain netdev freeze in_$i \"{ type filter hook ingress "
-                          "device $i priority 0; policy drop; }\"; done", check=True)
+        """A frozen VM (a long storage stall, a paused or migrating VM): its processes
+        stopped and its kernel silent (pause alone still answers ARP and ICMP)."""
+        at = self.silence(node)
         self.docker("pause", self.lab.container(node))
+        return at
 
     def thaw(self, node):
         self.docker("unpause", self.lab.container(node))  # fails harmlessly if fenced
-        self.lab.sh(node, "nft delete table netdev freeze 2>/dev/null; true")
+        self.unsilence(node)
 
     def flag(self, node, path, present=True):
         self.lab.sh(node, f"mkdir -p $(dirname {path}); touch {path}" if present
