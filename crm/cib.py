@@ -109,13 +109,33 @@ def _place(parent, cluster, rid, prioritised=False):
     elif group is not None:
         node = element(parent, GROUP, id=group.id)
         for member in group.members:
-            _primitive(node, cluster.resource(member))
+            _storage_policy(_primitive(node, cluster.resource(member)), cluster,
+                            cluster.resource(member))
         if prioritised:
             nvset(node, META, f"{group.id}-meta_attributes", [("priority", str(PRIORITY))])
     else:
         node = _primitive(parent, cluster.resource(rid))
-        if prioritised:
-            nvset(node, META, f"{rid}-meta_attributes", [("priority", str(PRIORITY))])
+        pairs = _storage_pairs(cluster, cluster.resource(rid))
+        pairs += [("priority", str(PRIORITY))] if prioritised else []
+        if pairs:
+            nvset(node, META, f"{rid}-meta_attributes", pairs)
+
+
+def _storage_pairs(cluster, resource):
+    """Shared storage placed on one node fails over after its own restart count (0: at the
+    first failure) and forgets its failures sooner: remounting on the node whose path to the
+    server failed only fails again, and once the server answers the group may come back."""
+    if resource.type != "shared-fs" or any(c.member == resource.id for c in cluster.clones):
+        return []  # a clone's instance has nowhere to move: it restarts in place
+    recovery = cluster.recovery
+    return [("migration-threshold", str(recovery.storage_restarts_before_failover + 1)),
+            ("failure-timeout", duration(recovery.storage_failure_timeout))]
+
+
+def _storage_policy(node, cluster, resource):
+    pairs = _storage_pairs(cluster, resource)
+    if pairs:
+        nvset(node, META, f"{resource.id}-meta_attributes", pairs)
 
 
 def _primitive(parent, resource):

@@ -40,6 +40,10 @@ class Transport:
 class Recovery:
     restarts_before_failover: int
     failure_timeout: int  # ms
+    # shared storage of a group (shared-fs): remounting on the node whose path to the server
+    # failed only fails again, so by default a storage failure moves the group at once
+    storage_restarts_before_failover: int = 0
+    storage_failure_timeout: int = 120000  # ms
 
 
 @dataclass(frozen=True)

@@ -115,10 +115,15 @@ def transport(check, t, where, links):
 
 
 def recovery(check, r, where):
-    r = check.keys(r, where, ("restarts_before_failover", "failure_timeout"))
+    r = check.keys(r, where, ("restarts_before_failover", "failure_timeout",
+                              "storage_restarts_before_failover", "storage_failure_timeout"))
     restarts = check.ranged(r, "restarts_before_failover", where, 0, 100, 3)
     timeout = check.ranged(r, "failure_timeout", where, 0, 86400000, 600000, "duration")
-    return model.Recovery(restarts or 0, timeout or 0)
+    storage_restarts = check.ranged(r, "storage_restarts_before_failover", where, 0, 100, 0)
+    storage_timeout = check.ranged(r, "storage_failure_timeout", where, 10000, 86400000,
+                                   120000, "duration")
+    return model.Recovery(restarts or 0, timeout or 0, storage_restarts or 0,
+                          storage_timeout or 120000)
 
 
 def groups(check, c, where, node_names):

@@ -421,27 +421,59 @@ def hung_stop(ctx):
          and ctx.pair.node_attr(ctx.holder, "standby") == "false", 60, 1.0)
 
 
-def hung_storage(ctx):
-    """I/O to the shared storage blocks under the holder, like a dead NFS server."""
-    flag = "/run/nfvd-lab/storage-hang"
-    ctx.inject.flag(ctx.holder, flag)
-    moved = wait(lambda: ctx.pair.holder() == ctx.passive, 240, 1.0)
-    ctx.facts["moved"] = bool(moved)
-    ctx.inject.flag(ctx.holder, flag, present=False)  # the old node's mount is gone or reset
-    ctx.lab.sh(ctx.passive, f"crm_resource --cleanup -r {ctx.pair.group}")
+STORAGE_HANG = "/run/nfvd-lab/storage-hang"  # docker/labtools/passfs blocks while it exists
+
+
+def storage_path_lost(ctx):
+    """The holder's path to the shared storage is lost: its I/O blocks in the kernel, as on a
+    hard-mounted NFS share whose server stopped answering it; the peer still reaches the
+    server. Timed until the Assurance gateway answers on the peer."""
+    started = time.time()
+    ctx.inject.flag(ctx.holder, STORAGE_HANG)
+    url = f"http://{VIPS[ctx.pair.cluster]}:{PORTS[ctx.pair.cluster]}/"
+    want = ANSWER[ctx.pair.cluster].format(ctx.passive)
+    answered = wait(lambda: ctx.lab.curl(url).strip() == want, 120, 0.2)
+    ctx.facts["answered_after"] = round(time.time() - started, 2) if answered else None
+    ctx.facts["moved"] = bool(answered)
+    ctx.inject.flag(ctx.holder, STORAGE_HANG, present=False)  # the path is back
+
+
+def storage_server_down(ctx, hold=60.0):
+    """The shared storage stops answering both nodes for at least ``hold`` s, then comes
+    back. Moving cannot help: the group must end stopped (never running on two nodes,
+    nothing acknowledged lost), then start again by itself once the server answers and the
+    storage's failures expire (storage_failure_timeout)."""
+    started = time.time()
+    for node in ctx.pair.nodes:
+        ctx.inject.flag(node, STORAGE_HANG)
+
+    def stopped():
+        status = ctx.pair.status()
+        return status is not None and not status.xpath(
+            f"//group[@id='{ctx.pair.group}']/resource[@active='true']")
+    ctx.facts["stopped_after"] = wait(stopped, 120, 1.0) and round(time.time() - started, 1)
+    time.sleep(max(0.0, started + hold - time.time()))  # the server is down this long at least
+    for node in ctx.pair.nodes:
+        ctx.inject.flag(node, STORAGE_HANG, present=False)
+    returned = time.time()
+    ctx.facts["back_after_server"] = wait(ctx.pair.holder, 300, 1.0) and round(
+        time.time() - returned, 1)
 
 
 def qnetd_lost(ctx, hold=10.0):
-    ctx.inject.docker("kill", ctx.lab.container("qnetd"))
+    """The quorum device's host crashes (silently: its clients learn it only when their
+    heartbeats go unanswered) and is back after ``hold`` s. Nothing may move."""
+    ctx.inject.crash("qnetd")
     time.sleep(hold)  # the fault lasts this long
     ctx.facts["holder_during"] = ctx.pair.holder()
     ctx.inject.docker("start", ctx.lab.container("qnetd"))
 
 
 def node_lost_while_qnetd_down(ctx, hold=15.0):
-    ctx.inject.docker("kill", ctx.lab.container("qnetd"))
+    """The quorum device's host crashes, then the holder crashes, both silently."""
+    ctx.inject.crash("qnetd")
     time.sleep(1.0)  # qnetd is really gone before the node goes
-    ctx.inject.docker("kill", ctx.lab.container(ctx.holder))
+    ctx.inject.crash(ctx.holder)
     time.sleep(hold)  # the fault lasts this long
     status = ctx.pair.status(ctx.passive)
     ctx.facts["survivor_quorate"] = status is not None and status.xpath(
@@ -449,6 +481,31 @@ def node_lost_while_qnetd_down(ctx, hold=15.0):
     ctx.facts["survivor_runs"] = status is not None and ctx.pair.holder(status) == ctx.passive
     ctx.inject.docker("start", ctx.lab.container("qnetd"))
     ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder))
+
+
+def _took_over(ctx, timeout=120):
+    """Until the peer serves on the VIP; the seconds it took from the fault."""
+    url = f"http://{VIPS[ctx.pair.cluster]}:{PORTS[ctx.pair.cluster]}/"
+    want = ANSWER[ctx.pair.cluster].format(ctx.passive)
+    answered = wait(lambda: ctx.lab.curl(url).strip() == want, timeout, 0.2)
+    return round(time.time() - ctx.facts["since"], 2) if answered else None
+
+
+def crash_active(ctx):
+    """The holder crashes as a VM does (kernel panic, power cut, hypervisor lost): nothing
+    leaves it from the instant of the fault."""
+    ctx.facts["since"] = ctx.inject.crash(ctx.holder)
+    ctx.facts["answered_after"] = _took_over(ctx)
+    ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder))
+
+
+def cut_off_active(ctx):
+    """The holder loses its peer (both links) and the quorum device while it keeps running:
+    it must stop what it runs and be fenced, the peer takes over."""
+    ctx.facts["since"] = ctx.inject.cut_off(ctx.holder, ctx.passive)
+    ctx.facts["answered_after"] = _took_over(ctx)
+    ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder))
+    ctx.inject.heal_network(ctx.holder)  # a fenced node came back with a clean netns anyway
 
 
 def _links_up(ctx, node):
@@ -491,6 +548,9 @@ MATRIX = {
     "symmetric partition": ("nfvd-ff", symmetric_partition),
     "symmetric partition (Assurance)": ("nfvd-aa", symmetric_partition),
     "one-way partition": ("nfvd-ff", one_way_partition),
+    "silent crash of the active node": ("nfvd-ff", crash_active),
+    "silent crash of the active node (Assurance)": ("nfvd-aa", crash_active),
+    "active node cut from its peer and the quorum device": ("nfvd-ff", cut_off_active),
     "frozen active node 1.5 s": ("nfvd-ff", frozen_active),
     "frozen active node 20 s": ("nfvd-ff", frozen_active_long),
     "frozen passive node 1.5 s": ("nfvd-ff", frozen_passive),
@@ -498,7 +558,8 @@ MATRIX = {
     "kill -9 pacemaker-controld on the active node": ("nfvd-ff", kill_controld),
     "kill -9 pacemaker-execd on the active node": ("nfvd-ff", kill_execd),
     "stop that never returns during a switchover": ("nfvd-ff", hung_stop),
-    "hung shared storage under the active node": ("nfvd-aa", hung_storage),
+    "storage path lost under the active node": ("nfvd-aa", storage_path_lost),
+    "shared storage server down for both nodes": ("nfvd-aa", storage_server_down),
     "qnetd lost while the pair is healthy": ("nfvd-ff", qnetd_lost),
     "node lost while qnetd is down": ("nfvd-ff", node_lost_while_qnetd_down),
     "link 0 lost (two links)": ("nfvd-ff", link0_lost),

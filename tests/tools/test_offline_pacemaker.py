@@ -289,3 +289,29 @@ def test_without_a_quorum_device_the_fence_race_goes_to_the_node_with_the_group(
     hb = (out / "pair" / "ha.d" / "ha.cf")
     assert "stonith_host * external/ipmi n1 10.1.0.1 admin s3cr3t-fence-pw lanplus" in \
         hb.read_text() and oct(hb.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_storage_failure_moves_the_group_at_once_and_is_forgotten_sooner(cib, tmp_path):
+    """Remounting where the path to the server failed only fails again: one failure of the
+    shared storage's write check moves the whole Assurance group (the services' own failures
+    still restart in place, above); its failures expire after storage_failure_timeout."""
+    s0, s1, s2 = (str(tmp_path / f"s{i}.xml") for i in range(3))
+    simulate(cib("nfvd-aa"), s0, "-u", "aa-node1", "-u", "aa-node2", "-q", "1")
+    summary = simulate(s0, s1, "-i", "uca-ebc-data_monitor_10000@aa-node1=1")
+    for member in ("aa-vip", "uca-ebc-data", "assurance"):
+        assert re.search(rf"(Move|Recover)\s+{member}\s+\( aa-node1 -> aa-node2 \)", summary), \
+            summary
+    summary = simulate(s0, s2, "-i", "assurance_monitor_10000@aa-node1=1")
+    assert re.search(r"Recover\s+assurance\s+\( aa-node1 \)", summary), summary
+    meta = run("crm_resource", "-r", "uca-ebc-data", "-m", "-g", "failure-timeout",
+               env={"CIB_file": s0})
+    assert meta.stdout.strip() == "120s", meta
+
+
+def test_the_clone_of_a_shared_mount_still_restarts_in_place(cib, tmp_path):
+    """The image repository is mounted on every FF node: an instance has nowhere to move, so
+    it keeps the groups' policy (restart in place) instead of the storage's."""
+    s0, s1 = (str(tmp_path / f"s{i}.xml") for i in range(2))
+    simulate(cib("nfvd-ff"), s0, "-u", "ff-node1", "-u", "ff-node2", "-q", "1")
+    summary = simulate(s0, s1, "-i", "ff-images_monitor_20000@ff-node1=1")
+    assert re.search(r"Recover\s+ff-images:\d\s+\( ff-node1 \)", summary), summary
