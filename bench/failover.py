@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
-"""Failover, side by side in one run: our rendered Pacemaker pair as the example renders it
-(fenced, quorum device, two links) against heartbeat v1 with the guide's ha.cf (deadtime 30)
-and heartbeat tuned (deadtime 2s).
+"""Failover, side by side in one run, on the pairs as the example renders them (fenced through
+the lab's power switch, corosync-qdevice with the VIP heuristic, two knet links), against
+heartbeat v1 with the guide's ha.cf (deadtime 30) and heartbeat tuned (deadtime 2s).
 
-  sudo python3 bench/failover.py [--runs 5] [--pacemaker-only]
+  sudo python3 bench/failover.py [--runs 9] [--pacemaker-only]
 
-Rows: node kill -> VIP *and* SOSA answering on the peer (the killed node fenced before the
-peer starts anything; each kill from a settled pair: both qdevices voting, no transition in
-progress - TestLab.settle); kill -9 SOSA -> answering again; planned switchover (crm node
-standby -> SOSA answering on the peer). Method: a poller in the client container (same
-clock as the host) asks http://VIP:7001/ every 50 ms and notes the first answer from the
-peer's SOSA. For Pacemaker node kills, the survivor's pacemaker.log gives where the time
-goes (membership lost, DC, fencing requested/done, VIP and SOSA started), medians printed.
+Every row names its fault model. Node losses are *silent* unless said otherwise, as VMs fail:
+nothing leaves the node from the instant of the fault (tests/helpers/faults.Injector: every
+frame in and out of its network namespace dropped, then the node killed or frozen), so the
+quorum device learns of the loss only from its dead-peer timer. The polite kill (``docker
+kill`` alone: the dying processes' sockets are closed and a FIN tells qnetd at once) is kept
+as a named row for comparison.
+
+Rows: Fulfillment pair - silent crash, frozen holder, holder cut from its peer and the quorum
+device, polite kill (-> VIP *and* SOSA answering on the peer); kill -9 SOSA (-> answering
+again); planned switchover (crm node standby -> SOSA on the peer). Assurance pair - silent
+crash (-> VIP and the Assurance gateway on the peer); storage path lost under the holder
+(its shared-storage I/O hangs -> the gateway on the peer). heartbeat v1 pairs - silent crash.
+Each fault starts from a settled pair (both qdevices voting, no transition in progress:
+TestLab.settle). A poller in the client container (same clock as the host) asks the service
+through its VIP every 50 ms. For the Pacemaker node losses the survivor's pacemaker.log and
+qnetd's log say where the time goes; the medians of each step are printed under the row.
 """
 import argparse
 import calendar
@@ -26,6 +35,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
+from helpers import faults  # noqa: E402
 from helpers.lab import PAIR_SERVICES, Pacemaker, running_lab  # noqa: E402
 
 POLLER = """
@@ -41,19 +51,34 @@ while time.time() < deadline:
 """
 HB_GUIDE = {"keepalive": "2s", "deadtime": "30s", "initdead": "120s"}
 HB_TUNED = {"keepalive": "500ms", "deadtime": "2s", "initdead": "10s"}
-FF = ("ff-node1", "ff-node2")
+FF, AA = ("ff-node1", "ff-node2"), ("aa-node1", "aa-node2")
+#: per pair: (VIP, service port, the answer's prefix, VIP resource, service resource)
+PAIR = {"nfvd-ff": ("172.30.77.100", 7001, "sosa on", "ff-vip", "sosa-lockmgr"),
+        "nfvd-aa": ("172.30.77.101", 8085, "nfvd-agw on", "aa-vip", "assurance")}
 #: (phase, pattern in the survivor's pacemaker.log), in the order they happen
 PHASES = (("membership lost", r"Node {lost} state is now lost"),
           ("fencing requested", r"Requesting fencing \(\w+\) of node {lost}"),
           ("fenced", r"Operation '\w+' targeting {lost} .*: OK"),
-          ("VIP started", r"Result of start operation for ff-vip on {peer}: ok"),
-          ("SOSA started", r"Result of start operation for sosa-lockmgr on {peer}: ok"))
+          ("VIP started", r"Result of start operation for {vip} on {peer}: ok"),
+          ("service started", r"Result of start operation for {service} on {peer}: ok"))
+#: node-loss fault models: name -> (label, inject(injector, node, peer) -> instant, heal)
+LOSSES = {
+    "crash": ("silent crash (nothing leaves the node, then killed)",
+              lambda inj, node, peer: inj.crash(node), lambda inj, node: None),
+    "freeze": ("frozen holder (silent, paused)",
+               lambda inj, node, peer: inj.freeze(node), lambda inj, node: inj.thaw(node)),
+    "cutoff": ("holder cut from its peer (both links) and qnetd, still running",
+               lambda inj, node, peer: inj.cut_off(node, peer),
+               lambda inj, node: inj.heal_network(node)),
+    "polite": ("polite kill (docker kill: sockets closed, qnetd told at once)",
+               lambda inj, node, peer: inj.polite_kill(node), lambda inj, node: None),
+}
 
 
-def poll_then(lab, vip, want, action, timeout=90):
-    """Start the poller, do ``action`` (returns its time), return seconds until answered."""
+def poll_then(lab, vip, port, want, action, timeout=90):
+    """Start the poller, do ``action`` (returns its instant), return seconds until answered."""
     poll = subprocess.Popen(["docker", "exec", lab.container("client"), "python3", "-c",
-                             POLLER, f"http://{vip}:7001/", want, str(timeout)],
+                             POLLER, f"http://{vip}:{port}/", want, str(timeout)],
                             stdout=subprocess.PIPE, text=True)
     time.sleep(0.3)  # the poller runs (it only counts answers from the peer)
     started = action()
@@ -63,68 +88,133 @@ def poll_then(lab, vip, want, action, timeout=90):
     return float(out) - started
 
 
-def log_times(lab, node, since, lost, peer):
-    """{phase: seconds after ``since``} from ``node``'s pacemaker.log."""
+def _stamp(line, year):
+    """Seconds since the epoch of a pacemaker.log line ("Nov 26 10:52:28.425", UTC)."""
+    stamp = line[:19]
+    try:
+        return calendar.timegm(time.strptime(f"{year} {stamp[:15]}", "%Y %b %d %H:%M:%S")) \
+            + float(stamp[15:19])
+    except ValueError:
+        return None
+
+
+def log_times(lab, cluster, node, since, lost, peer):
+    """{phase: seconds after ``since``} from ``node``'s pacemaker.log and qnetd's log."""
+    _, _, _, vip, service = PAIR[cluster]
     text = lab.sh(node, "cat /var/log/pacemaker/pacemaker.log", timeout=30).stdout
     year, found = time.gmtime(since).tm_year, {}
+    found.update(qnetd_times(lab, since, lost, peer))
     for phase, pattern in PHASES:
-        regex = re.compile(pattern.format(lost=lost, peer=peer))
+        regex = re.compile(pattern.format(lost=lost, peer=peer, vip=vip, service=service))
         for line in text.splitlines():
-            stamp = line[:19]  # "Nov 26 10:52:28.425", UTC in the containers
-            try:
-                at = calendar.timegm(time.strptime(f"{year} {stamp[:15]}",
-                                                   "%Y %b %d %H:%M:%S")) + float(stamp[15:19])
-            except ValueError:
-                continue
-            if at >= since - 0.5 and regex.search(line):
+            at = _stamp(line, year)
+            if at is not None and at >= since - 0.5 and regex.search(line):
                 found[phase] = at - since
                 break
     return found
 
 
-def pacemaker_runs(runs):
-    with running_lab("benchpcmk", [*FF, *PAIR_SERVICES]) as lab:
-        ff = Pacemaker(lab, list(FF))
-        lab.wait(lambda: lab.pair_ready("nfvd-ff"), 180, "the pair")
-        lab.load_cib("nfvd-ff")
-        holder = lambda: lab.wait(lambda: ff.where("sosa-lockmgr"), 120, "SOSA started")  # noqa: E731
-        node_loss, phases, process, switchover = [], [], [], []
-        for _ in range(runs):
-            node = holder()
-            peer = FF[1] if node == FF[0] else FF[0]
-            lab.settle(peer)
-            moment = {}
+def qnetd_times(lab, since, lost, peer):
+    """When qnetd dropped the lost node's client, and when it gave the peer its vote."""
+    out = subprocess.run(["docker", "logs", "-t", "--since", str(int(since) - 1),
+                          lab.container("qnetd")], capture_output=True, text=True, timeout=30)
+    lines = (out.stdout + out.stderr).splitlines()
+    lost_ip, peer_ip = faults.LINKS[lost][0], faults.LINKS[peer][0]
+    found = {}
+    for i, line in enumerate(lines):
+        match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d+)Z (.*)", line)
+        if not match:
+            continue
+        at = calendar.timegm(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")) \
+            + float("0." + match.group(2))
+        text = match.group(3)
+        if at < since - 0.2:
+            continue
+        if f"{lost_ip}:" in text and ("Disconnecting" in text or "disconnected" in text):
+            found.setdefault("qnetd dropped the lost node", at - since)
+        if f"Sending vote info to client ::ffff:{peer_ip}:" in text and any(
+                "vote = ACK" in follow for follow in lines[i + 1:i + 2]):
+            found.setdefault("qnetd vote for the peer", at - since)
+    return found
 
-            def kill():
-                moment["t"] = time.time()
-                lab.docker("kill", lab.container(node))
-                return moment["t"]
-            node_loss.append(poll_then(lab, "172.30.77.100", f"sosa on {peer}", kill))
-            phases.append(log_times(lab, peer, moment["t"], node, peer))
-            lab.wait(lambda: ff.online() == set(FF), 180, "the fenced node back")  # rebooted
-        for _ in range(runs):
-            node = holder()
-            before = lab.sh(node, "cat /var/run/nfvd/sosa.pid").stdout.strip()
+
+def node_losses(lab, cluster, kind, runs):
+    """``runs`` node losses of ``kind`` on ``cluster``: (seconds until the peer answers,
+    [phases])."""
+    nodes = FF if cluster == "nfvd-ff" else AA
+    pcmk, inject = Pacemaker(lab, list(nodes)), faults.Injector(lab)
+    vip, port, answer, _, service = PAIR[cluster]
+    _, fault, heal = LOSSES[kind]
+    took, phases = [], []
+    for _ in range(runs):
+        node = lab.wait(lambda: pcmk.where(service), 180, f"{service} started")
+        peer = nodes[1] if node == nodes[0] else nodes[0]
+        lab.settle(peer)
+        moment = {}
+
+        def act():
+            moment["t"] = fault(inject, node, peer)
+            return moment["t"]
+        took.append(poll_then(lab, vip, port, f"{answer} {peer}", act))
+        phases.append(log_times(lab, cluster, peer, moment["t"], node, peer))
+        heal(inject, node)
+        lab.wait(lambda: pcmk.online() == set(nodes), 240, "the fenced node back")
+    return took, phases
+
+
+def storage_losses(lab, runs):
+    """The Assurance holder's path to the shared storage hangs: seconds until the gateway
+    answers on the peer (faults.storage_path_lost's model)."""
+    pcmk, inject = Pacemaker(lab, list(AA)), faults.Injector(lab)
+    vip, port, answer, _, service = PAIR["nfvd-aa"]
+    took = []
+    for _ in range(runs):
+        node = lab.wait(lambda: pcmk.where(service), 180, f"{service} started")
+        peer = AA[1] if node == AA[0] else AA[0]
+        lab.settle(peer)
+
+        def hang():
+            inject.flag(node, faults.STORAGE_HANG)
+            return time.time()
+        took.append(poll_then(lab, vip, port, f"{answer} {peer}", hang, timeout=120))
+        inject.flag(node, faults.STORAGE_HANG, present=False)
+        lab.sh(peer, "crm_resource --cleanup -r assurance-stack >/dev/null; "
+                     "crm_resource --wait --timeout=120", timeout=130)
+    return took
+
+
+def process_kills(lab, runs):
+    ff = Pacemaker(lab, list(FF))
+    took = []
+    for _ in range(runs):
+        node = lab.wait(lambda: ff.where("sosa-lockmgr"), 120, "SOSA started")
+        before = lab.sh(node, "cat /var/run/nfvd/sosa.pid").stdout.strip()
+        t0 = time.time()
+        lab.sh(node, f"kill -9 {before}")
+        lab.wait(lambda: lab.sh(node, "cat /var/run/nfvd/sosa.pid").stdout.strip()
+                 not in ("", before) and lab.curl("http://172.30.77.100:7001/").strip()
+                 == f"sosa on {node}", 60, "SOSA back", interval=0.05)
+        took.append(time.time() - t0)
+        lab.sh(node, "crm_resource --cleanup -r sosa-lockmgr")
+        lab.sh(node, "crm_resource --wait --timeout=60", timeout=70)
+    return took
+
+
+def switchovers(lab, runs):
+    ff = Pacemaker(lab, list(FF))
+    took = []
+    for _ in range(runs):
+        node = lab.wait(lambda: ff.where("sosa-lockmgr"), 120, "SOSA started")
+        peer = FF[1] if node == FF[0] else FF[0]
+
+        def standby():
             t0 = time.time()
-            lab.sh(node, f"kill -9 {before}")
-            lab.wait(lambda: lab.sh(node, "cat /var/run/nfvd/sosa.pid").stdout.strip()
-                     not in ("", before) and lab.curl("http://172.30.77.100:7001/").strip()
-                     == f"sosa on {node}", 60, "SOSA back", interval=0.05)
-            process.append(time.time() - t0)
-            lab.sh(node, "crm_resource --cleanup -r sosa-lockmgr")
-            lab.sh(node, "crm_resource --wait --timeout=60", timeout=70)
-        for _ in range(runs):
-            node = holder()
-            peer = FF[1] if node == FF[0] else FF[0]
-
-            def standby():
-                t0 = time.time()
-                lab.sh(node, f"crm node standby {node}")
-                return t0
-            switchover.append(poll_then(lab, "172.30.77.100", f"sosa on {peer}", standby))
-            lab.sh(node, f"crm node online {node}")
-            lab.sh(node, "crm_resource --wait --timeout=60", timeout=70)
-        return node_loss, phases, process, switchover
+            lab.sh(node, f"crm node standby {node}")
+            return t0
+        took.append(poll_then(lab, "172.30.77.100", 7001, f"sosa on {peer}", standby))
+        lab.sh(node, f"crm node online {node}")
+        lab.sh(node, "crm_resource --wait --timeout=60", timeout=70)
+    return took
 
 
 def heartbeat_runs(timing, runs):
@@ -136,6 +226,8 @@ def heartbeat_runs(timing, runs):
         f.write(text.replace(line, new))
     with running_lab("benchhb", ["hb-node1", "hb-node2", "client"],
                      definitions=[(path, ("heartbeat",), "")]) as lab:
+        inject = faults.Injector(lab)
+
         def holder():
             for n in ("hb-node1", "hb-node2"):
                 if "sosa on " + n == lab.curl("http://172.30.77.160:7001/").strip():
@@ -147,12 +239,8 @@ def heartbeat_runs(timing, runs):
         for _ in range(runs):
             node = lab.wait(holder, 240, "heartbeat holder")
             peer = "hb-node2" if node == "hb-node1" else "hb-node1"
-
-            def kill():
-                t0 = time.time()
-                lab.docker("kill", lab.container(node))
-                return t0
-            results.append(poll_then(lab, "172.30.77.160", f"sosa on {peer}", kill))
+            results.append(poll_then(lab, "172.30.77.160", 7001, f"sosa on {peer}",
+                                     lambda: inject.crash(node)))
             lab.docker("start", lab.container(node))
             # back *and* joined: it sees the holder active and holds nothing itself (killing
             # the holder before then left the pair with nobody taking over)
@@ -163,8 +251,18 @@ def heartbeat_runs(timing, runs):
 
 
 def summary(label, values):
-    print(f"{label:<60} median {statistics.median(values):6.2f} s   runs: "
+    print(f"{label:<78} median {statistics.median(values):6.2f} s   runs: "
           + " ".join(f"{v:.2f}" for v in values), flush=True)
+
+
+def phase_summary(phases):
+    steps = ("qnetd dropped the lost node", "membership lost", "qnetd vote for the peer",
+             *(name for name, _ in PHASES[1:]))
+    for phase in steps:
+        values = [p[phase] for p in phases if phase in p]
+        if values:
+            print(f"#   {phase:<28} median {statistics.median(values):5.2f} s after the fault"
+                  f" ({len(values)} of {len(phases)} runs)", flush=True)
 
 
 def main():
@@ -173,18 +271,27 @@ def main():
     parser.add_argument("--pacemaker-only", action="store_true")
     args = parser.parse_args()
     print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
-    node_loss, phases, process, switchover = pacemaker_runs(args.runs)
-    summary("Pacemaker, fenced + qdevice: node kill -> VIP+SOSA", node_loss)
-    for phase, _ in PHASES:
-        values = [p[phase] for p in phases if phase in p]
-        if values:
-            print(f"#   {phase:<22} median {statistics.median(values):5.2f} s after the kill")
-    summary("Pacemaker, fenced + qdevice: kill -9 SOSA -> answering", process)
-    summary("Pacemaker, fenced + qdevice: crm node standby -> SOSA on peer", switchover)
+    with running_lab("benchpcmk", [*FF, *AA, *PAIR_SERVICES]) as lab:
+        for cluster in ("nfvd-ff", "nfvd-aa"):
+            lab.wait(lambda: lab.pair_ready(cluster), 180, f"{cluster} ready")
+            lab.load_cib(cluster)
+        for kind in ("crash", "freeze", "cutoff", "polite"):
+            took, phases = node_losses(lab, "nfvd-ff", kind, args.runs)
+            summary(f"FF pair, {LOSSES[kind][0]} -> VIP+SOSA", took)
+            phase_summary(phases)
+        summary("FF pair, kill -9 SOSA -> answering (restart in place)",
+                process_kills(lab, args.runs))
+        summary("FF pair, crm node standby -> SOSA on peer", switchovers(lab, args.runs))
+        took, phases = node_losses(lab, "nfvd-aa", "crash", args.runs)
+        summary(f"AA pair, {LOSSES['crash'][0]} -> VIP+gateway", took)
+        phase_summary(phases)
+        summary("AA pair, storage path lost under the holder (I/O hangs) -> gateway on peer",
+                storage_losses(lab, args.runs))
     if args.pacemaker_only:
         return
-    summary("heartbeat, deadtime 2s: node kill -> VIP+SOSA", heartbeat_runs(HB_TUNED, args.runs))
-    summary("heartbeat, guide's ha.cf (deadtime 30): node kill -> VIP+SOSA",
+    summary("heartbeat, deadtime 2s: silent crash -> VIP+SOSA",
+            heartbeat_runs(HB_TUNED, args.runs))
+    summary("heartbeat, guide's ha.cf (deadtime 30): silent crash -> VIP+SOSA",
             heartbeat_runs(HB_GUIDE, args.runs))
 
 

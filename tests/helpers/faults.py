@@ -422,6 +422,7 @@ def hung_stop(ctx):
 
 
 STORAGE_HANG = "/run/nfvd-lab/storage-hang"  # docker/labtools/passfs blocks while it exists
+STORAGE, SERVICE = "uca-ebc-data", "assurance"  # the Assurance pair's shared storage, its user
 
 
 def storage_path_lost(ctx):
@@ -447,10 +448,11 @@ def storage_server_down(ctx, hold=60.0):
     for node in ctx.pair.nodes:
         ctx.inject.flag(node, STORAGE_HANG)
 
-    def stopped():
-        status = ctx.pair.status()
+    def stopped():  # nothing writes: the storage and what uses it stopped everywhere (the
+        status = ctx.pair.status()  # group's VIP, before them, may stay where it last was)
         return status is not None and not status.xpath(
-            f"//group[@id='{ctx.pair.group}']/resource[@active='true']")
+            f"//group[@id='{ctx.pair.group}']/resource[@active='true' and "
+            f"(@id='{STORAGE}' or @id='{SERVICE}')]")
     ctx.facts["stopped_after"] = wait(stopped, 120, 1.0) and round(time.time() - started, 1)
     time.sleep(max(0.0, started + hold - time.time()))  # the server is down this long at least
     for node in ctx.pair.nodes:
@@ -591,6 +593,7 @@ def run_fault(lab, name, settle=300):
     pair, witness = Pair(lab, cluster, PAIRS[cluster]), Witness(lab.state)
     holder = wait(pair.settled, settle, 1.0)
     assert holder, f"{cluster} did not settle before '{name}'"
+    lab.settle(holder)  # as a pair in production is: both qdevices voting, nothing pending
     component, data_dir = WRITERS[cluster]
     assert wait(lambda: (witness.last_ack(component) or (0,))[0] > time.time() - 2, 10), \
         f"the {component} writer is not writing"
