@@ -132,8 +132,10 @@ def qnetd_times(lab, since, lost, peer):
             continue
         if f"{lost_ip}:" in text and ("Disconnecting" in text or "disconnected" in text):
             found.setdefault("qnetd dropped the lost node", at - since)
-        if f"Sending vote info to client ::ffff:{peer_ip}:" in text and any(
-                "vote = ACK" in follow for follow in lines[i + 1:i + 2]):
+        following = " ".join(lines[i + 1:i + 2])
+        if (f"Sending vote info to client ::ffff:{peer_ip}:" in text and "vote = ACK" in following
+                or f"::ffff:{peer_ip}:" in text and "sent membership node list" in text
+                and "Algorithm result vote is ACK" in following):
             found.setdefault("qnetd vote for the peer", at - since)
     return found
 

@@ -141,6 +141,15 @@ def test_qnetd_lost_while_healthy_nothing_moves(lab, pairs):
     assert outcome.fenced == []
 
 
+def test_a_frozen_quorum_device_loses_its_votes_and_the_pair_keeps_quorum(lab, pairs):
+    outcome, facts = run(lab, "qnetd frozen while the pair is healthy")
+    quorate, looks = facts["quorate_looks"]
+    assert looks > 10 and quorate == looks, facts  # two votes of three at every look
+    assert facts["device_votes_during"] == [False, False], facts  # the device's vote was lost
+    assert facts["holder_during"] == facts["holder"] == facts["final_holder"]
+    assert outcome.fenced == []
+
+
 def test_node_lost_while_qnetd_is_down(lab, pairs):
     outcome, facts = run(lab, "node lost while qnetd is down")
     # the documented outcome: the survivor has 1 vote of 3, no quorum - it may neither fence

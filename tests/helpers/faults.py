@@ -471,6 +471,26 @@ def qnetd_lost(ctx, hold=10.0):
     ctx.inject.docker("start", ctx.lab.container("qnetd"))
 
 
+def qnetd_frozen(ctx, hold=10.0):
+    """The quorum device's host freezes (silent, paused) for ``hold`` s, longer than the
+    device's timers: each node's qdevice loses it and votequorum drops the device's vote.
+    With its peer present a node keeps quorum (two votes of three): nothing may move, and
+    the pair must be quorate at every look."""
+    ctx.inject.freeze("qnetd")
+    deadline, looks, quorate = time.monotonic() + hold, 0, 0
+    while time.monotonic() < deadline:
+        for node in ctx.pair.nodes:
+            status = ctx.pair.status(node)
+            looks += 1
+            quorate += status is not None and status.xpath(
+                "//current_dc/@with_quorum") == ["true"]
+        time.sleep(0.5)
+    ctx.facts["quorate_looks"] = (quorate, looks)
+    ctx.facts["device_votes_during"] = [ctx.lab.qdevice_voting(n) for n in ctx.pair.nodes]
+    ctx.facts["holder_during"] = ctx.pair.holder()
+    ctx.inject.thaw("qnetd")
+
+
 def node_lost_while_qnetd_down(ctx, hold=15.0):
     """The quorum device's host crashes, then the holder crashes, both silently."""
     ctx.inject.crash("qnetd")
@@ -563,6 +583,7 @@ MATRIX = {
     "storage path lost under the active node": ("nfvd-aa", storage_path_lost),
     "shared storage server down for both nodes": ("nfvd-aa", storage_server_down),
     "qnetd lost while the pair is healthy": ("nfvd-ff", qnetd_lost),
+    "qnetd frozen while the pair is healthy": ("nfvd-ff", qnetd_frozen),
     "node lost while qnetd is down": ("nfvd-ff", node_lost_while_qnetd_down),
     "link 0 lost (two links)": ("nfvd-ff", link0_lost),
     "power switch unreachable during a partition": ("nfvd-ff", power_switch_lost),
