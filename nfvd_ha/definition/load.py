@@ -115,7 +115,7 @@ def _with_qdevice(check, c, where, cluster):
     import dataclasses
     qdevice = fencing.quorum_device(check, c["quorum_device"], f"{where}.quorum_device",
                                     cluster.vips(), cluster.name)
-    qdevice_timing.check(check, f"{where}.quorum_device", cluster.timing.deadtime,
+    qdevice_timing.judge(check, f"{where}.quorum_device", cluster.timing.deadtime,
                          qdevice.timeout, qdevice.sync_timeout)
     return dataclasses.replace(cluster, quorum_device=qdevice)
 

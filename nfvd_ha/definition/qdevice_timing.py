@@ -78,7 +78,7 @@ def timers(token: int, timeout: int | None = None,
     return timeout, derived_sync_timeout(timeout) if sync_timeout is None else sync_timeout
 
 
-def check(check, where: str, token: int, timeout: int | None,
+def judge(check, where: str, token: int, timeout: int | None,
           sync_timeout: int | None) -> None:
     """Explain (a warning) an override that makes a silent crash cost more than
     CRASH_TOKENS_EXPLAINED tokens, refuse one votequorum or qnetd cannot work with."""
