@@ -115,13 +115,14 @@ def log_times(lab, cluster, node, since, lost, peer):
 
 
 def qnetd_times(lab, since, lost, peer):
-    """When qnetd dropped the lost node's client, and when it gave the peer its vote."""
+    """When qnetd dropped the lost node's client, and when it voted ACK for the peer (in
+    its reply to the peer's new membership, or in a vote info message once the membership
+    became stable)."""
     out = subprocess.run(["docker", "logs", "-t", "--since", str(int(since) - 1),
                           lab.container("qnetd")], capture_output=True, text=True, timeout=30)
-    lines = (out.stdout + out.stderr).splitlines()
     lost_ip, peer_ip = faults.LINKS[lost][0], faults.LINKS[peer][0]
-    found = {}
-    for i, line in enumerate(lines):
+    found, waiting = {}, False  # waiting: the peer's message whose answer is the next vote
+    for line in (out.stdout + out.stderr).splitlines():
         match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d+)Z (.*)", line)
         if not match:
             continue
@@ -132,10 +133,12 @@ def qnetd_times(lab, since, lost, peer):
             continue
         if f"{lost_ip}:" in text and ("Disconnecting" in text or "disconnected" in text):
             found.setdefault("qnetd dropped the lost node", at - since)
-        following = " ".join(lines[i + 1:i + 2])
-        if (f"Sending vote info to client ::ffff:{peer_ip}:" in text and "vote = ACK" in following
-                or f"::ffff:{peer_ip}:" in text and "sent membership node list" in text
-                and "Algorithm result vote is ACK" in following):
+        if f"::ffff:{peer_ip}:" in text and ("sent membership node list" in text
+                                             or "Sending vote info" in text):
+            waiting = True
+        elif "::ffff:" in text:
+            waiting = False  # another client's exchange
+        elif waiting and ("vote is ACK" in text or "vote = ACK" in text):
             found.setdefault("qnetd vote for the peer", at - since)
     return found
 
