@@ -9,6 +9,7 @@ import time
 
 from ..errors import NfvdHaError
 from .lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
+from .peers import PeerSource
 from .reconcile import Paths, Reconciler, turn
 from .record import Record
 from .roles import detect
@@ -25,8 +26,10 @@ def _stamp(level, text):
 
 class Maintenance:
     def __init__(self, runner, paths=None, role=None, timeout=300, say=print, clock=None,
-                 reconciler=None):
+                 reconciler=None, peers=None):
         self.paths, self.say = paths or Paths(), say
+        #: who serves while a VM outside any cluster (GUI, SiteScope) is in maintenance
+        self.peers = peers or PeerSource()
         self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,
                                                    progress=say, **(
                                                        {"clock": clock} if clock else {}))
@@ -83,10 +86,13 @@ class Maintenance:
         return 0
 
     def _peer_can_take_over(self, force):
-        """On a cluster node (Pacemaker or heartbeat): refuse (nothing changed) when what runs
-        here could not run anywhere else - the peer offline, in standby or maintenance, or a
-        ban - unless forced, which says what will go down."""
+        """Refuse (nothing changed) when what runs here could not run anywhere else - on a
+        cluster node (Pacemaker or heartbeat) the peer offline, in standby or maintenance, or
+        a ban; on a GUI or SiteScope VM no peer's health endpoint saying it serves - unless
+        forced, which says what will go down."""
         problems = self.reconciler.takeover_problems()
+        if not problems and not self.reconciler.clustered():
+            problems = self.peers.problems(self.role().name)
         if not problems:
             return
         if not force:

@@ -89,3 +89,14 @@ class FakeHeartbeat:
 
     def wait_released(self, timeout, progress):
         self.calls.append("wait")
+
+
+class FakePeers:
+    """The GUI/SiteScope peer check: ``blockers`` are its answer; ``asked`` the roles."""
+
+    def __init__(self, blockers=()):
+        self.blockers, self.asked = list(blockers), []
+
+    def problems(self, role):
+        self.asked.append(role)
+        return list(self.blockers)
