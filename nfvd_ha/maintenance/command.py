@@ -127,18 +127,21 @@ class Maintenance:
     def _closing(self, role, verb):
         if role.name == "gui":
             return
-        cluster = self.reconciler.clustered()
+        stack = self.reconciler.stack()
         self.say("")
         if verb == "start":
-            self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[cluster])}")
+            self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[stack])}")
             return
-        self.say(f"*** INFO: {CLOSING_STOP.get(role.name, CLOSING_STOP[cluster])}")
+        self.say(f"*** INFO: {CLOSING_STOP.get(role.name, CLOSING_STOP[stack])}")
         self.say("")
         self.say("***")
         self.say("===== Exited Maintenance mode =====")
 
 
-CLOSING_START = {"sitescope": "Stopped Sitescope", True: "Node in standby, NFVD services stopped",
-                 False: "NFVD services stopped"}
-CLOSING_STOP = {"sitescope": "Sitescope started", True: "Node back in service (no failback)",
-                False: "NFVD services started"}
+#: the last words, by role (SiteScope) else by what runs the node's groups (guide 4.2)
+CLOSING_START = {"sitescope": "Stopped Sitescope",
+                 "pacemaker": "Node in standby, NFVD services stopped",
+                 "heartbeat": "Stopped heartbeat & NFVD services", None: "NFVD services stopped"}
+CLOSING_STOP = {"sitescope": "Sitescope started",
+                "pacemaker": "Node back in service (no failback)",
+                "heartbeat": "Heartbeat started", None: "NFVD services started"}

@@ -90,6 +90,12 @@ class FakeHeartbeat:
     def wait_released(self, timeout, progress):
         self.calls.append("wait")
 
+    def stop_daemon(self):
+        self.calls.append("stop heartbeat")
+
+    def start_daemon(self, timeout, progress):
+        self.calls.append("start heartbeat")
+
 
 class FakePeers:
     """The GUI/SiteScope peer check: ``blockers`` are its answer; ``asked`` the roles."""
