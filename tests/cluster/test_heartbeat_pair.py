@@ -74,8 +74,10 @@ def test_maintenance_on_a_heartbeat_host_hands_over_or_refuses(lab):
     assert holds(lab, peer) and not holds(lab, holder)
     assert not heartbeat_runs(lab, holder)
     assert lab.sh(holder, "pidof heartbeat").returncode == 1   # no heartbeat process left
-    lab.wait(lambda: node_status(lab, peer, holder) == "dead", 30, f"{peer} seeing {holder} gone")
-    assert f"{holder}: heartbeat not running on this node" in lab.sh(holder, "nfvd-ha status").stdout
+    lab.wait(lambda: node_status(lab, peer, holder) == "dead", 30,
+             f"{peer} seeing {holder} gone")
+    assert f"{holder}: heartbeat not running on this node" in lab.sh(
+        holder, "nfvd-ha status").stdout
     status = lab.sh(holder, "nfvd-ha maintenance status --role ff").stdout
     assert "is in maintenance mode." in status
     out = lab.sh(holder, "nfvd-ha maintenance stop --role ff", timeout=180)
