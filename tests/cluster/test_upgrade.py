@@ -5,7 +5,7 @@ every 100 ms all along. Asserts what the cluster (crm_mon, node attributes), the
 
 import pytest
 
-from helpers.upgrade import GROUP, PAIR, deliver_kit, run, version, walk
+from helpers.upgrade import GROUP, PAIR, run, version, walk
 
 pytestmark = pytest.mark.cluster
 
@@ -36,14 +36,15 @@ def test_the_primary_is_refused_before_the_secondary(lab, aa):
 def test_the_whole_upgrade_with_traffic_through_the_vip(lab, aa):
     lab.wait(lambda: aa.online() == set(PAIR) and aa.where(GROUP), 120, "the pair serving")
     lab.settle("aa-node1")
-    old = {n: version(lab, n) for n in PAIR}
-    new = "4.2.1-test" if old["aa-node1"] != "4.2.1-test" else "4.2.2-test"
+    old, was = {n: version(lab, n) for n in PAIR}, aa.where(GROUP)
+    new = "4.2.2-test" if old["aa-node1"] == "NFV Director 4.2.1-test" else "4.2.1-test"
     try:
         gap, failed, log = walk(lab, aa, new, "upgrade-traffic")
     finally:
         cleanup(lab)
     assert {n: version(lab, n) for n in PAIR} == {n: f"NFV Director {new}" for n in PAIR}
-    assert "moving assurance-stack from aa-node1 to aa-node2" in log[1]                  # brought to the secondary
+    if was == "aa-node1":                                     # brought to the secondary
+        assert "moving assurance-stack from aa-node1 to aa-node2" in log[1]
     assert log[1].rstrip().endswith("then: nfvd-ha upgrade end")
     assert "secondary platform upgraded" in log[4]
     assert log[-1].rstrip().endswith("primary platform upgraded: the upgrade is over")
