@@ -39,7 +39,7 @@ HELD = {"all": "active", "local": "active (its own groups)",
         "transition": "in transition"}
 
 
-def heartbeat(adapter):
+def heartbeat_view(adapter):
     """A heartbeat host's view, or None when this is not one."""
     if not adapter.present():
         return None
@@ -59,7 +59,7 @@ def status(runner, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, adapter=None, timeo
     table = components(runner, tool, timeout)
     view = cluster(adapter or Cluster(runner))
     if not view["running"]:
-        view = heartbeat(hb or Heartbeat(runner)) or view
+        view = heartbeat_view(hb or Heartbeat(runner)) or view
     return {"components": table, "maintenance": lock_present(lock), "cluster": view}
 
 

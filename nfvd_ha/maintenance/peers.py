@@ -10,12 +10,14 @@ be named is a reason to refuse; ``--force`` overrides, as for cluster nodes.
 """
 
 import ipaddress
+import os
 import re
 import socket
 import time
 from dataclasses import dataclass
 
 from .. import paths
+from ..definition import load_definition
 from ..endpoints import ENDPOINTS
 from ..errors import NfvdHaError
 from ..health import MAX_ANSWER, healthy_answer
@@ -91,8 +93,6 @@ class PeerSource:
         """[Peer] of this ``role`` VM; NfvdHaError saying why when none can be named."""
         if self.given:
             return [parse_peer(text, role) for text in self.given]
-        from ..definition import load_definition
-        import os
         if not os.path.lexists(self.definition):
             raise NfvdHaError(f"cannot tell who serves while {self.me} is in maintenance: no "
                               f"--peer given and no definition at {self.definition}")
