@@ -185,3 +185,20 @@ def test_end_without_begin_is_refused(tmp_path):
     with pytest.raises(NfvdHaError) as error:
         up.end()
     assert "is not in an upgrade begun by `nfvd-ha upgrade begin`" in str(error.value)
+
+
+def test_cli_without_a_cluster_here_is_one_error_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    from nfvd_ha.runner import Runner
+
+    def no_cluster(self, argv, *, timeout, env=None, check=False):
+        assert check  # as the real runner with check: the tool's failure is the error
+        raise NfvdHaError(f"{' '.join(argv)} exited 102: Could not connect to the cluster")
+    monkeypatch.setattr(Runner, "run", no_cluster)
+    result = CliRunner().invoke(main, ["upgrade", "check"])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == ["Error: crm_mon -1 --output-as=xml exited 102: Could not connect to the "
+                      "cluster"], result.stderr
