@@ -24,8 +24,10 @@ LABEL = "upgrade 4.4, Assurance pair, secondary then primary (Gateway via the VI
 def one_run(lab, pcmk, run):
     lab.wait(lambda: pcmk.online() == set(PAIR) and pcmk.where(GROUP), 180, "the pair serving")
     lab.settle(PAIR[0])
-    gap, failed, _ = walk(lab, pcmk, f"4.2.{run + 1}-bench", f"upgrade-bench-{run}")
-    return gap, failed
+    done = walk(lab, pcmk, f"4.2.{run + 1}-bench", f"upgrade-bench-{run}")
+    print("  where: " + "; ".join(f"{step}: {failed} failed, gap {gap:.2f} s"
+                                  for step, failed, gap in done.by_step()), flush=True)
+    return done.gap, done.failed
 
 
 def main():
