@@ -92,8 +92,12 @@ def collect(host, runner, definition=None):
             problems += error.problems
     nssdb = host.path(NSSDB)
     for entry in sorted(os.listdir(nssdb)) if os.path.isdir(nssdb) else ():
-        if NSS_FILE.match(f"qdevice/{entry}"):
-            found[f"qdevice/{entry}"] = read_bytes(os.path.join(nssdb, entry), MAX_MEMBER)
+        path = os.path.join(nssdb, entry)
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            problems.append(f"{path}: not a regular file (the quorum device's database holds "
+                            "only files)")
+        elif NSS_FILE.match(f"qdevice/{entry}"):
+            found[f"qdevice/{entry}"] = read_bytes(path, MAX_MEMBER)
     if definition:
         try:
             found["definition.toml"] = read_bytes(definition, MAX_MEMBER)
@@ -300,6 +304,7 @@ def restore(archive, runner, progress, host=None, cluster=None, force=False, sta
     """Check the archive and this host, write the files together, start (systemd) and wait
     until the node is online. Returns the manifest."""
     host = host or Host()
+    definition_to = os.path.abspath(definition_to)
     manifest, members = read_archive(archive)
     found = refusals(manifest, members, host, runner, cluster, force, definition_to)
     if found:

@@ -275,3 +275,24 @@ def test_cli_errors_are_one_line_each_and_secrets_never_printed(tmp_path, runner
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith("Error: ")
     assert KEY.hex()[:16] not in result.output
+
+
+def test_a_link_in_the_quorum_device_database_is_not_followed_into_the_archive(tmp_path, runner):
+    host = node(tmp_path / "old")
+    os.symlink("/etc/shadow", tmp_path / "old/etc/corosync/qdevice/net/nssdb/key4.db.bak")
+    runner.expect(["cibadmin", "--query"], CIB)
+    with pytest.raises(NfvdHaError) as error:
+        backup.backup(str(tmp_path / "b"), runner, host)
+    assert str(error.value).endswith("key4.db.bak: not a regular file (the quorum device's "
+                                     "database holds only files)")
+    assert not os.path.exists(tmp_path / "b")
+
+
+def test_a_relative_definition_target_is_taken_from_the_working_directory(tmp_path, runner,
+                                                                         monkeypatch):
+    _, out = take(tmp_path, runner)
+    runner.expect(["corosync-cfgtool", "-s"], "", rc=1)
+    monkeypatch.chdir(tmp_path)
+    backup.restore(str(out), runner, lambda text: None, host=rebuilt(tmp_path / "new"),
+                   definition_to="here.toml")
+    assert (tmp_path / "new" / str(tmp_path).lstrip("/") / "here.toml").exists()
