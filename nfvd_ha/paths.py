@@ -29,5 +29,7 @@ SUPERVISE_UNIT = "/etc/systemd/system/nfvd-ha-supervise.service"
 OUT_OF_SERVICE = f"{RUN_DIR}/out-of-service"
 #: the supervisor's log, beside the guide's own HA logs
 SUPERVISE_LOG = f"{HALOGS}/nfvd-ha-supervise.log"
+#: this node's copy of the definition (GUI and SiteScope VMs find their peers in it)
+DEFINITION = "/etc/nfvd-ha/nfvd.toml"
 #: where `nfvd-ha lab` keeps its rendered files and keys
 LAB_STATE = "/var/tmp/nfvd-ha-lab"
