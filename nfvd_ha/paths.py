@@ -29,5 +29,7 @@ SUPERVISE_UNIT = "/etc/systemd/system/nfvd-ha-supervise.service"
 OUT_OF_SERVICE = f"{RUN_DIR}/out-of-service"
 #: the supervisor's log, beside the guide's own HA logs
 SUPERVISE_LOG = f"{HALOGS}/nfvd-ha-supervise.log"
+#: heartbeat v1's log on a host not yet migrated (guide 2.6.1.1, ha.cf ``logfile``)
+HEARTBEAT_LOG = "/var/log/heartbeat.log"
 #: where `nfvd-ha lab` keeps its rendered files and keys
 LAB_STATE = "/var/tmp/nfvd-ha-lab"

@@ -5,13 +5,14 @@ import tomllib
 
 from ..errors import NfvdHaError, Problem
 from ..files import read_text
+from ..paths import HEARTBEAT_LOG
 from . import balancer, fencing, model, topology
 from .checker import Checker
 from .resources import check_resource
 
 CLUSTER_KEYS = ("name", "nodes", "preferred_node", "auto_failback", "timing", "transport",
                 "recovery", "resource", "group", "clone", "fencing", "fencing_disabled",
-                "fencing_delay", "quorum_device", "logfacility", "alert")
+                "fencing_delay", "quorum_device", "logfacility", "logfile", "alert")
 MAX_DEPTH = 32  # nested tables/arrays: a definition needs 5
 
 
@@ -103,6 +104,7 @@ def _cluster(check, c, where):
         recovery=topology.recovery(check, c.get("recovery", {}), f"{where}.recovery"),
         resources=resources, groups=groups, clones=clones, fencing=devices,
         logfacility=logfacility,
+        logfile=check.get(c, "logfile", where, str, HEARTBEAT_LOG, grammar="path"),
         fencing_disabled=fencing.require_fencing(check, c, where, devices, node_names, name),
         fencing_delay=check.ranged(c, "fencing_delay", where, 0, 120000, 5000, "duration"),
         alerts=alerts)

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..paths import HEARTBEAT_LOG
+
 
 @dataclass(frozen=True)
 class Node:
@@ -132,6 +134,7 @@ class Cluster:
     fencing: tuple
     quorum_device: Optional[QuorumDevice] = None
     logfacility: str = "local0"
+    logfile: str = HEARTBEAT_LOG             # heartbeat's ha.cf logfile (guide 2.6.1.1)
     fencing_disabled: Optional[str] = None   # the reason given for running unfenced
     fencing_delay: int = 5000                # ms: priority-fencing-delay (no qdevice)
     alerts: tuple = ()
