@@ -196,6 +196,8 @@ class LbService:
     servers: tuple
     fall: int = 3
     rise: int = 2
+    f5_interval: int = 5     # s: the F5 monitor's (guide 2.8.x.4), apart from HAProxy's check
+    f5_timeout: int = 16     # s: F5's rule, 3 x interval + 1
 
     @property
     def sticky(self):
