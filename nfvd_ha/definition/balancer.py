@@ -12,7 +12,7 @@ F5_MAX_INTERVAL, F5_MAX_TIMEOUT = 899, 900
 
 
 def loadbalancer(check, lb, where):
-    lb = check.keys(lb, where, ("service", "stats"))
+    lb = check.keys(lb, where, ("service", "stats", "process"))
     stats = check.keys(lb.get("stats", {}), f"{where}.stats", ("bind", "user"))
     services = tuple(filter(None, (_service(check, s, f"{where}.service[{i}]")
                                    for i, s in enumerate(check.array(lb, "service", where)))))
@@ -23,7 +23,18 @@ def loadbalancer(check, lb, where):
     return model.LoadBalancer(
         services, bind(check, check.get(stats, "bind", f"{where}.stats", str, "127.0.0.1:1936"),
                        f"{where}.stats.bind"),
-        check.get(stats, "user", f"{where}.stats", str, "nfvd", grammar="token"))
+        check.get(stats, "user", f"{where}.stats", str, "nfvd", grammar="token"),
+        _process(check, lb.get("process", {}), f"{where}.process"))
+
+
+def _process(check, p, where):
+    """HAProxy's user, group and chroot: it binds every address as root (``transparent``
+    included), then changes root and drops to the user."""
+    p = check.keys(p, where, ("user", "group", "chroot"))
+    default = model.LbProcess()
+    return model.LbProcess(check.get(p, "user", where, str, default.user, grammar="account"),
+                           check.get(p, "group", where, str, default.group, grammar="account"),
+                           check.get(p, "chroot", where, str, default.chroot, grammar="path"))
 
 
 def bind(check, value, where):

@@ -212,10 +212,19 @@ class LbService:
 
 
 @dataclass(frozen=True)
+class LbProcess:
+    """Who HAProxy runs as once it has bound its addresses (guide 2.8.4's global section)."""
+    user: str = "haproxy"
+    group: str = "haproxy"
+    chroot: str = "/var/lib/haproxy"
+
+
+@dataclass(frozen=True)
 class LoadBalancer:
     services: tuple
     stats_bind: str = "127.0.0.1:1936"
     stats_user: str = "nfvd"
+    process: LbProcess = LbProcess()
 
 
 @dataclass(frozen=True)
