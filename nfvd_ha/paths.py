@@ -31,5 +31,7 @@ OUT_OF_SERVICE = f"{RUN_DIR}/out-of-service"
 SUPERVISE_LOG = f"{HALOGS}/nfvd-ha-supervise.log"
 #: heartbeat v1's log on a host not yet migrated (guide 2.6.1.1, ha.cf ``logfile``)
 HEARTBEAT_LOG = "/var/log/heartbeat.log"
+#: where fence_openstack reads its clouds (the first that exists; ~ is root's, the fencer's)
+OPENSTACK_CLOUDS = ("/root/.config/openstack/clouds.yaml", "/etc/openstack/clouds.yaml")
 #: where `nfvd-ha lab` keeps its rendered files and keys
 LAB_STATE = "/var/tmp/nfvd-ha-lab"

@@ -77,7 +77,9 @@ def _report(out, report, kept_why):
 def import_heartbeat(directory, name, addresses, out):
     """Turn DIRECTORY's ha.cf + haresources into a definition."""
     from .. import importing as use_case
-    text = use_case.import_definition(directory, name, addresses, out)
+    text, warnings = use_case.import_definition(directory, name, addresses, out)
+    for said in warnings:
+        warn(said)
     if out:
         click.echo(f"wrote {out}")
     else:

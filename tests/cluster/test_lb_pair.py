@@ -39,6 +39,36 @@ def test_haproxy_on_both_nodes_the_vip_on_one_and_the_gui_through_it(lab, lbpair
     assert f"{VIP}:3000" in lab.sh(standby, "ss -Hltn").stdout
 
 
+def haproxy_processes(lab, node):
+    """{pid: (parent pid, user, root directory)} of the haproxy processes on ``node``."""
+    out = lab.sh(node, "for p in $(pgrep -x haproxy); do echo $p $(ps -o ppid=,user= -p $p) "
+                       "$(readlink /proc/$p/root); done").stdout
+    return {int(w[0]): (int(w[1]), w[2], w[3]) for w in (line.split() for line in
+                                                          out.splitlines()) if len(w) == 4}
+
+
+def test_haproxy_serves_chrooted_as_haproxy_and_the_standby_still_listens_on_the_vip(
+        lab, lbpair):
+    """Guide 2.8.4's global section (chroot, user, group): HAProxy binds the VIPs
+    ("transparent", before they are here) as root, then drops privileges. On both nodes the
+    processes that serve run as haproxy in /var/lib/haproxy, and the standby's listening
+    socket on the VIP is theirs."""
+    lab.wait(lambda: haproxy_nodes(lbpair) == set(NODES), 90, "HAProxy on both LB nodes")
+    holder = lab.wait(lambda: lbpair.where("lb-vip"), 60, "the LB VIP started")
+    standby = next(n for n in NODES if n != holder)
+    for node in NODES:
+        processes = haproxy_processes(lab, node)
+        workers = {pid: p for pid, p in processes.items()
+                   if not any(parent == pid for parent, _, _ in processes.values())}
+        assert workers and all((user, root) == ("haproxy", "/var/lib/haproxy")
+                               for _, user, root in workers.values()), (node, processes)
+        listening = lab.sh(node, "ss -Hltnp").stdout
+        if node == standby:
+            line = next(x for x in listening.splitlines() if f"{VIP}:3000" in x)
+            assert any(f"pid={pid}," in line for pid in workers), (line, workers)
+    lab.wait(lambda: lab.curl(GUI).startswith("uoc on gui-node"), 30, "the GUI through the VIP")
+
+
 def test_the_active_load_balancer_dies_the_gui_stays_reachable(lab, lbpair):
     lab.wait(lambda: haproxy_nodes(lbpair) == set(NODES), 90, "HAProxy on both LB nodes")
     holder = lab.wait(lambda: lbpair.where("lb-vip"), 60, "the LB VIP started")
