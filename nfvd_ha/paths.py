@@ -20,6 +20,8 @@ COROSYNC_AUTHKEY = "/etc/corosync/authkey"
 #: Pacemaker writes its CIB here once it has run on this node
 CIB_FILE = "/var/lib/pacemaker/cib/cib.xml"
 OCF_ROOT = "/usr/lib/ocf"
+#: where systemd units written for a host go
+SYSTEMD_UNITS = "/etc/systemd/system"
 CONTROLLER_UNIT = "/etc/systemd/system/nfvd-ha-controller.service"
 HEALTH_UNIT = "/etc/systemd/system/nfvd-ha-health.service"
 #: where the guide's xinetd health checks live (taken over by `health install-unit`)

@@ -12,7 +12,7 @@ from crm import render_cib
 from heartbeat_compat.render import (render_authkeys, render_ha_cf, render_haresources,
                                      unfenced_reason, UNFENCED)
 
-from . import keys, openstack
+from . import keys, mount_units, openstack
 from .corosync import render_corosync_conf
 from .definition import load_definition
 from .definition.model import SecretRef
@@ -21,7 +21,7 @@ from .f5 import render_as3, render_tmsh
 from .files import write_all_atomic
 from .haproxy import render_haproxy_cfg
 
-TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5", "openstack")
+TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5", "openstack", "mounts")
 STATS_ENV = "haproxy/nfvd-stats.env"
 
 
@@ -79,6 +79,8 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
     if "f5" in targets and definition.loadbalancer is not None:
         files += [("f5/as3.json", render_as3(definition.loadbalancer), 0o644),
                   ("f5/nfvd.tmsh", render_tmsh(definition.loadbalancer), 0o644)]
+    if "mounts" in targets:
+        files += mount_units.files(definition)
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     return files, notes

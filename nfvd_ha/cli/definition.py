@@ -40,11 +40,11 @@ def validate(definition):
               help="Directory to write into.")
 @click.option("--target", "targets", multiple=True, default=("all",), show_default=True,
               type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "openstack",
-                                 "all"]))
+                                 "mounts", "all"]))
 @click.option("--force", is_flag=True, help="Replace existing key files too.")
 def render(definition, out, targets, force):
     """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh,
-    OpenStack allowed address pairs."""
+    OpenStack allowed address pairs, boot mounts of the hosts outside clusters."""
     from .. import render as use_case
     chosen = use_case.TARGETS if "all" in targets else tuple(targets)
     report = use_case.render(definition, out, chosen, force)

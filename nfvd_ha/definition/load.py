@@ -6,7 +6,7 @@ import tomllib
 from ..errors import NfvdHaError, Problem
 from ..files import read_text
 from ..paths import HEARTBEAT_LOG
-from . import balancer, fencing, model, topology
+from . import balancer, fencing, model, mounts, topology
 from .checker import Checker
 from .resources import check_resource
 
@@ -34,17 +34,18 @@ def load_text(text, source="<definition>"):
     except RecursionError:
         raise NfvdHaError(Problem("nests too deeply to read", source)) from None
     check = Checker(source, text)
-    check.keys(data, "", ("cluster", "loadbalancer"))
-    if "cluster" not in data and "loadbalancer" not in data:
-        check.error("cluster", "is required (or a [loadbalancer])")
+    check.keys(data, "", ("cluster", "loadbalancer", "mount"))
+    if not {"cluster", "loadbalancer", "mount"} & set(data):
+        check.error("cluster", "is required (or a [loadbalancer] or a [[mount]])")
     clusters = tuple(_cluster(check, c, f"cluster[{i}]")
                      for i, c in enumerate(check.array(data, "cluster", "")))
     topology.unique(check, [(c.name, f"cluster[{i}].name") for i, c in enumerate(clusters)
                             if c], "cluster name")
     lb = balancer.loadbalancer(check, data["loadbalancer"], "loadbalancer") \
         if "loadbalancer" in data else None
+    host_mounts = mounts.host_mounts(check, data, clusters)
     check.raise_if_any()
-    return model.Definition(source, clusters, lb, tuple(check.notes))
+    return model.Definition(source, clusters, lb, tuple(check.notes), host_mounts)
 
 
 def _nesting(text):

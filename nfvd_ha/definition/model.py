@@ -228,11 +228,26 @@ class LoadBalancer:
 
 
 @dataclass(frozen=True)
+class HostMount:
+    """A shared filesystem that hosts outside any Pacemaker cluster mount at boot (guide
+    2.3.7.2: the GUI VMs' VNF image repository, shared with the FF pair's clone); rendered
+    as a systemd mount unit and an fstab line per host."""
+    id: str
+    hosts: tuple
+    device: str
+    directory: str
+    fstype: str = "nfs"
+    options: str = "defaults"
+    owner: str = ""          # user:group the share's root belongs to (guide: uoc, group root)
+
+
+@dataclass(frozen=True)
 class Definition:
     source: str
     clusters: tuple
     loadbalancer: Optional[LoadBalancer] = None
     notes: tuple = field(default=(), compare=False)
+    mounts: tuple = ()
 
     def warnings(self):
         return list(self.notes)

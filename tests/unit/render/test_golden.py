@@ -54,4 +54,6 @@ def test_expected_layout():
         "nfvd-lb/corosync.conf", "nfvd-lb/ha.d/ha.cf", "nfvd-lb/ha.d/haresources",
         "haproxy/haproxy.cfg", "f5/as3.json", "f5/nfvd.tmsh",
         "nfvd-ff/openstack-allowed-address-pairs.sh", "nfvd-aa/openstack-allowed-address-pairs.sh",
-        "nfvd-lb/openstack-allowed-address-pairs.sh"}
+        "nfvd-lb/openstack-allowed-address-pairs.sh", "mounts/gui-node1/image_repository.mount",
+        "mounts/gui-node1/fstab", "mounts/gui-node2/image_repository.mount",
+        "mounts/gui-node2/fstab"}
