@@ -164,7 +164,8 @@ def _not_mounted_at_boot(ctx, directory):
         ctx.log.warning(f"cannot read {fstab.FSTAB}: {exc}")
         return
     if entries:
-        raise ConflictHere(fstab.advice(entries[0]))
+        ctx.log.error(fstab.advice(entries[0]))  # the line itself; the reason must be short
+        raise ConflictHere(fstab.reason(entries[0]))
 
 
 def _expect(outcome, what):

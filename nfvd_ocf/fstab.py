@@ -91,3 +91,9 @@ def advice(entry, path=FSTAB):
     return (f"{entry.where(path)} mounts {entry.directory} at boot ('{line}'): "
             "the cluster mounts it where its resource runs; add noauto to that line's "
             "options or remove it, and unmount it here")
+
+
+def reason(entry, path=FSTAB):
+    """The same, short enough for an exit reason (Pacemaker keeps 128 characters)."""
+    return (f"{entry.where(path)} mounts {entry.directory} at boot: add noauto to that line "
+            "or remove it, then unmount it")

@@ -99,9 +99,8 @@ def test_a_node_with_the_guides_fstab_line_is_refused_and_never_multiple_active(
             return [op for op in ops if op.get("rc-code") == "2"]
         op = lab.wait(probed, 60, f"the probe of uca-ebc-data on {passive}")[0]
         reason = op.get("exit-reason")
-        assert reason == (f"/etc/fstab:{lines} mounts {DATA} at boot ('{LAB_FSTAB}'): the "
-                          "cluster mounts it where its resource runs; add noauto to that "
-                          "line's options or remove it, and unmount it here"), op.attrib
+        assert reason == (f"/etc/fstab:{lines} mounts {DATA} at boot: add noauto to that "
+                          "line or remove it, then unmount it"), op.attrib
         # Pacemaker keeps the node out of the resource until the failure is cleaned up
         scores = lab.sh(holder, "crm_simulate -Ls").stdout
         assert f"uca-ebc-data allocation score on {passive}: -INFINITY" in scores, scores

@@ -26,6 +26,10 @@ def test_the_guides_line_mounts_at_boot():
         "/etc/fstab:3 mounts /var/opt/UCA-EBC at boot ('10.75.14.23:/var/opt/UCA-EBC "
         "/var/opt/UCA-EBC nfs defaults 0 0'): the cluster mounts it where its resource runs; "
         "add noauto to that line's options or remove it, and unmount it here")
+    # an agent's exit reason: Pacemaker keeps 128 characters
+    assert fstab.reason(entry) == ("/etc/fstab:3 mounts /var/opt/UCA-EBC at boot: add noauto to "
+                                   "that line or remove it, then unmount it")
+    assert len(fstab.reason(entry)) <= 128
 
 
 def test_noauto_escapes_trailing_slashes_and_other_directories():
