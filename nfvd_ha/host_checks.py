@@ -13,12 +13,11 @@
 import json
 import os
 import re
-import stat
 
 from nfvd_ocf import fstab, mounts
+from nfvd_ocf.regular import read_regular
 
 from . import paths
-from .files import kind
 
 MAX_CLOUDS = 1 << 20  # bytes
 AUTH_KEYS = ("auth_url", "username", "password", "project_name")
@@ -94,25 +93,17 @@ def _agent_python(host):
 
 def _read_private(path):
     """clouds.yaml holds the cloud's password: a regular file of root's, mode 0600/0400."""
+    def judge(info):
+        if info.st_uid != 0:
+            return f"belongs to uid {info.st_uid}, not root"
+        if info.st_mode & 0o077:
+            return (f"is mode {info.st_mode & 0o777:04o}: it holds the cloud's password; "
+                    "chmod 600")
+        return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        return read_regular(path, MAX_CLOUDS, judge).decode("utf-8", "replace")
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"is {kind(info.st_mode)}, not a regular file")
-        if info.st_uid != 0:
-            raise ValueError(f"belongs to uid {info.st_uid}, not root")
-        if info.st_mode & 0o077:
-            raise ValueError(f"is mode {info.st_mode & 0o777:04o}: it holds the cloud's "
-                             "password; chmod 600")
-        data = os.read(fd, MAX_CLOUDS + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CLOUDS:
-        raise ValueError(f"is larger than {MAX_CLOUDS} bytes")
-    return data.decode("utf-8", "replace")
 
 
 _KEY = re.compile(r"^(\s*)([A-Za-z0-9_.\-]+|'[^']*'|\"[^\"]*\")\s*:(\s|$)")

@@ -7,8 +7,7 @@ passive node too. ``node setup`` refuses to join such a node and the agent's pro
 line. Standard library only (the agents use it).
 """
 
-import os
-import stat
+from .regular import read_regular
 
 FSTAB = "/etc/fstab"
 MAX_FSTAB = 1 << 20  # bytes
@@ -65,18 +64,9 @@ def read(path=FSTAB):
     it is not a readable regular file of a sane size (opened without following a symlink and
     without blocking)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        return read_regular(path, MAX_FSTAB).decode("utf-8", "replace")
     except FileNotFoundError:
         return ""
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError(f"{path} is not a regular file")
-        data = os.read(fd, MAX_FSTAB + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FSTAB:
-        raise ValueError(f"{path} is larger than {MAX_FSTAB} bytes")
-    return data.decode("utf-8", "replace")
 
 
 def boot_mounts(directory, text):

@@ -44,3 +44,14 @@ transport = { interfaces = ["eth0", "eth1"] }
   type = "vip"
   params = { ip = "192.168.5.5", cidr_netmask = 24 }
 """
+
+
+#: a [loadbalancer] with one active/active service and nothing else
+LB_ONE_SERVICE = """\
+[loadbalancer]
+  [[loadbalancer.service]]
+  name = "gui"
+  bind = "10.0.0.150:3000"
+  port = 3000
+  servers = [ { name = "a", address = "10.0.0.31" }, { name = "b", address = "10.0.0.32" } ]
+"""

@@ -18,6 +18,8 @@ from nfvd_ha.definition import EXAMPLE, load_definition
 from nfvd_ha.endpoints import ENDPOINTS
 from nfvd_ha.health import HealthServer
 
+from helpers.definitions import LB_ONE_SERVICE
+
 SCHEMA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "data",
                       "f5-as3", "as3-schema-3.56.0-10.json")
 LB = load_definition(EXAMPLE).loadbalancer
@@ -77,14 +79,7 @@ def test_monitors_keep_the_guides_timing_and_use_the_checks_port():
     assert f5.timing(replace(SERVICES["http_web_gui"], check_interval=2500)) == (5, 16)
 
 
-F5_DEF = """\
-[loadbalancer]
-  [[loadbalancer.service]]
-  name = "gui"
-  bind = "10.0.0.150:3000"
-  port = 3000
-  servers = [ { name = "a", address = "10.0.0.31" }, { name = "b", address = "10.0.0.32" } ]
-"""
+F5_DEF = LB_ONE_SERVICE
 
 
 @pytest.mark.parametrize("monitor,expected", [

@@ -6,16 +6,9 @@ import pytest
 from nfvd_ha.definition import load_text
 from nfvd_ha.haproxy import render_haproxy_cfg
 
-from helpers.definitions import problems
+from helpers.definitions import LB_ONE_SERVICE, problems
 
-LB = """\
-[loadbalancer]
-  [[loadbalancer.service]]
-  name = "gui"
-  bind = "10.0.0.150:3000"
-  port = 3000
-  servers = [ { name = "a", address = "10.0.0.31" }, { name = "b", address = "10.0.0.32" } ]
-"""
+LB = LB_ONE_SERVICE
 
 
 def global_section(text):
