@@ -114,22 +114,27 @@ class Cluster:
                         "cibadmin")
         return takeover_problems(status, cib, self.node_name())
 
-    def attributes(self):
-        """This node's permanent attributes."""
+    def attributes(self, node=None):
+        """This node's (or ``node``'s) permanent attributes."""
         nodes = parse_xml(self._run(["cibadmin", "--query", "--scope", "nodes"]).stdout,
                           "cibadmin")
         found = nodes.xpath("//node[@uname=$me]/instance_attributes/nvpair",
-                            me=self.node_name())
+                            me=node or self.node_name())
         return {p.get("name"): p.get("value") for p in found}
 
     # -- changing ---------------------------------------------------------------------------
-    def set_attribute(self, name, value):
-        self._run(["crm_attribute", "--node", self.node_name(), "--name", name, "--update",
-                   value, "--lifetime", "forever"])
+    def set_attribute(self, name, value, node=None):
+        self._run(["crm_attribute", "--node", node or self.node_name(), "--name", name,
+                   "--update", value, "--lifetime", "forever"])
 
-    def delete_attribute(self, name):
-        self._run(["crm_attribute", "--node", self.node_name(), "--name", name, "--delete",
-                   "--lifetime", "forever"])
+    def delete_attribute(self, name, node=None):
+        self._run(["crm_attribute", "--node", node or self.node_name(), "--name", name,
+                   "--delete", "--lifetime", "forever"])
+
+    def settle(self, timeout):
+        """Until no transition is pending (``crm_resource --wait``); False after ``timeout``."""
+        return self.runner.run(["crm_resource", "--wait", f"--timeout={int(timeout)}"],
+                               timeout=timeout + 10).rc == 0
 
     def ban(self, resource, node):
         self._run(["crm_resource", "--ban", "--resource", resource, "--node", node, "--quiet"])
@@ -210,3 +215,25 @@ def takeover_problems(status, cib, me):
         if all(why):
             problems.append(f"{top} cannot move: {'; '.join(why)}")
     return problems
+
+
+def node_unfit(status, name):
+    """Why ``name`` cannot run anything now (offline, in standby, ...), or None."""
+    found = status.xpath("//nodes/node[@name=$n]", n=name)
+    return _unfit(found[0]) if found else "not a node of this cluster"
+
+
+def failures(status):
+    """What crm_mon reports as failed: failed actions, and fail counts above zero."""
+    found = [f"{f.get('op_key')} on {f.get('node')}: {f.get('exitreason') or f.get('exitstatus')}"
+             for f in status.xpath("//failures/failure")]
+    for node in status.xpath("//node_history/node"):
+        for rsc in node.xpath("resource_history"):
+            if _score(rsc.get("fail-count")) > 0:
+                found.append(f"{rsc.get('id')} failed {rsc.get('fail-count')} time(s) on "
+                             f"{node.get('name')}")
+    return found
+
+
+def quorate(status):
+    return bool(status.xpath("//current_dc[@present='true' and @with_quorum='true']"))

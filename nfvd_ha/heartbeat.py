@@ -1,6 +1,7 @@
 """This node's heartbeat v1 cluster, on hosts not yet migrated (guide 4.2.2-4.2.3), through
-the runner: heartbeat's own cl_status and hb_standby, each call bounded. Maintenance uses it
-to do the guide's real work there (hb_standby, wait for the peer to take over) or refuse."""
+the runner: heartbeat's own cl_status and hb_standby, its init script (or systemd unit), each
+call bounded. Maintenance uses it to do the guide's real work there (hb_standby, wait for the
+peer to take over, stop heartbeat; on leaving start it again) or refuse."""
 
 import os
 
@@ -13,15 +14,18 @@ from .files import read_text
 HA_CF = "/etc/ha.d/ha.cf"
 HB_STANDBY = "/usr/share/heartbeat/hb_standby"
 CL_STATUS = "/usr/bin/cl_status"   # heartbeat's own (nfvd-ha's shim is in /usr/local/sbin)
+INIT = "/etc/init.d/heartbeat"
 TIMEOUT = 30
+DAEMON_TIMEOUT = 120  # seconds for heartbeat's own stop or start
 
 
 class Heartbeat:
     def __init__(self, runner, clock=REAL, ha_cf=HA_CF, hb_standby=HB_STANDBY,
-                 cl_status=CL_STATUS, me=None):
+                 cl_status=CL_STATUS, me=None, init=INIT, systemd=None):
         self.runner, self.clock, self.ha_cf = runner, clock, ha_cf
         self.hb_standby, self.cl_status = hb_standby, cl_status
-        self._me = me
+        self._me, self.init = me, init
+        self.systemd = os.path.isdir("/run/systemd/system") if systemd is None else systemd
 
     def present(self):
         """A heartbeat host: ha.cf and heartbeat's tools are here."""
@@ -43,6 +47,10 @@ class Heartbeat:
                               f"{(done.stderr or done.stdout).strip()[-200:]}",
                               hint="is heartbeat running on this node?")
         return done.stdout.strip()
+
+    def running(self):
+        """heartbeat runs here (``cl_status hbstatus`` exits 0)."""
+        return self.runner.run([self.cl_status, "hbstatus"], timeout=TIMEOUT).rc == 0
 
     def holding(self):
         """What this node holds: all, local, foreign, none or transition."""
@@ -83,7 +91,31 @@ class Heartbeat:
                 raise NfvdHaError(
                     f"after {timeout:g}s, heartbeat: {self.me()} still holds resources "
                     f"({self.holding()}) or no peer is active",
-                    hint="cl_status rscstatus and the peer's ha-log say why; hb_takeover all "
-                         "on this node takes them back")
+                    hint="cl_status rscstatus and the peer's heartbeat log (ha.cf logfile) say "
+                         "why; hb_takeover all on this node takes them back")
             progress("Waiting for resource balancing")
             self.clock.sleep(1.0)
+
+    def _daemon(self, action):
+        argv = ["systemctl", action, "heartbeat"] if self.systemd else [self.init, action]
+        done = self.runner.run(argv, timeout=DAEMON_TIMEOUT)
+        if done.rc != 0:
+            raise NfvdHaError(f"{' '.join(argv)} exited {done.rc}: "
+                              f"{(done.stderr or done.stdout).strip()[-200:]}")
+
+    def stop_daemon(self):
+        """Stop heartbeat here (guide 4.2.3: once the peer holds everything)."""
+        self._daemon("stop")
+
+    def start_daemon(self, timeout, progress):
+        """Start heartbeat here, then wait until it runs and sees a peer active (it joined;
+        with auto_failback off nothing moves back), bounded."""
+        self._daemon("start")
+
+        def joined():
+            return self.running() and any(self.node_status(peer) == "active"
+                                          for peer in self.peers())
+        if not self.clock.wait_for(joined, timeout, 1.0):
+            raise NfvdHaError(f"after {timeout:g}s, heartbeat on {self.me()} does not run or "
+                              "sees no active peer",
+                              hint="cl_status hbstatus and heartbeat's log (ha.cf logfile) say why")

@@ -135,7 +135,7 @@ def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevic
     if not start:
         notes.append("--no-start: nothing was enabled or started")
     elif host.systemd():
-        changes += [c for u in units for c in _unit(runner, u)]
+        changes += [c for u in units for c in unit_changes(runner, u)]
     else:
         notes.append("no systemd on this host: nothing was started; start corosync, then "
                      "pacemakerd" + (" and corosync-qdevice" if cluster.quorum_device else "")
@@ -184,7 +184,7 @@ def _qdevice(host, runner, given, notes):
     return [Change(f"import the quorum device certificate into {nssdb}", imported)]
 
 
-def _unit(runner, unit):
+def unit_changes(runner, unit):
     enabled = runner.run(["systemctl", "is-enabled", f"{unit}.service"], timeout=TIMEOUT)
     active = runner.run(["systemctl", "is-active", f"{unit}.service"], timeout=TIMEOUT)
     if enabled.stdout.strip() == "enabled" and active.stdout.strip() == "active":

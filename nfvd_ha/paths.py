@@ -35,5 +35,7 @@ SUPERVISE_LOG = f"{HALOGS}/nfvd-ha-supervise.log"
 HEARTBEAT_LOG = "/var/log/heartbeat.log"
 #: where fence_openstack reads its clouds (the first that exists; ~ is root's, the fencer's)
 OPENSTACK_CLOUDS = ("/root/.config/openstack/clouds.yaml", "/etc/openstack/clouds.yaml")
+#: this node's copy of the definition (GUI and SiteScope VMs find their peers in it)
+DEFINITION = "/etc/nfvd-ha/nfvd.toml"
 #: where `nfvd-ha lab` keeps its rendered files and keys
 LAB_STATE = "/var/tmp/nfvd-ha-lab"

@@ -1,9 +1,11 @@
 """``nfvd-ha status``: the ``nfv-director.sh status`` component table, plus this node's role
-in the cluster (active / passive per group, standby, maintenance)."""
+in the cluster (Pacemaker: active / passive per group, standby; heartbeat v1: what
+``cl_status rscstatus`` says this node holds and the peers' states), and maintenance."""
 
 from . import paths
 from .cluster import Cluster
 from .errors import NfvdHaError
+from .heartbeat import Heartbeat
 from .maintenance.lockfile import lock_present
 from .services import Services
 
@@ -27,12 +29,38 @@ def cluster(adapter):
         if gid in groups:
             role = "stopped" if node is None else "active" if node == me else "passive"
             found.append({"id": gid, "role": role, "node": node})
-    return {"running": True, "node": me, "standby": adapter.standby(me, doc), "groups": found}
+    return {"running": True, "stack": "pacemaker", "node": me,
+            "standby": adapter.standby(me, doc), "groups": found}
 
 
-def status(runner, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, adapter=None, timeout=60):
-    return {"components": components(runner, tool, timeout), "maintenance": lock_present(lock),
-            "cluster": cluster(adapter or Cluster(runner))}
+#: cl_status rscstatus -> this node's role in its heartbeat pair
+HELD = {"all": "active", "local": "active (its own groups)",
+        "foreign": "active (the peer's groups)", "none": "passive",
+        "transition": "in transition"}
+
+
+def heartbeat_view(adapter):
+    """A heartbeat host's view, or None when this is not one."""
+    if not adapter.present():
+        return None
+    try:
+        if not adapter.running():
+            return {"running": False, "stack": "heartbeat", "node": adapter.me()}
+        holding = adapter.holding()
+        peers = {peer: adapter.node_status(peer) for peer in adapter.peers()}
+    except NfvdHaError:
+        return {"running": False, "stack": "heartbeat", "node": adapter.me()}
+    return {"running": True, "stack": "heartbeat", "node": adapter.me(), "holding": holding,
+            "role": HELD.get(holding, holding), "peers": peers}
+
+
+def status(runner, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, adapter=None, timeout=60,
+           hb=None):
+    table = components(runner, tool, timeout)
+    view = cluster(adapter or Cluster(runner))
+    if not view["running"]:
+        view = heartbeat_view(hb or Heartbeat(runner)) or view
+    return {"components": table, "maintenance": lock_present(lock), "cluster": view}
 
 
 def render_text(report):
@@ -40,6 +68,8 @@ def render_text(report):
     c = report["cluster"]
     lines.append("")
     lines.append(f"Maintenance mode                   : {'ON' if report['maintenance'] else 'OFF'}")
+    if c.get("stack") == "heartbeat":
+        return "\n".join(lines + _heartbeat_lines(c))
     if not c["running"]:
         lines.append("Cluster                            : not running on this node")
         return "\n".join(lines)
@@ -49,3 +79,13 @@ def render_text(report):
         where = f" (on {g['node']})" if g["role"] == "passive" else ""
         lines.append(f"{'Group ' + g['id']:<35}: {g['role']}{where}")
     return "\n".join(lines)
+
+
+def _heartbeat_lines(c):
+    if not c["running"]:
+        return [f"Cluster (heartbeat)                : {c['node']}: heartbeat not running on "
+                "this node"]
+    lines = [f"Cluster (heartbeat)                : {c['node']}",
+             f"{'Resources (cl_status rscstatus)':<35}: {c['holding']} ({c['role']})"]
+    lines += [f"{'Peer ' + peer:<35}: {state}" for peer, state in sorted(c["peers"].items())]
+    return lines

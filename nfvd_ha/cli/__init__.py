@@ -6,8 +6,8 @@ Only the CLI prints. Errors: ``Error: ...`` on stderr, one line per problem, exi
 
 import click
 
-from . import (agents, compat, definition, health, lab, maintenance, node, plan, status,
-               supervise)
+from . import (agents, backup, compat, definition, health, lab, maintenance, node, plan,
+               status, supervise, upgrade)
 from .base import Group
 
 
@@ -18,6 +18,6 @@ def main():
 
 
 for area in (agents, definition, lab, health, compat, status, maintenance, supervise, node,
-             plan):
+             plan, backup, upgrade):
     for command in area.COMMANDS:
         main.add_command(command)

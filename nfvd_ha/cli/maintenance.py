@@ -14,11 +14,11 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
                            type=click.Path(), help="The maintenance lock.")
 
 
-def _maintenance(role, lock, timeout=300):
+def _maintenance(role, lock, timeout=300, peers=None):
     from ..maintenance.command import Maintenance
     from ..maintenance.reconcile import Paths
     from ..runner import Runner
-    return Maintenance(Runner(), Paths(lock=lock), role, timeout, say=click.echo)
+    return Maintenance(Runner(), Paths(lock=lock), role, timeout, say=click.echo, peers=peers)
 
 
 @click.group(cls=Group)
@@ -36,9 +36,19 @@ def maintenance():
               help="Seconds to wait for the resources to leave this node.")
 @click.option("--force", is_flag=True,
               help="Go ahead even when no other node can take over (what runs here stops).")
-def maintenance_start(role, lock, drain, timeout, force):
+@click.option("--peer", "peer", multiple=True, metavar="HOST[:PORT]",
+              help="GUI/SiteScope: a peer whose health endpoint must say it serves "
+                   "(repeatable; default: the definition's load balancer servers).")
+@click.option("--definition", envvar="NFVD_HA_DEFINITION", default=paths.DEFINITION,
+              show_default=True, type=click.Path(),
+              help="GUI/SiteScope: the definition naming this VM's peers.")
+@click.option("--peer-timeout", type=click.FloatRange(0.1, 60), default=3, show_default=True,
+              help="Seconds a peer's health endpoint has to answer.")
+def maintenance_start(role, lock, drain, timeout, force, peer, definition, peer_timeout):
     """Switch over (standby), then stop this VM's active/active services."""
-    sys.exit(_maintenance(role, lock, timeout).start(drain, force))
+    from ..maintenance.peers import PeerSource
+    peers = PeerSource(peer, definition, timeout=peer_timeout)
+    sys.exit(_maintenance(role, lock, timeout, peers).start(drain, force))
 
 
 @maintenance.command("stop")

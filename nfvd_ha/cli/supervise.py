@@ -8,7 +8,7 @@ import click
 from .. import paths
 from .base import Group, nfvd_ha_executable
 
-ROLE = click.Choice(["gui", "sitescope", "ff"])
+ROLE = click.Choice(["gui", "sitescope", "ff", "aa"])
 
 
 def _options(command):
@@ -34,7 +34,7 @@ def _options(command):
 @_options
 @click.pass_context
 def supervise(ctx, role, interval, restarts, window, alert, recipients):
-    """Supervise this VM's active/active NFVD services (GUI, SiteScope)."""
+    """Supervise this VM's NFVD services (GUI, SiteScope; FF and AA on heartbeat hosts)."""
     if ctx.invoked_subcommand:
         return
     from ..supervise import run

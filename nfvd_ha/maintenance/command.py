@@ -9,6 +9,7 @@ import time
 
 from ..errors import NfvdHaError
 from .lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
+from .peers import PeerSource
 from .reconcile import Paths, Reconciler, turn
 from .record import Record
 from .roles import detect
@@ -25,8 +26,10 @@ def _stamp(level, text):
 
 class Maintenance:
     def __init__(self, runner, paths=None, role=None, timeout=300, say=print, clock=None,
-                 reconciler=None):
+                 reconciler=None, peers=None):
         self.paths, self.say = paths or Paths(), say
+        #: who serves while a VM outside any cluster (GUI, SiteScope) is in maintenance
+        self.peers = peers or PeerSource()
         self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,
                                                    progress=say, **(
                                                        {"clock": clock} if clock else {}))
@@ -83,10 +86,13 @@ class Maintenance:
         return 0
 
     def _peer_can_take_over(self, force):
-        """On a cluster node (Pacemaker or heartbeat): refuse (nothing changed) when what runs
-        here could not run anywhere else - the peer offline, in standby or maintenance, or a
-        ban - unless forced, which says what will go down."""
+        """Refuse (nothing changed) when what runs here could not run anywhere else - on a
+        cluster node (Pacemaker or heartbeat) the peer offline, in standby or maintenance, or
+        a ban; on a GUI or SiteScope VM no peer's health endpoint saying it serves - unless
+        forced, which says what will go down."""
         problems = self.reconciler.takeover_problems()
+        if not problems and not self.reconciler.clustered():
+            problems = self.peers.problems(self.role().name)
         if not problems:
             return
         if not force:
@@ -121,18 +127,21 @@ class Maintenance:
     def _closing(self, role, verb):
         if role.name == "gui":
             return
-        cluster = self.reconciler.clustered()
+        stack = self.reconciler.stack()
         self.say("")
         if verb == "start":
-            self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[cluster])}")
+            self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[stack])}")
             return
-        self.say(f"*** INFO: {CLOSING_STOP.get(role.name, CLOSING_STOP[cluster])}")
+        self.say(f"*** INFO: {CLOSING_STOP.get(role.name, CLOSING_STOP[stack])}")
         self.say("")
         self.say("***")
         self.say("===== Exited Maintenance mode =====")
 
 
-CLOSING_START = {"sitescope": "Stopped Sitescope", True: "Node in standby, NFVD services stopped",
-                 False: "NFVD services stopped"}
-CLOSING_STOP = {"sitescope": "Sitescope started", True: "Node back in service (no failback)",
-                False: "NFVD services started"}
+#: the last words, by role (SiteScope) else by what runs the node's groups (guide 4.2)
+CLOSING_START = {"sitescope": "Stopped Sitescope",
+                 "pacemaker": "Node in standby, NFVD services stopped",
+                 "heartbeat": "Stopped heartbeat & NFVD services", None: "NFVD services stopped"}
+CLOSING_STOP = {"sitescope": "Sitescope started",
+                "pacemaker": "Node back in service (no failback)",
+                "heartbeat": "Heartbeat started", None: "NFVD services started"}

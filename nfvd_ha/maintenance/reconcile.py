@@ -95,12 +95,16 @@ class Reconciler:
             record.save()
         if lock.mode == SWITCHOVER:
             self._drain(lock)
+        on_heartbeat = not self.cluster.present() and lock.mode == SWITCHOVER and \
+            self.heartbeat.present()
         if self.cluster.present():
             self._enter_cluster(lock.mode, record)
-        elif lock.mode == SWITCHOVER and self.heartbeat.present():
+        elif on_heartbeat and not record.heartbeat:
             self._enter_heartbeat()
         if lock.mode == SWITCHOVER:
             self._stop_local(lock, record)
+        if on_heartbeat and not record.heartbeat:
+            self._stop_heartbeat(record)
         record.done = True
         record.save()
 
@@ -126,6 +130,21 @@ class Reconciler:
         if self.heartbeat.standby():
             self.progress("Going standby [all].")
         self.heartbeat.wait_released(self.timeout, self.progress)
+
+    def _stop_heartbeat(self, record):
+        """Guide 4.2.3: with the peer holding everything, heartbeat stops here (recorded
+        first: leaving starts it again)."""
+        record.heartbeat = True
+        record.save()
+        self.progress("Stopping High-Availability services:")
+        self.heartbeat.stop_daemon()
+        self.progress("Done.")
+
+    def stack(self):
+        """What runs this node's active/passive groups: pacemaker, heartbeat or None."""
+        if self.cluster.present():
+            return "pacemaker"
+        return "heartbeat" if self.heartbeat.present() else None
 
     def clustered(self):
         """Pacemaker or heartbeat runs this node's active/passive groups."""
@@ -204,6 +223,12 @@ class Reconciler:
             have = self.cluster.attributes()
             for name in sorted(record.attrs, key=lambda n: n == MARKER):  # the marker last
                 self._put_back(name, record.attrs[name], have)
+        if record.heartbeat:
+            self.progress("Starting High-Availability services:")
+            self.heartbeat.start_daemon(self.timeout, self.progress)
+            self.progress("Done.")
+            record.heartbeat = False
+            record.save()
         for name in list(reversed(record.stopped)):
             self.progress(f"Starting {LABELS[name]}")
             self.services.act(name, "start")

@@ -26,11 +26,14 @@ ATTRIBUTES = ("standby", "maintenance", "nfvd-maintenance")
 class Record:
     """mode: the maintenance we are in (None: none); attrs: node attributes we changed, with
     the value each had before (None: absent), to put back on leaving; stopped: local
-    components we stopped (to start again on leaving); done: entered fully."""
+    components we stopped (to start again on leaving); heartbeat: we stopped heartbeat here
+    (to start again on leaving); done: entered fully."""
 
-    def __init__(self, path=RECORD, mode=None, attrs=None, stopped=(), done=False):
+    def __init__(self, path=RECORD, mode=None, attrs=None, stopped=(), done=False,
+                 heartbeat=False):
         self.path, self.mode, self.done = path, mode, done
         self.attrs, self.stopped = dict(attrs or {}), list(stopped)
+        self.heartbeat = heartbeat
 
     @classmethod
     def load(cls, path=RECORD):
@@ -56,11 +59,12 @@ class Record:
         if problem:
             raise _untrusted(path, problem)
         return cls(path, data.get("mode"), data.get("attrs"), data.get("stopped", ()),
-                   data.get("done", False))
+                   data.get("done", False), data.get("heartbeat", False))
 
     def save(self):
         write_atomic(self.path, json.dumps({"mode": self.mode, "attrs": self.attrs,
-                                            "stopped": self.stopped, "done": self.done},
+                                            "stopped": self.stopped, "done": self.done,
+                                            "heartbeat": self.heartbeat},
                                            indent=1, sort_keys=True) + "\n", 0o600)
 
     def clear(self):
@@ -69,6 +73,7 @@ class Record:
         except FileNotFoundError:
             pass
         self.mode, self.attrs, self.stopped, self.done = None, {}, [], False
+        self.heartbeat = False
 
     def add_stopped(self, names):
         new = [n for n in names if n not in self.stopped]
@@ -83,8 +88,10 @@ class Record:
 
 
 def _shape_problem(data):
-    if not isinstance(data, dict) or set(data) - {"mode", "attrs", "stopped", "done"}:
-        return "is not a maintenance record (an object with mode, attrs, stopped, done)"
+    if not isinstance(data, dict) or set(data) - {"mode", "attrs", "stopped", "done",
+                                                  "heartbeat"}:
+        return ("is not a maintenance record (an object with mode, attrs, stopped, done, "
+                "heartbeat)")
     if data.get("mode") not in MODES:
         return "has an unknown mode"
     attrs = data.get("attrs", {})
@@ -99,6 +106,8 @@ def _shape_problem(data):
         return "has stopped components that are not NFVD components"
     if not isinstance(data.get("done", False), bool):
         return "has a done flag that is not true or false"
+    if not isinstance(data.get("heartbeat", False), bool):
+        return "has a heartbeat flag that is not true or false"
     return None
 
 

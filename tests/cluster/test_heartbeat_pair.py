@@ -37,10 +37,15 @@ def node_status(lab, on, node):
     return lab.sh(on, f"/usr/bin/cl_status nodestatus {node}").stdout.strip()
 
 
+def heartbeat_runs(lab, node):
+    return lab.sh(node, "/usr/bin/cl_status hbstatus").returncode == 0
+
+
 def test_maintenance_on_a_heartbeat_host_hands_over_or_refuses(lab):
-    """Guide 4.2.2 on a heartbeat host: with the peer's heartbeat down, maintenance refuses
-    and changes nothing; with it up, hb_standby all, the peer takes the group, and the words
-    say so only then. Leaving does not fail back (auto_failback off)."""
+    """Guide 4.2.2-4.2.3 on a heartbeat host: with the peer's heartbeat down, maintenance
+    refuses and changes nothing; with it up, hb_standby all, the peer takes the group, then
+    heartbeat stops here, and the words say so only then. Leaving starts heartbeat again and
+    does not fail back (auto_failback off). `nfvd-ha status` shows heartbeat's view."""
     lab.wait(lambda: holds(lab, "hb-node1") or holds(lab, "hb-node2"), 90, "a holder")
     holder = "hb-node1" if holds(lab, "hb-node1") else "hb-node2"
     peer = "hb-node2" if holder == "hb-node1" else "hb-node1"
@@ -57,17 +62,34 @@ def test_maintenance_on_a_heartbeat_host_hands_over_or_refuses(lab):
     finally:
         lab.sh(peer, "/etc/init.d/heartbeat start", timeout=60)
     lab.wait(lambda: node_status(lab, holder, peer) == "active", 60, f"{peer} active again")
+    shown = lab.sh(holder, "nfvd-ha status").stdout
+    assert f"Cluster (heartbeat)                : {holder}\n" in shown
+    assert "Resources (cl_status rscstatus)    : all (active)" in shown
+    assert f"Peer {peer:<30}: active" in shown
     out = lab.sh(holder, start, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Going standby [all]." in out.stdout
-    assert out.stdout.rstrip().endswith("*** INFO: Node in standby, NFVD services stopped")
+    assert "Stopping High-Availability services:\nDone." in out.stdout
+    assert out.stdout.rstrip().endswith("*** INFO: Stopped heartbeat & NFVD services")
     assert holds(lab, peer) and not holds(lab, holder)
-    assert lab.sh(holder, "/usr/bin/cl_status rscstatus").stdout.strip() == "none"
+    assert not heartbeat_runs(lab, holder)
+    assert lab.sh(holder, "pidof heartbeat").returncode == 1   # no heartbeat process left
+    lab.wait(lambda: node_status(lab, peer, holder) == "dead", 30,
+             f"{peer} seeing {holder} gone")
+    assert f"{holder}: heartbeat not running on this node" in lab.sh(
+        holder, "nfvd-ha status").stdout
     status = lab.sh(holder, "nfvd-ha maintenance status --role ff").stdout
     assert "is in maintenance mode." in status
-    out = lab.sh(holder, "nfvd-ha maintenance stop --role ff", timeout=120)
-    assert out.returncode == 0 and "===== Exited Maintenance mode =====" in out.stdout
-    lab.steady(lambda: holds(lab, peer), 3, "no failback")
+    out = lab.sh(holder, "nfvd-ha maintenance stop --role ff", timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Starting High-Availability services:\nDone." in out.stdout
+    assert "*** INFO: Heartbeat started" in out.stdout
+    assert "===== Exited Maintenance mode =====" in out.stdout
+    assert heartbeat_runs(lab, holder) and node_status(lab, holder, peer) == "active"
+    lab.wait(lambda: node_status(lab, peer, holder) == "active", 30, f"{peer} seeing {holder}")
+    lab.steady(lambda: holds(lab, peer) and not holds(lab, holder), 5, "no failback")
+    assert "Resources (cl_status rscstatus)    : none (passive)" in lab.sh(
+        holder, "nfvd-ha status").stdout
 
 
 def sosa_pid(lab, node):

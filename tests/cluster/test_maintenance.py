@@ -128,6 +128,41 @@ def test_sitescope_maintenance_sends_traffic_to_the_backup(lab):
             lab, "sis-node1", "status")
 
 
+def test_gui_maintenance_refuses_while_the_peer_cannot_serve(lab):
+    """Guide 4.2.1 with no cluster to ask: gui-node1 asks gui-node2's health endpoint (its
+    address from the definition's load balancer servers) and refuses while it answers 503
+    (gui-node2 draining: its lock made by hand), changing nothing; once gui-node2 serves, it
+    goes ahead. --force overrides."""
+    with restored(lab, "gui-node1", "gui-node2"):
+        shims(lab, "gui-node1")
+        lab.wait(lambda: "uoc on" in lab.curl(GUI_LB), 60, "the GUI behind HAProxy")
+        lab.sh("gui-node2", f"mkdir -p $(dirname {LOCK}) && touch {LOCK}")
+        lab.wait(lambda: "NFVD-GUI draining" in lab.curl("http://172.30.77.32:3001/"), 10,
+                 "gui-node2 answering draining")
+        refused = lab.sh("gui-node1", f"{UTILITY} start --drain 0", timeout=60)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert refused.stderr.splitlines()[0] == (
+            "Error: gui-node2 cannot serve: http://172.30.77.32:3001/ answered 'HTTP/1.1 503 "
+            "Service Unavailable', not 200 'NFVD-GUI is running'")
+        assert "--force" in refused.stderr
+        assert lab.sh("gui-node1", f"test -e {LOCK}").returncode == 1
+        assert components(lab, "gui-node1")["UOC Server"] == "Running"
+        assert "uoc on gui-node1" in {lab.curl(GUI_LB).strip() for _ in range(6)}
+        # a peer that does not answer at all (its endpoint's port dropped): refused in time
+        started = time.monotonic()
+        gone = lab.sh("gui-node1", f"{UTILITY} start --drain 0 --peer 172.30.77.32:3009 "
+                                   "--peer-timeout 2", timeout=60)
+        assert gone.returncode == 1 and "did not answer" in gone.stderr
+        assert time.monotonic() - started < 10
+        lab.sh("gui-node2", f"rm -f {LOCK}")
+        lab.wait(lambda: "NFVD-GUI is running" in lab.curl("http://172.30.77.32:3001/"), 10,
+                 "gui-node2 serving again")
+        out = utility(lab, "gui-node1", "start", "--drain 0")
+        assert components(lab, "gui-node1")["UOC Server"] == "Not Running"
+        utility(lab, "gui-node1", "stop")
+        assert "Stopping" in out
+
+
 def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
     pair = ("ff-node1", "ff-node2")
     with restored(lab, *pair):

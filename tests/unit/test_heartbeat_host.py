@@ -68,3 +68,38 @@ def test_a_peer_that_never_takes_over_ends_in_time(host, tmp_path, runner, clock
         host.wait_released(30, lambda text: None)
     assert "after 30s, heartbeat: hb-node1 still holds resources (all)" in str(
         error.value.problems[0])
+
+
+def test_stop_and_start_heartbeat_through_its_init_script_or_systemd(tmp_path, runner, clock):
+    cl = str(tmp_path / "cl_status")
+    (tmp_path / "ha.cf").write_text(HA_CF)
+    init = Heartbeat(runner, clock, ha_cf=str(tmp_path / "ha.cf"), cl_status=cl,
+                     me="hb-node1", init="/etc/init.d/heartbeat", systemd=False)
+    runner.expect(["/etc/init.d/heartbeat", "stop"], "Stopping High-Availability services: "
+                                                    "Done.\n")
+    init.stop_daemon()
+    runner.expect(["/etc/init.d/heartbeat", "start"])
+    runner.expect([cl, "hbstatus"], "", rc=1)             # not up yet
+    runner.expect([cl, "hbstatus"], "Heartbeat is running on this machine.\n")
+    runner.expect([cl, "nodestatus", "hb-node2"], "active\n")
+    init.start_daemon(30, lambda text: None)
+    units = Heartbeat(runner, clock, ha_cf=str(tmp_path / "ha.cf"), cl_status=cl,
+                      me="hb-node1", systemd=True)
+    runner.expect(["systemctl", "stop", "heartbeat"], rc=1, stderr="Job failed\n")
+    with pytest.raises(NfvdHaError) as error:
+        units.stop_daemon()
+    assert str(error.value.problems[0]) == "systemctl stop heartbeat exited 1: Job failed"
+
+
+def test_a_heartbeat_that_never_joins_ends_in_time(tmp_path, runner, clock):
+    cl = str(tmp_path / "cl_status")
+    (tmp_path / "ha.cf").write_text(HA_CF)
+    hb = Heartbeat(runner, clock, ha_cf=str(tmp_path / "ha.cf"), cl_status=cl, me="hb-node1",
+                   init="/etc/init.d/heartbeat", systemd=False)
+    runner.expect(["/etc/init.d/heartbeat", "start"])
+    for _ in range(6):
+        runner.expect([cl, "hbstatus"], "", rc=1)
+    with pytest.raises(NfvdHaError) as error:
+        hb.start_daemon(5, lambda text: None)
+    assert "after 5s, heartbeat on hb-node1 does not run or sees no active peer" in str(
+        error.value)

@@ -160,6 +160,7 @@ def test_a_planted_key_file_is_refused_unless_forced(tmp_path, plant):
     (["maintenance", "status", "--role", "gui", "--lock", "{dir}"],
      "{dir}: the maintenance lock is a directory"),
     (["controller", "install-unit", "--path", "{dir}"], "{dir}: cannot write"),
+    (["restore", "{dir}"], "{dir}: is a directory, not a regular file"),
 ])
 def test_a_directory_for_a_file_or_a_file_for_a_directory_is_one_error(tmp_path, argv, what):
     """Not click's usage error (exit 2, three lines): the project's one line, exit 1."""

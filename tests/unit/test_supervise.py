@@ -195,3 +195,30 @@ def test_a_pacemaker_node_is_refused_pacemaker_supervises_it(monkeypatch):
     assert result.stderr.splitlines()[0] == (
         "Error: this node is in a Pacemaker cluster: Pacemaker supervises its services (the "
         "FF nodes' HPSA is the hpsa clone)")
+
+
+def test_role_aa_is_accepted_like_the_others(monkeypatch):
+    """`supervise --role aa` (an Assurance heartbeat host) is a role, not click's usage error;
+    off a heartbeat host an Assurance VM has nothing active/active to supervise."""
+    from nfvd_ha import cluster, heartbeat
+    monkeypatch.setattr(cluster.Cluster, "present", lambda self: False)
+    monkeypatch.setattr(heartbeat.Heartbeat, "present", lambda self: False)
+    result = CliRunner().invoke(main, ["supervise", "--role", "aa"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == \
+        "Error: role aa: no active/active services to supervise here"
+
+
+def test_an_assurance_heartbeat_holder_hands_over_after_three_restarts(tmp_path):
+    hb = FakeHeartbeat(present=True)
+    aa = ("uca-ebc", "openmediation", "nfvd-agw")
+    services = FakeServices(aa, set(aa) - {"uca-ebc"})
+    said, runner, clock = [], AlertRunner(), FakeClock()
+    sup = Supervisor(services, ROLES["aa"], runner, clock, said.append,
+                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"),
+                     heartbeat=hb)
+    for _ in range(4):
+        sup.pass_once()
+        services.up.discard("uca-ebc")
+        clock.sleep(10)
+    assert services.calls == [("uca-ebc", "start")] * 3 and hb.calls == ["hb_standby all"]

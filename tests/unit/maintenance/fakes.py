@@ -89,3 +89,20 @@ class FakeHeartbeat:
 
     def wait_released(self, timeout, progress):
         self.calls.append("wait")
+
+    def stop_daemon(self):
+        self.calls.append("stop heartbeat")
+
+    def start_daemon(self, timeout, progress):
+        self.calls.append("start heartbeat")
+
+
+class FakePeers:
+    """The GUI/SiteScope peer check: ``blockers`` are its answer; ``asked`` the roles."""
+
+    def __init__(self, blockers=()):
+        self.blockers, self.asked = list(blockers), []
+
+    def problems(self, role):
+        self.asked.append(role)
+        return list(self.blockers)

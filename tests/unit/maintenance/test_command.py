@@ -10,18 +10,19 @@ from nfvd_ha.cluster import Cluster
 from nfvd_ha.maintenance.reconcile import Paths, Reconciler
 
 from helpers.fakes import FakeClock
-from .fakes import FakeCluster, FakeHeartbeat, FakeServices
+from .fakes import FakeCluster, FakeHeartbeat, FakePeers, FakeServices
 
 GUI = ("couchdb", "uoc", "idp", "imageuploader")
 
 
-def utility(tmp_path, cluster, services, role=None):
+def utility(tmp_path, cluster, services, role=None, peers=None):
     said = []
     paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
                   turn=str(tmp_path / "turn"))
     reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
                             clock=FakeClock(), heartbeat=FakeHeartbeat())
-    return Maintenance(None, paths, role, 30, said.append, reconciler=reconciler), said
+    return Maintenance(None, paths, role, 30, said.append, reconciler=reconciler,
+                       peers=peers or FakePeers()), said
 
 
 def test_gui_flow(tmp_path):

@@ -154,8 +154,9 @@ def test_on_a_heartbeat_host_it_goes_standby_there_or_refuses(tmp_path):
     heartbeat = FakeHeartbeat(present=True)
     m, said = utility(tmp_path, FakeCluster(present=False), heartbeat)
     assert m.start(drain=0) == 0
-    assert heartbeat.calls == ["hb_standby all", "wait"] and "Going standby [all]." in said
-    assert said[-1] == "*** INFO: Node in standby, NFVD services stopped"
+    assert heartbeat.calls == ["hb_standby all", "wait", "stop heartbeat"]
+    assert "Going standby [all]." in said
+    assert said[-3:] == ["Done.", "", "*** INFO: Stopped heartbeat & NFVD services"]
     dead = FakeHeartbeat(present=True, peer="dead")
     (tmp_path / "x").mkdir()
     m, said = utility(tmp_path / "x", FakeCluster(present=False), dead)
@@ -163,3 +164,36 @@ def test_on_a_heartbeat_host_it_goes_standby_there_or_refuses(tmp_path):
         m.start(drain=0)
     assert str(error.value.problems[0]) == "node2 cannot take over: heartbeat says it is dead"
     assert dead.calls == [] and not os.path.exists(tmp_path / "x" / "lock")
+
+
+def test_on_a_heartbeat_host_leaving_starts_heartbeat_before_the_services(tmp_path):
+    """Guide 4.2.3: heartbeat stopped on entry (after the peer took over and the local
+    services stopped), started again on exit before anything else."""
+    heartbeat = FakeHeartbeat(present=True)
+    m, said = utility(tmp_path, FakeCluster(present=False), heartbeat)
+    services = m.reconciler.services
+    m.start(drain=0)
+    assert heartbeat.calls[-1] == "stop heartbeat" and ("activator", "stop") in services.calls
+    assert said.index("Stopping Service Activator (HPSA)") < said.index(
+        "Stopping High-Availability services:")
+    heartbeat.calls.clear()
+    said.clear()
+    m.stop()
+    assert heartbeat.calls == ["start heartbeat"]
+    assert said.index("Starting High-Availability services:") < said.index(
+        "Starting Service Activator (HPSA)")
+    assert said[-4:] == ["*** INFO: Heartbeat started", "", "***",
+                         "===== Exited Maintenance mode ====="]
+
+
+def test_a_crash_after_heartbeat_stopped_finishes_without_asking_heartbeat(tmp_path):
+    """Killed after heartbeat stopped (the record says so, not done): the next pass finishes
+    without hb_standby or cl_status, which would fail with heartbeat down."""
+    from nfvd_ha.maintenance.lockfile import write_switchover_lock
+    from nfvd_ha.maintenance.record import Record
+    heartbeat = FakeHeartbeat(present=True)
+    m, _ = utility(tmp_path, FakeCluster(present=False), heartbeat)
+    write_switchover_lock(str(tmp_path / "lock"))
+    Record(str(tmp_path / "rec"), "switchover", heartbeat=True).save()
+    assert m.reconciler.run() == "entered switchover"
+    assert heartbeat.calls == [] and Record.load(str(tmp_path / "rec")).done

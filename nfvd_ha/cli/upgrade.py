@@ -1,0 +1,56 @@
+"""``nfvd-ha upgrade check|begin|end``: the guide's upgrade (4.4), one checked step at a time."""
+
+import click
+
+from .. import paths
+from .base import Group
+
+platform_option = click.option(
+    "--platform", type=click.Choice(["secondary", "primary"]), default=None,
+    help="This node's platform (default: primary on the groups' preferred node).")
+timeout_option = click.option("--timeout", type=click.FloatRange(1, 86400), default=300,
+                              show_default=True, help="Seconds to wait for the cluster.")
+lock_option = click.option("--lock", default=paths.LOCK, show_default=True, type=click.Path(),
+                           help="The maintenance lock.")
+
+
+def _upgrade(lock, timeout):
+    from ..maintenance.reconcile import Paths
+    from ..runner import Runner
+    from ..upgrade import Upgrade
+    return Upgrade(Runner(), click.echo, timeout, Paths(lock=lock))
+
+
+@click.group(cls=Group)
+def upgrade():
+    """Upgrade an HA platform as the guide says (4.4), secondary first, each step checked."""
+
+
+@upgrade.command("check")
+@platform_option
+@lock_option
+def upgrade_check(platform, lock):
+    """Is it safe to upgrade this node now? (Changes nothing.)"""
+    _upgrade(lock, 300).check(platform)
+
+
+@upgrade.command("begin")
+@platform_option
+@lock_option
+@timeout_option
+def upgrade_begin(platform, lock, timeout):
+    """Check, then bring the groups here and enter maintenance in place for the installer."""
+    _upgrade(lock, timeout).begin(platform)
+
+
+@upgrade.command("end")
+@lock_option
+@timeout_option
+@click.option("--force", is_flag=True,
+              help="Leave maintenance even if the installer left services stopped here.")
+def upgrade_end(lock, timeout, force):
+    """After the installer: leave maintenance, wait until settled, record the step done."""
+    _upgrade(lock, timeout).end(force)
+
+
+COMMANDS = (upgrade,)
