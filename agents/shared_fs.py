@@ -14,9 +14,9 @@ root filesystem is refused as inherently invalid, whatever path leads there.
 
 import os
 
-from nfvd_ocf import bounded, codes, mounts, owned, proc, runtime
+from nfvd_ocf import bounded, codes, fstab, mounts, owned, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
-from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
+from nfvd_ocf.errors import ConflictHere, Failed, InvalidConfig, InvalidHere, NotInstalled
 
 MNT_FORCE, MNT_DETACH = 1, 2
 MAX_PATH = 1024  # characters; also keeps a resolved path within one pipe write
@@ -139,6 +139,8 @@ def monitor(ctx):
     found = _mounted(ctx, place)
     if found is None:
         return codes.NOT_RUNNING
+    if ctx.probe:
+        _not_mounted_at_boot(ctx, place.directory)
     directory = place.directory
     if ctx.check_level >= 10:
         _expect(bounded.run_in_child(lambda: _read_check(directory), _bound(ctx)),
@@ -149,6 +151,21 @@ def monitor(ctx):
         _expect(bounded.run_in_child(lambda: _write_check(directory, name, found.device),
                                      _bound(ctx), uid, gid), f"write check of {directory}")
     return codes.SUCCESS
+
+
+def _not_mounted_at_boot(ctx, directory):
+    """A probe that finds the mount: refuse it (2) when /etc/fstab mounts it at boot, the
+    guide's setup (2.3.7.3). Otherwise the node would hold it outside the cluster, and a
+    passive node holding it looks to Pacemaker like the resource running twice."""
+    try:
+        entries = [e for d in {directory, ctx.params["directory"]}
+                   for e in fstab.boot_mounts(d, fstab.read())]
+    except (OSError, ValueError) as exc:
+        ctx.log.warning(f"cannot read {fstab.FSTAB}: {exc}")
+        return
+    if entries:
+        ctx.log.error(fstab.advice(entries[0]))  # the line itself; the reason must be short
+        raise ConflictHere(fstab.reason(entries[0]))
 
 
 def _expect(outcome, what):

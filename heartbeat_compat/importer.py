@@ -151,6 +151,8 @@ def _toml(name, conf, nodes, addresses, groups, directory):
            f"fencing_disabled = {_q(IMPORTED_UNFENCED)}"]
     if conf.get("logfacility"):
         out.append(f"logfacility = {_q(conf['logfacility'])}")
+    if conf.get("logfile"):
+        out.append(f"logfile = {_q(conf['logfile'])}")
     timing = {k: f"{conf[k]}ms" for k in ("keepalive", "deadtime", "warntime", "initdead")
               if conf.get(k) is not None}
     if timing:

@@ -56,7 +56,7 @@ def render_ha_cf(cluster, secrets=None):
     otherwise a loud UNFENCED comment (and ``unfenced_reason`` says why)."""
     t, tr = cluster.timing, cluster.transport
     lines = ["# Rendered by nfvd-ha from the cluster definition; valid on every node.",
-             "logfile /var/log/ha-log"]
+             f"logfile {cluster.logfile}"]
     if cluster.logfacility != "none":
         lines.append(f"logfacility {cluster.logfacility}")
     lines += [f"keepalive {hb_time(t.keepalive)}", f"deadtime {hb_time(t.deadtime)}",

@@ -18,9 +18,9 @@ import hashlib
 import os
 import shutil
 
-from nfvd_ocf import arp
+from nfvd_ocf import arp, mounts
 
-from . import agents_install, keys, paths
+from . import agents_install, host_checks, keys, paths
 from .corosync import render_corosync_conf
 from .definition import load_definition
 from .errors import NfvdHaError, Problem
@@ -34,10 +34,29 @@ IMPORTED = "nfvd-ha-imported"  # in the NSS database: the digest of what was imp
 class Host:
     """Where this host keeps things (``root`` is "/" but for tests) and what it says."""
 
-    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=arp.is_local):
+    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=arp.is_local,
+                 python_lacks=None):
         self.root, self.ocf_root = root, os.path.join(root, ocf_root.lstrip("/"))
         self.hostname = hostname or os.uname().nodename
         self.is_local = is_local
+        self.python_lacks = python_lacks or _python_lacks
+
+    def mounts(self):
+        """This host's mount table (none under a test root without /proc)."""
+        table = self.path(mounts.MOUNTINFO)
+        return mounts.mounts(table) if os.path.exists(table) else []
+
+    def cluster_running(self):
+        """True when pacemakerd runs here (its mounts are then the cluster's)."""
+        proc = self.path("/proc")
+        for pid in (os.listdir(proc) if os.path.isdir(proc) else ()):
+            try:
+                with open(os.path.join(proc, pid, "comm")) as f:
+                    if pid.isdigit() and f.read(64).strip() == "pacemakerd":
+                        return True
+            except OSError:
+                continue
+        return False
 
     def path(self, rel):
         return os.path.join(self.root, rel.lstrip("/"))
@@ -47,6 +66,11 @@ class Host:
 
     def systemd(self):
         return os.path.isdir(self.path("/run/systemd/system"))
+
+
+def _python_lacks(python, modules):
+    from .runner import Runner
+    return host_checks.imports_missing(Runner(), python, modules)
 
 
 class Change:
@@ -90,9 +114,11 @@ def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevic
     host = host or Host()
     cluster, node = find_node(load_definition(definition_path), name, definition_path)
     found = problems(host, cluster, node, keys_dir)
+    conflicts, notes = host_checks.shared_mounts(host, cluster, start)
+    found += conflicts + host_checks.fence_openstack(host, cluster)
     if found:
         raise NfvdHaError(found, hint="nothing was changed")
-    changes, notes = [], []
+    changes = []
     python = python or agents_install.default_python(runner)
     wanted = agents_install.files(paths.OCF_ROOT, python, host.ocf_root)
     if any(_differs(path, data) for path, data, _ in wanted):

@@ -12,7 +12,7 @@ from crm import render_cib
 from heartbeat_compat.render import (render_authkeys, render_ha_cf, render_haresources,
                                      unfenced_reason, UNFENCED)
 
-from . import keys
+from . import keys, mount_units, openstack
 from .corosync import render_corosync_conf
 from .definition import load_definition
 from .definition.model import SecretRef
@@ -21,7 +21,7 @@ from .f5 import render_as3, render_tmsh
 from .files import write_all_atomic
 from .haproxy import render_haproxy_cfg
 
-TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5")
+TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5", "openstack", "mounts")
 STATS_ENV = "haproxy/nfvd-stats.env"
 
 
@@ -31,6 +31,9 @@ def _cluster_files(cluster, targets, secrets, notes):
         yield f"{base}/cib.xml", render_cib(cluster, secrets), 0o600
     if "corosync" in targets:
         yield f"{base}/corosync.conf", render_corosync_conf(cluster), 0o644
+    if "openstack" in targets:
+        yield (f"{base}/{openstack.FILE}", openstack.render_allowed_address_pairs(cluster),
+               0o644)
     if "heartbeat" in targets:
         said = f"cluster {cluster.name} (heartbeat files): "
         why = unfenced_reason(cluster)
@@ -76,6 +79,8 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
     if "f5" in targets and definition.loadbalancer is not None:
         files += [("f5/as3.json", render_as3(definition.loadbalancer), 0o644),
                   ("f5/nfvd.tmsh", render_tmsh(definition.loadbalancer), 0o644)]
+    if "mounts" in targets:
+        files += mount_units.files(definition)
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     return files, notes

@@ -39,10 +39,12 @@ def validate(definition):
 @click.option("--out", required=True, type=click.Path(),
               help="Directory to write into.")
 @click.option("--target", "targets", multiple=True, default=("all",), show_default=True,
-              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "all"]))
+              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "openstack",
+                                 "mounts", "all"]))
 @click.option("--force", is_flag=True, help="Replace existing key files too.")
 def render(definition, out, targets, force):
-    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh."""
+    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh,
+    OpenStack allowed address pairs, boot mounts of the hosts outside clusters."""
     from .. import render as use_case
     chosen = use_case.TARGETS if "all" in targets else tuple(targets)
     report = use_case.render(definition, out, chosen, force)
@@ -77,7 +79,9 @@ def _report(out, report, kept_why):
 def import_heartbeat(directory, name, addresses, out):
     """Turn DIRECTORY's ha.cf + haresources into a definition."""
     from .. import importing as use_case
-    text = use_case.import_definition(directory, name, addresses, out)
+    text, warnings = use_case.import_definition(directory, name, addresses, out)
+    for said in warnings:
+        warn(said)
     if out:
         click.echo(f"wrote {out}")
     else:

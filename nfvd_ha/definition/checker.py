@@ -27,6 +27,7 @@ GRAMMAR = {
     "token": (re.compile(r"^[A-Za-z0-9_\-]{1,64}$"), "token (letters, digits, _ -)"),
     "agent": (re.compile(r"^fence_[a-z0-9_]{1,60}$"), "fence agent (fence_...)"),
     "param": (re.compile(r"^[a-z][a-z0-9_\-]{0,63}$"), "parameter name"),
+    "account": (re.compile(r"^[a-z_][a-z0-9_\-]{0,31}$"), "user or group name"),
     "recipient": (re.compile(r"^[A-Za-z0-9._@+:/\-]{1,255}$"),
                   "alert recipient (an e-mail address, a host, a file path)"),
 }

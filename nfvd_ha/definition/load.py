@@ -5,13 +5,14 @@ import tomllib
 
 from ..errors import NfvdHaError, Problem
 from ..files import read_text
-from . import balancer, fencing, model, topology
+from ..paths import HEARTBEAT_LOG
+from . import balancer, fencing, model, mounts, topology
 from .checker import Checker
 from .resources import check_resource
 
 CLUSTER_KEYS = ("name", "nodes", "preferred_node", "auto_failback", "timing", "transport",
                 "recovery", "resource", "group", "clone", "fencing", "fencing_disabled",
-                "fencing_delay", "quorum_device", "logfacility", "alert")
+                "fencing_delay", "quorum_device", "logfacility", "logfile", "alert")
 MAX_DEPTH = 32  # nested tables/arrays: a definition needs 5
 
 
@@ -33,17 +34,18 @@ def load_text(text, source="<definition>"):
     except RecursionError:
         raise NfvdHaError(Problem("nests too deeply to read", source)) from None
     check = Checker(source, text)
-    check.keys(data, "", ("cluster", "loadbalancer"))
-    if "cluster" not in data and "loadbalancer" not in data:
-        check.error("cluster", "is required (or a [loadbalancer])")
+    check.keys(data, "", ("cluster", "loadbalancer", "mount"))
+    if not {"cluster", "loadbalancer", "mount"} & set(data):
+        check.error("cluster", "is required (or a [loadbalancer] or a [[mount]])")
     clusters = tuple(_cluster(check, c, f"cluster[{i}]")
                      for i, c in enumerate(check.array(data, "cluster", "")))
     topology.unique(check, [(c.name, f"cluster[{i}].name") for i, c in enumerate(clusters)
                             if c], "cluster name")
     lb = balancer.loadbalancer(check, data["loadbalancer"], "loadbalancer") \
         if "loadbalancer" in data else None
+    host_mounts = mounts.host_mounts(check, data, clusters)
     check.raise_if_any()
-    return model.Definition(source, clusters, lb, tuple(check.notes))
+    return model.Definition(source, clusters, lb, tuple(check.notes), host_mounts)
 
 
 def _nesting(text):
@@ -103,6 +105,7 @@ def _cluster(check, c, where):
         recovery=topology.recovery(check, c.get("recovery", {}), f"{where}.recovery"),
         resources=resources, groups=groups, clones=clones, fencing=devices,
         logfacility=logfacility,
+        logfile=check.get(c, "logfile", where, str, HEARTBEAT_LOG, grammar="path"),
         fencing_disabled=fencing.require_fencing(check, c, where, devices, node_names, name),
         fencing_delay=check.ranged(c, "fencing_delay", where, 0, 120000, 5000, "duration"),
         alerts=alerts)

@@ -262,3 +262,43 @@ def test_the_write_check_never_follows_a_planted_symlink(fs, mnt, tmp_path):
     assert victim.read_text() == "precious\n"
     assert sorted(n for n in os.listdir(mnt) if n.startswith(".nfvd-ha-check.")) == sorted(
         (".nfvd-ha-check." + os.uname().nodename, ".nfvd-ha-check.node1"))
+
+
+def with_fstab(tmp_path, text):
+    """A prefix that runs the agent with ``text`` as /etc/fstab (bind-mounted in a private
+    mount namespace: the host's own file is never touched; the mounts are the host's)."""
+    fake = tmp_path / "fstab"
+    fake.write_text(text)
+    return ("unshare", "-m", "--propagation", "private", "sh", "-c",
+            f'mount --bind {fake} /etc/fstab && exec "$0" "$@"')
+
+
+GUIDE_LINE = "nfs-server:{d} {d} nfs defaults 0 0"  # guide 2.3.7.3, this test's directory
+
+
+def test_a_probe_refuses_a_mount_that_etc_fstab_makes_at_boot(fs, mnt, tmp_path):
+    """The guide mounts the UCA-EBC share from /etc/fstab on both nodes: the passive node then
+    holds it at boot. Its probe says 2 (Pacemaker keeps the resource stopped there and shows
+    the line) instead of 0 (running on two nodes: stopped everywhere)."""
+    assert fs("start").rc == 0
+    prefix = with_fstab(tmp_path, "# /etc/fstab\n" + GUIDE_LINE.format(d=mnt) + "\n")
+    result = fs("monitor", prefix=prefix)
+    assert result.rc == 2, result
+    assert result.reason == (f"/etc/fstab:2 mounts {mnt} at boot: add noauto to that line or "
+                             "remove it, then unmount it")
+    assert f"('{GUIDE_LINE.format(d=mnt)}'): the cluster mounts it where" in result.stderr
+    # a recurring monitor where the cluster runs it is not the probe's business
+    assert fs("monitor", prefix=prefix, interval_ms=MON).rc == 0
+    assert fs("stop").rc == 0 and not mounted(mnt)
+    # not mounted (yet): nothing runs here, whatever the line says
+    assert fs("monitor", prefix=prefix).rc == 7
+
+
+@pytest.mark.parametrize("line", [
+    "nfs-server:{d} {d} nfs noauto,_netdev 0 0",       # the fix the reason asks for
+    "nfs-server:{d} {d}/other nfs defaults 0 0",       # another directory
+    "# nfs-server:{d} {d} nfs defaults 0 0",           # removed (commented out)
+])
+def test_a_probe_accepts_a_mount_etc_fstab_leaves_to_the_cluster(fs, mnt, tmp_path, line):
+    assert fs("start").rc == 0
+    assert fs("monitor", prefix=with_fstab(tmp_path, line.format(d=mnt) + "\n")).rc == 0

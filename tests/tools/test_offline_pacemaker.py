@@ -130,7 +130,8 @@ def free_port():
 
 def test_haproxy_stats_really_authenticate(tmp_path):
     """Real haproxy on loopback with the rendered setup (keygen's password in haproxy.cfg,
-    0600): no credentials, empty ones or wrong ones get 401; the right ones get 200."""
+    0600): no credentials, empty ones or wrong ones get 401; the right ones get 200; it
+    serves them chrooted, as haproxy:haproxy."""
     import base64
     import urllib.error
     import urllib.request
@@ -180,6 +181,15 @@ stats = {{ bind = "127.0.0.1:{stats}", user = "nfvd" }}
         assert code("", "") == 401
         assert code("nfvd", "wrong") == 401
         assert code("nfvd", password) == 200
+        # guide 2.8.4: it bound its addresses as root, then changed root and dropped to
+        # haproxy:haproxy (the stats page above is served by that process)
+        import pwd
+        account = pwd.getpwnam("haproxy")
+        with open(f"/proc/{proxy.pid}/status") as f:
+            ids = {line.split(":")[0]: line.split()[1:] for line in f
+                   if line.startswith(("Uid:", "Gid:"))}
+        assert ids == {"Uid": [str(account.pw_uid)] * 4, "Gid": [str(account.pw_gid)] * 4}
+        assert os.readlink(f"/proc/{proxy.pid}/root") == "/var/lib/haproxy"
     finally:
         proxy.terminate()
         proxy.wait(10)

@@ -35,11 +35,11 @@ def write(tmp_path, ha_cf, haresources):
 
 
 def meaning_ha_cf(text):
-    """Directives that carry meaning, times in ms; the log file name is not kept."""
+    """Directives that carry meaning, times in ms (warntime: heartbeat derives one)."""
     out = []
     for line in text.splitlines():
         words = line.split("#")[0].split()
-        if not words or words[0] in ("logfile", "warntime"):
+        if not words or words[0] == "warntime":
             continue
         if words[:2] == ["auto", "failback"]:
             words = ["auto_failback"] + words[2:]
