@@ -30,7 +30,7 @@ AA pair, holder cut from its peer (both links) and qnetd, still running -> VIP+g
 fault: random partitions and crashes | runs: 40 | dual-active: 0 | lost writes: 0 | client gap max: 4.2 s
 fault: clock jumps | runs: 12 | dual-active: 0 | lost writes: 0 | skew max: 30 s
 seed 1234: partition ff-node1 at 12.3 s, heal at 20.0 s
-"""
+"""  # noqa: E501 (as the benches print them)
 
 
 def page_for(tmp_path, name, text):
