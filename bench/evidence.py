@@ -24,6 +24,7 @@ import re
 import stat
 import sys
 import tempfile
+from typing import Any
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(REPO, "bench")
@@ -39,36 +40,37 @@ FIELD = re.compile(r"^\s*([^:|]+?):\s*(.*?)\s*$")
 #: where a measurement's label ends: before its first median (a few words may name what the
 #: median is of: "longest gap median"), or at two spaces followed by figures (a number after
 #: at most three words: "nfvd   22.1 ms"; labels pad with two spaces too: "depth 0  shared-fs")
+Paragraph = list[tuple[int, str]]  # (line number, line)
 LABEL_END = re.compile(r"\s+(?=(?:longest gap\s+)?median\b)|\s{2,}(?=(?:[^\s\d]\S*\s+){0,3}\d)")
 
 
 class Measure:
     """``LABEL  FIGURES  runs: VALUES`` and the steps listed under it."""
 
-    def __init__(self, label, result, runs):
+    def __init__(self, label: str, result: str, runs: str) -> None:
         self.label, self.result, self.runs = label, result, runs
-        self.steps = []
+        self.steps: list[tuple[str, str]] = []
 
 
 class Run:
-    def __init__(self, command, when, line, title=""):
+    def __init__(self, command: str | None, when: str, line: int, title: str = "") -> None:
         self.command, self.when, self.line, self.title = command, when, line, title
         self.host = ""
         #: ("comment"|"data", [lines]) | ("heading", text) | ("measures"|"fields", [rows])
-        self.blocks = []
+        self.blocks: list[tuple[str, Any]] = []
 
-    def add(self, kind, item):
+    def add(self, kind: str, item: Any) -> None:
         if self.blocks and self.blocks[-1][0] == kind and kind != "heading":
             self.blocks[-1][1].append(item)
         else:
             self.blocks.append((kind, item if kind == "heading" else [item]))
 
-    def script(self):
+    def script(self) -> str:
         found = re.search(r"bench/([\w.-]+\.py)", self.command or "")
         return found.group(1) if found else ""
 
 
-def read_results(path):
+def read_results(path: str) -> str:
     """The text of a results file: a regular file, size-capped, not followed through a link."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -83,9 +85,10 @@ def read_results(path):
     return data.decode("utf-8", errors="replace")
 
 
-def paragraphs(text):
+def paragraphs(text: str) -> list[Paragraph]:
     """[(first line number, [lines])] separated by blank lines."""
-    found, current = [], []
+    found: list[Paragraph] = []
+    current: Paragraph = []
     for number, line in enumerate(text.replace("\t", "    ").splitlines(), 1):
         line = line.rstrip()
         if line:
@@ -98,9 +101,9 @@ def paragraphs(text):
     return found
 
 
-def parse(text):
+def parse(text: str) -> list["Run"]:
     """[Run] of a results file, in its order."""
-    runs = []
+    runs: list[Run] = []
     for paragraph in paragraphs(text):
         if opens_run(paragraph) or not runs:
             paragraph = open_run(runs, paragraph)
@@ -115,40 +118,42 @@ def parse(text):
     return runs
 
 
-def open_run(runs, paragraph):
+def open_run(runs: list[Run], paragraph: Paragraph) -> Paragraph:
     """Append the run ``paragraph`` opens; returns its lines after the sub-headings that
     name the run (its title)."""
-    start = opening_command(paragraph)
-    headings = [found.group(1) for _, line in paragraph[:1 if start is None else start]
+    opening = opening_command(paragraph)
+    start = opening[0] if opening else next(
+        (at for at, (_, line) in enumerate(paragraph) if not HEADING.match(line)),
+        len(paragraph))
+    headings = [found.group(1) for _, line in paragraph[:start]
                 if (found := HEADING.match(line))]
-    if start is None:
+    if opening is None:
         runs.append(Run(None, "", paragraph[0][0], ", ".join(headings)))
-        return paragraph[len(headings):]
-    number, line = paragraph[start]
-    command = COMMAND.match(line)
+        return paragraph[start:]
+    command = opening[1]
     when = re.split(r"[,)]", command.group(2) or "")[0].strip()
-    runs.append(Run(command.group(1).strip(), when, number, ", ".join(headings)))
+    runs.append(Run(command.group(1).strip(), when, paragraph[start][0], ", ".join(headings)))
     return paragraph[start:]
 
 
-def opening_command(paragraph):
-    """Index of the command line that opens a run in ``paragraph`` (its first line, or the
-    first after sub-headings), or None."""
+def opening_command(paragraph: Paragraph) -> tuple[int, re.Match[str]] | None:
+    """(index, match) of the command line that opens a run in ``paragraph`` (its first line,
+    or the first after sub-headings), or None."""
     for at, (_, line) in enumerate(paragraph):
-        if COMMAND.match(line):
-            return at
+        if command := COMMAND.match(line):
+            return at, command
         if not HEADING.match(line):
             return None
     return None
 
 
-def opens_run(paragraph):
+def opens_run(paragraph: Paragraph) -> bool:
     """A paragraph opens a run with its command, or with a sub-heading (``--- earlier run
     (DATE) ---``: a run whose command was not recorded)."""
     return opening_command(paragraph) is not None or bool(HEADING.match(paragraph[0][1]))
 
 
-def take_line(run, line):
+def take_line(run: Run, line: str) -> None:
     last = run.blocks[-1] if run.blocks else None
     if line.startswith("#"):
         heading, step = HEADING.match(line), STEP.match(line)
@@ -166,7 +171,7 @@ def take_line(run, line):
         run.add("data", line)
 
 
-def as_fields(line):
+def as_fields(line: str) -> dict[str, str] | None:
     """{key: value} of ``key: value | key: value ...``, or None."""
     parts = line.split("|")
     if len(parts) < 2:
@@ -180,7 +185,7 @@ def as_fields(line):
     return fields
 
 
-def as_measure(line):
+def as_measure(line: str) -> Measure | None:
     end = None if line[:1].isspace() else LABEL_END.search(line)
     if not end or not line[:end.start()].strip():
         return None
@@ -191,26 +196,26 @@ def as_measure(line):
     return Measure(_squeeze(label), _squeeze(result), _squeeze(values))
 
 
-def _squeeze(text):
+def _squeeze(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
 # --- Markdown -------------------------------------------------------------------------------
 
-def cell(text):
+def cell(text: str) -> str:
     """``text`` as one table cell (what Markdown would read as markup escaped)."""
     text = re.sub(r"([\\`*\[\]<|])", r"\\\1", text)
     return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text) or " "
 
 
-def table(header, rows):
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(cell(h) for h in header) + " |",
              "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return lines
 
 
-def measures_table(measures):
+def measures_table(measures: list[Measure]) -> list[str]:
     rows = []
     for m in measures:
         rows.append([m.label, m.result, m.runs])
@@ -218,14 +223,14 @@ def measures_table(measures):
     return table(["measured", "result", "runs"], rows)
 
 
-def fields_table(rows):
-    keys = []
+def fields_table(rows: list[dict[str, str]]) -> list[str]:
+    keys: list[str] = []
     for row in rows:
         keys += [k for k in row if k not in keys]
     return table(keys, [[row.get(k, "") for k in keys] for row in rows])
 
 
-def text_block(lines):
+def text_block(lines: list[str]) -> list[str]:
     while lines and not lines[-1]:
         lines = lines[:-1]
     while lines and not lines[0]:
@@ -236,10 +241,11 @@ def text_block(lines):
     return [fence + "text", *lines, fence]
 
 
-def blocks_lines(blocks):
+def blocks_lines(blocks: list[tuple[str, Any]]) -> list[str]:
     """Markdown of a run's blocks: tables, sub-headings, and its other lines as written
     (comments and data together, in one preformatted block until the next table)."""
-    lines, text = [], []
+    lines: list[str] = []
+    text: list[str] = []
     for kind, item in blocks + [("end", None)]:
         if kind in ("comment", "data"):
             text += item
@@ -256,9 +262,9 @@ def blocks_lines(blocks):
     return lines
 
 
-def summary_lines(run):
+def summary_lines(run: Run) -> list[str]:
     """The index's view of a run: its tables, or when it has none its data lines."""
-    lines = []
+    lines: list[str] = []
     for kind, item in run.blocks:
         if kind == "measures":
             lines += measures_table(item) + [""]
@@ -270,14 +276,14 @@ def summary_lines(run):
     return lines
 
 
-def run_title(run):
+def run_title(run: Run) -> str:
     if run.command is None:
         return run.title or "Notes"
     title = f"{run.when}: `{run.command}`" if run.when else f"`{run.command}`"
     return f"{title} ({run.title})" if run.title else title
 
 
-def run_lines(run, source):
+def run_lines(run: Run, source: str) -> list[str]:
     lines = [f"## {run_title(run)}", ""]
     facts = [f"{source} line {run.line}"]
     if run.command:
@@ -287,16 +293,16 @@ def run_lines(run, source):
     return lines + ["; ".join(facts) + ".", ""] + blocks_lines(run.blocks)
 
 
-def page_name(path):
+def page_name(path: str) -> str:
     return os.path.basename(path).removeprefix("results-").removesuffix(".txt") + ".md"
 
 
-def generated_note(sources):
+def generated_note(sources: str) -> str:
     return (f"Generated by `{REGENERATE}` from {sources}: do not edit; rerun it after a "
             "bench run (tests/tools/test_evidence.py checks this is current).")
 
 
-def page(path, runs):
+def page(path: str, runs: list[Run]) -> str:
     source = f"bench/{os.path.basename(path)}"
     lines = [f"# {source}", "", generated_note(f"`{source}`"), ""]
     lines.append("Runs, as recorded (the current one first): "
@@ -307,7 +313,7 @@ def page(path, runs):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def index(pages):
+def index(pages: list[tuple[str, list[Run]]]) -> str:
     lines = ["# Evidence", "", generated_note("`bench/results-*.txt`"), "",
              "The benches run by hand on the lab (the ones that start it need root and the "
              "lab to themselves). Each results file keeps the current run of its benches "
@@ -330,7 +336,7 @@ def index(pages):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render(results_dir=RESULTS):
+def render(results_dir: str = RESULTS) -> dict[str, str]:
     """{file name: Markdown} of docs/evidence/."""
     pages = [(path, parse(read_results(path)))
              for path in sorted(glob.glob(os.path.join(results_dir, "results-*.txt")))]
@@ -339,7 +345,7 @@ def render(results_dir=RESULTS):
     return out
 
 
-def write(out_dir, pages):
+def write(out_dir: str, pages: dict[str, str]) -> None:
     """Write ``pages`` into ``out_dir`` (each file replaced atomically) and remove the .md
     files it no longer has."""
     os.makedirs(out_dir, exist_ok=True)
@@ -358,7 +364,7 @@ def write(out_dir, pages):
             raise
 
 
-def stale(out_dir, pages):
+def stale(out_dir: str, pages: dict[str, str]) -> list[str]:
     """Names of the pages ``out_dir`` lacks or holds otherwise, and of its .md files that are
     no page any more."""
     have = {name for name in os.listdir(out_dir) if name.endswith(".md")} \
@@ -371,12 +377,12 @@ def stale(out_dir, pages):
     return found
 
 
-def shown(path):
+def shown(path: str) -> str:
     path = os.path.abspath(path)
     return os.path.relpath(path, REPO) if path.startswith(REPO + os.sep) else path
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", default=RESULTS, help="where results-*.txt are")
     parser.add_argument("--out", default=OUT)

@@ -36,9 +36,9 @@ PIN = re.compile(r"^([A-Za-z0-9_.-]+)==([A-Za-z0-9_.+!-]+)\s+--hash=sha256:([0-9
 SDISTS = {"pyinotify": ({"python3/pyinotify.py": "pyinotify.py"}, "COPYING")}
 
 
-def pins(path=PINS):
+def pins(path: str = PINS) -> list[tuple[str, str, str]]:
     """[(name, version, sha256)] of bundled.txt."""
-    found = []
+    found: list[tuple[str, str, str]] = []
     for number, line in enumerate(open(path, encoding="utf-8").read().splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -46,11 +46,12 @@ def pins(path=PINS):
         if not pin:
             raise SystemExit(f"Error: {path} line {number}: expected NAME==VERSION "
                              "--hash=sha256:HEX")
-        found.append(pin.groups())
+        name, version, digest = pin.groups()
+        found.append((name, version, digest))
     return found
 
 
-def read_capped(path):
+def read_capped(path: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
@@ -62,7 +63,7 @@ def read_capped(path):
         return f.read(MAX_BYTES + 1)
 
 
-def located(directory, name, version, digest):
+def located(directory: str, name: str, version: str, digest: str) -> tuple[str, bytes] | None:
     """(path, bytes) of the file in ``directory`` whose SHA-256 is NAME==VERSION's pinned one
     (the hash names the file: PyPI serves one file per hash), or None."""
     for entry in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
@@ -74,7 +75,7 @@ def located(directory, name, version, digest):
     return None
 
 
-def fetch(directory):
+def fetch(directory: str) -> None:
     missing = [pin for pin in pins() if located(directory, *pin) is None]
     if not missing:
         return
@@ -93,21 +94,21 @@ def fetch(directory):
                          "SHA-256")
 
 
-def _write(path, data):
+def _write(path: str, data: bytes) -> None:
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
     with open(path, "wb") as f:
         f.write(data)
     os.chmod(path, 0o644)
 
 
-def _safe(member):
+def _safe(member: str) -> str:
     parts = member.split("/")
     if member.startswith("/") or ".." in parts or "" in parts[:-1]:
         raise SystemExit(f"Error: archive member {member!r}: not a relative path inside it")
     return member
 
 
-def from_wheel(data, name, root):
+def from_wheel(data: bytes, name: str, root: str) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as wheel:
         for info in wheel.infolist():
             if info.is_dir():
@@ -119,27 +120,27 @@ def from_wheel(data, name, root):
                 _write(os.path.join(root, LICENSES, name, os.path.basename(member)), content)
 
 
-def from_sdist(data, name, version, root):
+def from_sdist(data: bytes, name: str, version: str, root: str) -> None:
     modules, licence = SDISTS[name]
     top = f"{name}-{version}/"
     wanted = {top + m: os.path.join(PRIVATE, t) for m, t in modules.items()}
     wanted[top + licence] = os.path.join(LICENSES, name, licence)
     wanted[top + "PKG-INFO"] = os.path.join(PRIVATE, f"{name}-{version}.dist-info", "METADATA")
-    found = set()
+    found: set[str] = set()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as sdist:
         for member in sdist.getmembers():
-            if member.name in wanted and member.isfile():
-                _write(os.path.join(root, wanted[member.name]),
-                       sdist.extractfile(member).read())
+            content = sdist.extractfile(member) if member.isfile() else None
+            if member.name in wanted and content is not None:
+                _write(os.path.join(root, wanted[member.name]), content.read(MAX_BYTES))
                 found.add(member.name)
     if found != set(wanted):
         raise SystemExit(f"Error: {name}-{version}: the sdist lacks "
                          f"{', '.join(sorted(set(wanted) - found))}")
 
 
-def install(root, directory):
+def install(root: str, directory: str) -> None:
     """Unpack every pinned file into ``root``; nothing when one is missing or differs."""
-    found = []
+    found: list[tuple[str, str, str, bytes]] = []
     for name, version, digest in pins():
         got = located(directory, name, version, digest)
         if got is None:
@@ -154,7 +155,7 @@ def install(root, directory):
         print(name, version)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("fetch").add_argument("--dir", default=DIR)

@@ -74,7 +74,7 @@ ACTIONS = {
 
 # --- roff ---------------------------------------------------------------------------------
 
-def roff(text):
+def roff(text: str) -> str:
     """``text`` as roff text lines (backslashes and hyphens escaped; a line starting with a
     control character made text; `code` in bold)."""
     text = text.replace("\\", "\\e").replace("-", "\\-")
@@ -83,7 +83,7 @@ def roff(text):
                      for line in text.split("\n"))
 
 
-def paragraphs(text):
+def paragraphs(text: str) -> list[str]:
     """click's help text as roff paragraphs (a paragraph opened by \\b keeps its lines)."""
     text = inspect.cleandoc(text).split("\f")[0]
     out = []
@@ -95,14 +95,15 @@ def paragraphs(text):
     return out
 
 
-def title(name, section, date, version, manual):
+def title(name: str, section: int, date: str, version: str, manual: str) -> list[str]:
     return [f'.TH "{name.upper()}" "{section}" "{date}" "nfvd-ha {version}" "{manual}"',
             ".nh", ".ad l"]
 
 
 # --- nfvd-ha(8) -----------------------------------------------------------------------------
 
-def commands(command, ctx):
+def commands(command: click.Command, ctx: click.Context
+             ) -> list[tuple[click.Command, click.Context]]:
     """[(command, context)] of ``command`` and every command under it, depth first."""
     found = [(command, ctx)]
     if isinstance(command, click.Group):
@@ -113,7 +114,7 @@ def commands(command, ctx):
     return found
 
 
-def option_lines(command, ctx):
+def option_lines(command: click.Command, ctx: click.Context) -> list[str]:
     lines = []
     help_option = command.get_help_option(ctx)
     for param in command.get_params(ctx):
@@ -126,13 +127,13 @@ def option_lines(command, ctx):
     return [line for line in lines if line != ""]
 
 
-def _option_name(found):
+def _option_name(found: re.Match[str]) -> str:
     name = f"\\fB{roff(found.group(2))}\\fR"
     metavar = f" \\fI{roff(found.group(3).strip())}\\fR" if found.group(3) else ""
     return found.group(1) + name + metavar
 
 
-def command_lines(command, ctx):
+def command_lines(command: click.Command, ctx: click.Context) -> list[str]:
     usage = " ".join([ctx.command_path, *command.collect_usage_pieces(ctx)])
     lines = [f'.SS "{roff(usage)}"', *paragraphs(command.help or "")]
     options = option_lines(command, ctx)
@@ -141,9 +142,9 @@ def command_lines(command, ctx):
     return lines
 
 
-def environment_lines(found):
+def environment_lines(found: list[tuple[click.Command, click.Context]]) -> list[str]:
     """ENVIRONMENT: every option that reads a variable, from the click tree."""
-    by_var = {}
+    by_var: dict[str, list[str]] = {}
     for command, ctx in found:
         for param in command.get_params(ctx):
             for var in [param.envvar] if isinstance(param.envvar, str) else param.envvar or ():
@@ -155,14 +156,14 @@ def environment_lines(found):
     return lines
 
 
-def cli_page(date, version):
+def cli_page(date: str, version: str) -> str:
     root = click.Context(cli, info_name=PROG)
     found = commands(cli, root)
     lines = title(PROG, 8, date, version, "System Administration")
-    lines += [".SH NAME", f"{PROG} \\- {roff(cli.help.splitlines()[0].rstrip('.'))}",
+    lines += [".SH NAME", f"{PROG} \\- {roff((cli.help or '').splitlines()[0].rstrip('.'))}",
               ".SH SYNOPSIS", f".B {roff(PROG)}",
               "[\\fB\\-\\-version\\fR] [\\fB\\-\\-help\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]...",
-              ".SH DESCRIPTION", *paragraphs(cli.help),
+              ".SH DESCRIPTION", *paragraphs(cli.help or ""),
               ".PP", roff("One definition (TOML) describes the platform: its clusters, nodes, "
                           "services and load balancer; nfvd-ha checks it (`validate`), "
                           "renders the CIB, corosync.conf, heartbeat, HAProxy and F5 "
@@ -200,7 +201,7 @@ def cli_page(date, version):
 
 # --- ocf_nfvd_NAME(7) -----------------------------------------------------------------------
 
-def metadata(name):
+def metadata(name: str) -> str:
     """The agent's meta-data, as its meta-data action prints it to an OCF 1.1 caller."""
     module = __import__(f"agents.{agents.AGENTS[name]}", fromlist=["AGENT"])
     out = io.StringIO()
@@ -212,12 +213,12 @@ def metadata(name):
     return out.getvalue()
 
 
-def _text(element, tag):
+def _text(element: ElementTree.Element, tag: str) -> str:
     found = element.find(tag)
     return " ".join((found.text or "").split()) if found is not None else ""
 
 
-def parameter_lines(parameter):
+def parameter_lines(parameter: ElementTree.Element) -> list[str]:
     content = parameter.find("content")
     kind = content.get("type", "string") if content is not None else "string"
     default = content.get("default") if content is not None else None
@@ -239,7 +240,7 @@ def parameter_lines(parameter):
             ".sp", roff("(" + ", ".join(facts) + ")"), ".RE"]
 
 
-def action_lines(action):
+def action_lines(action: ElementTree.Element) -> list[str]:
     name = action.get("name", "")
     words = [ACTIONS.get(name, ""), f"Suggested minimum timeout: {action.get('timeout')}."]
     if action.get("interval"):
@@ -252,7 +253,7 @@ def action_lines(action):
             ".RE"]
 
 
-def example_lines(name, agent, tool):
+def example_lines(name: str, agent: ElementTree.Element, tool: str) -> list[str]:
     """A resource of this agent configured with crm or pcs: required parameters, monitors."""
     required = [p.get("name", "") for p in agent.iterfind("parameters/parameter")
                 if p.get("required") == "1"]
@@ -276,7 +277,7 @@ def example_lines(name, agent, tool):
             ".RE"]
 
 
-def agent_page(name, date, version):
+def agent_page(name: str, date: str, version: str) -> str:
     agent = ElementTree.fromstring(metadata(name))
     page = f"ocf_{PROVIDER}_{name}"
     actions = list(dict.fromkeys(a.get("name", "") for a in agent.iterfind("actions/action")))
@@ -308,14 +309,14 @@ def agent_page(name, date, version):
 
 # --- bash completion --------------------------------------------------------------------------
 
-def completion():
+def completion() -> str:
     """click's bash completion script for nfvd-ha (it asks nfvd-ha itself for the words)."""
     return BashComplete(cli, {}, PROG, COMPLETE_VAR).source()
 
 
 # --- main -----------------------------------------------------------------------------------
 
-def build_date(given=None):
+def build_date(given: str | None = None) -> str:
     if given:
         return given
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -329,13 +330,13 @@ def build_date(given=None):
         "%Y-%m-%d")
 
 
-def project_version():
+def project_version() -> str:
     config = configparser.ConfigParser()
     config.read(os.path.join(REPO, "setup.cfg"))
     return config["metadata"]["version"]
 
 
-def generated(date, version):
+def generated(date: str, version: str) -> dict[str, str]:
     """{relative path: text} of everything this writes."""
     files = {"man8/nfvd-ha.8": cli_page(date, version),
              "bash-completion/nfvd-ha": completion()}
@@ -344,7 +345,7 @@ def generated(date, version):
     return files
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out")
     parser.add_argument("--date", help="YYYY-MM-DD on the pages")
