@@ -135,7 +135,8 @@ def _option_name(found: re.Match[str]) -> str:
 
 def command_lines(command: click.Command, ctx: click.Context) -> list[str]:
     usage = " ".join([ctx.command_path, *command.collect_usage_pieces(ctx)])
-    lines = [f'.SS "{roff(usage)}"', *paragraphs(command.help or "")]
+    heading = roff(usage).replace('"', "\\(dq")  # inside the macro's quoted argument
+    lines = [f'.SS "{heading}"', *paragraphs(command.help or "")]
     options = option_lines(command, ctx)
     if options:
         lines += [".PP", "Options:", ".RS 4", *options, ".RE"]
