@@ -33,7 +33,7 @@ REGENERATE = "python3 bench/evidence.py"
 MAX_BYTES = 4 << 20  # a results file is a few kB; more is not one
 
 COMMAND = re.compile(r"^#\s*((?:sudo\s+)?python3\s+bench/[\w.-]+\.py\b.*?)(?:\s{2,}\((.*))?$")
-HOST = re.compile(r"\b[\w.-]+: \d+ cores, [^\s;,)]+")
+HOST = re.compile(r"\b[\w.-]+: \d+ cores(?:, [^\s;,)]+)?")
 HEADING = re.compile(r"^#\s*-{3,}\s*(.*?)\s*-{3,}\s*$")
 STEP = re.compile(r"^#\s{2,}(\S.*?)\s+(median\b.*)$")
 FIELD = re.compile(r"^\s*([^:|]+?):\s*(.*?)\s*$")
@@ -105,11 +105,15 @@ def parse(text: str) -> list["Run"]:
     """[Run] of a results file, in its order."""
     runs: list[Run] = []
     for paragraph in paragraphs(text):
-        if opens_run(paragraph) or not runs:
+        opened = opens_run(paragraph) or not runs
+        if opened:
             paragraph = open_run(runs, paragraph)
         elif runs[-1].blocks:
             runs[-1].add("comment", "")  # the blank line between paragraphs of one run
-        for _, line in paragraph:
+        for at, (number, line) in enumerate(paragraph):
+            command = COMMAND.match(line)
+            if command and not (opened and at == 0):  # runs appended with no blank line
+                runs.append(command_run(command, number, ""))
             take_line(runs[-1], line)
     for run in runs:
         host = next((found for kind, lines in run.blocks if kind in ("comment", "data")
@@ -130,10 +134,14 @@ def open_run(runs: list[Run], paragraph: Paragraph) -> Paragraph:
     if opening is None:
         runs.append(Run(None, "", paragraph[0][0], ", ".join(headings)))
         return paragraph[start:]
-    command = opening[1]
-    when = re.split(r"[,)]", command.group(2) or "")[0].strip()
-    runs.append(Run(command.group(1).strip(), when, paragraph[start][0], ", ".join(headings)))
+    runs.append(command_run(opening[1], paragraph[start][0], ", ".join(headings)))
     return paragraph[start:]
+
+
+def command_run(command: re.Match[str], line: int, title: str) -> Run:
+    """The run a command line opens (its date: the remark's first part)."""
+    when = re.split(r"[,)]", command.group(2) or "")[0].strip()
+    return Run(command.group(1).strip(), when, line, title)
 
 
 def opening_command(paragraph: Paragraph) -> tuple[int, re.Match[str]] | None:
@@ -305,7 +313,7 @@ def generated_note(sources: str) -> str:
 def page(path: str, runs: list[Run]) -> str:
     source = f"bench/{os.path.basename(path)}"
     lines = [f"# {source}", "", generated_note(f"`{source}`"), ""]
-    lines.append("Runs, as recorded (the current one first): "
+    lines.append("Runs, in the file's order: "
                  + ", ".join(run_title(r) for r in runs if r.command) + ".")
     lines.append("")
     for run in runs:
@@ -313,22 +321,30 @@ def page(path: str, runs: list[Run]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def current_runs(runs: list[Run]) -> list[Run]:
+    """Each bench's current run: its latest dated one (runs dated YYYY-MM-DD...), else its
+    first in the file (the results files keep the current run first, or append)."""
+    best: dict[str, tuple[str, int]] = {}
+    for at, run in enumerate(runs):
+        if run.command:
+            dated = run.when if re.match(r"\d{4}-\d{2}-\d{2}", run.when) else ""
+            if run.script() not in best or dated > best[run.script()][0]:
+                best[run.script()] = (dated, at)
+    return [runs[at] for _, at in best.values()]
+
+
 def index(pages: list[tuple[str, list[Run]]]) -> str:
     lines = ["# Evidence", "", generated_note("`bench/results-*.txt`"), "",
              "The benches run by hand on the lab (the ones that start it need root and the "
-             "lab to themselves). Each results file keeps the current run of its benches "
-             "first; below, that run's tables, and every run on its page.", "",
+             "lab to themselves). Below, each bench's current run (its latest dated one); "
+             "every run on its results file's page.", "",
              *table(["results", "page", "runs", "benches"],
                     [[f"bench/{os.path.basename(p)}", page_name(p),
                       str(sum(1 for r in runs if r.command)),
                       ", ".join(dict.fromkeys(r.script() for r in runs if r.script()))]
                      for p, runs in pages]), ""]
     for path, runs in pages:
-        seen = set()
-        for run in runs:
-            if not run.command or run.script() in seen:
-                continue
-            seen.add(run.script())
+        for run in current_runs(runs):
             lines += [f"## {run.script()}, {run.when or 'undated'} "
                       f"([{page_name(path)}]({page_name(path)}))", "",
                       f"rerun: `{run.command}`" + (f"; host: `{run.host}`" if run.host else "")

@@ -123,3 +123,23 @@ def test_a_results_file_that_is_a_link_is_refused(tmp_path):
     os.symlink(tmp_path / "elsewhere.txt", tmp_path / "results-link.txt")
     with pytest.raises(SystemExit, match=r"^Error: .*/results-link.txt: Too many levels"):
         evidence["render"](str(tmp_path))
+
+
+APPENDED = """\
+# python3 bench/nemesis.py --minutes 3 --seed 7 --pairs ff   (2027-01-04 09:00 UTC, lab-a: 2 cores)
+nemesis: seed 7 | minutes: 3 | faults: 9 | dual-active: 0 | longest unavailability: 3.9 s
+# python3 bench/nemesis.py --minutes 3 --seed 8 --pairs ff   (2027-01-05 09:00 UTC, lab-a: 2 cores)
+nemesis: seed 8 | minutes: 3 | faults: 11 | dual-active: 0 | longest unavailability: 4.4 s
+"""
+
+
+def test_runs_appended_without_a_blank_line_are_runs_and_the_latest_is_current(tmp_path):
+    pages, page = page_for(tmp_path, "results-nemesis.txt", APPENDED)
+    assert page.count("\n## 2027-01-0") == 2
+    assert "## 2027-01-05 09:00 UTC: `python3 bench/nemesis.py --minutes 3 --seed 8 --pairs " \
+           "ff`" in page
+    assert "host: `lab-a: 2 cores`" in page
+    assert "| nemesis | minutes | faults | dual-active | longest unavailability |" in page
+    index = pages["README.md"]
+    assert "| bench/results-nemesis.txt | nemesis.md | 2 | nemesis.py |" in index
+    assert "| seed 8 | 3 | 11 | 0 | 4.4 s |" in index and "seed 7" not in index
