@@ -24,6 +24,8 @@ OCF_ROOT = "/usr/lib/ocf"
 SYSTEMD_UNITS = "/etc/systemd/system"
 CONTROLLER_UNIT = "/etc/systemd/system/nfvd-ha-controller.service"
 HEALTH_UNIT = "/etc/systemd/system/nfvd-ha-health.service"
+#: BIND= (and OPTIONS=) of the packages' nfvd-ha-health@ROLE.service
+HEALTH_ENV = "/etc/nfvd-ha/health.env"
 #: where the guide's xinetd health checks live (taken over by `health install-unit`)
 XINETD_DIR = "/etc/xinetd.d"
 SUPERVISE_UNIT = "/etc/systemd/system/nfvd-ha-supervise.service"
