@@ -5,7 +5,8 @@ copied world-readable into ``$OCF_ROOT/lib/nfvd``; each agent in ``resource.d/nf
 small launcher that runs Python with ``-S`` (no site processing: agents run every few
 seconds) on that copy. So ``crm ra info`` as a haclient user and ``ocf-tester`` as nobody
 work wherever pip put nfvd-ha. ``lib/nfvd/holds-address`` is the corosync-qdevice
-heuristic: exit 0 when one of its addresses is on this host.
+heuristic: exit 0 when one of its addresses is a unicast address on an interface of this
+host that is up (asked of the kernel, not a bind()).
 """
 
 import os
@@ -29,12 +30,18 @@ from nfvd_ocf.runtime import main
 main(AGENT)
 """
 HOLDS_ADDRESS = """#!{python} -S
-# corosync-qdevice heuristic, installed by `nfvd-ha agents install`: exit 0 when this host
-# holds one of the addresses given (the node running the VIPs wins a 50:50 split).
+# corosync-qdevice heuristic, installed by `nfvd-ha agents install`: exit 0 when one of the
+# addresses given is a unicast address on an interface of this host that is up (the kernel
+# says so: rtnetlink), so the node running the VIPs wins a 50:50 split; 1 otherwise.
 import sys
 sys.path.insert(0, {lib!r})
-from nfvd_ocf.arp import is_local
-sys.exit(0 if any(is_local(a) for a in sys.argv[1:]) else 1)
+from nfvd_ocf.addresses import holds
+try:
+    held = any(holds(a) for a in sys.argv[1:])
+except OSError as exc:
+    sys.stderr.write("holds-address: %s\\n" % exc)
+    held = False
+sys.exit(0 if held else 1)
 """
 
 

@@ -18,7 +18,7 @@ import hashlib
 import os
 import shutil
 
-from nfvd_ocf import arp, trusted
+from nfvd_ocf import addresses, trusted
 
 from . import agents_install, keys, paths
 from .corosync import render_corosync_conf
@@ -34,10 +34,10 @@ IMPORTED = "nfvd-ha-imported"  # in the NSS database: the digest of what was imp
 class Host:
     """Where this host keeps things (``root`` is "/" but for tests) and what it says."""
 
-    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=arp.is_local):
+    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=None):
         self.root, self.ocf_root = root, os.path.join(root, ocf_root.lstrip("/"))
         self.hostname = hostname or os.uname().nodename
-        self.is_local = is_local
+        self.is_local = is_local or _assigned
 
     def path(self, rel):
         return os.path.join(self.root, rel.lstrip("/"))
@@ -47,6 +47,14 @@ class Host:
 
     def systemd(self):
         return os.path.isdir(self.path("/run/systemd/system"))
+
+
+def _assigned(ip):
+    """The kernel has ``ip`` on an interface here (rtnetlink; not a bind())."""
+    try:
+        return addresses.assigned(ip)
+    except OSError:
+        return False
 
 
 class Change:

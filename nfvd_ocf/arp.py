@@ -56,24 +56,14 @@ def _answer_from(frame, target, own_mac):
     return None
 
 
-def is_local(ip):
-    """True while ``ip`` (IPv4 or IPv6) is assigned on this host (a bind to it succeeds)."""
-    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind((ip, 0))
-            return True
-        except OSError:
-            return False
-
-
 def announce(nic, ip, count, interval):
     """Send up to ``count`` gratuitous ARP requests for ``ip``, ``interval`` seconds apart,
     and stop as soon as the address is no longer on this host."""
+    from .addresses import assigned
     mac, addr = _mac(nic), socket.inet_aton(ip)
     with _open(nic) as sock:
         for i in range(count):
-            if not is_local(ip):
+            if not assigned(ip):
                 return
             sock.send(_frame(mac, 1, addr, addr))
             sock.send(_frame(mac, 2, addr, addr, _BROADCAST))

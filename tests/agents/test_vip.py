@@ -106,6 +106,12 @@ def test_ipv6(vip, lan):
     ({"nic": "eth9"}, "start", 2, "nic 'eth9' does not exist"),
     ({"ip": "10.9.9.9"}, "start", 2, "no interface here has a network containing 10.9.9.9"),
     ({"arp_count": "many"}, "start", 6, "arp_count"),
+    ({"ip": "0.0.0.0", "nic": "lan0"}, "start", 6, "a VIP must be a unicast address"),
+    ({"ip": "0.0.0.0", "nic": "lan0"}, "monitor", 6, "the unspecified address"),
+    ({"ip": "127.0.0.2", "nic": "lan0"}, "validate-all", 6, "a loopback address"),
+    ({"ip": "224.0.0.1", "nic": "lan0"}, "start", 6, "a multicast address"),
+    ({"ip": "ff02::1", "nic": "lan0"}, "start", 6, "a multicast address"),
+    ({"ip": "0.0.0.0", "nic": "lan0"}, "stop", 0, ""),
 ])
 def test_bad_parameters(vip, lan, params, action, expected, reason):
     if action == "monitor-recurring":
@@ -116,6 +122,7 @@ def test_bad_parameters(vip, lan, params, action, expected, reason):
     assert "Traceback" not in result.stderr
     assert reason in result.reason
     assert "10.9.9.9" not in lan.addrs() and VIP not in lan.addrs()
+    assert " 0.0.0.0/" not in lan.addrs() and "224.0.0.1" not in lan.addrs()
 
 
 def test_a_parameter_that_is_not_utf8_never_crashes_the_agent_with_syslog_on(vip, lan):
