@@ -196,3 +196,22 @@ def test_unicast_vips_are_fine(ip):
     text = BASE + (f'  [[cluster.resource]]\n  id = "v"\n  type = "vip"\n'
                    f'  params = {{ ip = "{ip}" }}\n')
     assert load_text(text).clusters[0].resource("v").params == (("ip", ip),)
+
+
+@pytest.mark.parametrize("rtype,value,said", [
+    ("activator-ep", "/", "process_match: '/' names nothing distinctive"),
+    ("activator-ep", "ServiceActivator/EP/SOSA /usr/bin", "process_match: '/usr/bin' names "
+     "nothing distinctive"),
+    ("nfvd-assurance", "uca-ebc=/", "process_match: uca-ebc '/' names nothing distinctive"),
+    ("nfvd-assurance", "uca-ebc=java", "process_match: uca-ebc 'java' is a bare name")])
+def test_process_match_is_checked_as_the_agent_checks_it(rtype, value, said):
+    """process_match="/" passed validate, and a stop then signalled sshd and postgres."""
+    found = problems(BASE + f"""\
+  [[cluster.resource]]
+  id = "r"
+  type = "{rtype}"
+  params = {{ process_match = "{value}" }}
+""")
+    assert len(found) == 1, found
+    assert found[0].startswith(f"def.toml:8: cluster[0].resource[0].params: ocf:nfvd:{rtype}: "
+                               f"{said}"), found
