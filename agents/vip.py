@@ -227,7 +227,7 @@ def stop(ctx):
     ip = _check_ip(ctx)
     if ":" not in ip:
         from nfvd_ocf import arp
-        arp.stop_announcer(_announcer_file(ip))
+        arp.stop_announcer(_announcer_file(ip), ip)
     found = _find(ctx, ip)
     if found is None:
         return codes.SUCCESS

@@ -84,6 +84,26 @@ def arguments(pid):
     return [a.decode("utf-8", "replace") for a in raw.rstrip(b"\0").split(b"\0")]
 
 
+def environment(pid):
+    """{name: value} of the environment ``pid`` was started with ({} when unreadable)."""
+    raw = _read_small(f"/proc/{pid}/environ") or b""
+    found = {}
+    for entry in raw.split(b"\0"):
+        name, sep, value = entry.partition(b"=")
+        if sep:
+            found.setdefault(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
+    return found
+
+
+def user_of(pid):
+    """The real uid of ``pid`` (None when it is gone)."""
+    raw = _read_small(f"/proc/{pid}/status", 4096) or b""
+    for line in raw.splitlines():
+        if line.startswith(b"Uid:"):
+            return int(line.split()[1])
+    return None
+
+
 def _program(pid, argv):
     """The base names of what ``pid`` runs: its argv[0] and its executable."""
     names = {argv[0].rsplit("/", 1)[-1]} if argv else set()
