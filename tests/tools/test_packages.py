@@ -63,7 +63,7 @@ def test_the_deb_says_what_it_needs(built):
 def test_launchers_point_at_the_installed_runtime(built, tmp_path):
     run("dpkg-deb", "-x", built[0], str(tmp_path))
     vip = (tmp_path / "usr/lib/ocf/resource.d/nfvd/vip").read_text()
-    assert vip.startswith("#!/usr/bin/python3 -S\n")
+    assert vip.startswith("#!/usr/bin/python3 -IS\n")
     assert "sys.path.insert(0, '/usr/lib/ocf/lib/nfvd')" in vip and str(tmp_path) not in vip
     cli = (tmp_path / "usr/bin/nfvd-ha").read_text()
     assert cli.startswith("#!/usr/bin/python3\n") and '"/usr/lib/nfvd-ha"' in cli
@@ -84,7 +84,7 @@ def test_the_rpm_holds_the_same_tree_on_python3_11(built, tmp_path):
     assert modes["/usr/lib/ocf/resource.d/nfvd/vip"] == "-rwxr-xr-x"
     payload = subprocess.run(["rpm2cpio", built[1]], capture_output=True, timeout=60).stdout
     assert cpio_file(payload, "./usr/lib/ocf/resource.d/nfvd/vip").startswith(
-        b"#!/usr/bin/python3.11 -S\n")
+        b"#!/usr/bin/python3.11 -IS\n")
 
 
 def cpio_file(archive, wanted):

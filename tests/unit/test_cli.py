@@ -3,6 +3,8 @@
 import os
 import stat
 
+import pytest
+
 from click.testing import CliRunner
 
 from nfvd_ha.cli import main
@@ -135,3 +137,55 @@ def test_agents_install_unwritable_root_is_an_error():
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: /proc/nfvd") and "cannot write" in result.stderr
     assert "Traceback" not in result.output
+
+
+PLANTED = "import os\nopen({marker!r}, 'w').write('ran as uid %d' % os.getuid())\n"
+
+
+def _plant(directory, marker):
+    """An agents/vip.py (and a runtime, and stdlib names the agents import) that records
+    that it ran, in ``directory``."""
+    for rel in ("agents/__init__.py", "agents/vip.py", "nfvd_ocf/__init__.py",
+                "nfvd_ocf/runtime.py", "errno.py", "select.py", "struct.py", "signal.py",
+                "rel/lib/nfvd/agents/__init__.py", "rel/lib/nfvd/agents/vip.py",
+                "rel/lib/nfvd/nfvd_ocf/__init__.py", "rel/lib/nfvd/nfvd_ocf/runtime.py"):
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(PLANTED.format(marker=str(marker)))
+
+
+@pytest.mark.parametrize("root", ["rel", "./rel", "rel/../rel", "/tmp/../tmp/ocf-x",
+                                  "/tmp//ocf-x", "/tmp/ocf-x/", ""])
+def test_agents_install_takes_an_absolute_canonical_root_only(tmp_path, monkeypatch, root):
+    """`--ocf-root rel` was accepted; the launchers then imported from the caller's working
+    directory (a planted agents/vip.py ran as uid 0)."""
+    monkeypatch.chdir(tmp_path)
+    result = invoke("agents", "install", "--ocf-root", root)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"Error: --ocf-root {root}: ") and \
+        "absolute" in result.stderr
+    assert not (tmp_path / "rel").exists() and not os.path.exists("/tmp/ocf-x")
+
+
+def test_the_launchers_never_import_from_the_callers_directory_or_environment(tmp_path,
+                                                                              monkeypatch):
+    import subprocess
+    root, planted, marker = tmp_path / "ocf", tmp_path / "cwd", tmp_path / "ran"
+    _plant(planted, marker)
+    (tmp_path / "admin").mkdir()
+    monkeypatch.chdir(tmp_path / "admin")
+    result = invoke("agents", "install", "--ocf-root", "rel")  # (refused: see above)
+    if result.exit_code == 0:  # launchers that import from "rel", wherever they are run
+        done = subprocess.run([str(tmp_path / "admin/rel/resource.d/nfvd/vip"), "meta-data"],
+                              capture_output=True, text=True, timeout=30, cwd=planted)
+        assert not marker.exists(), marker.read_text() + done.stderr
+    assert invoke("agents", "install", "--ocf-root", str(root)).exit_code == 0
+    for program in ("resource.d/nfvd/vip", "lib/nfvd/holds-address"):
+        done = subprocess.run([str(root / program), "meta-data"], capture_output=True,
+                              text=True, timeout=30, cwd=planted,
+                              env={"PATH": os.environ["PATH"], "PYTHONPATH": str(planted),
+                                   "PYTHONHOME": "", "PYTHONSTARTUP": str(planted / "errno.py"),
+                                   "PYTHONINSPECT": ""})
+        assert not marker.exists(), f"{program}: {marker.read_text()}"
+    text = (root / "resource.d/nfvd/vip").read_text()
+    assert text.splitlines()[0].endswith(" -IS")  # isolated: no cwd, no PYTHON* variables
