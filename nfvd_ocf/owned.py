@@ -230,6 +230,11 @@ def _fdinfo_mount_id(path):
     return None
 
 
+def mount_id_of(fd):
+    """The mount id of what the open descriptor ``fd`` is on (None when unknown)."""
+    return _fdinfo_mount_id(f"/proc/self/fdinfo/{fd}")
+
+
 def _link_mount_id(link):
     """The mount id of what a /proc magic link points at, without touching that fs."""
     try:
