@@ -88,7 +88,9 @@ def test_invalid_definition_writes_nothing(tmp_path):
     assert not out.exists()
 
 
-def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
+def test_what_heartbeat_cannot_carry_skips_that_clusters_heartbeat_files(tmp_path):
+    """A type with no haresources form: that cluster's heartbeat files are not rendered,
+    with a warning (validate says so too); everything else is."""
     text = open(EXAMPLE).read().replace('type = "activator-ep"', 'type = "ocf:heartbeat:Dummy"')
     text = text.replace(
         'params = { init_script = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" }', "")
@@ -96,10 +98,41 @@ def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
     definition.write_text(text)
     out = tmp_path / "out"
     result = invoke("render", str(definition), "--out", str(out))
-    assert result.exit_code == 1
-    assert "sosa-lockmgr' of type ocf:heartbeat:Dummy has no heartbeat v1" in result.stderr
-    assert not out.exists()
-    assert invoke("render", str(definition), "--out", str(out), "--target", "cib").exit_code == 0
+    assert result.exit_code == 0, result.output
+    said = ("Warning: cluster nfvd-ff (heartbeat files): not rendered: resource "
+            "'sosa-lockmgr' of type ocf:heartbeat:Dummy has no heartbeat v1 (haresources) form")
+    assert said in result.stderr.splitlines()
+    assert sorted(os.listdir(out / "nfvd-ff")) == ["authkey", "cib.xml", "corosync.conf"]
+    assert (out / "nfvd-aa" / "ha.d" / "haresources").exists()
+    checked = invoke("validate", str(definition))
+    assert checked.exit_code == 0
+    assert said.replace("not rendered", "would not be rendered") in checked.stderr.splitlines()
+
+
+@pytest.mark.parametrize("device", ["[fd10:9::7]:/export/uca", "nfs server:/export"])
+def test_an_ipv6_nfs_share_renders_every_target_but_its_heartbeat_files(tmp_path, device):
+    """`device = "[fd10:9::7]:/export/uca"` passed validate, and render --out failed as a
+    whole ("a parameter holds a space or '::', which haresources cannot carry"), Pacemaker
+    files included."""
+    text = open(EXAMPLE).read()
+    old = 'device = "nfs-server:/var/opt/UCA-EBC"'
+    assert old in text
+    definition = tmp_path / "d.toml"
+    definition.write_text(text.replace(old, f'device = "{device}"'))
+    checked = invoke("validate", str(definition))
+    if " " in device:  # a space is no mount device at all: refused by the agent's check
+        assert checked.exit_code == 1 and "device must not contain spaces" in checked.stderr
+        return
+    assert checked.exit_code == 0, checked.output
+    warning = ("Warning: cluster nfvd-aa (heartbeat files): would not be rendered: resource "
+               "'uca-ebc-data': a parameter holds a space or '::', which haresources cannot carry")
+    assert warning in checked.stderr.splitlines(), checked.stderr
+    out = tmp_path / "out"
+    result = invoke("render", str(definition), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert warning.replace("would not be", "not") in result.stderr.splitlines()
+    assert device in (out / "nfvd-aa" / "cib.xml").read_text()
+    assert not (out / "nfvd-aa" / "ha.d").exists() and (out / "nfvd-ff" / "ha.d").exists()
 
 
 def test_heartbeat_files_say_what_heartbeat_v1_cannot_do(tmp_path):
