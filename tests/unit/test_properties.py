@@ -14,6 +14,8 @@ from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_text
 from nfvd_ha.errors import NfvdHaError
 
+from helpers.definitions import to_text
+
 BASE = tomllib.loads(open(EXAMPLE).read())
 scalars = st.one_of(st.integers(-5, 70000), st.booleans(), st.text(max_size=12),
                     st.sampled_from(["1s", "250ms", "10.0.0.1", "eth0", "vip", "ff-node1",
@@ -21,21 +23,6 @@ scalars = st.one_of(st.integers(-5, 70000), st.booleans(), st.text(max_size=12),
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
     max_leaves=6)
-
-
-def dump(value):
-    """Inline TOML for any JSON-like value (invalid TOML is fine: it must be reported)."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {dump(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[ " + ", ".join(dump(v) for v in value) + " ]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value)
-
-
-def to_text(data):
-    return "\n".join(f"{json.dumps(k)} = {dump(v)}" for k, v in data.items()) + "\n"
 
 
 def paths(value, prefix=()):
