@@ -78,34 +78,37 @@ def _is_link(name, dir_fd):
 
 
 def directory_chain_problem(path, sticky_ok=True, create=False):
-    """Why ``path`` (a directory) is reached through a symlink or a directory others can
-    change, or None; ``create``: make its last component (0755) when it is missing."""
+    """Why the directory ``path`` is reached through a symlink or a directory others can
+    change (or is no directory), or None. Missing components are fine (made by root below
+    a directory judged trusted, they are trusted too); ``create`` makes them (0755)."""
     try:
-        parent, name = os.path.split(path.rstrip("/") or "/")
-        fd = open_beneath(parent, os.O_PATH | os.O_DIRECTORY, sticky_ok)
+        parts = components(path)
     except Untrusted as exc:
         return str(exc)
-    except OSError as exc:
-        return f"{exc.filename or path}: {exc.strerror}"
+    fd, where = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC), "/"
     try:
-        if not name:
-            return None
-        problem = directory_problem(os.fstat(fd), parent, sticky_ok)
-        if problem:
-            return problem
-        try:
-            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-        except FileNotFoundError:
-            if not create:
-                return f"{path} does not exist"
-            os.mkdir(name, 0o755, dir_fd=fd)
-            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-        if stat.S_ISLNK(info.st_mode):
-            return f"{path} is a symlink"
-        if not stat.S_ISDIR(info.st_mode):
-            return f"{path} is not a directory"
+        for name in parts:
+            problem = directory_problem(os.fstat(fd), where, sticky_ok)
+            if problem:
+                return problem
+            child = os.path.join(where, name)
+            try:
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            except FileNotFoundError:
+                if not create:
+                    return None
+                os.mkdir(name, 0o755, dir_fd=fd)
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                return f"{child} is a symlink"
+            if not stat.S_ISDIR(info.st_mode):
+                return f"{child} is not a directory"
+            nfd = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                          dir_fd=fd)
+            os.close(fd)
+            fd, where = nfd, child
         return None
     except OSError as exc:
-        return f"{path}: {exc.strerror}"
+        return f"{where}: {exc.strerror}"
     finally:
         os.close(fd)
