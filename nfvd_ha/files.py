@@ -38,20 +38,14 @@ def read_bytes(path, limit=MAX_INPUT):
         if not stat.S_ISREG(info.st_mode):
             raise NfvdHaError(Problem(f"is {kind(info.st_mode)}, not a regular file",
                                       str(path)))
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(65536, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_fd(fd, limit)
     except OSError as exc:
         raise NfvdHaError(Problem(f"cannot read: {exc.strerror}", str(path))) from None
     finally:
         os.close(fd)
-    if size > limit:
+    if data is None:
         raise NfvdHaError(Problem(f"is larger than {limit} bytes", str(path)))
-    return b"".join(chunks)
+    return data
 
 
 #: filesystems that are the kernel's views, not stored files (statfs f_type): a "file"

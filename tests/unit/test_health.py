@@ -201,6 +201,23 @@ def test_a_slow_client_is_dropped_after_the_header_deadline(tmp_path):
     assert answer.startswith(b"HTTP/1.1 400") and elapsed < health.HEADER_TIMEOUT + 0.5
 
 
+def serving(tmp_path):
+    """`nfvd-ha health serve --role gui` in its own process (as in production) on a free
+    port, once it listens: (the process, the port)."""
+    import socket
+    import subprocess
+    import sys
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server = subprocess.Popen([sys.executable, "-m", "nfvd_ha", "health", "serve", "--role",
+                               "gui", "--port", f"gui={port}", "--lock", str(tmp_path / "l")],
+                              stderr=subprocess.PIPE, text=True)
+    assert "serving on 127.0.0.1" in server.stderr.readline()
+    return server, port
+
+
 LOAD = r"""
 import asyncio, json, resource, sys, time
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -240,18 +257,10 @@ def test_a_load_balancer_check_is_answered_within_a_second_under_a_flood(tmp_pat
     own process, as in production); the LB's own check still answers within 1 s and every
     one of the 500 requests gets an answer."""
     import json
-    import socket
     import subprocess
     import sys
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    server = subprocess.Popen([sys.executable, "-m", "nfvd_ha", "health", "serve", "--role",
-                               "gui", "--port", f"gui={port}", "--lock", str(tmp_path / "l")],
-                              stderr=subprocess.PIPE, text=True)
+    server, port = serving(tmp_path)
     try:
-        assert "serving on 127.0.0.1" in server.stderr.readline()
         load = subprocess.run([sys.executable, "-c", LOAD, str(port)], capture_output=True,
                               text=True, timeout=120)
         result = json.loads(load.stdout)
@@ -388,19 +397,11 @@ def test_a_flood_from_other_addresses_never_evicts_the_load_balancers_checks(tmp
     127.0.0.1, one at a time with a 2 s timeout, are all answered. 10-18 % got nothing
     when the oldest request on the port was dropped for every newcomer, whoever sent it."""
     import json
-    import socket
     import subprocess
     import sys
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    server = subprocess.Popen([sys.executable, "-m", "nfvd_ha", "health", "serve", "--role",
-                               "gui", "--port", f"gui={port}", "--lock", str(tmp_path / "l")],
-                              stderr=subprocess.PIPE, text=True)
+    server, port = serving(tmp_path)
     flooders = []
     try:
-        assert "serving on 127.0.0.1" in server.stderr.readline()
         for i in range(6):
             flooders.append(subprocess.Popen(
                 [sys.executable, "-c", FLOODER, str(port), f"127.0.0.{i + 2}",
