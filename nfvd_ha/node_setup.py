@@ -18,13 +18,13 @@ import hashlib
 import os
 import shutil
 
-from nfvd_ocf import arp, mounts
+from nfvd_ocf import addresses, mounts, trusted
 
 from . import agents_install, host_checks, keys, paths
 from .corosync import render_corosync_conf
 from .definition import load_definition
 from .errors import NfvdHaError, Problem
-from .files import read_bytes, write_atomic
+from .files import judge, read_bytes, read_fd, write_atomic
 
 TIMEOUT = 60
 NSSDB = "etc/corosync/qdevice/net/nssdb"
@@ -34,11 +34,11 @@ IMPORTED = "nfvd-ha-imported"  # in the NSS database: the digest of what was imp
 class Host:
     """Where this host keeps things (``root`` is "/" but for tests) and what it says."""
 
-    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=arp.is_local,
+    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=None,
                  python_lacks=None):
         self.root, self.ocf_root = root, os.path.join(root, ocf_root.lstrip("/"))
         self.hostname = hostname or os.uname().nodename
-        self.is_local = is_local
+        self.is_local = is_local or _assigned
         self.python_lacks = python_lacks or _python_lacks
 
     def mounts(self):
@@ -73,6 +73,14 @@ def _python_lacks(python, modules):
     return host_checks.imports_missing(Runner(), python, modules)
 
 
+def _assigned(ip):
+    """The kernel has ``ip`` on an interface here (rtnetlink; not a bind())."""
+    try:
+        return addresses.assigned(ip)
+    except OSError:
+        return False
+
+
 class Change:
     def __init__(self, what, apply):
         self.what, self.apply = what, apply
@@ -100,11 +108,33 @@ def problems(host, cluster, node, keys_dir):
     needed += ["corosync-qdevice"] if cluster.quorum_device else []
     needed += sorted({f.agent for f in cluster.fencing})
     found += [f"{p} is not installed (/usr/sbin/{p})" for p in needed if not host.installed(p)]
-    key = os.path.join(keys_dir, cluster.name, "authkey")
-    problem = keys.private_file_problem(key)
+    key, _, problem = read_authkey(keys_dir, cluster.name)
     found += [f"{key}: {problem} (make it once with `nfvd-ha keygen`, copy it to every node)"
               ] if problem else []
     return found
+
+
+def read_authkey(keys_dir, cluster_name):
+    """(path, content, None) of the cluster's authkey in ``keys_dir``, or (path, None, why
+    not). Read from the descriptor it is judged by - a private regular file of ours, opened
+    without following a symlink - reached through directories only root (or we) can change:
+    the keys directory and the cluster's below it writable by their owner alone, those above
+    too or root's and sticky (/tmp); a swap between check and read is impossible."""
+    key = os.path.join(os.path.realpath(keys_dir), cluster_name, "authkey")
+    try:
+        fd = trusted.open_beneath(key, os.O_RDONLY | os.O_NONBLOCK, strict_last=2)
+    except trusted.Untrusted as exc:
+        return key, None, f"{exc}: keys are read only from directories others cannot change"
+    except OSError as exc:
+        return key, None, f"cannot be read: {exc.strerror}"
+    try:
+        problem = judge(fd, keys.MAX_SECRET, private=True)
+        data = None if problem else read_fd(fd, keys.MAX_SECRET)
+    except OSError as exc:
+        problem, data = f"cannot be read: {exc.strerror}", None
+    finally:
+        os.close(fd)
+    return key, data, problem
 
 
 def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevice=None,
@@ -127,7 +157,10 @@ def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevic
                                                              _destdir(host))))
     conf = host.path(paths.COROSYNC_CONF)
     changes += _file(conf, render_corosync_conf(cluster).encode(), 0o644)
-    key = keys.existing_key(os.path.join(keys_dir, cluster.name, "authkey"), "corosync")
+    path, data, problem = read_authkey(keys_dir, cluster.name)
+    if problem:  # it changed since the checks
+        raise NfvdHaError(Problem(f"existing key {problem}", path), hint="nothing was changed")
+    key = keys.existing_key(path, "corosync", data)  # judged as read; its form here
     changes += _file(host.path(paths.COROSYNC_AUTHKEY), key, 0o400)
     if cluster.quorum_device:
         changes += _qdevice(host, runner, qdevice, notes)

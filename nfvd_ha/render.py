@@ -10,7 +10,7 @@ import os
 
 from crm import render_cib
 from heartbeat_compat.render import (render_authkeys, render_ha_cf, render_haresources,
-                                     unfenced_reason, UNFENCED)
+                                     uncarried, unfenced_reason, UNFENCED)
 
 from . import keys, mount_units, openstack
 from .corosync import render_corosync_conf
@@ -36,6 +36,10 @@ def _cluster_files(cluster, targets, secrets, notes):
                0o644)
     if "heartbeat" in targets:
         said = f"cluster {cluster.name} (heartbeat files): "
+        skipped = uncarried(cluster)
+        if skipped:  # the other targets are rendered; heartbeat hosts get nothing wrong
+            notes.append(said + "not rendered: " + "; ".join(skipped))
+            return
         why = unfenced_reason(cluster)
         if why:
             notes.append(said + UNFENCED.format(why=why))
@@ -54,7 +58,7 @@ def key_files(definition, targets=TARGETS):
     for cluster in definition.clusters:
         if "corosync" in targets:
             yield f"{cluster.name}/authkey", keys.corosync_authkey, 0o400, "corosync"
-        if "heartbeat" in targets:
+        if "heartbeat" in targets and not uncarried(cluster):
             yield (f"{cluster.name}/ha.d/authkeys",
                    lambda: render_authkeys(keys.heartbeat_key()), 0o600, "heartbeat")
     if "haproxy" in targets and definition.loadbalancer is not None:
@@ -84,6 +88,13 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     return files, notes
+
+
+def validation_notes(definition):
+    """What ``validate`` says besides the definition's own warnings: the clusters whose
+    heartbeat files would not be rendered (heartbeat v1 cannot carry them)."""
+    return [f"cluster {c.name} (heartbeat files): would not be rendered: "
+            + "; ".join(uncarried(c)) for c in definition.clusters if uncarried(c)]
 
 
 def fence_secrets(definition, targets):

@@ -22,8 +22,9 @@ def example():
 def validate(definition):
     """Check DEFINITION; report every problem with its file, key and line."""
     from ..definition import load_definition
+    from ..render import validation_notes
     loaded = load_definition(definition)
-    for text in loaded.warnings():
+    for text in loaded.warnings() + validation_notes(loaded):
         warn(text)
     for cluster in loaded.clusters:
         click.echo(f"cluster {cluster.name}: {len(cluster.nodes)} nodes, "

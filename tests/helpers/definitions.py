@@ -1,4 +1,6 @@
-"""Loading definitions in tests."""
+"""Loading definitions in tests, and writing them from data."""
+
+import json
 
 import pytest
 
@@ -55,3 +57,18 @@ LB_ONE_SERVICE = """\
   port = 3000
   servers = [ { name = "a", address = "10.0.0.31" }, { name = "b", address = "10.0.0.32" } ]
 """
+
+
+def dump(value):
+    """Inline TOML for any JSON-like value (invalid TOML is fine: it must be reported)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {dump(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[ " + ", ".join(dump(v) for v in value) + " ]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def to_text(data):
+    return "\n".join(f"{json.dumps(k)} = {dump(v)}" for k, v in data.items()) + "\n"

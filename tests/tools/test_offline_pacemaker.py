@@ -299,3 +299,32 @@ def test_without_a_quorum_device_the_fence_race_goes_to_the_node_with_the_group(
     hb = (out / "pair" / "ha.d" / "ha.cf")
     assert "stonith_host * external/ipmi n1 10.1.0.1 admin s3cr3t-fence-pw lanplus" in \
         hb.read_text() and oct(hb.stat().st_mode & 0o777) == "0o600"
+
+
+def test_every_check_path_validate_accepts_renders_to_a_config_haproxy_accepts(tmp_path):
+    """A `'` in a check path passed validate; render exited 0 and haproxy -c rejected the
+    file ("unmatched quote"). Every character the path grammar allows, at once, is taken by
+    haproxy as written; `'`, `"`, `$`, `\\`, `#` and spaces are refused by validate."""
+    from nfvd_ha.definition import load_text
+    from nfvd_ha.definition.checker import GRAMMAR
+    from nfvd_ha.errors import NfvdHaError
+    text = open(EXAMPLE).read()
+    allowed = [chr(c) for c in range(33, 127) if GRAMMAR["url_path"][0].match("/" + chr(c))]
+    path = "/" + "".join(allowed)
+    definition = load_text(text.replace('path = "/", interval', f'path = "{path}", interval', 1),
+                           "def.toml")
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text(dict((rel, data) for rel, data, _ in render.build(
+        definition, ("haproxy",), stats_password=PASSWORD)[0])["haproxy/haproxy.cfg"])
+    out = run("haproxy", "-c", "-f", str(cfg))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"    option httpchk GET {path}\n" in cfg.read_text()
+    line = text[:text.index('path = "/", interval')].count("\n") + 1
+    for bad in ("'", '"', "$", "\\", "#", " ", "`", "[", "{"):
+        with pytest.raises(NfvdHaError) as error:
+            load_text(text.replace('path = "/", interval',
+                                   'path = "/a' + bad.replace("\\", "\\\\").replace('"', '\\"')
+                                   + 'b", interval', 1), "def.toml")
+        assert [str(p) for p in error.value.problems] == [
+            f"def.toml:{line}: loadbalancer.service[0].check.path: '/a{bad}b' is not a valid URL "
+            "path"]

@@ -99,7 +99,7 @@ def test_lintian_finds_no_error_and_no_warning_in_the_deb(built):
 def test_launchers_point_at_the_installed_runtime(built, tmp_path):
     run("dpkg-deb", "-x", built[0], str(tmp_path))
     vip = (tmp_path / "usr/lib/ocf/resource.d/nfvd/vip").read_text()
-    assert vip.startswith("#!/usr/bin/python3 -S\n")
+    assert vip.startswith("#!/usr/bin/python3 -IS\n")
     assert "sys.path.insert(0, '/usr/lib/ocf/lib/nfvd')" in vip and str(tmp_path) not in vip
     cli = (tmp_path / "usr/bin/nfvd-ha").read_text()
     assert cli.startswith("#!/usr/bin/python3\n") and '"/usr/lib/nfvd-ha"' in cli
@@ -181,7 +181,7 @@ def test_the_rpm_asks_only_for_what_rhel_ships_and_declares_its_bundle(built):
 
 def test_the_rpm_launchers_run_python3_11(rpm_payload):
     assert (rpm_payload / "usr/lib/ocf/resource.d/nfvd/vip").read_text().startswith(
-        "#!/usr/bin/python3.11 -S\n")
+        "#!/usr/bin/python3.11 -IS\n")
     assert (rpm_payload / "usr/bin/nfvd-ha").read_text().startswith("#!/usr/bin/python3.11\n")
 
 

@@ -305,3 +305,77 @@ def test_the_modules_are_asked_of_fence_openstacks_interpreter(runner):
     assert imports_missing(runner, "/usr/bin/python3", ("yaml",)) == \
         "/usr/bin/python3 did not run (not found)"
 
+
+
+# --- the authkey: judged by the descriptor it is read from, in a directory no one else can
+# change (a renameat2 swapper running as nobody got its own key installed within 5-10 tries)
+SWAPPER = r"""
+import ctypes, os, sys
+directory, other = sys.argv[1], sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+key, link = os.path.join(directory, "authkey"), os.path.join(directory, other)
+print("ready", flush=True)
+while True:  # RENAME_EXCHANGE: authkey and the planted entry trade places, atomically
+    libc.renameat2(-100, key.encode(), -100, link.encode(), 2)
+"""
+
+
+@pytest.fixture
+def reachable(tmp_path):
+    """A directory the nobody user can reach (tmp_path's parents are root's, 0700)."""
+    import shutil
+    import tempfile
+    base = tempfile.mkdtemp(prefix="nfvd-keys-", dir="/tmp")
+    os.chmod(base, 0o755)
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.parametrize("planted", ["symlink", "file"])
+def test_a_key_swapped_under_the_check_is_never_installed(tmp_path, runner, reachable,
+                                                          planted):
+    import subprocess
+    import sys
+    import time
+    keys = os.path.join(reachable, "keys")
+    render.keygen(EXAMPLE, keys)
+    directory = os.path.join(keys, "nfvd-ff")
+    os.chmod(directory, 0o777)                               # others can rename in it
+    evil = os.urandom(256)
+    theirs = os.path.join(reachable, "evil")
+    with open(theirs, "wb") as f:
+        f.write(evil)
+    os.chown(theirs, 65534, 65534)
+    os.chmod(theirs, 0o400)
+    other = os.path.join(directory, "other")
+    if planted == "symlink":
+        os.symlink(theirs, other)
+    else:
+        os.link(theirs, other)
+    os.lchown(other, 65534, 65534)
+    swapper = subprocess.Popen([sys.executable, "-c", SWAPPER, directory, "other"],
+                               stdout=subprocess.PIPE, text=True)
+    h, installed, refused = host(tmp_path), 0, 0
+    try:
+        assert swapper.stdout.readline() == "ready\n"
+        deadline = time.monotonic() + 8
+        tries = 0
+        while time.monotonic() < deadline and tries < 60:
+            tries += 1
+            try:
+                setup(tmp_path, keys, runner, h)
+            except NfvdHaError as error:
+                refused += 1
+                assert any(directory in str(p) for p in error.problems), \
+                    error.problems
+                continue
+            key = h.path("/etc/corosync/authkey")
+            if open(key, "rb").read() == evil:
+                installed += 1
+            os.unlink(key)
+    finally:
+        swapper.kill()
+        swapper.wait()
+    assert installed == 0, f"the swapper's key was installed {installed} times in {tries}"
+    assert refused == tries  # a keys directory others can write is refused outright

@@ -102,7 +102,7 @@ def test_bad_time_names_file_and_line(tmp_path):
                       "ff-node1 10.0.0.100\n")
     with pytest.raises(NfvdHaError) as err:
         imported(directory)
-    assert f"{tmp_path}/ha.cf:5: 'thirty' is not a time" in str(err.value)
+    assert f"{tmp_path}/ha.cf:5: deadtime 'thirty' is not a time" in str(err.value)
 
 
 def test_an_imported_pair_is_marked_unfenced_so_every_render_warns(tmp_path):
