@@ -124,6 +124,7 @@ def param_problems(values):
         checks.control(values["pid_files"], "pid_files"),
         *(checks.absolute_path(p, "pid_files:") for p in values["pid_files"].split()),
         checks.control(values["process_match"], "process_match"),
+        *(checks.process_pattern(p, "process_match:") for p in values["process_match"].split()),
         checks.in_range(values["check_timeout"], 1, 600, "check_timeout"))
 
 
@@ -145,10 +146,12 @@ AGENT = Agent(
               "process_match. Stale pid files, FIFOs and symlinks are ignored.",
               default=""),
         Param("process_match", "SOSA / Lock Manager command lines",
-              "Space-separated substrings of the command lines of SOSA and the Lock Manager "
-              "(check with ps -eo args). A process is signalled only when its command line "
-              "contains one of them; processes matching them are also what a stop looks for "
-              "when the init script cannot run.",
+              "Space-separated fragments of the command lines of SOSA and the Lock Manager "
+              "(check with ps -eo args): a path fragment or KEY=VALUE with a distinctive "
+              "word, found whole in one argument. A process is signalled only when one of "
+              "them is in its command line and it is not a shell, pager, viewer, editor or "
+              "similar tool; processes matching them are also what a stop looks for when "
+              "the init script cannot run.",
               default="ServiceActivator/EP/SOSA ServiceActivator/EP/LockManager"),
         Param("check_timeout", "check timeout (s)", "Bound on one 'check' call.",
               type="integer", default=15),

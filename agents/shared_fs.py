@@ -7,18 +7,25 @@ because a process touching a dead NFS server cannot even be killed. Stop escalat
 the op timeout: unmount; TERM then KILL the users of that mount (found through /proc and
 confirmed by mount id and device); forced, then lazy unmount.
 
-The directory is a canonical absolute path (no ``.``, ``..``, ``//``), resolved through
-symlinks once per action; a system directory (/, /usr, /var, /etc, ...) or the node's own
-root filesystem is refused as inherently invalid, whatever path leads there.
+The directory is a canonical absolute path (no ``.``, ``..``, ``//``); a system directory
+(/, /usr, /var, /etc, ...) or the node's own root filesystem is refused as inherently
+invalid. Start mounts only where the path is reached without a symlink and through
+directories no one but root can change (root's sticky /tmp is fine: there others cannot
+rename or remove what is not theirs), else 2 (invalid here). Monitor and stop never resolve
+the path again: they find *this resource's* mount in /proc/self/mountinfo - at the directory
+with the configured source and fstype, or, once a directory on the way was moved or
+replaced, by the mount id, parent mount and device noted at start (HA_RSCTMP, read as
+untrusted input) - and act on that mount wherever it now is (monitor reports it as failed,
+stop really unmounts it and ends its users).
 """
 
 import os
 
-from nfvd_ocf import bounded, codes, mounts, owned, proc, runtime
+from nfvd_ocf import bounded, codes, fstab, mounts, owned, proc, runtime, trusted
 from nfvd_ocf.declaration import Action, Agent, Param
-from nfvd_ocf.errors import Failed, InvalidConfig, InvalidHere, NotInstalled
+from nfvd_ocf.errors import ConflictHere, Failed, InvalidConfig, InvalidHere, NotInstalled
 
-MNT_FORCE, MNT_DETACH = 1, 2
+MNT_FORCE, MNT_DETACH, UMOUNT_NOFOLLOW = 1, 2, 8
 MAX_PATH = 1024  # characters; also keeps a resolved path within one pipe write
 #: never a shared mount point: the system itself
 SYSTEM_DIRS = ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
@@ -71,48 +78,125 @@ def param_problems(params):
     return problems
 
 
-class Place:
-    """The mount point as resolved for this action, and what the mount table says of it."""
+class Ours:
+    """This resource's mount as the table shows it (``moved``: no longer at the directory)."""
 
-    __slots__ = ("directory", "table", "mount")
+    __slots__ = ("mount", "moved")
 
-    def __init__(self, directory, table):
-        self.directory, self.table = directory, table
-        self.mount = mounts.mounted_at(directory, table)
+    def __init__(self, mount, moved=False):
+        self.mount, self.moved = mount, moved
 
 
-def _resolve(ctx):
-    """Resolve the directory through symlinks (bounded: a hung parent cannot hang us)."""
-    raw = ctx.params["directory"]
-    table = mounts.mounts()
+def _state_file(ctx):
+    """Where start notes the mount it made: named after the directory ('/' as '%', which
+    a directory cannot hold; a long one by its checksum - what is read is checked anyway)."""
+    directory = ctx.params["directory"]
+    name = directory.replace("/", "%") if len(directory) <= 200 else \
+        f"{__import__('zlib').crc32(directory.encode()):08x}-{len(directory)}"
+    return os.path.join(os.environ.get("HA_RSCTMP") or "/run/resource-agents",
+                        f"nfvd-shared-fs{name}.mount")
 
-    def resolve():
-        parent, base = os.path.split(raw)
-        candidate = os.path.join(os.path.realpath(parent), base)
-        if mounts.mounted_at(candidate, table) is not None:
-            return candidate  # a mount point is never a symlink: do not stat it
-        return os.path.realpath(candidate)
 
-    outcome = bounded.run_in_child(resolve, min(max(ctx.remaining(1.0), 0.5), 10))
+def _noted(ctx):
+    """(mount id, parent mount id, device) noted at start, or None. Untrusted: a regular
+    file of ours that only we can write, read without following a symlink or blocking,
+    three numbers; and it only ever names a mount that also has our source and fstype."""
+    try:
+        fd = os.open(_state_file(ctx), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                     | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (info.st_mode & proc.S_IFMT) != proc.S_IFREG or info.st_uid != os.geteuid() or \
+                info.st_mode & 0o022:
+            return None
+        words = os.read(fd, 80).decode("ascii", "replace").split()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    major, _, minor = words[2].partition(":") if len(words) == 3 else ("", "", "")
+    if not all(w.isascii() and w.isdigit() for w in (words[:2] + [major, minor])):
+        return None
+    return int(words[0]), int(words[1]), (int(major), int(minor))
+
+
+def _note(ctx, mount):
+    path = _state_file(ctx)
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{mount.mount_id} {mount.parent_id} {mount.device[0]}:{mount.device[1]}\n")
+    os.replace(tmp, path)
+
+
+def _forget(ctx):
+    try:
+        os.unlink(_state_file(ctx))
+    except OSError:
+        pass
+
+
+def _is_ours(ctx, mount, noted=None):
+    """Our fstype, and our source - or the very mount (id, device) noted at start, when
+    the table shows the source in another form."""
+    return mounts.same_fstype(ctx.params["fstype"], mount.fstype) and (
+        mounts.source_matches(ctx.params["device"], mount) or (
+            noted is not None and (noted[0], noted[2]) == (mount.mount_id, mount.device)))
+
+
+def find(ctx, table=None):
+    """(this resource's mount or None, a foreign mount on the directory or None), from the
+    mount table alone: the path is never resolved."""
+    table = mounts.mounts() if table is None else table
+    directory, noted = ctx.params["directory"], _noted(ctx)
+    at = mounts.mounted_at(directory, table)
+    if at is not None and _is_ours(ctx, at, noted):
+        return Ours(at), None
+    moved = mounts.by_id(noted[0], table) if noted else None
+    if moved is not None and (moved.parent_id, moved.device) == noted[1:] and \
+            _is_ours(ctx, moved) and directory_problem(moved.mountpoint) is None:
+        return Ours(moved, moved=True), at
+    if noted and at is None:
+        _forget(ctx)  # stale: what it names is gone (its id may be reused by another mount)
+    return None, at
+
+
+def _checked(ctx, table=None):
+    """``find``, refusing a mount of the node's own root filesystem (6)."""
+    ours, foreign = find(ctx, table)
+    root = mounts.root_mount(mounts.mounts() if table is None else table)
+    if ours is not None and root is not None and ours.mount.device == root.device:
+        raise InvalidConfig(f"{ours.mount.mountpoint} has this node's root filesystem "
+                            f"mounted ({root.source}): refusing to manage it")
+    return ours, foreign
+
+
+def _foreign(ctx, foreign):
+    return Failed(f"{foreign.mountpoint} has {foreign.fstype} {foreign.source} mounted, "
+                  f"expected {ctx.params['fstype']} {ctx.params['device']}")
+
+
+def _moved(ctx, ours):
+    return Failed(f"{ctx.params['device']} is mounted at {ours.mount.mountpoint}, not at "
+                  f"{ctx.params['directory']}: a directory on the way was moved or replaced")
+
+
+def _trusted_path(ctx, create=False):
+    """The directory is reached without a symlink, through directories only root can
+    change (checked in a child abandoned at a deadline: a hung parent cannot hang us)."""
+    directory = ctx.params["directory"]
+    outcome = bounded.run_in_child(
+        lambda: trusted.directory_chain_problem(directory, sticky_ok=True, create=create)
+        or "", min(max(ctx.remaining(1.0), 0.5), 10))
     if not outcome.ok:
-        raise Failed(f"cannot resolve {raw}: {outcome.detail}")
-    resolved = outcome.detail
-    if resolved != raw and (problem := directory_problem(resolved)):
-        raise InvalidConfig(f"directory '{raw}' resolves to '{resolved}', which {problem}")
-    place = Place(resolved, table)
-    root = mounts.root_mount(table)
-    if place.mount is not None and root is not None and place.mount.device == root.device:
-        raise InvalidConfig(f"{resolved} has this node's root filesystem mounted "
-                            f"({root.source}): refusing to manage it")
-    return place
-
-
-def _mounted(ctx, place):
-    found = place.mount
-    if found is not None and not mounts.same_fstype(ctx.params["fstype"], found.fstype):
-        raise Failed(f"{found.mountpoint} has {found.fstype} {found.source} mounted, "
-                     f"expected {ctx.params['fstype']} {ctx.params['device']}")
-    return found
+        raise Failed(f"cannot check {directory}: {outcome.detail}")
+    if outcome.detail:
+        raise InvalidHere(f"directory {directory}: {outcome.detail}: a shared filesystem is "
+                          "mounted only where no symlink and no one but root can redirect it")
 
 
 def _owner_ids(ctx):
@@ -135,20 +219,40 @@ def _bound(ctx):
 
 
 def monitor(ctx):
-    place = _resolve(ctx)
-    found = _mounted(ctx, place)
-    if found is None:
+    ours, foreign = _checked(ctx)
+    if ours is None:
+        if foreign is not None:
+            raise _foreign(ctx, foreign)
         return codes.NOT_RUNNING
-    directory = place.directory
+    if ours.moved:
+        raise _moved(ctx, ours)
+    directory, device = ours.mount.mountpoint, ours.mount.device
+    if ctx.probe:
+        _not_mounted_at_boot(ctx, directory)
     if ctx.check_level >= 10:
-        _expect(bounded.run_in_child(lambda: _read_check(directory), _bound(ctx)),
+        _expect(bounded.run_in_child(lambda: _read_check(directory, device), _bound(ctx)),
                 f"read check of {directory}")
     if ctx.check_level >= 20:
         uid, gid = _owner_ids(ctx) if os.geteuid() == 0 else (None, None)
         name = _check_name(ctx.node)
-        _expect(bounded.run_in_child(lambda: _write_check(directory, name, found.device),
+        _expect(bounded.run_in_child(lambda: _write_check(directory, name, device),
                                      _bound(ctx), uid, gid), f"write check of {directory}")
     return codes.SUCCESS
+
+
+def _not_mounted_at_boot(ctx, directory):
+    """A probe that finds the mount: refuse it (2) when /etc/fstab mounts it at boot, the
+    guide's setup (2.3.7.3). Otherwise the node would hold it outside the cluster, and a
+    passive node holding it looks to Pacemaker like the resource running twice."""
+    try:
+        entries = [e for d in {directory, ctx.params["directory"]}
+                   for e in fstab.boot_mounts(d, fstab.read())]
+    except (OSError, ValueError) as exc:
+        ctx.log.warning(f"cannot read {fstab.FSTAB}: {exc}")
+        return
+    if entries:
+        ctx.log.error(fstab.advice(entries[0]))  # the line itself; the reason must be short
+        raise ConflictHere(fstab.reason(entries[0]))
 
 
 def _expect(outcome, what):
@@ -157,9 +261,14 @@ def _expect(outcome, what):
         raise Failed(f"{what} failed: {outcome.detail}{hint}")
 
 
-def _read_check(directory):
-    os.listdir(directory)
-    return os.stat(directory).st_mode
+def _read_check(directory, device):
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        _on_device(fd, device, directory)
+        os.listdir(fd)
+    finally:
+        os.close(fd)
+    return "ok"
 
 
 def _check_name(node):
@@ -215,12 +324,17 @@ def _check_fstype_supported(fstype):
 
 
 def start(ctx):
-    place, params = _resolve(ctx), ctx.params
-    directory = place.directory
+    params, directory = ctx.params, ctx.params["directory"]
+    _trusted_path(ctx, create=True)
     _check_fstype_supported(params["fstype"])
     uid, gid = _owner_ids(ctx)
-    if _mounted(ctx, place) is None:
-        os.makedirs(directory, exist_ok=True)
+    before = mounts.mounts()
+    ours, foreign = _checked(ctx, before)
+    if ours is not None and ours.moved:
+        raise _moved(ctx, ours)
+    if ours is None:
+        if foreign is not None:
+            raise _foreign(ctx, foreign)
         argv = ["mount", "-t", params["fstype"]] + (
             ["-o", params["options"]] if params["options"] else []) + ["--", params["device"],
                                                                         directory]
@@ -228,11 +342,21 @@ def start(ctx):
         if result.timed_out or result.rc != 0:
             raise Failed(f"{' '.join(argv)}: "
                          + ("timed out" if result.timed_out else result.output.strip()))
+        ours = _mounted_now(ctx, {m.mount_id for m in before})
+    _note(ctx, ours.mount)
     if uid is not None:
         _check_owner(ctx, directory, uid, gid)
-    if _mounted(ctx, Place(directory, mounts.mounts())) is None:
-        raise Failed(f"{directory} is not in the mount table after mount")
     return codes.SUCCESS
+
+
+def _mounted_now(ctx, earlier):
+    """The mount ``mount`` just made on the directory (a new id, our fstype)."""
+    directory = ctx.params["directory"]
+    made = [m for m in mounts.mounts() if m.mountpoint == directory and m.mount_id not in
+            earlier and mounts.same_fstype(ctx.params["fstype"], m.fstype)]
+    if not made:
+        raise Failed(f"{directory} is not in the mount table after mount")
+    return Ours(made[-1])
 
 
 def _check_owner(ctx, directory, uid, gid):
@@ -243,34 +367,49 @@ def _check_owner(ctx, directory, uid, gid):
                      f"{ctx.params['owner']} ({uid}:{gid})")
 
 
-def _umount(directory, flags, timeout):
+def _umount(mount, flags, timeout):
+    """Unmount ``mount`` (a table entry) where the table says it is - never through a
+    symlink, and only once the path is seen to lead to that very mount (its id)."""
+    where, mount_id = mount.mountpoint, mount.mount_id
+
     def call():
         import ctypes
+        fd = os.open(where, os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            seen = owned.mount_id_of(fd)
+        finally:
+            os.close(fd)
+        if seen != mount_id:
+            raise OSError(f"{where} leads to mount {seen}, not {mount_id}")
         libc = ctypes.CDLL(None, use_errno=True)
-        if libc.umount2(directory.encode(), flags) != 0:
+        if libc.umount2(where.encode(), flags | UMOUNT_NOFOLLOW) != 0:
             raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
         return "unmounted"
     return bounded.run_in_child(call, timeout)
 
 
 def stop(ctx):
-    place = _resolve(ctx)
-    directory = place.directory
-    if place.mount is None:
+    ours, _ = find(ctx)  # a foreign mount on the directory is not ours to remove
+    if ours is None:
+        _forget(ctx)
         return codes.SUCCESS
-    for step in _escalation(ctx, directory):
+    if ours.moved:
+        ctx.log.warning(str(_moved(ctx, ours)))
+    for step in _escalation(ctx, ours.mount):
         step()
-        if mounts.mounted_at(directory) is None:
+        if mounts.by_id(ours.mount.mount_id, mounts.mounts()) is None:
+            _forget(ctx)
             return codes.SUCCESS
-    raise Failed(f"{directory} is still mounted after forced and lazy unmount")
+    raise Failed(f"{ours.mount.mountpoint} is still mounted after forced and lazy unmount")
 
 
-def _escalation(ctx, directory):
+def _escalation(ctx, mount):
     share = lambda: max(min(ctx.remaining(1.0) / 4, 10), 0.3)  # noqa: E731
+    directory = mount.mountpoint
 
     def unmount(flags, what):
         def step():
-            outcome = _umount(directory, flags, share())
+            outcome = _umount(mount, flags, share())
             ctx.log.info(f"{what} {directory}: {outcome.detail}")
         return step
 
@@ -290,7 +429,8 @@ def _escalation(ctx, directory):
 
 
 def validate_all(ctx):
-    _resolve(ctx)
+    _trusted_path(ctx)
+    _checked(ctx)
     _check_fstype_supported(ctx.params["fstype"])
     _owner_ids(ctx)
     return codes.SUCCESS

@@ -2,7 +2,7 @@
 
 import os
 
-from nfvd_ocf import checks, codes, proc, runtime
+from nfvd_ocf import addresses, checks, codes, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidHere, NotInstalled
 
@@ -102,6 +102,9 @@ def param_problems(values):
     ip = canonical_ip(values["ip"] or "")
     if ip is None:
         return [f"ip '{values['ip']}' is not an IPv4 or IPv6 address"]
+    not_unicast = addresses.unicast_problem(ip)
+    if not_unicast:  # 0.0.0.0 or 127.0.0.1 would be "held" by every node
+        return [f"ip '{values['ip']}' {not_unicast}"]
     nic, label, v6 = values["nic"], values["label"], ":" in ip
     problems = [nic_problem(nic), label_problem(label), checks.in_range(
         values["arp_count"], 0, MAX_ARP_COUNT, "arp_count"), checks.in_range(
@@ -224,7 +227,7 @@ def stop(ctx):
     ip = _check_ip(ctx)
     if ":" not in ip:
         from nfvd_ocf import arp
-        arp.stop_announcer(_announcer_file(ip))
+        arp.stop_announcer(_announcer_file(ip), ip)
     found = _find(ctx, ip)
     if found is None:
         return codes.SUCCESS

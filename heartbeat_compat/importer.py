@@ -11,7 +11,7 @@ import re
 
 from nfvd_ha.errors import NfvdHaError, Problem
 
-_TIME = re.compile(r"^(\d+)(ms|s)?$")
+_TIME = re.compile(r"^([0-9]{1,9})(ms|s)?$")
 
 
 IMPORTED_UNFENCED = ("imported from heartbeat v1, which ran this pair without fencing; add a "
@@ -33,33 +33,71 @@ def ha_cf_nodes(text):
             for name in words[1:]]
 
 
+def _shown(words):
+    """Words of a line for a message: printable, at most 60 characters."""
+    text = " ".join(words)
+    text = text if text.isprintable() else repr(text)[1:-1]
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+#: directive -> (how many arguments it takes (low, high), what they are)
+ARGUMENTS = {"node": ((1, 64), "node names"), "ucast": ((2, 2), "an interface and an address"),
+             "bcast": ((1, 16), "an interface"),
+             "mcast": ((5, 5), "an interface, a group, a port, a TTL and a loop flag"),
+             "udpport": ((1, 1), "a port 1-65535"), "auto_failback": ((1, 1), "on or off"),
+             "logfacility": ((1, 1), "a facility"), "logfile": ((1, 1), "a file"),
+             "crm": ((1, 1), "on or off"), "keepalive": ((1, 1), "a time"),
+             "deadtime": ((1, 1), "a time"), "warntime": ((1, 1), "a time"),
+             "initdead": ((1, 1), "a time")}
+
+
 def parse_ha_cf(text, path):
+    """The directives nfvd-ha imports, each checked against what it takes; NfvdHaError
+    naming file, line and directive for anything else (every problem at once)."""
     conf, problems = {"node": [], "ucast": [], "media": []}, []
     for number, words in _lines(text, continuation=False):
         key, args = words[0], words[1:]
         if key == "auto" and args[:1] == ["failback"]:  # the guide's "auto failback off"
             key, args = "auto_failback", args[1:]
-        if key == "node":
+        problem = _directive_problem(key, args)
+        if problem:
+            problems.append(Problem(problem, path, None, number))
+        elif key in ("node",):
             conf["node"] += args
-        elif key == "ucast" and len(args) == 2:
+        elif key == "ucast":
             conf["ucast"].append((args[0], args[1]))
         elif key in ("bcast", "mcast"):
             conf["media"].append((key, args))
         elif key in ("keepalive", "deadtime", "warntime", "initdead"):
-            conf[key] = _ms(args, path, number, problems)
-        elif key in ("udpport", "auto_failback", "logfacility", "logfile", "crm"):
-            conf[key] = args[0] if args else ""
+            conf[key] = _ms(args[0])
+        elif key == "udpport":
+            conf[key] = int(args[0])
         else:
-            problems.append(Problem(f"directive '{key}' is not imported", path, None, number))
+            conf[key] = args[0]
     if problems:
         raise NfvdHaError(problems)
+    if not conf["node"]:
+        raise NfvdHaError(Problem("has no node lines: which nodes form the pair?", path))
     return conf
 
 
-def _ms(args, path, number, problems):
-    match = _TIME.match(args[0]) if args else None
+def _directive_problem(key, args):
+    if key not in ARGUMENTS:
+        return f"directive '{_shown([key])}' is not imported"
+    (low, high), what = ARGUMENTS[key]
+    if not low <= len(args) <= high:
+        return f"{key} '{_shown(args)}': takes {what}"
+    if key in ("keepalive", "deadtime", "warntime", "initdead") and _ms(args[0]) is None:
+        return f"{key} '{_shown(args)}' is not a time (seconds, or N ms; up to 9 digits)"
+    if key == "udpport" and not (args[0].isascii() and args[0].isdigit() and
+                                 len(args[0]) <= 5 and 1 <= int(args[0]) <= 65535):
+        return f"udpport '{_shown(args)}' is not a port 1-65535"
+    return None
+
+
+def _ms(word):
+    match = _TIME.match(word)
     if not match:
-        problems.append(Problem(f"'{' '.join(args)}' is not a time", path, None, number))
         return None
     return int(match.group(1)) * (1 if match.group(2) == "ms" else 1000)
 
@@ -151,6 +189,8 @@ def _toml(name, conf, nodes, addresses, groups, directory):
            f"fencing_disabled = {_q(IMPORTED_UNFENCED)}"]
     if conf.get("logfacility"):
         out.append(f"logfacility = {_q(conf['logfacility'])}")
+    if conf.get("logfile"):
+        out.append(f"logfile = {_q(conf['logfile'])}")
     timing = {k: f"{conf[k]}ms" for k in ("keepalive", "deadtime", "warntime", "initdead")
               if conf.get(k) is not None}
     if timing:
@@ -184,5 +224,5 @@ def _transport(conf, iface):
             spec["mcast_group"] = args[1]
     text = _inline(spec)
     if conf.get("udpport"):
-        text = text[:-2] + f", udpport = {int(conf['udpport'])} }}"
+        text = text[:-2] + f", udpport = {conf['udpport']} }}"
     return text

@@ -56,7 +56,7 @@ def render_ha_cf(cluster, secrets=None):
     otherwise a loud UNFENCED comment (and ``unfenced_reason`` says why)."""
     t, tr = cluster.timing, cluster.transport
     lines = ["# Rendered by nfvd-ha from the cluster definition; valid on every node.",
-             "logfile /var/log/ha-log"]
+             f"logfile {cluster.logfile}"]
     if cluster.logfacility != "none":
         lines.append(f"logfacility {cluster.logfacility}")
     lines += [f"keepalive {hb_time(t.keepalive)}", f"deadtime {hb_time(t.deadtime)}",
@@ -111,9 +111,8 @@ def resource_spec(resource, where):
                       hint="use an nfvd agent type or lsb:SCRIPT for heartbeat hosts")
 
 
-def render_haresources(cluster):
-    """One line per group (and per lone primitive); clones have no v1 form: A/A services
-    run outside heartbeat, as in the guide."""
+def _haresources_lines(cluster):
+    """(haresources lines, [Problem] of what haresources cannot carry)."""
     lines = ["# Rendered by nfvd-ha: node resource... (started left to right, stopped "
              "right to left)"]
     cloned = {c.id for c in cluster.clones}
@@ -131,6 +130,20 @@ def render_haresources(cluster):
             except NfvdHaError as error:
                 problems += error.problems
         lines.append(" ".join([cluster.preferred_for(top)] + words))
+    return lines, problems
+
+
+def uncarried(cluster):
+    """What of ``cluster`` heartbeat v1 cannot carry (texts; [] when it can carry it all):
+    its heartbeat files are then not rendered at all - half a group (a service without its
+    data mount) would be worse than none."""
+    return [p.message for p in _haresources_lines(cluster)[1]]
+
+
+def render_haresources(cluster):
+    """One line per group (and per lone primitive); clones have no v1 form: A/A services
+    run outside heartbeat, as in the guide."""
+    lines, problems = _haresources_lines(cluster)
     if problems:
         raise NfvdHaError(problems, hint="use an nfvd agent type or lsb:SCRIPT for heartbeat")
     return "\n".join(lines) + "\n"

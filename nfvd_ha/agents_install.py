@@ -2,10 +2,13 @@
 
 The agents' runtime (the ``nfvd_ocf`` and ``agents`` packages: standard library only) is
 copied world-readable into ``$OCF_ROOT/lib/nfvd``; each agent in ``resource.d/nfvd`` is a
-small launcher that runs Python with ``-S`` (no site processing: agents run every few
-seconds) on that copy. So ``crm ra info`` as a haclient user and ``ocf-tester`` as nobody
-work wherever pip put nfvd-ha. ``lib/nfvd/holds-address`` is the corosync-qdevice
-heuristic: exit 0 when one of its addresses is on this host.
+small launcher that runs Python with ``-IS`` on that copy, by its absolute path: isolated
+(no working directory or script directory on the path, no PYTHON* variables: nothing a
+caller plants is imported) and without site processing (agents run every few seconds).
+The OCF root must be an absolute, canonical path. So ``crm ra info`` as a haclient user
+and ``ocf-tester`` as nobody work wherever pip put nfvd-ha. ``lib/nfvd/holds-address`` is
+the corosync-qdevice heuristic: exit 0 when one of its addresses is a unicast address on
+an interface of this host that is up (asked of the kernel, not a bind()).
 """
 
 import os
@@ -20,7 +23,7 @@ from .files import read_bytes, write_all_atomic
 PROVIDER = "nfvd"
 PACKAGES = (nfvd_ocf, agents)
 
-LAUNCHER = """#!{python} -S
+LAUNCHER = """#!{python} -IS
 # OCF resource agent ocf:{provider}:{name}, installed by `nfvd-ha agents install`.
 import sys
 sys.path.insert(0, {lib!r})
@@ -28,13 +31,19 @@ from agents.{module} import AGENT
 from nfvd_ocf.runtime import main
 main(AGENT)
 """
-HOLDS_ADDRESS = """#!{python} -S
-# corosync-qdevice heuristic, installed by `nfvd-ha agents install`: exit 0 when this host
-# holds one of the addresses given (the node running the VIPs wins a 50:50 split).
+HOLDS_ADDRESS = """#!{python} -IS
+# corosync-qdevice heuristic, installed by `nfvd-ha agents install`: exit 0 when one of the
+# addresses given is a unicast address on an interface of this host that is up (the kernel
+# says so: rtnetlink), so the node running the VIPs wins a 50:50 split; 1 otherwise.
 import sys
 sys.path.insert(0, {lib!r})
-from nfvd_ocf.arp import is_local
-sys.exit(0 if any(is_local(a) for a in sys.argv[1:]) else 1)
+from nfvd_ocf.addresses import holds
+try:
+    held = any(holds(a) for a in sys.argv[1:])
+except OSError as exc:
+    sys.stderr.write("holds-address: %s\\n" % exc)
+    held = False
+sys.exit(0 if held else 1)
 """
 
 
@@ -87,17 +96,29 @@ def files(root, python, staged=None):
     return found
 
 
+def root_problem(root):
+    """Why ``root`` cannot be an OCF root to install into, or None: absolute and canonical
+    (no '.', '..', '//' or trailing '/', printable, no spaces)."""
+    if not root or not root.startswith("/") or root.startswith("//") or \
+            os.path.normpath(root) != root or any(
+                c.isspace() or not c.isprintable() for c in root):
+        return "must be an absolute, canonical path (no '.', '..', '//' or trailing '/')"
+    return None
+
+
 def install(root, python=None, destdir=None):
     """Write the runtime and the launchers; ``python`` (default: the system's Python when
     recent enough) runs them. The agents need only the standard library. ``destdir``
     (packaging, as make's DESTDIR): write under it, the launchers still pointing at
     ``root``."""
+    problem = root_problem(root)
+    if problem:
+        raise NfvdHaError(f"--ocf-root {root}: {problem}",
+                          hint="the launchers import the runtime from it, as root")
     python = python or default_python()
     if not os.path.isabs(python) or any(c.isspace() for c in python) or (
             not destdir and not os.access(python, os.X_OK)):
         raise NfvdHaError(f"--python {python}: not an executable absolute path")
-    if destdir and not os.path.isabs(root):
-        raise NfvdHaError(f"--ocf-root {root}: must be absolute with --destdir")
     staged = os.path.join(destdir, root.lstrip("/")) if destdir else root
     write_all_atomic(files(root, python, staged))
     _world_readable(staged, lib_dir(staged))

@@ -2,8 +2,9 @@
 definition: an AS3 declaration and the same as a tmsh script. Pure.
 
 Per service: a virtual server on its bind address, a round-robin pool of its servers, an HTTP
-monitor on the check's port (the guide's "alias service port"), interval from the check,
-timeout 3 x interval + 1 (F5's rule, as the guide says). Where HAProxy has a sticky cookie
+monitor on the check's port (the guide's "alias service port"), every 5 s with a 16 s timeout
+as the guide says (``f5_monitor`` changes them; F5's rule for the timeout, 3 x interval + 1, is
+the default for another interval). Where HAProxy has a sticky cookie
 (active/active services) the virtual server inserts one of the same name; a primary/backup
 service (SiteScope) gets priority groups instead, 10 for the primary and 5 for the others,
 activation "less than 1", and no persistence, so clients go back to the primary once it is up.
@@ -69,9 +70,9 @@ def receive_strings(service):
 
 
 def timing(service):
-    """(interval, timeout) in whole seconds: the check's interval, 3 x interval + 1."""
-    interval = max(1, -(-service.check_interval // 1000))
-    return interval, 3 * interval + 1
+    """(interval, timeout) in whole seconds: the service's ``f5_monitor`` (the guide's 5 s and
+    16 s unless the definition says otherwise; HAProxy's check interval is its own)."""
+    return service.f5_interval, service.f5_timeout
 
 
 def _names(service):

@@ -7,6 +7,7 @@ set before any byte is written) and renamed into place together. On any failure,
 directories created for them are removed, and the error names the path: nothing is written.
 """
 
+import errno
 import os
 import stat
 import tempfile
@@ -37,20 +38,102 @@ def read_bytes(path, limit=MAX_INPUT):
         if not stat.S_ISREG(info.st_mode):
             raise NfvdHaError(Problem(f"is {kind(info.st_mode)}, not a regular file",
                                       str(path)))
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(65536, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_fd(fd, limit)
     except OSError as exc:
         raise NfvdHaError(Problem(f"cannot read: {exc.strerror}", str(path))) from None
     finally:
         os.close(fd)
-    if size > limit:
+    if data is None:
         raise NfvdHaError(Problem(f"is larger than {limit} bytes", str(path)))
-    return b"".join(chunks)
+    return data
+
+
+#: filesystems that are the kernel's views, not stored files (statfs f_type): a "file"
+#: there (/proc/self/syscall, /sys/...) is no secret and no plan
+PSEUDO_FILESYSTEMS = {0x9FA0: "proc", 0x62656572: "sysfs", 0x64626720: "debugfs",
+                      0x74726163: "tracefs", 0x73636673: "securityfs", 0x27E0EB: "cgroup",
+                      0x63677270: "cgroup2", 0x62656570: "configfs", 0xDE5E81E4: "efivarfs",
+                      0xCAFE4A11: "bpf", 0x6165676C: "pstore", 0x1CD1: "devpts",
+                      0x65735543: "fusectl", 0x42494E4D: "binfmt_misc", 0x6E736673: "nsfs",
+                      0x19800202: "mqueue", 0xF97CFF8C: "selinuxfs", 0x57AC6E9D: "stack"}
+
+
+def filesystem_kind(fd):
+    """The name of the pseudo filesystem ``fd`` is on ("proc"), "" on a stored one."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(256)  # struct statfs; f_type comes first
+    if libc.fstatfs(fd, buf) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    f_type = ctypes.c_ulong.from_buffer(buf).value & 0xFFFFFFFF
+    return PSEUDO_FILESYSTEMS.get(f_type, "")
+
+
+def judge(fd, limit, private=False, stored=False, owners=None):
+    """Why the open file ``fd`` cannot be trusted, or None: it must be a regular file of
+    ``owners`` (default: us or root) with one name, writable by its owner alone (``private``:
+    nor readable by others), at most ``limit`` bytes, ``stored`` on a real filesystem."""
+    info = os.fstat(fd)
+    owners = (os.geteuid(), 0) if owners is None else owners
+    if not stat.S_ISREG(info.st_mode):
+        return f"is {kind(info.st_mode)}, not a regular file"
+    if info.st_uid not in owners:
+        return f"belongs to uid {info.st_uid}, not to us"
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & (0o077 if private else 0o022):
+        return (f"is {'readable or writable' if private else 'writable'} by others "
+                f"(mode {mode:04o})")
+    if info.st_nlink != 1:
+        return f"has {info.st_nlink} names (hard links)"
+    if info.st_size > limit:
+        return f"is larger than {limit} bytes"
+    if stored:
+        try:
+            pseudo = filesystem_kind(fd)
+        except OSError as exc:
+            return f"cannot tell which filesystem it is on: {exc.strerror}"
+        if pseudo:
+            return f"is on {pseudo}, not a file on a disk"
+    return None
+
+
+def open_no_follow(path, flags=os.O_RDONLY):
+    """``path`` opened without following a symlink and without blocking; NfvdHaError."""
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        why = "is a symlink" if exc.errno == errno.ELOOP else f"cannot read: {exc.strerror}"
+        raise NfvdHaError(Problem(why, str(path))) from None
+
+
+def read_fd(fd, limit):
+    """At most ``limit`` bytes from ``fd`` (None when there are more)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
+def read_trusted(path, limit, what="", private=False, stored=False, hint=None):
+    """The content of ``path`` once its descriptor passed :func:`judge` (never through a
+    symlink, never blocking); NfvdHaError naming the path and ``what`` it should be."""
+    fd = open_no_follow(path)
+    try:
+        problem = judge(fd, limit, private, stored)
+        data = None if problem else read_fd(fd, limit)
+        if data is None and not problem:
+            problem = f"is larger than {limit} bytes"
+    except OSError as exc:
+        problem = f"cannot read: {exc.strerror}"
+    finally:
+        os.close(fd)
+    if problem:
+        raise NfvdHaError(Problem(f"{what} {problem}".strip(), str(path)), hint=hint)
+    return data
 
 
 def read_text(path, limit=MAX_INPUT):

@@ -7,6 +7,14 @@ The stats page authenticates with the user of the definition and the password ``
 keygen`` generated (haproxy/nfvd-stats.env): it is written into haproxy.cfg itself, which
 is rendered 0600 (haproxy reads it as root before dropping privileges), so it works with
 the stock Debian and RHEL units - no environment file has to reach the service.
+
+As the guide's global section (2.8.4): ``chroot``, ``user`` and ``group`` from the
+definition's ``[loadbalancer] process`` (haproxy, haproxy, /var/lib/haproxy by default).
+HAProxy reads its configuration, writes its pid file, binds every address (``transparent``
+ones included) and the stats socket as root, then changes root and drops privileges: the
+paths it opens later resolve inside the chroot. The one it opens later is the log socket:
+``/dev/log`` is ``CHROOT/dev/log`` to the workers (Debian's haproxy package has rsyslog
+create it, /etc/rsyslog.d/49-haproxy.conf).
 """
 
 from .definition.model import bind_host
@@ -17,8 +25,11 @@ GLOBAL = """\
 # Rendered by nfvd-ha from the cluster definition (guide 2.8.4); do not edit by hand.
 global
     log /dev/log local2
+    chroot {chroot}
     pidfile /run/haproxy.pid
     maxconn 4000
+    user {user}
+    group {group}
     daemon
     stats socket /run/haproxy-nfvd.sock mode 600 level admin
 
@@ -80,4 +91,6 @@ def render_haproxy_cfg(lb, password, floating=()):
     stats = (f"listen stats\n{_bind(lb.stats_bind, floating)}\n    mode http\n"
              "    stats enable\n    stats uri /\n    stats hide-version\n"
              f"    stats realm nfvd-ha\n    stats auth {lb.stats_user}:{password}\n")
-    return "\n".join([GLOBAL] + [_listen(s, floating) for s in lb.services] + [stats])
+    head = GLOBAL.format(chroot=lb.process.chroot, user=lb.process.user,
+                         group=lb.process.group)
+    return "\n".join([head] + [_listen(s, floating) for s in lb.services] + [stats])

@@ -11,9 +11,13 @@ LB drains it before its services stop (F5: receive-disable; HAProxy: out). A nod
 supervisor gave up on a component (``nfvd-ha supervise``: restarts exhausted) answers 503.
 
 Bounded against slow or hostile clients, per port: at most MAX_CONNECTIONS open; when full,
-the oldest connection still sending its request is dropped to make room (an idle client
-can never lock the load balancer's check out); a request must arrive whole within
-HEADER_TIMEOUT and fit MAX_REQUEST; one probe of the service per PROBE_TTL and one look at
+the peer address holding the most connections gives up its oldest one still sending its
+request (an idle client can never lock the load balancer's check out, and a flood from
+other addresses never evicts it: the load balancer holds a check or two at a time), and a
+newcomer from a peer that already holds many is refused at accept, held unanswered a
+moment so that it cannot retry at once; the server runs at a raised priority (as root), so
+local processes flooding at normal priority cannot starve it; a request must arrive whole
+within HEADER_TIMEOUT and fit MAX_REQUEST; one probe of the service per PROBE_TTL and one look at
 the lock per LOCK_TTL (in a thread: a lock on a hung NFS mount cannot stall the loop),
 whatever the request rate. Why a node is unavailable is told to loopback clients only.
 """
@@ -23,7 +27,7 @@ import ipaddress
 import os
 import resource
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import replace
 
 from . import paths
@@ -39,6 +43,11 @@ MAX_ANSWER = 65536      # of a service's status page
 PROBE_TTL = 1.0
 LOCK_TTL = 0.2
 BACKLOG = 4096
+ACCEPT_BATCH = 64       # connections taken per wake-up; the loop serves the others between
+NICE = -10              # the server's scheduling priority when it may raise it (root)
+PARK = 1.0              # seconds a refused connection is held before it is closed
+MAX_PARKED = 2048       # refused connections held at once (descriptors)
+FEW = 8                 # connections a peer may hold on a full port (a load balancer: 1-3)
 
 
 class Cached:
@@ -146,13 +155,130 @@ async def _line(reader, deadline):
     return await asyncio.wait_for(reader.readline(), left)
 
 
+class Slots:
+    """The open connections of one port, by peer address, at most ``limit``. When full, the
+    peer holding the most connections loses its oldest one still sending its request: a
+    flood, whatever its rate, takes its own slots, never the load balancer's (one check at
+    a time from its address) - unless every peer holds as few as it does."""
+
+    def __init__(self, limit=MAX_CONNECTIONS):
+        self.limit, self.count = limit, 0
+        self.by_peer: dict = {}
+
+    def admit(self, peer, writer):
+        """Room for ``writer`` (from ``peer``); False when nothing could be dropped."""
+        if self.count >= self.limit:
+            victim = self._victim()
+            if victim is None:
+                return False
+            self.release(*victim)
+            victim[1].transport.abort()
+        self.by_peer.setdefault(peer, OrderedDict())[writer] = True
+        self.count += 1
+        return True
+
+    def refused(self, peer):
+        """A newcomer from ``peer`` is not worth a slot: the port is full, others share it,
+        and ``peer`` already holds FEW or more, or as many as anyone (a flood is refused
+        where it is cheapest; a load balancer holds one check, a few at most, at a time).
+        Alone on the port, a peer's newcomers take the place of its own oldest requests."""
+        if self.count < self.limit or len(self.by_peer) < 2:
+            return False
+        held = len(self.by_peer.get(peer, ()))
+        return held >= FEW or (held > 0 and held >= max(len(t) for t in self.by_peer.values()))
+
+    def answering(self, peer, writer):
+        """``writer`` sent its request: never dropped from now on (False: already was)."""
+        table = self.by_peer.get(peer)
+        if table is None or writer not in table:
+            return False
+        table[writer] = False
+        return True
+
+    def release(self, peer, writer):
+        table = self.by_peer.get(peer)
+        if table is not None and table.pop(writer, None) is not None:
+            self.count -= 1
+            if not table:
+                del self.by_peer[peer]
+
+    def _victim(self):
+        for peer, table in sorted(self.by_peer.items(), key=lambda item: -len(item[1])):
+            oldest = next((w for w, reading in table.items() if reading), None)
+            if oldest is not None:
+                return peer, oldest
+        return None
+
+
+class Parked:
+    """Refused connections, held unanswered for PARK seconds before they are closed (at
+    most MAX_PARKED; beyond that the oldest is closed at once): a flood that would retry as
+    soon as it is turned away waits instead, and costs this process a descriptor, never a
+    task."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock, self.held, self.timer = clock, deque(), None
+
+    def park(self, conn):
+        self.expire(len(self.held) >= MAX_PARKED)
+        self.held.append((self.clock() + PARK, conn))
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(PARK, self._tick)
+
+    def expire(self, one_more=False):
+        """Close what is due (and the oldest one, to make room)."""
+        now = self.clock()
+        while self.held and (self.held[0][0] <= now or one_more):
+            self.held.popleft()[1].close()
+            one_more = False
+
+    def _tick(self):
+        self.timer = None
+        self.expire()
+        if self.held:
+            self.timer = asyncio.get_running_loop().call_later(PARK, self._tick)
+
+    def close(self):
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        while self.held:
+            self.held.popleft()[1].close()
+
+
+def _listen(host, port):
+    """A listening socket on ``host``:``port`` (non-blocking; IPv6 only for an IPv6 host)."""
+    import socket
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(BACKLOG)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _peer(writer):
+    peer = writer.get_extra_info("peername")
+    return peer[0] if peer else None
+
+
 class HealthServer:
     def __init__(self, endpoints, lock=paths.LOCK, bind="127.0.0.1", prober=None,
                  announce=None, out_of_service=paths.OUT_OF_SERVICE):
         self.endpoints, self.lock, self.bind = endpoints, lock, bind
         self.prober = prober or Prober()
         self.announce = announce or (lambda text: None)
-        self.servers, self.open = [], {e.name: OrderedDict() for e in endpoints}
+        self.listeners, self.open = [], {e.name: Slots() for e in endpoints}
+        self.parked = Parked()
+        self.tasks: set = set()
         self.lock_state = Cached(lambda: asyncio.to_thread(lock_present, self.lock), LOCK_TTL)
         self.given_up = Cached(lambda: asyncio.to_thread(os.path.lexists, out_of_service),
                                LOCK_TTL)
@@ -161,45 +287,63 @@ class HealthServer:
         self.last = {}
 
     async def start(self):
+        loop = asyncio.get_running_loop()
         for endpoint in self.endpoints:
-            handler = lambda r, w, e=endpoint: self.handle(e, r, w)  # noqa: E731
             try:
-                self.servers.append(await asyncio.start_server(
-                    handler, self.bind, endpoint.port, limit=MAX_REQUEST, backlog=BACKLOG))
+                sock = _listen(self.bind, endpoint.port)
             except OSError as exc:
                 self.close()
                 why = os.strerror(exc.errno) if exc.errno else str(exc)
                 raise NfvdHaError(f"{self.bind}:{endpoint.port} ({endpoint.name}): cannot "
                                   f"listen: {why}") from None
-        return [s.sockets[0].getsockname()[1] for s in self.servers]
+            loop.add_reader(sock.fileno(), self._accept, endpoint, sock)
+            self.listeners.append((loop, sock))
+        return [sock.getsockname()[1] for _, sock in self.listeners]
 
-    def _admit(self, endpoint, writer):
-        """Room for one more connection: drop the oldest one still sending its request."""
-        table = self.open[endpoint.name]
-        if len(table) >= MAX_CONNECTIONS:
-            oldest = next((w for w, reading in table.items() if reading), None)
-            if oldest is None:
-                return False
-            table.pop(oldest)
-            oldest.transport.abort()
-        table[writer] = True
-        return True
+    def _accept(self, endpoint, sock):
+        """Take waiting connections (a batch: the loop serves the others in between); one a
+        full port refuses (see Slots.refused) is parked before it costs a task - a flood is
+        turned away at the speed of accept()."""
+        slots = self.open[endpoint.name]
+        for _ in range(ACCEPT_BATCH):
+            try:
+                conn, address = sock.accept()
+            except OSError:  # none left (EAGAIN), or no descriptor to spare now
+                return
+            if slots.refused(address[0]):
+                self.parked.park(conn)
+                continue
+            conn.setblocking(False)
+            task = asyncio.ensure_future(self._serve(endpoint, conn))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _serve(self, endpoint, conn):
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=MAX_REQUEST, loop=loop)
+        protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+        try:
+            transport, _ = await loop.connect_accepted_socket(lambda: protocol, conn)
+        except OSError:
+            conn.close()
+            return
+        await self.handle(endpoint, reader, asyncio.StreamWriter(transport, protocol, reader,
+                                                                 loop))
 
     async def handle(self, endpoint, reader, writer):
-        table = self.open[endpoint.name]
-        if not self._admit(endpoint, writer):
+        slots, peer = self.open[endpoint.name], _peer(writer)
+        if not slots.admit(peer, writer):
             writer.transport.abort()
             return
         try:
             answer = await self.answer(endpoint, reader, _loopback(writer))
-            if writer in table:
-                table[writer] = False  # answering: not evicted any more
+            if slots.answering(peer, writer):  # answering: not evicted any more
                 writer.write(answer)
                 await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)
         except (OSError, asyncio.TimeoutError):
             pass
         finally:
-            table.pop(writer, None)
+            slots.release(peer, writer)
             writer.close()
 
     async def answer(self, endpoint, reader, local):
@@ -234,8 +378,11 @@ class HealthServer:
                           + ("available" if state == "up" else f"unavailable ({state})"))
 
     def close(self):
-        for server in self.servers:
-            server.close()
+        for loop, sock in self.listeners:
+            loop.remove_reader(sock.fileno())
+            sock.close()
+        self.listeners = []
+        self.parked.close()
 
 
 def endpoints_for(names, ports=None, targets=None):
@@ -258,8 +405,20 @@ def raise_open_files_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def raise_priority(nice=NICE):
+    """Run ahead of ordinary processes (as root; else as it is): a connect flood from local
+    processes at normal priority cannot starve the loop that answers the load balancer.
+    Set before any thread starts, so the lock-checking threads inherit it."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) > nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+    except OSError:
+        pass
+
+
 def serve(names, lock=paths.LOCK, bind="127.0.0.1", ports=None, targets=None, announce=None):
     raise_open_files_limit()
+    raise_priority()
     server = HealthServer(endpoints_for(names, ports, targets), lock, bind, announce=announce)
 
     async def run():

@@ -91,8 +91,8 @@ class Heartbeat:
                 raise NfvdHaError(
                     f"after {timeout:g}s, heartbeat: {self.me()} still holds resources "
                     f"({self.holding()}) or no peer is active",
-                    hint="cl_status rscstatus and the peer's ha-log say why; hb_takeover all "
-                         "on this node takes them back")
+                    hint="cl_status rscstatus and the peer's heartbeat log (ha.cf logfile) say "
+                         "why; hb_takeover all on this node takes them back")
             progress("Waiting for resource balancing")
             self.clock.sleep(1.0)
 
@@ -118,4 +118,4 @@ class Heartbeat:
         if not self.clock.wait_for(joined, timeout, 1.0):
             raise NfvdHaError(f"after {timeout:g}s, heartbeat on {self.me()} does not run or "
                               "sees no active peer",
-                              hint="cl_status hbstatus and the ha-log say why")
+                              hint="cl_status hbstatus and heartbeat's log (ha.cf logfile) say why")

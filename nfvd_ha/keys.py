@@ -3,13 +3,11 @@ printed. An existing key file is kept (replacing a key on one node of a running 
 splits it) only when it is trustworthy: a regular file of ours, readable by us alone, of
 the right form. Secret files named by a definition are read under the same rules."""
 
-import os
 import re
 import secrets
-import stat
 
 from .errors import NfvdHaError, Problem
-from .files import read_bytes
+from .files import read_trusted
 
 COROSYNC_AUTHKEY_BYTES = 256  # what corosync-keygen makes
 MAX_SECRET = 4096
@@ -50,27 +48,28 @@ FORMS = {
 }
 
 
+def read_private(path, limit=MAX_SECRET, stored=False):
+    """(content, None) of a file that can hold a secret of ours - a regular file (opened
+    without following a symlink or blocking, judged by its descriptor) of ours or root's,
+    readable by its owner alone, one name, at most ``limit`` bytes, ``stored`` on a disk
+    filesystem (not /proc or /sys) - or (None, why not)."""
+    try:
+        return read_trusted(path, limit, private=True, stored=stored), None
+    except NfvdHaError as error:
+        return None, error.problems[0].message
+
+
 def private_file_problem(path):
     """Why ``path`` cannot hold a secret of ours (None: it can)."""
-    try:
-        info = os.lstat(path)
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror}"
-    if not stat.S_ISREG(info.st_mode):
-        return "is not a regular file"
-    if info.st_uid not in (os.geteuid(), 0):
-        return f"belongs to uid {info.st_uid}, not to us"
-    if info.st_mode & 0o077:
-        return f"is readable or writable by others (mode {stat.S_IMODE(info.st_mode):04o})"
-    if info.st_size > MAX_SECRET:
-        return f"is larger than {MAX_SECRET} bytes"
-    return None
+    return read_private(path)[1]
 
 
-def existing_key(path, kind):
-    """The content of a trustworthy existing key file; NfvdHaError naming what is wrong."""
-    problem = private_file_problem(path)
-    data = None if problem else read_bytes(path, MAX_SECRET)
+def existing_key(path, kind, data=None):
+    """The content of a trustworthy existing key file; NfvdHaError naming what is wrong.
+    ``data``: its content, already read by :func:`read_private`."""
+    problem = None
+    if data is None:
+        data, problem = read_private(path)
     if data is not None and not FORMS[kind](data):
         problem = "does not hold a key of the expected form"
     if problem:
@@ -81,12 +80,13 @@ def existing_key(path, kind):
 
 
 def read_secret(path):
-    """One line of secret text from ``path`` (a private regular file), for a fence device."""
-    problem = private_file_problem(path)
+    """One line of secret text from ``path`` (a private regular file on a disk), for a
+    fence device."""
+    data, problem = read_private(path, stored=True)
     if problem:
         raise NfvdHaError(Problem(f"secret file {problem}", path),
                           hint="keep secrets in a root-owned file of mode 0600 or 0400")
-    text = read_bytes(path, MAX_SECRET).decode("utf-8", "replace")
+    text = data.decode("utf-8", "replace")
     value = text[:-1] if text.endswith("\n") else text
     if not value or any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise NfvdHaError(Problem("secret file must hold one non-empty line of text", path))

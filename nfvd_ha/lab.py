@@ -31,9 +31,10 @@ DEFINITIONS = (("docker/lab-ff.toml", ("cib", "corosync"), ""),
                ("docker/lab-lbpair.toml", ("cib", "corosync"), ""),
                ("docker/lab-lbpair.toml", ("haproxy",), "lbpair"))
 #: state directories (under the lab's state) and who writes them
-STATE_DIRS = ("out", "pki", "qdevice", "shared/ff/data", "shared/aa/data", "acks", "watch",
-              "power")
+STATE_DIRS = ("out", "pki", "qdevice", "shared/ff/data", "shared/ff/images", "shared/aa/data",
+              "acks", "watch", "power")
 UCA = 1500  # the uca user of the node image owns the Assurance data
+UOC = 50010  # the uoc user of the node image (the guide's uid) owns the image repository
 TIMEOUT = 600  # seconds for a compose or image command
 
 
@@ -64,6 +65,7 @@ class Lab:
             os.makedirs(self.path(rel), exist_ok=True)
         for rel in ("shared/aa", "shared/aa/data"):
             os.chown(self.path(rel), UCA, UCA)
+        os.chown(self.path("shared/ff/images"), UOC, 0)  # uoc:root, as guide 2.3.7.2 says
         os.makedirs(self.path("out", "definitions"), exist_ok=True)
         for definition, targets, where in definitions:
             source = os.path.join(REPO, definition)

@@ -18,13 +18,13 @@ import hashlib
 import os
 import shutil
 
-from nfvd_ocf import arp
+from nfvd_ocf import addresses, mounts, trusted
 
-from . import agents_install, keys, paths
+from . import agents_install, host_checks, keys, paths
 from .corosync import render_corosync_conf
 from .definition import load_definition
 from .errors import NfvdHaError, Problem
-from .files import read_bytes, write_atomic
+from .files import judge, read_bytes, read_fd, write_atomic
 
 TIMEOUT = 60
 NSSDB = "etc/corosync/qdevice/net/nssdb"
@@ -34,10 +34,29 @@ IMPORTED = "nfvd-ha-imported"  # in the NSS database: the digest of what was imp
 class Host:
     """Where this host keeps things (``root`` is "/" but for tests) and what it says."""
 
-    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=arp.is_local):
+    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=None,
+                 python_lacks=None):
         self.root, self.ocf_root = root, os.path.join(root, ocf_root.lstrip("/"))
         self.hostname = hostname or os.uname().nodename
-        self.is_local = is_local
+        self.is_local = is_local or _assigned
+        self.python_lacks = python_lacks or _python_lacks
+
+    def mounts(self):
+        """This host's mount table (none under a test root without /proc)."""
+        table = self.path(mounts.MOUNTINFO)
+        return mounts.mounts(table) if os.path.exists(table) else []
+
+    def cluster_running(self):
+        """True when pacemakerd runs here (its mounts are then the cluster's)."""
+        proc = self.path("/proc")
+        for pid in (os.listdir(proc) if os.path.isdir(proc) else ()):
+            try:
+                with open(os.path.join(proc, pid, "comm")) as f:
+                    if pid.isdigit() and f.read(64).strip() == "pacemakerd":
+                        return True
+            except OSError:
+                continue
+        return False
 
     def path(self, rel):
         return os.path.join(self.root, rel.lstrip("/"))
@@ -47,6 +66,19 @@ class Host:
 
     def systemd(self):
         return os.path.isdir(self.path("/run/systemd/system"))
+
+
+def _python_lacks(python, modules):
+    from .runner import Runner
+    return host_checks.imports_missing(Runner(), python, modules)
+
+
+def _assigned(ip):
+    """The kernel has ``ip`` on an interface here (rtnetlink; not a bind())."""
+    try:
+        return addresses.assigned(ip)
+    except OSError:
+        return False
 
 
 class Change:
@@ -76,11 +108,33 @@ def problems(host, cluster, node, keys_dir):
     needed += ["corosync-qdevice"] if cluster.quorum_device else []
     needed += sorted({f.agent for f in cluster.fencing})
     found += [f"{p} is not installed (/usr/sbin/{p})" for p in needed if not host.installed(p)]
-    key = os.path.join(keys_dir, cluster.name, "authkey")
-    problem = keys.private_file_problem(key)
+    key, _, problem = read_authkey(keys_dir, cluster.name)
     found += [f"{key}: {problem} (make it once with `nfvd-ha keygen`, copy it to every node)"
               ] if problem else []
     return found
+
+
+def read_authkey(keys_dir, cluster_name):
+    """(path, content, None) of the cluster's authkey in ``keys_dir``, or (path, None, why
+    not). Read from the descriptor it is judged by - a private regular file of ours, opened
+    without following a symlink - reached through directories only root (or we) can change:
+    the keys directory and the cluster's below it writable by their owner alone, those above
+    too or root's and sticky (/tmp); a swap between check and read is impossible."""
+    key = os.path.join(os.path.realpath(keys_dir), cluster_name, "authkey")
+    try:
+        fd = trusted.open_beneath(key, os.O_RDONLY | os.O_NONBLOCK, strict_last=2)
+    except trusted.Untrusted as exc:
+        return key, None, f"{exc}: keys are read only from directories others cannot change"
+    except OSError as exc:
+        return key, None, f"cannot be read: {exc.strerror}"
+    try:
+        problem = judge(fd, keys.MAX_SECRET, private=True)
+        data = None if problem else read_fd(fd, keys.MAX_SECRET)
+    except OSError as exc:
+        problem, data = f"cannot be read: {exc.strerror}", None
+    finally:
+        os.close(fd)
+    return key, data, problem
 
 
 def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevice=None,
@@ -90,9 +144,11 @@ def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevic
     host = host or Host()
     cluster, node = find_node(load_definition(definition_path), name, definition_path)
     found = problems(host, cluster, node, keys_dir)
+    conflicts, notes = host_checks.shared_mounts(host, cluster, start)
+    found += conflicts + host_checks.fence_openstack(host, cluster)
     if found:
         raise NfvdHaError(found, hint="nothing was changed")
-    changes, notes = [], []
+    changes = []
     python = python or agents_install.default_python(runner)
     wanted = agents_install.files(paths.OCF_ROOT, python, host.ocf_root)
     if any(_differs(path, data) for path, data, _ in wanted):
@@ -101,7 +157,10 @@ def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevic
                                                              _destdir(host))))
     conf = host.path(paths.COROSYNC_CONF)
     changes += _file(conf, render_corosync_conf(cluster).encode(), 0o644)
-    key = keys.existing_key(os.path.join(keys_dir, cluster.name, "authkey"), "corosync")
+    path, data, problem = read_authkey(keys_dir, cluster.name)
+    if problem:  # it changed since the checks
+        raise NfvdHaError(Problem(f"existing key {problem}", path), hint="nothing was changed")
+    key = keys.existing_key(path, "corosync", data)  # judged as read; its form here
     changes += _file(host.path(paths.COROSYNC_AUTHKEY), key, 0o400)
     if cluster.quorum_device:
         changes += _qdevice(host, runner, qdevice, notes)

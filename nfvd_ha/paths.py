@@ -20,8 +20,12 @@ COROSYNC_AUTHKEY = "/etc/corosync/authkey"
 #: Pacemaker writes its CIB here once it has run on this node
 CIB_FILE = "/var/lib/pacemaker/cib/cib.xml"
 OCF_ROOT = "/usr/lib/ocf"
+#: where systemd units written for a host go
+SYSTEMD_UNITS = "/etc/systemd/system"
 CONTROLLER_UNIT = "/etc/systemd/system/nfvd-ha-controller.service"
 HEALTH_UNIT = "/etc/systemd/system/nfvd-ha-health.service"
+#: BIND= (and OPTIONS=) of the packages' nfvd-ha-health@ROLE.service
+HEALTH_ENV = "/etc/nfvd-ha/health.env"
 #: where the guide's xinetd health checks live (taken over by `health install-unit`)
 XINETD_DIR = "/etc/xinetd.d"
 SUPERVISE_UNIT = "/etc/systemd/system/nfvd-ha-supervise.service"
@@ -29,6 +33,10 @@ SUPERVISE_UNIT = "/etc/systemd/system/nfvd-ha-supervise.service"
 OUT_OF_SERVICE = f"{RUN_DIR}/out-of-service"
 #: the supervisor's log, beside the guide's own HA logs
 SUPERVISE_LOG = f"{HALOGS}/nfvd-ha-supervise.log"
+#: heartbeat v1's log on a host not yet migrated (guide 2.6.1.1, ha.cf ``logfile``)
+HEARTBEAT_LOG = "/var/log/heartbeat.log"
+#: where fence_openstack reads its clouds (the first that exists; ~ is root's, the fencer's)
+OPENSTACK_CLOUDS = ("/root/.config/openstack/clouds.yaml", "/etc/openstack/clouds.yaml")
 #: this node's copy of the definition (GUI and SiteScope VMs find their peers in it)
 DEFINITION = "/etc/nfvd-ha/nfvd.toml"
 #: where `nfvd-ha lab` keeps its rendered files and keys

@@ -10,9 +10,9 @@ import os
 
 from crm import render_cib
 from heartbeat_compat.render import (render_authkeys, render_ha_cf, render_haresources,
-                                     unfenced_reason, UNFENCED)
+                                     uncarried, unfenced_reason, UNFENCED)
 
-from . import keys
+from . import keys, mount_units, openstack
 from .corosync import render_corosync_conf
 from .definition import load_definition
 from .definition.model import SecretRef
@@ -21,7 +21,7 @@ from .f5 import render_as3, render_tmsh
 from .files import write_all_atomic
 from .haproxy import render_haproxy_cfg
 
-TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5")
+TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5", "openstack", "mounts")
 STATS_ENV = "haproxy/nfvd-stats.env"
 
 
@@ -31,8 +31,15 @@ def _cluster_files(cluster, targets, secrets, notes):
         yield f"{base}/cib.xml", render_cib(cluster, secrets), 0o600
     if "corosync" in targets:
         yield f"{base}/corosync.conf", render_corosync_conf(cluster), 0o644
+    if "openstack" in targets:
+        yield (f"{base}/{openstack.FILE}", openstack.render_allowed_address_pairs(cluster),
+               0o644)
     if "heartbeat" in targets:
         said = f"cluster {cluster.name} (heartbeat files): "
+        skipped = uncarried(cluster)
+        if skipped:  # the other targets are rendered; heartbeat hosts get nothing wrong
+            notes.append(said + "not rendered: " + "; ".join(skipped))
+            return
         why = unfenced_reason(cluster)
         if why:
             notes.append(said + UNFENCED.format(why=why))
@@ -51,7 +58,7 @@ def key_files(definition, targets=TARGETS):
     for cluster in definition.clusters:
         if "corosync" in targets:
             yield f"{cluster.name}/authkey", keys.corosync_authkey, 0o400, "corosync"
-        if "heartbeat" in targets:
+        if "heartbeat" in targets and not uncarried(cluster):
             yield (f"{cluster.name}/ha.d/authkeys",
                    lambda: render_authkeys(keys.heartbeat_key()), 0o600, "heartbeat")
     if "haproxy" in targets and definition.loadbalancer is not None:
@@ -76,9 +83,18 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
     if "f5" in targets and definition.loadbalancer is not None:
         files += [("f5/as3.json", render_as3(definition.loadbalancer), 0o644),
                   ("f5/nfvd.tmsh", render_tmsh(definition.loadbalancer), 0o644)]
+    if "mounts" in targets:
+        files += mount_units.files(definition)
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     return files, notes
+
+
+def validation_notes(definition):
+    """What ``validate`` says besides the definition's own warnings: the clusters whose
+    heartbeat files would not be rendered (heartbeat v1 cannot carry them)."""
+    return [f"cluster {c.name} (heartbeat files): would not be rendered: "
+            + "; ".join(uncarried(c)) for c in definition.clusters if uncarried(c)]
 
 
 def fence_secrets(definition, targets):

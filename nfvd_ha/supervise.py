@@ -19,8 +19,10 @@ peer takes them over, as the guide's checkers did, and raises the alert. Pacemak
 refused: Pacemaker supervises their services (the FF nodes' HPSA is the hpsa clone).
 """
 
+import errno
 import os
 import socket
+import stat
 import time
 
 from nfvd_ocf.nfvd import LABELS
@@ -28,7 +30,7 @@ from nfvd_ocf.nfvd import LABELS
 from . import paths, systemd
 from .clock import REAL
 from .errors import NfvdHaError
-from .files import write_atomic
+from .files import kind, write_atomic
 from .maintenance.lockfile import lock_present
 from .maintenance.roles import ROLES, detect, installed
 
@@ -190,17 +192,46 @@ def install_unit(path, executable, *options):
                                          "services", argv))
 
 
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escaped(text):
+    """``text`` on one line: control characters (C0, DEL, C1, the Unicode line and paragraph
+    separators) written as escapes, so no message can start a forged line."""
+    return "".join(_NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 32 or 127 <= ord(c) < 160
+                                     else f"\\u{ord(c):04x}" if c in "\u2028\u2029" else c)
+                   for c in text)
+
+
+def append_line(path, line):
+    """Append ``line`` to the log ``path``: never through a symlink, never blocking (a FIFO
+    is refused, not waited on), only to a regular file of ours with one name."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                 | os.O_CLOEXEC, 0o640)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"is {kind(info.st_mode)}, not a regular file")
+        if info.st_uid != os.geteuid() or info.st_nlink != 1:
+            raise OSError(f"belongs to uid {info.st_uid} or has {info.st_nlink} names")
+        os.write(fd, (line + "\n").encode("utf-8", "replace"))
+    finally:
+        os.close(fd)
+
+
 def logger(say, path=paths.SUPERVISE_LOG):
     """One line to ``say`` (stderr: the journal) and appended to the halogs file."""
     def log(text):
-        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} nfvd-ha-supervise: {text}"
+        line = escaped(f"{time.strftime('%Y-%m-%d %H:%M:%S')} nfvd-ha-supervise: {text}")
         say(line)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(line + "\n")
+            append_line(path, line)
         except OSError as exc:
-            say(f"cannot write {path}: {exc.strerror}")
+            why = "is a symlink" if exc.errno == errno.ELOOP else \
+                "is a FIFO with no reader" if exc.errno == errno.ENXIO else \
+                exc.strerror or str(exc)
+            say(escaped(f"cannot write {path}: {why}"))
     return log
 
 

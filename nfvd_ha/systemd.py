@@ -5,7 +5,7 @@ import shlex
 UNIT = """\
 [Unit]
 Description={description}
-Documentation=man:nfvd-ha(1)
+Documentation=man:nfvd-ha(8)
 After=network-online.target
 Wants=network-online.target
 

@@ -6,6 +6,7 @@ start that waits a second for a reply that never comes slows every failover.
 
 import os
 import select
+import stat
 import socket
 import struct
 import time
@@ -56,24 +57,14 @@ def _answer_from(frame, target, own_mac):
     return None
 
 
-def is_local(ip):
-    """True while ``ip`` (IPv4 or IPv6) is assigned on this host (a bind to it succeeds)."""
-    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind((ip, 0))
-            return True
-        except OSError:
-            return False
-
-
 def announce(nic, ip, count, interval):
     """Send up to ``count`` gratuitous ARP requests for ``ip``, ``interval`` seconds apart,
     and stop as soon as the address is no longer on this host."""
+    from .addresses import assigned
     mac, addr = _mac(nic), socket.inet_aton(ip)
     with _open(nic) as sock:
         for i in range(count):
-            if not is_local(ip):
+            if not assigned(ip):
                 return
             sock.send(_frame(mac, 1, addr, addr))
             sock.send(_frame(mac, 2, addr, addr, _BROADCAST))
@@ -120,18 +111,48 @@ def _forget(state_file):
         pass
 
 
-def stop_announcer(state_file):
-    """End the announcer ``state_file`` names, if it is still that process."""
-    from . import owned
+def _state(state_file):
+    """(pid, start ticks) the announcer noted, from a regular file of ours no one else can
+    write (never through a symlink, never blocking), or None."""
     try:
-        fd = os.open(state_file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        fd = os.open(state_file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
-        return
+        return None
     try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
+                info.st_mode & 0o022:
+            return None
         words = os.read(fd, 64).split()
+    except OSError:
+        return None
     finally:
         os.close(fd)
-    if len(words) == 2 and all(w.isdigit() for w in words) and not owned.is_protected(
-            int(words[0])):
-        owned.send([owned.Proc(int(words[0]), int(words[1]))], owned.SIGKILL)
+    if len(words) != 2 or not all(w.isdigit() for w in words):
+        return None
+    return int(words[0]), int(words[1])
+
+
+def is_announcer(pid, ip):
+    """True when ``pid`` is this agent's own announcer of ``ip``: a process of our user whose
+    command line is this agent's, run for ``start``, with ``OCF_RESKEY_ip`` set to ``ip``
+    (the announcer is a fork of that start: it keeps its arguments and environment)."""
+    from . import owned
+    from .addresses import packed
+    theirs, mine = owned.arguments(pid), owned.arguments(os.getpid())
+    announced = owned.environment(pid).get("OCF_RESKEY_ip", "").strip()
+    return (len(theirs) >= 2 and theirs[:-1] == mine[:-1] and theirs[-1] == "start"
+            and owned.user_of(pid) == os.geteuid()
+            and packed(announced) is not None and packed(announced) == packed(ip))
+
+
+def stop_announcer(state_file, ip):
+    """End the announcer of ``ip`` that ``state_file`` names - only when that pid, started
+    when it says, is proven to be our announcer (see :func:`is_announcer`)."""
+    from . import owned
+    noted = _state(state_file)
+    if noted is not None and not owned.is_protected(noted[0]):
+        proc = owned.Proc(*noted)
+        if proc.alive() and is_announcer(proc.pid, ip):
+            owned.send([proc], owned.SIGKILL)
     _forget(state_file)

@@ -40,6 +40,8 @@ def _pairs_problems(known, text, name, paths=False):
                             f"{' '.join(known)}")
         elif paths:
             problems.append(checks.absolute_path(value, f"{name}: {component}"))
+        else:
+            problems.append(checks.process_pattern(value, f"{name}: {component}"))
     return problems
 
 
@@ -165,10 +167,12 @@ def agent(name, shortdesc, purpose, known):
                   "Space-separated nfv-director.sh component names, started left to right and "
                   f"stopped right to left; known: {' '.join(known)}.", default=" ".join(known)),
             Param("process_match", "Component command lines (stop escalation)",
-                  "Space-separated COMPONENT=SUBSTRING pairs: a component that its stop leaves "
-                  "running gets TERM, then KILL, to the processes whose command line contains "
-                  "its substring (check with ps -eo args). Empty: no escalation (a stuck "
-                  "component fails the stop).", default=""),
+                  "Space-separated COMPONENT=FRAGMENT pairs: a component that its stop leaves "
+                  "running gets TERM, then KILL, to the processes whose command line has its "
+                  "fragment (a path fragment or KEY=VALUE with a distinctive word, found "
+                  "whole in one argument; check with ps -eo args), never a shell, pager, "
+                  "viewer or editor. Empty: no escalation (a stuck component fails the stop).",
+                  default=""),
             Param("pid_files", "Component pid files",
                   "Space-separated COMPONENT=PIDFILE pairs, searched too (their processes must "
                   "still match process_match).", default=""),

@@ -50,6 +50,15 @@ class NotInstalled(AgentError):
     means_absent = True
 
 
+class ConflictHere(AgentError):
+    """This host is set up against the cluster, e.g. it mounts the resource's filesystem at
+    boot by itself (OCF_ERR_ARGS, on a probe too: Pacemaker then takes the resource for
+    stopped here, keeps this node out of it until a cleanup and records the reason, instead
+    of taking it for running on two nodes and stopping it everywhere)."""
+
+    code = codes.ERR_ARGS
+
+
 class PermissionDenied(AgentError):
     """Insufficient privileges (OCF_ERR_PERM)."""
 

@@ -74,3 +74,36 @@ def same_fstype(wanted, actual):
     if wanted in ("nfs", "nfs4") and actual in ("nfs", "nfs4"):
         return True
     return wanted.startswith("fuse") and actual.startswith("fuse")
+
+
+def by_id(mount_id, table):
+    return next((m for m in table if m.mount_id == mount_id), None)
+
+
+#: device names mount(8) resolves to a block device (the table then shows that device)
+_TAGS = {"UUID=": "/dev/disk/by-uuid/", "LABEL=": "/dev/disk/by-label/",
+         "PARTUUID=": "/dev/disk/by-partuuid/", "PARTLABEL=": "/dev/disk/by-partlabel/"}
+
+
+def source_matches(device, mount):
+    """True when ``mount`` (a table entry) is a mount of ``device`` as the resource names it:
+    the same source; an NFS export with or without a trailing '/'; a FUSE filesystem that
+    shows it as PROGRAM:DEVICE; or, for a block device (path, UUID=, LABEL=), the same
+    device number. Never looks at the mounted filesystem itself."""
+    source = mount.source
+    if source == device or (":" in device and source.rstrip("/") == device.rstrip("/")):
+        return True
+    if mount.fstype.startswith("fuse") and source.endswith(":" + device):
+        return True
+    tag = next((t for t in _TAGS if device.startswith(t)), None)
+    path = _TAGS[tag] + device[len(tag):] if tag else device
+    if not path.startswith("/dev/"):
+        return False
+    import os
+    import stat
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISBLK(info.st_mode) and (os.major(info.st_rdev),
+                                           os.minor(info.st_rdev)) == mount.device

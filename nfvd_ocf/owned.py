@@ -58,15 +58,87 @@ def process_start_time(pid):
     return None if ticks is None else boot_time() + ticks / os.sysconf("SC_CLK_TCK")
 
 
-def command_line(pid):
+#: programs that take files, patterns or commands as their data - shells, pagers, viewers,
+#: editors, searches, tracers, copiers, process tools - never the resource itself, though
+#: their arguments may name its paths (`tail -f .../ServiceActivator/EP/SOSA/x.log`)
+NOT_A_SERVICE = frozenset({
+    "sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox", "rbash",
+    "tail", "head", "cat", "tac", "less", "more", "most", "pg", "view", "od", "hexdump",
+    "xxd", "strings", "file", "stat", "wc", "vi", "vim", "nvim", "gvim", "vim.basic",
+    "vim.tiny", "nano", "pico", "emacs", "ed", "ex", "joe", "mcedit", "grep", "egrep",
+    "fgrep", "zgrep", "rgrep", "rg", "ag", "ack", "awk", "gawk", "mawk", "sed", "find",
+    "locate", "ls", "du", "watch", "strace", "ltrace", "gdb", "perf", "lsof", "fuser", "ps",
+    "pgrep", "pkill", "top", "htop", "journalctl", "cp", "mv", "rm", "rsync", "scp", "tar",
+    "gzip", "zcat", "zless", "bzcat", "xzcat", "diff", "sort", "uniq", "tee", "xargs",
+    "sudo", "su", "ssh", "screen", "tmux", "script", "nohup", "timeout", "env", "nice",
+    "ionice", "chroot", "setsid", "flock"})
+#: a pattern matches only where it is a whole run of these (not a part of a longer word)
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def arguments(pid):
+    """The command line of ``pid`` as its arguments (argv), [] when it has none."""
     raw = _read_small(f"/proc/{pid}/cmdline")
-    return raw.replace(b"\0", b" ").decode("utf-8", "replace").strip() if raw else ""
+    if not raw:
+        return []
+    return [a.decode("utf-8", "replace") for a in raw.rstrip(b"\0").split(b"\0")]
+
+
+def environment(pid):
+    """{name: value} of the environment ``pid`` was started with ({} when unreadable)."""
+    raw = _read_small(f"/proc/{pid}/environ") or b""
+    found = {}
+    for entry in raw.split(b"\0"):
+        name, sep, value = entry.partition(b"=")
+        if sep:
+            found.setdefault(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
+    return found
+
+
+def user_of(pid):
+    """The real uid of ``pid`` (None when it is gone)."""
+    raw = _read_small(f"/proc/{pid}/status", 4096) or b""
+    for line in raw.splitlines():
+        if line.startswith(b"Uid:"):
+            return int(line.split()[1])
+    return None
+
+
+def _program(pid, argv):
+    """The base names of what ``pid`` runs: its argv[0] and its executable."""
+    names = {argv[0].rsplit("/", 1)[-1]} if argv else set()
+    try:
+        names.add(os.readlink(f"/proc/{pid}/exe").rsplit("/", 1)[-1].removesuffix(
+            " (deleted)"))
+    except OSError:
+        pass
+    return names
+
+
+def in_argument(pattern, argument):
+    """True when ``pattern`` occurs in ``argument`` as whole words: what touches it on
+    either side is the argument's end or a separator (/ = : . , @ ...), never a letter,
+    digit, '_' or '-' ("ServiceActivator/EP/SOSA" is in "-Dhome=/opt/ServiceActivator/EP/
+    SOSA/lib", not in ".../EP/SOSAbackup")."""
+    start = argument.find(pattern)
+    while start >= 0:
+        end = start + len(pattern)
+        if (start == 0 or pattern[0] not in _WORD or argument[start - 1] not in _WORD) and (
+                end == len(argument) or pattern[-1] not in _WORD or argument[end] not in _WORD):
+            return True
+        start = argument.find(pattern, start + 1)
+    return False
 
 
 def runs(pid, patterns):
-    """True when the command line of ``pid`` contains one of ``patterns`` (none: False)."""
-    line = command_line(pid)
-    return bool(line) and any(p and p in line for p in patterns)
+    """True when one of ``patterns`` is in one argument of ``pid``'s command line (never
+    across two: see :func:`in_argument`) and ``pid`` does not run a shell, pager, viewer,
+    editor or another tool of :data:`NOT_A_SERVICE` (none: False)."""
+    patterns = [p for p in patterns if p]
+    argv = arguments(pid)
+    if not patterns or not argv or _program(pid, argv) & NOT_A_SERVICE:
+        return False
+    return any(in_argument(p, a) for p in patterns for a in argv)
 
 
 class Proc:
@@ -156,6 +228,11 @@ def _fdinfo_mount_id(path):
         if line.startswith(b"mnt_id:"):
             return int(line.split()[1])
     return None
+
+
+def mount_id_of(fd):
+    """The mount id of what the open descriptor ``fd`` is on (None when unknown)."""
+    return _fdinfo_mount_id(f"/proc/self/fdinfo/{fd}")
 
 
 def _link_mount_id(link):

@@ -22,8 +22,9 @@ def example():
 def validate(definition):
     """Check DEFINITION; report every problem with its file, key and line."""
     from ..definition import load_definition
+    from ..render import validation_notes
     loaded = load_definition(definition)
-    for text in loaded.warnings():
+    for text in loaded.warnings() + validation_notes(loaded):
         warn(text)
     for cluster in loaded.clusters:
         click.echo(f"cluster {cluster.name}: {len(cluster.nodes)} nodes, "
@@ -39,10 +40,12 @@ def validate(definition):
 @click.option("--out", required=True, type=click.Path(),
               help="Directory to write into.")
 @click.option("--target", "targets", multiple=True, default=("all",), show_default=True,
-              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "all"]))
+              type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "openstack",
+                                 "mounts", "all"]))
 @click.option("--force", is_flag=True, help="Replace existing key files too.")
 def render(definition, out, targets, force):
-    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh."""
+    """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh,
+    OpenStack allowed address pairs, boot mounts of the hosts outside clusters."""
     from .. import render as use_case
     chosen = use_case.TARGETS if "all" in targets else tuple(targets)
     report = use_case.render(definition, out, chosen, force)
@@ -77,7 +80,9 @@ def _report(out, report, kept_why):
 def import_heartbeat(directory, name, addresses, out):
     """Turn DIRECTORY's ha.cf + haresources into a definition."""
     from .. import importing as use_case
-    text = use_case.import_definition(directory, name, addresses, out)
+    text, warnings = use_case.import_definition(directory, name, addresses, out)
+    for said in warnings:
+        warn(said)
     if out:
         click.echo(f"wrote {out}")
     else:

@@ -8,15 +8,16 @@ import click
 @click.argument("definition", type=click.Path())
 @click.option("--cluster", "name", required=True, help="The cluster of the definition.")
 @click.option("--out", "out", type=click.Path(), default=None,
-              help="Where the plan goes (default: ./CLUSTER.plan.json, 0600).")
-def plan(definition, name, out):
+              help="Where the plan goes (default: ./CLUSTER.plan.json, a new file, 0600).")
+@click.option("--force", is_flag=True, help="Replace an existing file at --out.")
+def plan(definition, name, out, force):
     """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
     what the cluster would do about it (crm_simulate). Nothing is changed."""
     from .. import plan as use_case
     from ..runner import Runner
     found = use_case.plan_cluster(definition, name, Runner())
     out = out or f"{name}.plan.json"
-    use_case.save(found, out)
+    use_case.save(found, out, force)
     click.echo(f"Changes to {name} ({len(found['changes'])}):")
     for line in found["changes"] or ["(none: the live CIB has what the definition says)"]:
         click.echo(f"  {line}")

@@ -3,11 +3,16 @@
 from . import model
 from .topology import unique
 
-SERVICE_KEYS = ("name", "mode", "bind", "port", "check", "servers", "fall", "rise")
+SERVICE_KEYS = ("name", "mode", "bind", "port", "check", "servers", "fall", "rise",
+                "f5_monitor")
+#: the guide's F5 monitor (2.8.1.4, 2.8.2.4, 2.8.3.4): every 5 s, down after 16 s
+F5_INTERVAL = 5
+#: F5's schema: an HTTP monitor's timeout 0-900 s (whole seconds); the interval is shorter
+F5_MAX_INTERVAL, F5_MAX_TIMEOUT = 899, 900
 
 
 def loadbalancer(check, lb, where):
-    lb = check.keys(lb, where, ("service", "stats"))
+    lb = check.keys(lb, where, ("service", "stats", "process"))
     stats = check.keys(lb.get("stats", {}), f"{where}.stats", ("bind", "user"))
     services = tuple(filter(None, (_service(check, s, f"{where}.service[{i}]")
                                    for i, s in enumerate(check.array(lb, "service", where)))))
@@ -18,7 +23,18 @@ def loadbalancer(check, lb, where):
     return model.LoadBalancer(
         services, bind(check, check.get(stats, "bind", f"{where}.stats", str, "127.0.0.1:1936"),
                        f"{where}.stats.bind"),
-        check.get(stats, "user", f"{where}.stats", str, "nfvd", grammar="token"))
+        check.get(stats, "user", f"{where}.stats", str, "nfvd", grammar="token"),
+        _process(check, lb.get("process", {}), f"{where}.process"))
+
+
+def _process(check, p, where):
+    """HAProxy's user, group and chroot: it binds every address as root (``transparent``
+    included), then changes root and drops to the user."""
+    p = check.keys(p, where, ("user", "group", "chroot"))
+    default = model.LbProcess()
+    return model.LbProcess(check.get(p, "user", where, str, default.user, grammar="account"),
+                           check.get(p, "group", where, str, default.group, grammar="account"),
+                           check.get(p, "chroot", where, str, default.chroot, grammar="path"))
 
 
 def bind(check, value, where):
@@ -56,6 +72,7 @@ def _service(check, s, where):
     unique(check, [(v.cookie, f"{where}.servers[{i}].cookie") for i, v in enumerate(servers)
                    if v.cookie], "cookie")
     backup = mode == "primary-backup"
+    f5_interval, f5_timeout = _f5_monitor(check, s.get("f5_monitor", {}), f"{where}.f5_monitor")
     return model.LbService(
         name=check.get(s, "name", where, str, grammar="id"),
         mode=mode, bind=bind(check, check.get(s, "bind", where, str), f"{where}.bind"),
@@ -66,4 +83,27 @@ def _service(check, s, where):
                                     "duration"),
         servers=tuple(servers),
         fall=check.ranged(s, "fall", where, 1, 100, 1 if backup else 3),
-        rise=check.ranged(s, "rise", where, 1, 100, 3 if backup else 2))
+        rise=check.ranged(s, "rise", where, 1, 100, 3 if backup else 2),
+        f5_interval=f5_interval, f5_timeout=f5_timeout)
+
+
+def _f5_monitor(check, m, where):
+    """(interval, timeout) in whole seconds for the F5 monitor: the guide's 5 s and F5's rule
+    3 x interval + 1 unless given; the timeout longer than the interval."""
+    m = check.keys(m, where, ("interval", "timeout"))
+    interval = _seconds(check, m, "interval", where, F5_MAX_INTERVAL, F5_INTERVAL)
+    timeout = _seconds(check, m, "timeout", where, F5_MAX_TIMEOUT,
+                       min(3 * interval + 1, F5_MAX_TIMEOUT))
+    if timeout <= interval:
+        check.error(f"{where}.timeout", f"{timeout} s must be longer than the interval "
+                    f"({interval} s): F5 would mark a member down between two checks")
+    return interval, timeout
+
+
+def _seconds(check, m, key, where, high, default):
+    ms = check.ranged(m, key, where, 1000, high * 1000, default * 1000, "duration")
+    if ms % 1000:
+        check.error(f"{where}.{key}", f"{ms} ms is not a whole number of seconds (F5 "
+                    "monitors count in seconds)")
+        return default
+    return ms // 1000

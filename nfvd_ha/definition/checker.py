@@ -23,10 +23,13 @@ GRAMMAR = {
                  "host name"),
     "interface": (re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,14}$"), "interface name"),
     "path": (re.compile(r"^(/[A-Za-z0-9._+@,=:\-]+)+$"), "absolute path"),
-    "url_path": (re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/\-]{0,255}$"), "URL path"),
+    # RFC 3986 path characters but ' and $: haproxy's parser takes quotes and (in quotes)
+    # $VAR, tmsh (F5) takes $ and [ ]: the path must reach the check exactly as written
+    "url_path": (re.compile(r"^/[A-Za-z0-9._~!&()*+,;=:@%/\-]{0,255}$"), "URL path"),
     "token": (re.compile(r"^[A-Za-z0-9_\-]{1,64}$"), "token (letters, digits, _ -)"),
     "agent": (re.compile(r"^fence_[a-z0-9_]{1,60}$"), "fence agent (fence_...)"),
     "param": (re.compile(r"^[a-z][a-z0-9_\-]{0,63}$"), "parameter name"),
+    "account": (re.compile(r"^[a-z_][a-z0-9_\-]{0,31}$"), "user or group name"),
     "recipient": (re.compile(r"^[A-Za-z0-9._@+:/\-]{1,255}$"),
                   "alert recipient (an e-mail address, a host, a file path)"),
 }

@@ -5,14 +5,17 @@ import tomllib
 
 from ..errors import NfvdHaError, Problem
 from ..files import read_text
-from . import balancer, fencing, model, qdevice_timing, topology
+from ..paths import HEARTBEAT_LOG
+from . import balancer, fencing, model, mounts, qdevice_timing, topology
 from .checker import Checker
 from .resources import check_resource
 
 CLUSTER_KEYS = ("name", "nodes", "preferred_node", "auto_failback", "timing", "transport",
                 "recovery", "resource", "group", "clone", "fencing", "fencing_disabled",
-                "fencing_delay", "quorum_device", "logfacility", "alert")
+                "fencing_delay", "quorum_device", "logfacility", "logfile", "alert")
 MAX_DEPTH = 32  # nested tables/arrays: a definition needs 5
+MAX_DIGITS = 4300  # Python's int/str conversion limit
+MAX_NUMBER = 2 ** 63  # no number of a definition comes near it
 
 
 def load_definition(path):
@@ -32,18 +35,42 @@ def load_text(text, source="<definition>"):
                                   int(line.group(1)) if line else None)) from None
     except RecursionError:
         raise NfvdHaError(Problem("nests too deeply to read", source)) from None
+    except ValueError:  # an integer of more digits than Python converts (4300)
+        raise NfvdHaError(Problem(f"holds a number too large to read (over {MAX_DIGITS} "
+                                  "digits)", source, None, _long_number_line(text))) from None
     check = Checker(source, text)
-    check.keys(data, "", ("cluster", "loadbalancer"))
-    if "cluster" not in data and "loadbalancer" not in data:
-        check.error("cluster", "is required (or a [loadbalancer])")
+    _huge_numbers(check, data, "")
+    check.raise_if_any()
+    check.keys(data, "", ("cluster", "loadbalancer", "mount"))
+    if not {"cluster", "loadbalancer", "mount"} & set(data):
+        check.error("cluster", "is required (or a [loadbalancer] or a [[mount]])")
     clusters = tuple(_cluster(check, c, f"cluster[{i}]")
                      for i, c in enumerate(check.array(data, "cluster", "")))
     topology.unique(check, [(c.name, f"cluster[{i}].name") for i, c in enumerate(clusters)
                             if c], "cluster name")
     lb = balancer.loadbalancer(check, data["loadbalancer"], "loadbalancer") \
         if "loadbalancer" in data else None
+    host_mounts = mounts.host_mounts(check, data, clusters)
     check.raise_if_any()
-    return model.Definition(source, clusters, lb, tuple(check.notes))
+    return model.Definition(source, clusters, lb, tuple(check.notes), host_mounts)
+
+
+def _long_number_line(text):
+    found = re.search(r"[0-9_]{%d,}" % MAX_DIGITS, text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _huge_numbers(check, value, where):
+    """Report every integer beyond 64 bits (a 0x... of thousands of digits parses, but
+    cannot even be printed): too large for any field, whatever the key."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _huge_numbers(check, item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _huge_numbers(check, item, f"{where}[{i}]")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_NUMBER:
+        check.error(where, f"is too large (at most {MAX_NUMBER - 1})")
 
 
 def _nesting(text):
@@ -103,6 +130,7 @@ def _cluster(check, c, where):
         recovery=topology.recovery(check, c.get("recovery", {}), f"{where}.recovery"),
         resources=resources, groups=groups, clones=clones, fencing=devices,
         logfacility=logfacility,
+        logfile=check.get(c, "logfile", where, str, HEARTBEAT_LOG, grammar="path"),
         fencing_disabled=fencing.require_fencing(check, c, where, devices, node_names, name),
         fencing_delay=check.ranged(c, "fencing_delay", where, 0, 120000, 5000, "duration"),
         alerts=alerts)

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..paths import HEARTBEAT_LOG
+
 
 @dataclass(frozen=True)
 class Node:
@@ -138,6 +140,7 @@ class Cluster:
     fencing: tuple
     quorum_device: Optional[QuorumDevice] = None
     logfacility: str = "local0"
+    logfile: str = HEARTBEAT_LOG             # heartbeat's ha.cf logfile (guide 2.6.1.1)
     fencing_disabled: Optional[str] = None   # the reason given for running unfenced
     fencing_delay: int = 5000                # ms: priority-fencing-delay (no qdevice)
     alerts: tuple = ()
@@ -199,6 +202,8 @@ class LbService:
     servers: tuple
     fall: int = 3
     rise: int = 2
+    f5_interval: int = 5     # s: the F5 monitor's (guide 2.8.x.4), apart from HAProxy's check
+    f5_timeout: int = 16     # s: F5's rule, 3 x interval + 1
 
     @property
     def sticky(self):
@@ -213,10 +218,33 @@ class LbService:
 
 
 @dataclass(frozen=True)
+class LbProcess:
+    """Who HAProxy runs as once it has bound its addresses (guide 2.8.4's global section)."""
+    user: str = "haproxy"
+    group: str = "haproxy"
+    chroot: str = "/var/lib/haproxy"
+
+
+@dataclass(frozen=True)
 class LoadBalancer:
     services: tuple
     stats_bind: str = "127.0.0.1:1936"
     stats_user: str = "nfvd"
+    process: LbProcess = LbProcess()
+
+
+@dataclass(frozen=True)
+class HostMount:
+    """A shared filesystem that hosts outside any Pacemaker cluster mount at boot (guide
+    2.3.7.2: the GUI VMs' VNF image repository, shared with the FF pair's clone); rendered
+    as a systemd mount unit and an fstab line per host."""
+    id: str
+    hosts: tuple
+    device: str
+    directory: str
+    fstype: str = "nfs"
+    options: str = "defaults"
+    owner: str = ""          # user:group the share's root belongs to (guide: uoc, group root)
 
 
 @dataclass(frozen=True)
@@ -225,6 +253,7 @@ class Definition:
     clusters: tuple
     loadbalancer: Optional[LoadBalancer] = None
     notes: tuple = field(default=(), compare=False)
+    mounts: tuple = ()
 
     def warnings(self):
         return list(self.notes)

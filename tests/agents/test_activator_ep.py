@@ -212,3 +212,78 @@ def test_the_runbook_shim_is_never_taken_for_nfvd_s_script(agent, tmp_path):
         if expected == 5:
             assert "nfvd-ha's runbook shim" in result.reason
             assert "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" in result.reason
+
+
+# --- process_match selects SOSA and the Lock Manager, nothing else ----------------------
+# The agent runs in its own pid (and mount) namespace beside bystanders, so that a
+# regression cannot signal anything of this machine: sshd and postgres stand-ins, an
+# operator's `tail -f` of SOSA's log. The wrapper reports which bystanders survived.
+BYSTANDERS = r"""
+"$BIN/sshd" 300 & a=$!
+"$BIN/postgres" 300 & b=$!
+tail -f "$LOGS/ServiceActivator/EP/SOSA/sosa.log" >/dev/null & c=$!
+sh -c "sleep 300; : $LOGS/ServiceActivator/EP/SOSA/sosa.log" & d=$!
+"$BIN/java" -Dsosa.home=/opt/OV/ServiceActivator/EP/SOSAbackup & e=$!
+"$BIN/java" -Dsosa.home=/opt/OV/ServiceActivator/EP/SOSA & f=$!
+sleep 0.3
+"$@"; rc=$?
+for who in sshd:$a postgres:$b tail:$c shell:$d backup:$e sosa:$f; do
+    kill -0 "${who#*:}" 2>/dev/null && echo "ALIVE ${who%:*}"
+done
+exit $rc
+"""
+
+
+@pytest.fixture
+def bystanders(tmp_path):
+    """The prefix that runs an agent among the bystanders (in a pid namespace)."""
+    import shutil
+    bin_dir, logs = tmp_path / "bin", tmp_path / "var-opt-OV"
+    bin_dir.mkdir()
+    (logs / "ServiceActivator" / "EP" / "SOSA").mkdir(parents=True)
+    (logs / "ServiceActivator" / "EP" / "SOSA" / "sosa.log").write_text("started\n")
+    sleep = shutil.which("sleep")
+    for name in ("sshd", "postgres"):
+        (bin_dir / name).symlink_to(sleep)  # argv[0] and a path: what "/" matched
+    (bin_dir / "java").write_text("#!/usr/bin/python3\nimport time\ntime.sleep(300)\n")
+    (bin_dir / "java").chmod(0o755)
+    script = f'BIN={bin_dir}; LOGS={logs}\n' + BYSTANDERS
+    return ("unshare", "--pid", "--fork", "--mount", "--mount-proc", "--propagation",
+            "private", "sh", "-c", script, "bystanders")
+
+
+def alive_after(result):
+    return {line.split()[1] for line in result.stdout.splitlines() if line.startswith("ALIVE")}
+
+
+@pytest.mark.parametrize("action,expected", [("start", 6), ("validate-all", 6), ("monitor", 6),
+                                             ("stop", 0)])
+def test_process_match_slash_is_refused_and_signals_nothing(agent, tmp_path, bystanders,
+                                                            action, expected):
+    """process_match="/" made an activator-ep stop TERM sshd and postgres (a stop with no
+    runnable init script goes straight to the processes)."""
+    result = agent("activator-ep", action, {"init_script": str(tmp_path / "missing"),
+                                             "process_match": "/"}, prefix=bystanders)
+    assert result.rc == expected, result
+    assert "Traceback" not in result.stderr and "sending" not in result.stderr
+    if expected == 6:
+        assert "process_match" in result.reason and "'/'" in result.reason
+    assert alive_after(result) == {"sshd", "postgres", "tail", "shell", "backup", "sosa"}
+
+
+@pytest.mark.parametrize("pattern", ["/", "/usr/bin", "java", "sshd", "bin/java", "a=b",
+                                     "/opt/OV", "ServiceActivator EP", "x\"y", "-", "..."])
+def test_process_match_needs_a_distinctive_fragment(agent, params, pattern):
+    result = agent("activator-ep", "validate-all", dict(params, process_match=pattern))
+    assert result.rc == 6, result
+    assert "process_match" in result.reason
+
+
+def test_with_the_default_patterns_a_stop_signals_sosa_only(agent, tmp_path, bystanders):
+    """The defaults (ServiceActivator/EP/SOSA, .../LockManager) also hit `tail -f
+    .../ServiceActivator/EP/SOSA/...`: now only a program running from there is ended."""
+    result = agent("activator-ep", "stop", {"init_script": str(tmp_path / "missing")},
+                   prefix=bystanders)
+    assert result.rc == 0, result
+    assert alive_after(result) == {"sshd", "postgres", "tail", "shell", "backup"}
+    assert "sending TERM" in result.stderr  # SOSA (its java, by -Dsosa.home=...) was ended

@@ -26,12 +26,19 @@ def mnt(tmp_path):
 
 
 @pytest.fixture
-def fs(agent, mnt):
+def rsctmp(tmp_path):
+    """The agents' HA_RSCTMP (where shared-fs notes the mount it made)."""
+    return {"HA_RSCTMP": str(tmp_path / "rsctmp")}
+
+
+@pytest.fixture
+def fs(agent, mnt, rsctmp):
     base = {"device": "tmpfs", "directory": mnt, "fstype": "tmpfs", "options": "size=8m",
             "owner": "root:root"}
 
-    def call(action, params=None, **kw):
-        return agent("shared-fs", action, dict(base, **(params or {})), **kw)
+    def call(action, params=None, env_extra=None, **kw):
+        return agent("shared-fs", action, dict(base, **(params or {})),
+                     env_extra=dict(rsctmp, **(env_extra or {})), **kw)
     return call
 
 
@@ -93,7 +100,7 @@ def test_bad_parameters(fs, mnt, params, action, expected, reason):
 
 
 @pytest.fixture
-def hung(agent, tmp_path):
+def hung(agent, tmp_path, rsctmp):
     """A FUSE mount whose operations block while ``flag`` exists."""
     directory, flag = str(tmp_path / "image_repository"), str(tmp_path / "hang")
     os.makedirs(directory)
@@ -114,7 +121,8 @@ def hung(agent, tmp_path):
 
     def call(action, **kw):
         return agent("shared-fs", action, {"device": "hangfs", "directory": directory,
-                                           "fstype": "fuse", "owner": ""}, **kw)
+                                           "fstype": "fuse", "owner": ""}, env_extra=rsctmp,
+                     **kw)
     call.directory, call.flag, call.stuck = directory, flag, stuck
     yield call
     if os.path.exists(flag):
@@ -185,13 +193,14 @@ def test_system_or_non_canonical_directories_are_refused_and_nothing_is_signalle
 def test_a_symlink_to_a_system_directory_is_refused(agent, tmp_path):
     link = tmp_path / "data"
     link.symlink_to("/var")
-    for action, expected in (("monitor", 6), ("start", 6), ("stop", 0)):
+    for action, expected in (("monitor", 7), ("start", 2), ("validate-all", 2), ("stop", 0)):
         result = agent("shared-fs", action, {"device": "tmpfs", "directory": str(link),
                                              "fstype": "tmpfs", "owner": ""}, prefix=GUARD)
         assert result.rc == expected, result
-        assert "BYSTANDER-ALIVE" in result.stdout
-        if expected == 6:
-            assert "resolves to '/var'" in result.reason
+        assert "BYSTANDER-ALIVE" in result.stdout and "ROOT-MOUNTED" in result.stdout
+        assert "sending" not in result.stderr
+        if expected == 2:
+            assert f"{link} is a symlink" in result.reason
 
 
 def test_stop_never_signals_the_agents_ancestors_or_the_cluster_stack(fs, mnt, tmp_path):
@@ -229,22 +238,21 @@ def test_a_process_under_the_mount_point_but_not_on_the_mount_is_left_alone(fs, 
         underneath.wait()
 
 
-def test_a_symlinked_mount_point_is_resolved_once(fs, tmp_path):
+def test_a_mount_point_is_never_reached_through_a_symlink(fs, tmp_path):
+    """It used to be resolved once per action: now only the path itself, without a symlink
+    on the way, is a mount point (else monitor and stop could not find the mount by it)."""
     real, link = tmp_path / "real", tmp_path / "link"
     real.mkdir()
     link.symlink_to(real)
-    p = {"directory": str(link)}
+    (tmp_path / "parent-link").symlink_to(tmp_path)
     try:
-        assert fs("monitor", p).rc == 7
-        assert fs("start", p).rc == 0
-        assert mounted(str(real))
-        assert fs("monitor", p, interval_ms=MON).rc == 0
-        assert fs("start", p).rc == 0  # idempotent: no second mount stacked on the first
-        with open("/proc/self/mountinfo") as f:
-            assert sum(line.split()[4] == str(real) for line in f) == 1
-        assert fs("stop", p).rc == 0
-        assert not mounted(str(real))
-        assert fs("monitor", p, interval_ms=MON).rc == 7
+        for p in ({"directory": str(link)},
+                  {"directory": str(tmp_path / "parent-link" / "real")}):
+            assert fs("monitor", p).rc == 7
+            result = fs("start", p)
+            assert result.rc == 2 and "is a symlink" in result.reason, result
+            assert not mounted(str(real)) and not mounted(p["directory"])
+            assert fs("stop", p).rc == 0
     finally:
         while mounted(str(real)):
             subprocess.run(["umount", "-l", str(real)])
@@ -262,3 +270,176 @@ def test_the_write_check_never_follows_a_planted_symlink(fs, mnt, tmp_path):
     assert victim.read_text() == "precious\n"
     assert sorted(n for n in os.listdir(mnt) if n.startswith(".nfvd-ha-check.")) == sorted(
         (".nfvd-ha-check." + os.uname().nodename, ".nfvd-ha-check.node1"))
+
+
+def with_fstab(tmp_path, text):
+    """A prefix that runs the agent with ``text`` as /etc/fstab (bind-mounted in a private
+    mount namespace: the host's own file is never touched; the mounts are the host's)."""
+    fake = tmp_path / "fstab"
+    fake.write_text(text)
+    return ("unshare", "-m", "--propagation", "private", "sh", "-c",
+            f'mount --bind {fake} /etc/fstab && exec "$0" "$@"')
+
+
+GUIDE_LINE = "nfs-server:{d} {d} nfs defaults 0 0"  # guide 2.3.7.3, this test's directory
+
+
+def test_a_probe_refuses_a_mount_that_etc_fstab_makes_at_boot(fs, mnt, tmp_path):
+    """The guide mounts the UCA-EBC share from /etc/fstab on both nodes: the passive node then
+    holds it at boot. Its probe says 2 (Pacemaker keeps the resource stopped there and shows
+    the line) instead of 0 (running on two nodes: stopped everywhere)."""
+    assert fs("start").rc == 0
+    prefix = with_fstab(tmp_path, "# /etc/fstab\n" + GUIDE_LINE.format(d=mnt) + "\n")
+    result = fs("monitor", prefix=prefix)
+    assert result.rc == 2, result
+    assert result.reason == (f"/etc/fstab:2 mounts {mnt} at boot: add noauto to that line or "
+                             "remove it, then unmount it")
+    assert f"('{GUIDE_LINE.format(d=mnt)}'): the cluster mounts it where" in result.stderr
+    # a recurring monitor where the cluster runs it is not the probe's business
+    assert fs("monitor", prefix=prefix, interval_ms=MON).rc == 0
+    assert fs("stop").rc == 0 and not mounted(mnt)
+    # not mounted (yet): nothing runs here, whatever the line says
+    assert fs("monitor", prefix=prefix).rc == 7
+
+
+@pytest.mark.parametrize("line", [
+    "nfs-server:{d} {d} nfs noauto,_netdev 0 0",       # the fix the reason asks for
+    "nfs-server:{d} {d}/other nfs defaults 0 0",       # another directory
+    "# nfs-server:{d} {d} nfs defaults 0 0",           # removed (commented out)
+])
+def test_a_probe_accepts_a_mount_etc_fstab_leaves_to_the_cluster(fs, mnt, tmp_path, line):
+    assert fs("start").rc == 0
+    assert fs("monitor", prefix=with_fstab(tmp_path, line.format(d=mnt) + "\n")).rc == 0
+
+
+# --- the mount is found by what it is (mountinfo: source, fstype, the id noted at start),
+# never by resolving the path again -------------------------------------------------------
+def _mount_other(where, source="othersrc"):
+    os.makedirs(where, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", source, where], check=True)
+
+
+def _alive(p):
+    return p.poll() is None
+
+
+@pytest.mark.parametrize("source", ["othersrc", "tmpfs"])  # (tmpfs: the very same source)
+def test_a_mount_point_symlinked_to_another_filesystem_is_not_ours(fs, tmp_path, source):
+    """The mount point a symlink to another filesystem: a probe said it ran, and stop TERMed
+    that filesystem's users and unmounted it."""
+    other, link = str(tmp_path / "other"), tmp_path / "UCA-EBC-link"
+    _mount_other(other, source)
+    writer = subprocess.Popen(["sleep", "300"], cwd=other)
+    try:
+        link.symlink_to(other)
+        p = {"directory": str(link)}
+        assert fs("monitor", p).rc == 7                                  # a probe
+        assert fs("monitor", p, interval_ms=MON).rc == 7
+        result = fs("stop", p)
+        assert result.rc == 0, result
+        assert mounted(other) and _alive(writer) and "sending" not in result.stderr
+        refused = fs("start", p)                       # never mounted through a symlink
+        assert refused.rc == 2, refused
+        assert "is a symlink" in refused.reason
+        assert not mounted(str(link)) and mounted(other)
+    finally:
+        writer.kill()
+        writer.wait()
+        while mounted(other):
+            subprocess.run(["umount", "-l", other])
+
+
+def test_a_parent_swapped_for_a_symlink_after_start_still_finds_the_mount(fs, tmp_path):
+    """The parent replaced by a symlink after start: monitor said 7 and stop 0 while the
+    real mount and its writer stayed (a failover would then mount it on both nodes)."""
+    base = tmp_path / "base"
+    directory = base / "parent" / "UCA-EBC"
+    (base / "elsewhere" / "UCA-EBC").mkdir(parents=True)
+    directory.mkdir(parents=True)
+    p = {"directory": str(directory)}
+    assert fs("start", p).rc == 0
+    writer = subprocess.Popen(["sh", "-c", "while :; do date > now; sleep 0.1; done"],
+                              cwd=str(directory))
+    moved = base / "parent.real" / "UCA-EBC"
+    try:
+        os.rename(base / "parent", base / "parent.real")
+        (base / "parent").symlink_to(base / "elsewhere")
+        result = fs("monitor", p, interval_ms=MON)
+        assert result.rc == 1, result                    # found where it really is
+        assert str(moved) in result.reason
+        assert fs("monitor", p).rc == 1                   # a probe too (not "stopped")
+        result = fs("stop", p)
+        assert result.rc == 0, result
+        assert not mounted(str(moved)), "stop left the real mount"
+        assert writer.wait(timeout=5) == -15              # its writer was stopped (TERM)
+        assert fs("monitor", p, interval_ms=MON).rc == 7
+        assert fs("start", p).rc == 2                      # not through the symlink now
+        assert not mounted(str(base / "elsewhere" / "UCA-EBC"))
+    finally:
+        writer.kill()
+        writer.wait()
+        for where in (str(moved), str(directory), str(base / "elsewhere" / "UCA-EBC")):
+            while mounted(where):
+                subprocess.run(["umount", "-l", where])
+
+
+@pytest.mark.parametrize("mode,expected", [(0o777, 2), (0o775, 2), (0o1777, 0)])
+def test_a_mount_point_under_a_directory_others_can_change_is_refused(fs, tmp_path, mode,
+                                                                     expected):
+    """Others could swap what is below a directory they can write; root's sticky one
+    (/tmp) is fine: there others cannot rename or remove what is not theirs."""
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    parent.chmod(mode)
+    directory = str(parent / "UCA-EBC")
+    try:
+        result = fs("start", {"directory": directory})
+        assert result.rc == expected, result
+        if expected:
+            assert "writable by others" in result.reason and not mounted(directory)
+            assert fs("validate-all", {"directory": directory}).rc == expected
+        else:
+            assert mounted(directory)
+            assert fs("stop", {"directory": directory}).rc == 0
+    finally:
+        while mounted(directory):
+            subprocess.run(["umount", "-l", directory])
+
+
+@pytest.mark.parametrize("forgery", ["writable-by-others", "symlink", "fifo", "junk",
+                                     "wrong-parent"])
+def test_the_noted_mount_is_untrusted_input(fs, mnt, tmp_path, rsctmp, forgery):
+    """A state file that names another mount of the same source and fstype (tmpfs) - as a
+    forgery or a stale one - never makes stop touch that mount."""
+    other = str(tmp_path / "other")
+    _mount_other(other, "tmpfs")
+    writer = subprocess.Popen(["sleep", "300"], cwd=other)
+    try:
+        entry = next(line.split() for line in open("/proc/self/mountinfo")
+                     if line.split()[4] == other)
+        state_dir = rsctmp["HA_RSCTMP"]
+        os.makedirs(state_dir, exist_ok=True)
+        state = os.path.join(state_dir, "nfvd-shared-fs" + mnt.replace("/", "%") + ".mount")
+        text = f"{entry[0]} {entry[1]} {entry[2]}\n"
+        if forgery == "wrong-parent":
+            text = f"{entry[0]} {int(entry[1]) + 1000} {entry[2]}\n"
+        if forgery == "symlink":
+            with open(state + ".real", "w") as f:
+                f.write(text)
+            os.symlink(state + ".real", state)
+        elif forgery == "fifo":
+            os.mkfifo(state)
+        else:
+            with open(state, "w") as f:
+                f.write("12 x 0:0\n" if forgery == "junk" else text)
+            os.chmod(state, 0o666 if forgery == "writable-by-others" else 0o600)
+        assert fs("monitor").rc == 7
+        result = fs("stop")
+        assert result.rc == 0, result
+        assert "Traceback" not in result.stderr and "sending" not in result.stderr
+        assert mounted(other) and _alive(writer)
+    finally:
+        writer.kill()
+        writer.wait()
+        while mounted(other):
+            subprocess.run(["umount", "-l", other])

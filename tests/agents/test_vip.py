@@ -106,6 +106,12 @@ def test_ipv6(vip, lan):
     ({"nic": "eth9"}, "start", 2, "nic 'eth9' does not exist"),
     ({"ip": "10.9.9.9"}, "start", 2, "no interface here has a network containing 10.9.9.9"),
     ({"arp_count": "many"}, "start", 6, "arp_count"),
+    ({"ip": "0.0.0.0", "nic": "lan0"}, "start", 6, "a VIP must be a unicast address"),
+    ({"ip": "0.0.0.0", "nic": "lan0"}, "monitor", 6, "the unspecified address"),
+    ({"ip": "127.0.0.2", "nic": "lan0"}, "validate-all", 6, "a loopback address"),
+    ({"ip": "224.0.0.1", "nic": "lan0"}, "start", 6, "a multicast address"),
+    ({"ip": "ff02::1", "nic": "lan0"}, "start", 6, "a multicast address"),
+    ({"ip": "0.0.0.0", "nic": "lan0"}, "stop", 0, ""),
 ])
 def test_bad_parameters(vip, lan, params, action, expected, reason):
     if action == "monitor-recurring":
@@ -116,6 +122,7 @@ def test_bad_parameters(vip, lan, params, action, expected, reason):
     assert "Traceback" not in result.stderr
     assert reason in result.reason
     assert "10.9.9.9" not in lan.addrs() and VIP not in lan.addrs()
+    assert " 0.0.0.0/" not in lan.addrs() and "224.0.0.1" not in lan.addrs()
 
 
 def test_a_parameter_that_is_not_utf8_never_crashes_the_agent_with_syslog_on(vip, lan):
@@ -153,3 +160,66 @@ def test_the_duplicate_address_probe_stays_within_the_start_timeout(vip, lan):
     result = vip("start", {"dad_timeout_ms": "10000"}, timeout_ms=2000)
     assert result.rc == 0, result
     assert result.elapsed < 2.0
+
+
+def _ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+@pytest.mark.parametrize("stand_in", ["sleep", "another-vips-announcer"])
+def test_stop_never_signals_a_process_the_announcer_state_names_unless_it_is_ours(
+        vip, lan, tmp_path, stand_in):
+    """`vip stop` SIGKILLed whatever pid the gratuitous-ARP state file in HA_RSCTMP named
+    (pid and start time right): a process is ended only when it is this agent's own
+    announcer - the vip agent's start, for this address."""
+    import subprocess
+    env, other = {"HA_RSCTMP": str(tmp_path)}, tmp_path / "other"
+    if stand_in == "sleep":
+        victim = subprocess.Popen(["sleep", "300"])
+        pid = victim.pid
+        assert owned_wait(pid)
+    else:  # the real announcer of another VIP: the same command line, another address
+        other.mkdir()
+        assert vip("start", {"ip": "192.168.77.200", "arp_count": "32"},
+                   env_extra={"HA_RSCTMP": str(other)}).rc == 0
+        pid = int((other / "nfvd-vip-192.168.77.200.garp").read_text().split()[0])
+    try:
+        state = tmp_path / f"nfvd-vip-{VIP}.garp"
+        state.write_text(f"{pid} {_ticks(pid)}\n")
+        state.chmod(0o600)
+        assert vip("stop", env_extra=env).rc == 0
+        dying = time.monotonic() + 1.0  # a SIGKILL sent lands within this (it dies)
+        while running(pid) and time.monotonic() < dying:
+            time.sleep(0.02)
+        assert running(pid), "a process that is not this VIP's announcer was signalled"
+    finally:
+        if stand_in == "sleep":
+            victim.kill()
+            victim.wait()
+        else:
+            assert vip("stop", {"ip": "192.168.77.200"},
+                       env_extra={"HA_RSCTMP": str(other)}).rc == 0
+
+
+def running(pid):
+    """``pid`` exists, is not a zombie (a signalled child stays one until reaped) and has
+    its command line (a process being torn down has none)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return state not in "ZX" and bool(f.read())
+    except OSError:
+        return False
+
+
+def owned_wait(pid):
+    """Until the kernel shows the new command line of ``pid`` (just exec'd)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if f.read().count(b"\0") > 1:
+                return True
+        time.sleep(0.01)
+    return False

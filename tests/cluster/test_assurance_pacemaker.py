@@ -53,3 +53,67 @@ def test_node_kill_keeps_acknowledged_data_and_does_not_fail_back(lab, aa):
     lab.steady(lambda: stack_on(aa, peer) and not mounted(lab, holder), 3,
                f"the stack staying on {peer} (no failback)")
     assert VIP not in lab.sh(holder, "ip -4 -o addr").stdout
+
+
+GUIDE_FSTAB = "172.30.77.5:/var/opt/UCA-EBC /var/opt/UCA-EBC nfs defaults 0 0"  # guide 2.3.7.3
+#: the same line on the lab's store (the lab kernel has no NFS), for what the boot would mount
+LAB_FSTAB = "/lab/shared-aa /var/opt/UCA-EBC fuse.passfs allow_other 0 0"
+
+
+def uca_pid(lab, node):
+    return lab.sh(node, "cat /var/run/nfvd/uca-ebc.pid 2>/dev/null").stdout.strip()
+
+
+def test_a_node_with_the_guides_fstab_line_is_refused_and_never_multiple_active(lab, aa):
+    """Guide 2.3.7.3 mounts the UCA-EBC share from /etc/fstab on both Assurance nodes. node
+    setup refuses such a node with the fix; a passive node that mounted it at boot anyway is
+    probed 2 with the line in the exit reason: the share is never active on two nodes, and
+    the stack keeps running where it is, never stopped."""
+    holder = lab.wait(lambda: next((n for n in NODES if stack_on(aa, n)), None), 90, "holder")
+    passive = next(n for n in NODES if n != holder)
+    lab.sh(passive, f"cp /etc/fstab /etc/fstab.orig && echo '{GUIDE_FSTAB}' >> /etc/fstab")
+    try:
+        lines = len(lab.sh(passive, "cat /etc/fstab").stdout.splitlines())
+        setup = lab.sh(passive, "nfvd-ha node setup /lab/out/definitions/lab-aa.toml --node "
+                                f"{passive} --keys /lab/out --check")
+        assert setup.returncode == 1, setup.stdout + setup.stderr
+        assert (f"Error: /etc/fstab:{lines} mounts /var/opt/UCA-EBC at boot ('{GUIDE_FSTAB}'):"
+                " the cluster mounts it where its resource runs; add noauto to that line's "
+                "options or remove it, and unmount it here (resource uca-ebc-data)"
+                ) in setup.stderr, setup.stderr
+        # what the boot does with that line (here on the lab's store): mounted on the passive
+        lab.sh(passive, f"sed -i '$ d' /etc/fstab && echo '{LAB_FSTAB}' >> /etc/fstab && "
+                        f"mkdir -p {DATA} && mount {DATA}", check=True)  # as the guide does
+        assert mounted(lab, passive) and mounted(lab, holder)
+        pid = uca_pid(lab, holder)
+        lab.sh(passive, f"crm_resource --refresh --resource uca-ebc-data --node {passive}",
+               check=True)  # Pacemaker forgets what it knew there and probes again
+
+        def probed():  # the probe's result as the CIB recorded it (crm_mon 2.1.5 hides a
+            # probe's 2 from its failed actions: Pacemaker masks it as "not running here")
+            from lxml import etree
+            out = lab.sh(holder, "cibadmin -Q --xpath \"//node_state[@uname='" + passive +
+                         "']//lrm_resource[@id='uca-ebc-data']/lrm_rsc_op[@operation='monitor'"
+                         " and @interval='0']\"").stdout
+            ops = etree.fromstring(f"<ops>{out}</ops>".encode()).iter("lrm_rsc_op")
+            return [op for op in ops if op.get("rc-code") == "2"]
+        op = lab.wait(probed, 60, f"the probe of uca-ebc-data on {passive}")[0]
+        reason = op.get("exit-reason")
+        assert reason == (f"/etc/fstab:{lines} mounts {DATA} at boot: add noauto to that "
+                          "line or remove it, then unmount it"), op.attrib
+        # Pacemaker keeps the node out of the resource until the failure is cleaned up
+        scores = lab.sh(holder, "crm_simulate -Ls").stdout
+        assert f"uca-ebc-data allocation score on {passive}: -INFINITY" in scores, scores
+        # never active on two nodes; nothing stopped or moved where the stack runs
+        lab.steady(lambda: aa.status().xpath(
+            "//resource[@id='uca-ebc-data' and @active='true']/node/@name") == [holder]
+            and stack_on(aa, holder), 10, "uca-ebc-data active on the holder only")
+        assert uca_pid(lab, holder) == pid
+        log = lab.sh(holder, "grep -h 'active on 2 nodes' /var/log/pacemaker/pacemaker.log "
+                             "/var/log/pacemaker.log 2>/dev/null").stdout
+        assert "uca-ebc-data" not in log, log
+    finally:  # the fix the error names: no boot mount, unmounted, the failure cleaned up
+        lab.sh(passive, f"mv /etc/fstab.orig /etc/fstab; umount {DATA} 2>/dev/null; "
+                        f"crm_resource --cleanup --resource uca-ebc-data --node {passive}")
+    lab.wait(lambda: not probed(), 60, "the probe failure cleaned up")
+    assert stack_on(aa, holder) and not mounted(lab, passive)

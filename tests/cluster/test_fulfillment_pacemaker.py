@@ -7,6 +7,7 @@ policy, node loss (fenced), no failback, standby.
 """
 
 import re
+import time
 
 import pytest
 
@@ -173,3 +174,22 @@ def test_hpsa_clone_restarts_in_place_three_times_then_leaves_the_load_balancer(
     lab.sh(node, "crm_resource --cleanup -r hpsa-clone")  # the operator, HPSA fixed
     lab.wait(lambda: hpsa_nodes(ff) == set(NODES), 30, f"HPSA back on {node}")
     lab.wait(lambda: ff_api_health(lab, node) == "200", 10, f"{node} back in service")
+
+
+def test_the_image_repository_clone_runs_on_both_nodes_from_the_shared_store(lab, ff):
+    """Guide 2.3.7.2: one image repository, shared (here through the lab's store: no NFS in
+    this kernel), owned by uoc:root; the clone started on both FF nodes, never failed."""
+    def running():
+        return set(ff.status().xpath("//clone[@id='ff-images-clone']/resource[@id='ff-images' "
+                                     "and @active='true' and @role='Started' and "
+                                     "@failed='false']/node/@name"))
+    lab.wait(lambda: running() == {"ff-node1", "ff-node2"}, 90, "ff-images on both FF nodes")
+    failed = ff.status().xpath("//failures/failure[starts-with(@op_key, 'ff-images_')]")
+    assert not failed, [f.attrib for f in failed]
+    for node in ("ff-node1", "ff-node2"):
+        assert lab.sh(node, "stat -c %U:%G /image_repository").stdout.strip() == "uoc:root"
+    stamp = f"{time.time():.6f}"
+    lab.sh("ff-node1", f"printf {stamp} > /image_repository/ff-node1.img && "
+                       "sync /image_repository/ff-node1.img", check=True)
+    assert lab.sh("ff-node2", "cat /image_repository/ff-node1.img").stdout == stamp
+    lab.sh("ff-node2", "rm /image_repository/ff-node1.img", check=True)

@@ -4,6 +4,8 @@ reachable through the VIP when the active load balancer dies; the lost requests 
 longest gap are measured from a client asking every 100 ms (bench/lb_failover.py reruns it).
 """
 
+import os
+import subprocess
 import time
 
 import pytest
@@ -37,6 +39,52 @@ def test_haproxy_on_both_nodes_the_vip_on_one_and_the_gui_through_it(lab, lbpair
     # the standby's HAProxy already listens on the VIP (bind ... transparent): nothing to
     # start there when the VIP arrives
     assert f"{VIP}:3000" in lab.sh(standby, "ss -Hltn").stdout
+
+
+def haproxy_processes(lab, node):
+    """{host pid: (parent pid, uids, root directory)} of the haproxy processes of ``node``'s
+    container, read from the host: a process that changed its uid is not dumpable, and the
+    container itself (no CAP_SYS_PTRACE) may not look at its root or its sockets."""
+    cid = lab.docker("inspect", "-f", "{{.Id}}", lab.container(node)).stdout.strip()
+    assert cid, node
+    found = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f, open(f"/proc/{pid}/cgroup") as g:
+                if f.read().strip() != "haproxy" or cid not in g.read():
+                    continue
+            with open(f"/proc/{pid}/status") as f:
+                status = {line.split(":")[0]: line.split()[1:] for line in f}
+            found[int(pid)] = (int(status["PPid"][0]), status["Uid"],
+                               os.readlink(f"/proc/{pid}/root"))
+        except OSError:
+            continue  # gone meanwhile
+    return found
+
+
+def test_haproxy_serves_chrooted_as_haproxy_and_the_standby_still_listens_on_the_vip(
+        lab, lbpair):
+    """Guide 2.8.4's global section (chroot, user, group): HAProxy binds the VIP
+    ("transparent", before it is here) as root, then drops privileges. On both nodes the
+    processes that serve run as haproxy in /var/lib/haproxy, and the standby's listening
+    socket on the VIP is theirs."""
+    lab.wait(lambda: haproxy_nodes(lbpair) == set(NODES), 90, "HAProxy on both LB nodes")
+    holder = lab.wait(lambda: lbpair.where("lb-vip"), 60, "the LB VIP started")
+    standby = next(n for n in NODES if n != holder)
+    uid = lab.sh(standby, "id -u haproxy").stdout.strip()
+    for node in NODES:
+        processes = haproxy_processes(lab, node)
+        workers = {pid: p for pid, p in processes.items()
+                   if not any(parent == pid for parent, _, _ in processes.values())}
+        assert workers and all(uids == [uid] * 4 and root == "/var/lib/haproxy"
+                               for _, uids, root in workers.values()), (node, processes)
+        if node == standby:
+            pid = next(iter(workers))
+            listening = subprocess.run(["nsenter", "-t", str(pid), "-n", "ss", "-Hltnp"],
+                                       capture_output=True, text=True, timeout=30).stdout
+            line = next(x for x in listening.splitlines() if f"{VIP}:3000" in x)
+            assert any(f"pid={p}," in line for p in workers), (line, workers)
+    lab.wait(lambda: lab.curl(GUI).startswith("uoc on gui-node"), 30, "the GUI through the VIP")
 
 
 def test_the_active_load_balancer_dies_the_gui_stays_reachable(lab, lbpair):

@@ -1,7 +1,8 @@
 """The .deb installed into a bare Debian 12 container (the lab's base image: Debian's own
 pacemaker, crmsh, resource-agents; no nfvd-ha): `crm ra info` as a non-root haclient user,
 meta-data as nobody, ocf-tester on the vip agent inside the container's own network
-namespace (a veth pair; no traffic leaves it), and the CLI."""
+namespace (a veth pair; no traffic leaves it), the CLI and its version, the man pages, and bash
+completion answered by Debian's own click."""
 
 import os
 import subprocess
@@ -28,6 +29,15 @@ echo "== cli"
 nfvd-ha example > /tmp/nfvd.toml
 nfvd-ha validate /tmp/nfvd.toml
 nfvd-ha render /tmp/nfvd.toml --out /tmp/out --target f5 | tail -1
+echo "== version"
+nfvd-ha --version
+echo "== man"
+zcat /usr/share/man/man8/nfvd-ha.8.gz | grep '^\.TH'
+for page in /usr/share/man/man7/ocf_nfvd_*.7.gz; do zcat "$page" | grep '^\.TH'; done
+echo "== completion"
+bash --norc --noprofile -c 'source /usr/share/bash-completion/completions/nfvd-ha
+COMP_WORDS=(nfvd-ha health serve --role ""); COMP_CWORD=4; _nfvd_ha_completion nfvd-ha
+echo "${COMPREPLY[@]}"'
 """
 
 
@@ -56,5 +66,12 @@ def test_the_deb_in_a_bare_debian_container(base_image, tmp_path):
     assert "<resource-agent name=\"vip\"" in out.split("== meta-data as nobody")[1]
     tester = out.split("== ocf-tester")[1].split("== cli")[0]
     assert "/usr/lib/ocf/resource.d/nfvd/vip passed all tests" in tester
-    cli = out.split("== cli")[1]
+    cli = out.split("== cli")[1].split("== version")[0]
     assert "cluster nfvd-ff: 2 nodes" in cli and "wrote /tmp/out/f5/nfvd.tmsh" in cli
+    assert out.split("== version\n")[1].split("\n")[0] == "nfvd-ha, version 0.1.0"
+    pages = out.split("== man\n")[1].split("== completion")[0].splitlines()
+    assert [line.split('"')[1] for line in pages] == [
+        "NFVD-HA", "OCF_NFVD_ACTIVATOR-EP", "OCF_NFVD_NFVD-ASSURANCE", "OCF_NFVD_NFVD-HPSA",
+        "OCF_NFVD_SHARED-FS", "OCF_NFVD_VIP"]
+    # Debian's own click (8.1) answers the completion the package installs
+    assert out.split("== completion\n")[1].strip() == "gui sitescope ffapi"

@@ -28,7 +28,7 @@ def edited(*edits):
 
 def plan(lab, text):
     out = lab.sh(NODE, f"nfvd-ha plan {definition(lab, text)} --cluster nfvd-ff "
-                       "--out /tmp/ff.plan.json")
+                       "--out /tmp/ff.plan.json --force")
     assert out.returncode == 0, out.stderr
     return out.stdout
 

@@ -130,7 +130,8 @@ def free_port():
 
 def test_haproxy_stats_really_authenticate(tmp_path):
     """Real haproxy on loopback with the rendered setup (keygen's password in haproxy.cfg,
-    0600): no credentials, empty ones or wrong ones get 401; the right ones get 200."""
+    0600): no credentials, empty ones or wrong ones get 401; the right ones get 200; it
+    serves them chrooted, as haproxy:haproxy."""
     import base64
     import urllib.error
     import urllib.request
@@ -180,6 +181,15 @@ stats = {{ bind = "127.0.0.1:{stats}", user = "nfvd" }}
         assert code("", "") == 401
         assert code("nfvd", "wrong") == 401
         assert code("nfvd", password) == 200
+        # guide 2.8.4: it bound its addresses as root, then changed root and dropped to
+        # haproxy:haproxy (the stats page above is served by that process)
+        import pwd
+        account = pwd.getpwnam("haproxy")
+        with open(f"/proc/{proxy.pid}/status") as f:
+            ids = {line.split(":")[0]: line.split()[1:] for line in f
+                   if line.startswith(("Uid:", "Gid:"))}
+        assert ids == {"Uid": [str(account.pw_uid)] * 4, "Gid": [str(account.pw_gid)] * 4}
+        assert os.readlink(f"/proc/{proxy.pid}/root") == "/var/lib/haproxy"
     finally:
         proxy.terminate()
         proxy.wait(10)
@@ -315,3 +325,32 @@ def test_the_clone_of_a_shared_mount_still_restarts_in_place(cib, tmp_path):
     simulate(cib("nfvd-ff"), s0, "-u", "ff-node1", "-u", "ff-node2", "-q", "1")
     summary = simulate(s0, s1, "-i", "ff-images_monitor_20000@ff-node1=1")
     assert re.search(r"Recover\s+ff-images:\d\s+\( ff-node1 \)", summary), summary
+
+
+def test_every_check_path_validate_accepts_renders_to_a_config_haproxy_accepts(tmp_path):
+    """A `'` in a check path passed validate; render exited 0 and haproxy -c rejected the
+    file ("unmatched quote"). Every character the path grammar allows, at once, is taken by
+    haproxy as written; `'`, `"`, `$`, `\\`, `#` and spaces are refused by validate."""
+    from nfvd_ha.definition import load_text
+    from nfvd_ha.definition.checker import GRAMMAR
+    from nfvd_ha.errors import NfvdHaError
+    text = open(EXAMPLE).read()
+    allowed = [chr(c) for c in range(33, 127) if GRAMMAR["url_path"][0].match("/" + chr(c))]
+    path = "/" + "".join(allowed)
+    definition = load_text(text.replace('path = "/", interval', f'path = "{path}", interval', 1),
+                           "def.toml")
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text(dict((rel, data) for rel, data, _ in render.build(
+        definition, ("haproxy",), stats_password=PASSWORD)[0])["haproxy/haproxy.cfg"])
+    out = run("haproxy", "-c", "-f", str(cfg))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"    option httpchk GET {path}\n" in cfg.read_text()
+    line = text[:text.index('path = "/", interval')].count("\n") + 1
+    for bad in ("'", '"', "$", "\\", "#", " ", "`", "[", "{"):
+        with pytest.raises(NfvdHaError) as error:
+            load_text(text.replace('path = "/", interval',
+                                   'path = "/a' + bad.replace("\\", "\\\\").replace('"', '\\"')
+                                   + 'b", interval', 1), "def.toml")
+        assert [str(p) for p in error.value.problems] == [
+            f"def.toml:{line}: loadbalancer.service[0].check.path: '/a{bad}b' is not a valid URL "
+            "path"]

@@ -2,6 +2,7 @@
 crm_diff): readable changes, Pacemaker's own prediction, only the definition's objects,
 secrets never shown, the plan refused once the CIB moved on."""
 
+import json
 import os
 import re
 import stat
@@ -129,3 +130,166 @@ def test_the_commands(live, tmp_path):
     assert again.stderr.startswith("Error: the live CIB changed since this plan")
     wrong = CliRunner().invoke(main, ["plan", str(definition), "--cluster", "nope"])
     assert wrong.exit_code == 1 and "Error: --cluster nope: not a cluster of" in wrong.stderr
+
+
+# --- a plan file is what was reviewed, or nothing is applied ------------------------------
+def _tampered_plan(tmp_path, edit):
+    """A plan of a reviewed parameter change (saved 0600 by us) whose stored configuration
+    ``edit`` then changes behind the change list's back."""
+    found = plan.Planner(Runner()).plan(changed(param=PARAM))
+    assert found["changes"] == [
+        "change group fulfillment: primitive ff-vip > param dad_timeout_ms: 100 -> 200"]
+    from lxml import etree
+    config = etree.fromstring(found["new"])
+    edit(config)
+    found["new"] = etree.tostring(config, encoding="unicode")
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(found))
+    path.chmod(0o600)
+    return path
+
+
+def _shell_primitive(config):
+    from lxml import etree
+    config.find("resources").append(etree.fromstring(
+        '<primitive id="sh" class="ocf" provider="heartbeat" type="anything">'
+        '<instance_attributes id="sh-ia"><nvpair id="sh-bin" name="binfile" value="/bin/sh"/>'
+        '</instance_attributes></primitive>'))
+
+
+def _no_fencing(config):
+    config.find("crm_config/cluster_property_set/nvpair[@name='stonith-enabled']").set(
+        "value", "false")
+
+
+def _fence_constraint_gone(config):
+    gone = config.find("constraints/rsc_location[@id='location-fence-ff-node1-avoids-ff-node1']")
+    gone.getparent().remove(gone)
+
+
+def _operators_resource(config):
+    from lxml import etree
+    config.find("resources").append(etree.fromstring(
+        '<primitive id="operators-own" class="ocf" provider="heartbeat" type="Dummy"/>'))
+
+
+def _extra_property_set(config):
+    from lxml import etree
+    config.find("crm_config").append(etree.fromstring(
+        '<cluster_property_set id="extra"><nvpair id="extra-se" name="stonith-enabled" '
+        'value="false"/></cluster_property_set>'))
+
+
+@pytest.mark.parametrize("edit", [_shell_primitive, _no_fencing, _fence_constraint_gone,
+                                  _operators_resource, _extra_property_set])
+def test_apply_refuses_a_plan_whose_stored_configuration_was_edited(live, tmp_path, edit):
+    """The review found: a plan's stored configuration given an ocf:heartbeat:anything
+    running /bin/sh and stonith-enabled=false, its change list left alone - apply printed
+    "Applied 1 change(s)" and the CIB got both."""
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    path = _tampered_plan(tmp_path, edit)
+    before = live.read_text()
+    done = CliRunner().invoke(main, ["apply", str(path)])
+    assert done.exit_code == 1, done.output
+    assert done.stderr.startswith("Error: ") and len(done.stderr.splitlines()) <= 2
+    assert "not what its change list says" in done.stderr, done.stderr
+    after = live.read_text()
+    assert 'value="/bin/sh"' not in after and 'name="stonith-enabled" value="false"' not in after
+    assert 'name="dad_timeout_ms" value="200"' not in after            # nothing at all
+    assert after.count("<rsc_location") == before.count("<rsc_location")
+
+
+@pytest.mark.parametrize("make", ["others-0666", "nobody-0600", "group-0620", "symlink",
+                                  "fifo"])
+def test_apply_refuses_a_plan_file_others_could_have_written(live, tmp_path, make):
+    """A plan file owned by nobody with mode 0666 was accepted by root."""
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    good = tmp_path / "good.json"
+    plan.save(plan.Planner(Runner()).plan(changed(param=PARAM)), str(good))
+    path = tmp_path / "p.json"
+    if make == "symlink":
+        path.symlink_to(good)
+    elif make == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_bytes(good.read_bytes())
+        mode = {"others-0666": 0o666, "nobody-0600": 0o600, "group-0620": 0o620}[make]
+        path.chmod(mode)
+        if make == "nobody-0600":
+            os.chown(path, 65534, 65534)
+    done = CliRunner().invoke(main, ["apply", str(path)])
+    assert done.exit_code == 1, done.output
+    assert done.stderr.startswith(f"Error: {path}: ")
+    assert 'name="dad_timeout_ms" value="200"' not in live.read_text()
+
+
+def test_plan_creates_its_file_exclusively_and_private(live, tmp_path):
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    definition = tmp_path / "def.toml"
+    definition.write_text(TEXT.replace(*PARAM))
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    out = tmp_path / "p.json"
+    out.symlink_to(victim)                            # planted where the plan will go
+    refused = CliRunner().invoke(main, ["plan", str(definition), "--cluster", "nfvd-ff",
+                                        "--out", str(out)])
+    assert refused.exit_code == 1 and refused.stderr.startswith(f"Error: {out}: ")
+    assert victim.read_text() == "precious\n" and os.path.islink(out)
+    out.unlink()
+    made = CliRunner().invoke(main, ["plan", str(definition), "--cluster", "nfvd-ff",
+                                     "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert stat.S_IMODE(os.lstat(out).st_mode) == 0o600 and not os.path.islink(out)
+    again = CliRunner().invoke(main, ["plan", str(definition), "--cluster", "nfvd-ff",
+                                      "--out", str(out), "--force"])
+    assert again.exit_code == 0, again.output                  # --force replaces it
+    assert stat.S_IMODE(os.lstat(out).st_mode) == 0o600
+
+
+def test_a_value_read_from_a_secret_file_is_never_shown_whatever_its_name(live, tmp_path):
+    """`plug = { file = ... }` printed the secret: only password-like names were hidden."""
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    secret = tmp_path / "plug"
+    secret.write_text("instance-7f3a-secret\n")
+    secret.chmod(0o600)
+    definition = tmp_path / "def.toml"
+    definition.write_text(TEXT.replace('params = { cloud = "nfvd", plug = "ff-node1" }',
+                                       f'params = {{ cloud = "nfvd", plug = {{ file = '
+                                       f'"{secret}" }} }}'))
+    said = CliRunner().invoke(main, ["plan", str(definition), "--cluster", "nfvd-ff",
+                                     "--out", str(tmp_path / "p.json")])
+    assert said.exit_code == 0, said.output
+    assert "instance-7f3a-secret" not in said.output
+    assert "change primitive fence-ff-node1: param plug: (secret) changed" in said.output
+    done = CliRunner().invoke(main, ["apply", str(tmp_path / "p.json")])
+    assert done.exit_code == 0, done.output + done.stderr      # and it still applies
+    assert 'value="instance-7f3a-secret"' in live.read_text()
+
+
+@pytest.mark.parametrize("path", ["/proc/self/syscall", "/proc/self/stat",
+                                  "/sys/kernel/mm/transparent_hugepage/enabled"])
+def test_a_secret_file_is_a_file_on_a_disk_not_a_kernel_view(live, tmp_path, path):
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    if not os.path.exists(path):
+        pytest.fail(f"{path} is missing on this host")
+    definition = tmp_path / "def.toml"
+    definition.write_text(TEXT.replace('params = { cloud = "nfvd", plug = "ff-node1" }',
+                                       f'params = {{ cloud = "nfvd", plug = "ff-node1", '
+                                       f'password = {{ file = "{path}" }} }}'))
+    for argv in (["plan", str(definition), "--cluster", "nfvd-ff", "--out",
+                  str(tmp_path / "p.json")], ["render", str(definition), "--out",
+                                              str(tmp_path / "out")]):
+        said = CliRunner().invoke(main, argv)
+        assert said.exit_code == 1, said.output
+        assert said.stderr.startswith(f"Error: {path}: secret file ")
+        assert not os.path.exists(tmp_path / "out") and not os.path.exists(tmp_path / "p.json")

@@ -3,6 +3,8 @@
 import os
 import stat
 
+import pytest
+
 from click.testing import CliRunner
 
 from nfvd_ha.cli import main
@@ -86,7 +88,9 @@ def test_invalid_definition_writes_nothing(tmp_path):
     assert not out.exists()
 
 
-def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
+def test_what_heartbeat_cannot_carry_skips_that_clusters_heartbeat_files(tmp_path):
+    """A type with no haresources form: that cluster's heartbeat files are not rendered,
+    with a warning (validate says so too); everything else is."""
     text = open(EXAMPLE).read().replace('type = "activator-ep"', 'type = "ocf:heartbeat:Dummy"')
     text = text.replace(
         'params = { init_script = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" }', "")
@@ -94,10 +98,42 @@ def test_heartbeat_target_refuses_types_it_cannot_express(tmp_path):
     definition.write_text(text)
     out = tmp_path / "out"
     result = invoke("render", str(definition), "--out", str(out))
-    assert result.exit_code == 1
-    assert "sosa-lockmgr' of type ocf:heartbeat:Dummy has no heartbeat v1" in result.stderr
-    assert not out.exists()
-    assert invoke("render", str(definition), "--out", str(out), "--target", "cib").exit_code == 0
+    assert result.exit_code == 0, result.output
+    said = ("Warning: cluster nfvd-ff (heartbeat files): not rendered: resource "
+            "'sosa-lockmgr' of type ocf:heartbeat:Dummy has no heartbeat v1 (haresources) form")
+    assert said in result.stderr.splitlines()
+    assert sorted(os.listdir(out / "nfvd-ff")) == ["authkey", "cib.xml", "corosync.conf",
+                                                   "openstack-allowed-address-pairs.sh"]
+    assert (out / "nfvd-aa" / "ha.d" / "haresources").exists()
+    checked = invoke("validate", str(definition))
+    assert checked.exit_code == 0
+    assert said.replace("not rendered", "would not be rendered") in checked.stderr.splitlines()
+
+
+@pytest.mark.parametrize("device", ["[fd10:9::7]:/export/uca", "nfs server:/export"])
+def test_an_ipv6_nfs_share_renders_every_target_but_its_heartbeat_files(tmp_path, device):
+    """`device = "[fd10:9::7]:/export/uca"` passed validate, and render --out failed as a
+    whole ("a parameter holds a space or '::', which haresources cannot carry"), Pacemaker
+    files included."""
+    text = open(EXAMPLE).read()
+    old = 'device = "nfs-server:/var/opt/UCA-EBC"'
+    assert old in text
+    definition = tmp_path / "d.toml"
+    definition.write_text(text.replace(old, f'device = "{device}"'))
+    checked = invoke("validate", str(definition))
+    if " " in device:  # a space is no mount device at all: refused by the agent's check
+        assert checked.exit_code == 1 and "device must not contain spaces" in checked.stderr
+        return
+    assert checked.exit_code == 0, checked.output
+    warning = ("Warning: cluster nfvd-aa (heartbeat files): would not be rendered: resource "
+               "'uca-ebc-data': a parameter holds a space or '::', which haresources cannot carry")
+    assert warning in checked.stderr.splitlines(), checked.stderr
+    out = tmp_path / "out"
+    result = invoke("render", str(definition), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert warning.replace("would not be", "not") in result.stderr.splitlines()
+    assert device in (out / "nfvd-aa" / "cib.xml").read_text()
+    assert not (out / "nfvd-aa" / "ha.d").exists() and (out / "nfvd-ff" / "ha.d").exists()
 
 
 def test_heartbeat_files_say_what_heartbeat_v1_cannot_do(tmp_path):
@@ -135,3 +171,56 @@ def test_agents_install_unwritable_root_is_an_error():
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: /proc/nfvd") and "cannot write" in result.stderr
     assert "Traceback" not in result.output
+
+
+PLANTED = "import os\nopen({marker!r}, 'w').write('ran as uid %d' % os.getuid())\n"
+
+
+def _plant(directory, marker):
+    """An agents/vip.py (and a runtime, and stdlib names the agents import) that records
+    that it ran, in ``directory``."""
+    for rel in ("agents/__init__.py", "agents/vip.py", "nfvd_ocf/__init__.py",
+                "nfvd_ocf/runtime.py", "errno.py", "select.py", "struct.py", "signal.py",
+                "rel/lib/nfvd/agents/__init__.py", "rel/lib/nfvd/agents/vip.py",
+                "rel/lib/nfvd/nfvd_ocf/__init__.py", "rel/lib/nfvd/nfvd_ocf/runtime.py"):
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(PLANTED.format(marker=str(marker)))
+
+
+@pytest.mark.parametrize("root", ["rel", "./rel", "rel/../rel", "{tmp}/../{name}/ocf-x",
+                                  "{tmp}//ocf-x", "{tmp}/ocf-x/", "{tmp}/./ocf-x", ""])
+def test_agents_install_takes_an_absolute_canonical_root_only(tmp_path, monkeypatch, root):
+    """`--ocf-root rel` was accepted; the launchers then imported from the caller's working
+    directory (a planted agents/vip.py ran as uid 0)."""
+    monkeypatch.chdir(tmp_path)
+    root = root.format(tmp=tmp_path, name=tmp_path.name)
+    result = invoke("agents", "install", "--ocf-root", root)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"Error: --ocf-root {root}: ") and \
+        "absolute" in result.stderr
+    assert os.listdir(tmp_path) == []                                  # nothing written
+
+
+def test_the_launchers_never_import_from_the_callers_directory_or_environment(tmp_path,
+                                                                              monkeypatch):
+    import subprocess
+    root, planted, marker = tmp_path / "ocf", tmp_path / "cwd", tmp_path / "ran"
+    _plant(planted, marker)
+    (tmp_path / "admin").mkdir()
+    monkeypatch.chdir(tmp_path / "admin")
+    result = invoke("agents", "install", "--ocf-root", "rel")  # (refused: see above)
+    if result.exit_code == 0:  # launchers that import from "rel", wherever they are run
+        done = subprocess.run([str(tmp_path / "admin/rel/resource.d/nfvd/vip"), "meta-data"],
+                              capture_output=True, text=True, timeout=30, cwd=planted)
+        assert not marker.exists(), marker.read_text() + done.stderr
+    assert invoke("agents", "install", "--ocf-root", str(root)).exit_code == 0
+    for program in ("resource.d/nfvd/vip", "lib/nfvd/holds-address"):
+        done = subprocess.run([str(root / program), "meta-data"], capture_output=True,
+                              text=True, timeout=30, cwd=planted,
+                              env={"PATH": os.environ["PATH"], "PYTHONPATH": str(planted),
+                                   "PYTHONHOME": "", "PYTHONSTARTUP": str(planted / "errno.py"),
+                                   "PYTHONINSPECT": ""})
+        assert not marker.exists(), f"{program}: {marker.read_text()}"
+    text = (root / "resource.d/nfvd/vip").read_text()
+    assert text.splitlines()[0].endswith(" -IS")  # isolated: no cwd, no PYTHON* variables

@@ -201,6 +201,23 @@ def test_a_slow_client_is_dropped_after_the_header_deadline(tmp_path):
     assert answer.startswith(b"HTTP/1.1 400") and elapsed < health.HEADER_TIMEOUT + 0.5
 
 
+def serving(tmp_path):
+    """`nfvd-ha health serve --role gui` in its own process (as in production) on a free
+    port, once it listens: (the process, the port)."""
+    import socket
+    import subprocess
+    import sys
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server = subprocess.Popen([sys.executable, "-m", "nfvd_ha", "health", "serve", "--role",
+                               "gui", "--port", f"gui={port}", "--lock", str(tmp_path / "l")],
+                              stderr=subprocess.PIPE, text=True)
+    assert "serving on 127.0.0.1" in server.stderr.readline()
+    return server, port
+
+
 LOAD = r"""
 import asyncio, json, resource, sys, time
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -240,18 +257,10 @@ def test_a_load_balancer_check_is_answered_within_a_second_under_a_flood(tmp_pat
     own process, as in production); the LB's own check still answers within 1 s and every
     one of the 500 requests gets an answer."""
     import json
-    import socket
     import subprocess
     import sys
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    server = subprocess.Popen([sys.executable, "-m", "nfvd_ha", "health", "serve", "--role",
-                               "gui", "--port", f"gui={port}", "--lock", str(tmp_path / "l")],
-                              stderr=subprocess.PIPE, text=True)
+    server, port = serving(tmp_path)
     try:
-        assert "serving on 127.0.0.1" in server.stderr.readline()
         load = subprocess.run([sys.executable, "-c", LOAD, str(port)], capture_output=True,
                               text=True, timeout=120)
         result = json.loads(load.stdout)
@@ -330,3 +339,122 @@ def test_a_node_the_supervisor_gave_up_on_is_out(tmp_path):
     assert up.startswith("HTTP/1.1 200") and back.startswith("HTTP/1.1 200")
     assert out.endswith("NFVD-GUI Unavailable\n")
     assert "X-NFVD-Reason: supervisor gave up: restarts exhausted" in out
+
+
+FLOODER = r"""
+import asyncio, resource, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+port, source, patience = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+
+async def hold():  # connect, start a request, never finish it; again as soon as dropped
+    while True:    # (or, impatient, as soon as no answer came within `patience`)
+        writer = None
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                           local_addr=(source, 0))
+            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            await asyncio.wait_for(reader.read(), patience)
+        except (OSError, asyncio.TimeoutError):
+            await asyncio.sleep(0.005)
+        finally:
+            if writer is not None:
+                writer.close()
+
+async def main():
+    print("flooding", flush=True)
+    await asyncio.gather(*(hold() for _ in range(250)))
+
+asyncio.run(main())
+"""
+CHECKER = r"""
+import json, socket, sys, time
+port, count, every, timeout = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), 2.0
+lost = []
+for i in range(count):  # one check at a time, as a load balancer checks a server
+    started = time.monotonic()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout,
+                                      source_address=("127.0.0.1", 0)) as s:
+            s.settimeout(timeout)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: lb\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        if not answer.startswith(b"HTTP/1.1 "):
+            lost.append(f"{i}: {answer[:40]!r}")
+    except OSError as exc:
+        lost.append(f"{i}: {type(exc).__name__}")
+    time.sleep(max(0.0, every - (time.monotonic() - started)))
+print(json.dumps(lost))
+"""
+
+
+def test_a_flood_from_other_addresses_never_evicts_the_load_balancers_checks(tmp_path):
+    """6 processes on this 2-CPU host flood the port from 127.0.0.2-7 with half-sent
+    requests (250 at a time each, more than the port's 512 slots; half of them retrying
+    as soon as they get no answer within 50 ms); the load balancer's 40 checks from
+    127.0.0.1, one at a time with a 2 s timeout, are all answered. 10-18 % got nothing
+    when the oldest request on the port was dropped for every newcomer, whoever sent it."""
+    import json
+    import subprocess
+    import sys
+    server, port = serving(tmp_path)
+    flooders = []
+    try:
+        for i in range(6):
+            flooders.append(subprocess.Popen(
+                [sys.executable, "-c", FLOODER, str(port), f"127.0.0.{i + 2}",
+                 "3" if i % 2 else "0.05"], stdout=subprocess.PIPE, text=True))
+        for flooder in flooders:
+            assert flooder.stdout.readline() == "flooding\n"
+        checks = subprocess.run([sys.executable, "-c", CHECKER, str(port), "40", "0.2"],
+                                capture_output=True, text=True, timeout=120)
+        lost = json.loads(checks.stdout)
+    finally:  # the flood lasts as long as the checks do
+        for p in flooders + [server]:
+            p.kill()
+            p.wait(10)
+    assert lost == [], f"{len(lost)} of 40 checks lost: {lost}"
+
+
+class Conn:
+    """A writer stand-in: what Slots does to a connection (abort)."""
+
+    def __init__(self):
+        self.aborted = False
+        self.transport = self
+
+    def abort(self):
+        self.aborted = True
+
+
+def test_a_full_port_takes_from_the_peer_holding_the_most():
+    slots = health.Slots(limit=6)
+    flood = [Conn() for _ in range(4)]
+    for conn in flood:
+        assert slots.admit("10.0.0.66", conn)
+    lb = Conn()
+    assert slots.admit("10.0.0.5", lb)
+    other = Conn()
+    assert slots.admit("10.0.0.77", other)              # full now
+    assert slots.refused("10.0.0.66")                   # the flood: refused at accept
+    assert not slots.refused("10.0.0.5") and not slots.refused("10.0.0.99")
+    newcomer = Conn()
+    assert slots.admit("10.0.0.99", newcomer)
+    assert flood[0].aborted and not lb.aborted          # the flood's oldest made room
+    for _ in range(3):                                  # however many newcomers there are
+        assert slots.admit("10.0.0.99", Conn())
+    assert not lb.aborted and slots.count == 6
+    assert slots.answering("10.0.0.5", lb) is True
+    slots.release("10.0.0.5", lb)
+    assert slots.answering("10.0.0.5", lb) is False and slots.count == 5
+
+
+def test_alone_on_a_full_port_a_peer_replaces_its_own_oldest_request():
+    slots = health.Slots(limit=3)
+    idle = [Conn() for _ in range(3)]
+    for conn in idle:
+        assert slots.admit("127.0.0.1", conn)
+    assert not slots.refused("127.0.0.1")               # (1,000 idle sockets, then a check)
+    assert slots.admit("127.0.0.1", Conn()) and idle[0].aborted

@@ -174,3 +174,48 @@ def test_a_directory_for_a_file_or_a_file_for_a_directory_is_one_error(tmp_path,
     one_error(result, what.format(**names))
     assert "Usage:" not in result.stderr
     assert tree(tmp_path) == before
+
+
+HUGE = "9" * 5000
+
+
+def example_line(text):
+    """The line of the example that first holds ``text`` (the error must name it)."""
+    source = open(EXAMPLE).read()
+    return f"def.toml:{source[:source.index(text)].count(chr(10)) + 1}: "
+
+
+@pytest.mark.parametrize("old,new,where", [
+    ("dad_timeout_ms = 100", f"dad_timeout_ms = {HUGE}", example_line("dad_timeout_ms = 100")),
+    ("dad_timeout_ms = 100", "dad_timeout_ms = 0x" + "f" * 5000,
+     example_line("dad_timeout_ms = 100")),
+    ("port = 3001", f"port = {HUGE}", "def.toml:"),
+    ("fall = 1 ", f"fall = -{HUGE} ", example_line("fall = 1 "))],
+    ids=["5000-digits", "5000-hex-digits", "port", "negative"])
+def test_a_number_too_large_to_read_is_one_error(tmp_path, old, new, where):
+    """validate on a 5000-digit integer was a traceback (Python's 4300-digit limit)."""
+    text = open(EXAMPLE).read()
+    assert old in text
+    definition = tmp_path / "def.toml"
+    definition.write_text(text.replace(old, new, 1))
+    error = one_error(invoke("validate", definition), where, "too large")
+    assert len(error) < 300
+
+
+@pytest.mark.parametrize("ha_cf,words", [
+    ("udpport abc\n", ["ha.cf:3", "udpport", "'abc'"]),
+    (f"deadtime {HUGE}\n", ["ha.cf:3", "deadtime"]),
+    ("bcast\n", ["ha.cf:3", "bcast", "interface"]),
+    ("mcast eth0\n", ["ha.cf:3", "mcast"]),
+    ("ucast eth0\n", ["ha.cf:3", "ucast"]),
+    (f"udpport {HUGE}\n", ["ha.cf:3", "udpport"]),
+    ("udpport 99999\n", ["ha.cf:3", "udpport"])],
+    ids=["udpport-abc", "deadtime-5000-digits", "bare-bcast", "short-mcast", "short-ucast",
+         "udpport-5000-digits", "udpport-99999"])
+def test_import_heartbeat_names_a_bad_directive_never_a_traceback(tmp_path, ha_cf, words):
+    (tmp_path / "ha.cf").write_text("node a\nnode b\n" + ha_cf)
+    (tmp_path / "haresources").write_text("a 10.0.0.100 activator-ep\n")
+    result = invoke("import-heartbeat", tmp_path, "--address", "a=10.0.0.1", "--address",
+                    "b=10.0.0.2")
+    error = one_error(result, *words)
+    assert error.startswith(f"Error: {tmp_path}/ha.cf:3: ") and len(error) < 300

@@ -13,7 +13,8 @@ COMPOSE = ["docker-compose", "-f", os.path.join(lab.REPO, "docker", "lab.yml"), 
 
 def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_path,
                                                              monkeypatch):
-    monkeypatch.setattr(os, "chown", lambda *a: None)
+    owners = {}
+    monkeypatch.setattr(os, "chown", lambda path, uid, gid: owners.update({path: (uid, gid)}))
     state = tmp_path / "lab"
     pki = state / "pki"
     runner.expect(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
@@ -52,6 +53,7 @@ def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_p
     lab.Lab(runner, state=str(state), clock=clock).up()
     assert "fence_docker" in (state / "out" / "nfvd-aa" / "cib.xml").read_text()
     assert "fuse.passfs" in (state / "out" / "nfvd-aa" / "cib.xml").read_text()
+    assert "/lab/shared-ff/images" in (state / "out" / "nfvd-ff" / "cib.xml").read_text()
     assert (state / "out" / "nfvd-hb" / "ha.d" / "haresources").exists()
     assert (state / "out" / "haproxy" / "haproxy.cfg").exists()
     # the HA load balancer: its cluster beside the others, its haproxy.cfg apart
@@ -64,6 +66,9 @@ def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_p
     assert sorted(os.listdir(state / "out" / "definitions")) == [
         "lab-aa.toml", "lab-ff.toml", "lab-heartbeat.toml", "lab-lb.toml", "lab-lbpair.toml"]
     assert clock.slept == [1.0, 1.0, 1.0]  # one wait per pair, never a fixed sleep
+    # the shared stores: UCA-EBC's uca's, the image repository uoc:root (guide 2.3.7.2)
+    assert owners[str(state / "shared" / "ff" / "images")] == (lab.UOC, 0)
+    assert owners[str(state / "shared" / "aa" / "data")] == (lab.UCA, lab.UCA)
 
 
 def test_a_node_whose_corosync_died_while_the_pair_formed_is_power_cycled_once(
@@ -94,6 +99,11 @@ def _cluster(path, name):
     return next(c for c in load_definition(path).clusters if c.name == name)
 
 
+#: the shared-fs resource of each lab pair on the lab's store (the lab kernel has no NFS)
+STORES = {"nfvd-ff": ("ff-images", "/lab/shared-ff/images"),
+          "nfvd-aa": ("uca-ebc-data", "/lab/shared-aa")}
+
+
 def test_the_lab_pairs_differ_from_the_example_only_in_fencing_and_the_shared_store():
     for name, lab_file in (("nfvd-ff", "lab-ff.toml"), ("nfvd-aa", "lab-aa.toml")):
         mine = _cluster(EXAMPLE, name)
@@ -101,12 +111,18 @@ def test_the_lab_pairs_differ_from_the_example_only_in_fencing_and_the_shared_st
         assert {f.agent for f in mine.fencing} == {"fence_openstack"}
         assert {f.agent for f in theirs.fencing} == {"fence_docker"}
         assert [f.targets for f in theirs.fencing] == [f.targets for f in mine.fencing]
-        resources = mine.resources
-        if name == "nfvd-aa":
-            disk = theirs.resource("uca-ebc-data")
-            assert disk.param("fstype") == "fuse.passfs" and disk.param("device") == \
-                "/lab/shared-aa"
-            resources = tuple(disk if r.id == "uca-ebc-data" else r for r in mine.resources)
+        rid, device = STORES[name]
+        disk, example_disk = theirs.resource(rid), mine.resource(rid)
+        assert example_disk.param("fstype") == "nfs"
+        assert (disk.param("fstype"), disk.param("device"), disk.param("options")) == (
+            "fuse.passfs", device, "allow_other")
+        # only where it is stored and how it is mounted: the directory, the owner and the
+        # checks are the example's
+        store = {"device", "fstype", "options"}
+        assert {k: v for k, v in disk.params if k not in store} == \
+            {k: v for k, v in example_disk.params if k not in store} and disk.ops == \
+            example_disk.ops
+        resources = tuple(disk if r.id == rid else r for r in mine.resources)
         assert dataclasses.replace(mine, fencing=theirs.fencing, resources=resources) == theirs
 
 

@@ -14,6 +14,8 @@ from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_text
 from nfvd_ha.errors import NfvdHaError
 
+from helpers.definitions import to_text
+
 BASE = tomllib.loads(open(EXAMPLE).read())
 scalars = st.one_of(st.integers(-5, 70000), st.booleans(), st.text(max_size=12),
                     st.sampled_from(["1s", "250ms", "10.0.0.1", "eth0", "vip", "ff-node1",
@@ -21,21 +23,6 @@ scalars = st.one_of(st.integers(-5, 70000), st.booleans(), st.text(max_size=12),
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
     max_leaves=6)
-
-
-def dump(value):
-    """Inline TOML for any JSON-like value (invalid TOML is fine: it must be reported)."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {dump(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[ " + ", ".join(dump(v) for v in value) + " ]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value)
-
-
-def to_text(data):
-    return "\n".join(f"{json.dumps(k)} = {dump(v)}" for k, v in data.items()) + "\n"
 
 
 def paths(value, prefix=()):
@@ -157,3 +144,67 @@ def test_the_injections_the_review_found_are_refused(path, value, message):
     with pytest.raises(NfvdHaError) as error:
         load_text(to_text(mutate(BASE, path, value, False)), "fuzz.toml")
     assert any(message in str(p) for p in error.value.problems), error.value.problems
+
+
+# --- import-heartbeat: any ha.cf / haresources is imported or reported, never a traceback --
+HB_WORDS = st.one_of(
+    st.sampled_from(["a", "b", "eth0", "10.0.0.1", "10.0.0.2", "fd00::1", "694", "on", "off",
+                     "failback", "2", "30", "500ms", "local0", "225.0.0.1", "1", "0", "-1",
+                     "\\", "#", "::", "yes", "legacy", "/var/log/ha-log"]),
+    st.text(max_size=8), st.from_regex(r"[0-9]{1,12}(ms|s)?", fullmatch=True),
+    st.just("9" * 5000))
+HB_DIRECTIVES = st.one_of(st.sampled_from(
+    ["node", "ucast", "bcast", "mcast", "udpport", "auto", "auto_failback", "keepalive",
+     "deadtime", "warntime", "initdead", "logfacility", "logfile", "crm", "baud", "serial"]),
+    st.text(max_size=6))
+HA_CF = st.one_of(st.lists(st.tuples(HB_DIRECTIVES, st.lists(HB_WORDS, max_size=6)),
+                           max_size=10).map(lambda lines: "\n".join(
+                               " ".join([d] + w) for d, w in lines) + "\n"),
+                  st.text(max_size=200))
+HB_RESOURCES = st.one_of(
+    st.sampled_from(["IPaddr::10.0.0.100/24/eth0:0", "IPaddr2::10.0.0.101/24/eth0",
+                     "Filesystem::nfs-server:/data::/var/opt/UCA-EBC::nfs",
+                     "Filesystem::/dev/sdb1::/data", "activator-ep", "nfvd", "10.0.0.5",
+                     "IPaddr::", "x::y::z", "IPaddr::fd00::5/64", "Filesystem::a::b::c::d",
+                     "httpd", "\\"]), st.text(max_size=10))
+HARESOURCES = st.one_of(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c", ""]), st.lists(HB_RESOURCES,
+                                                                       max_size=4)),
+             max_size=3).map(lambda lines: "\n".join(" ".join([n] + r) for n, r in lines)),
+    st.text(max_size=200))
+
+
+@settings(max_examples=150, deadline=None)
+@given(HA_CF, HARESOURCES, st.booleans())
+def test_any_heartbeat_files_are_imported_or_reported(ha_cf, haresources, addresses):
+    from heartbeat_compat.importer import import_heartbeat
+    given_addresses = {"a": "10.0.0.1", "b": "10.0.0.2"} if addresses else None
+    try:
+        text = import_heartbeat({"ha.cf": "node a\nnode b\n" + ha_cf if addresses else ha_cf,
+                                 "haresources": haresources}, "/etc/ha.d", None,
+                                given_addresses)
+    except NfvdHaError as error:
+        assert error.problems and all(str(p) and "\n" not in str(p) for p in error.problems)
+        return
+    try:
+        load_text(text, "<imported>")
+    except NfvdHaError as error:
+        assert error.problems and all(str(p) for p in error.problems)
+
+
+# --- numbers of any size, written any way TOML allows ----------------------------------
+EXAMPLE_TEXT = open(EXAMPLE).read()
+NUMBERS = [m.span() for m in __import__("re").finditer(r"(?<=[=\[,] )-?[0-9]+(?=[ ,}\]\n])",
+                                                       EXAMPLE_TEXT)]
+NUMBER_TOKENS = st.one_of(
+    st.from_regex(r"-?[0-9]{1,30}", fullmatch=True), st.just("9" * 5000),
+    st.just("-" + "9" * 4301), st.just("0x" + "f" * 5000), st.just("0o" + "7" * 3000),
+    st.just("0b" + "1" * 200), st.sampled_from(["inf", "-inf", "nan", "1e400", "1.5", "-0",
+                                                "9_223_372_036_854_775_808", "0x7fffffff"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(NUMBERS), NUMBER_TOKENS)
+def test_any_number_anywhere_is_validated_or_reported(span, token):
+    """validate on a 5000-digit integer was a traceback."""
+    build_or_error(EXAMPLE_TEXT[:span[0]] + token + EXAMPLE_TEXT[span[1]:])

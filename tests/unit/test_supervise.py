@@ -222,3 +222,75 @@ def test_an_assurance_heartbeat_holder_hands_over_after_three_restarts(tmp_path)
         services.up.discard("uca-ebc")
         clock.sleep(10)
     assert services.calls == [("uca-ebc", "start")] * 3 and hb.calls == ["hb_standby all"]
+
+
+# --- the log beside the maintenance lock is untrusted ground --------------------------------
+def test_the_log_never_follows_a_symlink(tmp_path):
+    from nfvd_ha.supervise import logger
+    victim = tmp_path / "passwd"
+    victim.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    log_path = tmp_path / "nfvd-ha-supervise.log"
+    log_path.symlink_to(victim)
+    said = []
+    logger(said.append, str(log_path))("UOC Server restarted")
+    assert victim.read_text() == "root:x:0:0:root:/root:/bin/bash\n"
+    assert said[0].endswith("nfvd-ha-supervise: UOC Server restarted")  # still to stderr
+    assert said[1].startswith(f"cannot write {log_path}: ") and "symlink" in said[1]
+
+
+def test_a_fifo_for_a_log_never_stalls_the_supervisor(tmp_path):
+    import threading
+    from nfvd_ha.supervise import logger
+    log_path = tmp_path / "nfvd-ha-supervise.log"
+    os.mkfifo(log_path)
+    services = Crashing(GUI, set(GUI) - {"uoc"})
+    said = []
+    sup = Supervisor(services, ROLES["gui"], AlertRunner(), FakeClock(),
+                     logger(said.append, str(log_path)), lock=str(tmp_path / "lock"),
+                     out_of_service=str(tmp_path / "oos"))
+    done = threading.Thread(target=sup.pass_once, daemon=True)
+    done.start()
+    done.join(5)
+    stuck = done.is_alive()
+    if stuck:  # main's open() waits for a reader for ever: give it one so the thread ends
+        os.close(os.open(log_path, os.O_RDONLY | os.O_NONBLOCK))
+        done.join(5)
+    assert not stuck, "the supervisor blocked on the FIFO"
+    assert services.calls == [("uoc", "start")]                    # it kept working
+    assert any(s.startswith(f"cannot write {log_path}: ") for s in said), said
+    reader = os.open(log_path, os.O_RDONLY | os.O_NONBLOCK)  # a reader waiting: the open
+    try:                                                      # succeeds, the write must not
+        logger(said.append, str(log_path))("again")
+        try:
+            assert os.read(reader, 100) == b""
+        except BlockingIOError:
+            pass  # nothing written
+    finally:
+        os.close(reader)
+    assert said[-1].startswith(f"cannot write {log_path}: ") and "FIFO" in said[-1]
+
+
+class Injecting(Crashing):
+    """A restart fails with a message that carries a newline and a forged log line."""
+
+    def act(self, name, action):
+        super().act(name, action)
+        raise NfvdHaError("exit 1\nroot::0:0:root:/root:/bin/bash\x1b[2J")
+
+
+def test_control_characters_are_escaped_in_the_log(tmp_path):
+    from nfvd_ha.supervise import logger
+    log_path = tmp_path / "nfvd-ha-supervise.log"
+    said = []
+    sup = Supervisor(Injecting(GUI, set(GUI) - {"uoc"}), ROLES["gui"], AlertRunner(),
+                     FakeClock(), logger(said.append, str(log_path)),
+                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"))
+    sup.pass_once()
+    logger(said.append, str(log_path))("a name\r\nwith\tcontrol\x00characters\u2028")
+    lines = log_path.read_text().splitlines()
+    assert len(lines) == 3, lines                      # one line per entry, none forged
+    assert not any(line.startswith("root:") for line in lines)
+    assert lines[1].endswith("restart failed: exit 1\\nroot::0:0:root:/root:/bin/bash\\x1b[2J")
+    assert lines[2].endswith("a name\\r\\nwith\\tcontrol\\x00characters\\u2028")
+    assert all("\n" not in s and "\x1b" not in s for s in said)   # stderr too
+    assert oct(os.stat(log_path).st_mode & 0o777) in ("0o640", "0o600")

@@ -168,3 +168,50 @@ def test_a_group_requires_clones_of_its_cluster():
         '  member = "g"\n'
     assert problems(looped) == [
         "def.toml:18: cluster[0].group[0].requires: 'g-clone' clones this group"]
+
+
+@pytest.mark.parametrize("ip,kind", [
+    ("0.0.0.0", "unspecified"), ("0.1.2.3", "unspecified"), ("127.0.0.1", "loopback"),
+    ("127.9.9.9", "loopback"), ("224.0.0.1", "multicast"), ("239.1.1.1", "multicast"),
+    ("255.255.255.255", "broadcast"), ("240.0.0.1", "reserved"), ("169.254.1.1", "link-local"),
+    ("::", "unspecified"), ("::1", "loopback"), ("ff02::1", "multicast"),
+    ("fe80::1", "link-local"), ("::ffff:10.0.0.5", "IPv4-mapped")])
+def test_a_vip_must_be_a_unicast_address(ip, kind):
+    """`ip = "0.0.0.0"` validated and went into the quorum device's heuristic, which every
+    node then passed."""
+    found = problems(BASE + f"""\
+  [[cluster.resource]]
+  id = "v"
+  type = "vip"
+  params = {{ ip = "{ip}", cidr_netmask = 24 }}
+""")
+    assert len(found) == 1, found
+    assert found[0].startswith("def.toml:8: cluster[0].resource[0].params: ocf:nfvd:vip: "
+                               f"ip '{ip}' is "), found
+    assert kind in found[0] and "a VIP must be a unicast address" in found[0]
+
+
+@pytest.mark.parametrize("ip", ["10.0.0.100", "192.0.2.7", "fd10:9::7", "2001:db8::5"])
+def test_unicast_vips_are_fine(ip):
+    text = BASE + (f'  [[cluster.resource]]\n  id = "v"\n  type = "vip"\n'
+                   f'  params = {{ ip = "{ip}" }}\n')
+    assert load_text(text).clusters[0].resource("v").params == (("ip", ip),)
+
+
+@pytest.mark.parametrize("rtype,value,said", [
+    ("activator-ep", "/", "process_match: '/' names nothing distinctive"),
+    ("activator-ep", "ServiceActivator/EP/SOSA /usr/bin", "process_match: '/usr/bin' names "
+     "nothing distinctive"),
+    ("nfvd-assurance", "uca-ebc=/", "process_match: uca-ebc '/' names nothing distinctive"),
+    ("nfvd-assurance", "uca-ebc=java", "process_match: uca-ebc 'java' is a bare name")])
+def test_process_match_is_checked_as_the_agent_checks_it(rtype, value, said):
+    """process_match="/" passed validate, and a stop then signalled sshd and postgres."""
+    found = problems(BASE + f"""\
+  [[cluster.resource]]
+  id = "r"
+  type = "{rtype}"
+  params = {{ process_match = "{value}" }}
+""")
+    assert len(found) == 1, found
+    assert found[0].startswith(f"def.toml:8: cluster[0].resource[0].params: ocf:nfvd:{rtype}: "
+                               f"{said}"), found

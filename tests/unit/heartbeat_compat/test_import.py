@@ -35,11 +35,11 @@ def write(tmp_path, ha_cf, haresources):
 
 
 def meaning_ha_cf(text):
-    """Directives that carry meaning, times in ms; the log file name is not kept."""
+    """Directives that carry meaning, times in ms (warntime: heartbeat derives one)."""
     out = []
     for line in text.splitlines():
         words = line.split("#")[0].split()
-        if not words or words[0] in ("logfile", "warntime"):
+        if not words or words[0] == "warntime":
             continue
         if words[:2] == ["auto", "failback"]:
             words = ["auto_failback"] + words[2:]
@@ -102,7 +102,7 @@ def test_bad_time_names_file_and_line(tmp_path):
                       "ff-node1 10.0.0.100\n")
     with pytest.raises(NfvdHaError) as err:
         imported(directory)
-    assert f"{tmp_path}/ha.cf:5: 'thirty' is not a time" in str(err.value)
+    assert f"{tmp_path}/ha.cf:5: deadtime 'thirty' is not a time" in str(err.value)
 
 
 def test_an_imported_pair_is_marked_unfenced_so_every_render_warns(tmp_path):

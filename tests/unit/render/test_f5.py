@@ -18,6 +18,8 @@ from nfvd_ha.definition import EXAMPLE, load_definition
 from nfvd_ha.endpoints import ENDPOINTS
 from nfvd_ha.health import HealthServer
 
+from helpers.definitions import LB_ONE_SERVICE
+
 SCHEMA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "data",
                       "f5-as3", "as3-schema-3.56.0-10.json")
 LB = load_definition(EXAMPLE).loadbalancer
@@ -67,14 +69,50 @@ def test_one_application_per_service_with_its_virtual_server_pool_and_monitor():
             for m in pool["members"]] == [(["172.30.77.31"], 3000, 0), (["172.30.77.32"], 3000, 0)]
 
 
-def test_monitor_timing_and_alias_port_follow_the_check():
+def test_monitors_keep_the_guides_timing_and_use_the_checks_port():
+    """Guide 2.8.x.4: interval 5 s, timeout 16 s, whatever HAProxy's check interval is (15 s
+    in the example); the alias service port is the check's."""
     for name, service in SERVICES.items():
         monitor = app(name)[f"{name}_monitor"]
-        assert monitor["interval"] == 15 and monitor["timeout"] == 3 * 15 + 1
+        assert (monitor["interval"], monitor["timeout"]) == (5, 16)
         assert monitor["targetPort"] == service.check_port
-    fast = replace(SERVICES["http_web_gui"], check_interval=2500)
-    assert f5.timing(fast) == (3, 10)
-    assert f5.timing(replace(fast, check_interval=100)) == (1, 4)
+    assert f5.timing(replace(SERVICES["http_web_gui"], check_interval=2500)) == (5, 16)
+
+
+F5_DEF = LB_ONE_SERVICE
+
+
+@pytest.mark.parametrize("monitor,expected", [
+    ("", (5, 16)),
+    ('f5_monitor = { interval = "10s" }', (10, 31)),          # F5's rule: 3 x interval + 1
+    ('f5_monitor = { interval = "3s", timeout = "20s" }', (3, 20)),
+    ('f5_monitor = { interval = "5min" }', (300, 900)),      # F5's longest timeout
+])
+def test_the_f5_monitor_has_its_own_keys(monitor, expected):
+    from nfvd_ha.definition import load_text
+    service = load_text(F5_DEF + "  " + monitor + "\n").loadbalancer.services[0]
+    assert f5.timing(service) == expected
+    assert app("gui", json.loads(f5.render_as3(load_text(F5_DEF + "  " + monitor + "\n")
+                                               .loadbalancer)))["gui_monitor"]["interval"] \
+        == expected[0]
+
+
+@pytest.mark.parametrize("monitor,message", [
+    ('f5_monitor = { interval = "1500ms" }', "f5_monitor.interval: 1500 ms is not a whole "
+     "number of seconds"),
+    ('f5_monitor = { interval = "15min" }', "f5_monitor.interval: 900000 ms is out of range "
+     "1000-899000 ms"),
+    ('f5_monitor = { timeout = "20min" }', "f5_monitor.timeout: 1200000 ms is out of range"),
+    ('f5_monitor = { interval = "10s", timeout = "10s" }', "f5_monitor.timeout: 10 s must be "
+     "longer than the interval (10 s)"),
+    ('f5_monitor = { interval = "soon" }', "f5_monitor.interval: 'soon' is not a duration"),
+    ('f5_monitor = { every = "5s" }', "f5_monitor.every: unknown key 'every'"),
+])
+def test_a_bad_f5_monitor_is_refused_by_line_and_key(monitor, message):
+    from helpers.definitions import problems
+    found = problems(F5_DEF + "  " + monitor + "\n")
+    assert any(p.startswith("def.toml:7: loadbalancer.service[0].") and message in p
+               for p in found), found
 
 
 def test_sitescope_is_a_priority_group_pool_with_no_persistence():
@@ -117,7 +155,7 @@ def test_any_address_ipv6_and_odd_paths_render_safely():
 def test_tmsh_creates_the_same_objects():
     tmsh = f5.render_tmsh(LB)
     for name, service in SERVICES.items():
-        assert f"create ltm monitor http {name}_monitor {{ interval 15 timeout 46 " \
+        assert f"create ltm monitor http {name}_monitor {{ interval 5 timeout 16 " \
                f"destination *:{service.check_port} " in tmsh
         assert f"create ltm virtual {name}_vs {{ destination {service.bind} " in tmsh
     assert "priority-group 10 } 172.30.77.42:18888 { address 172.30.77.42 priority-group 5" in tmsh

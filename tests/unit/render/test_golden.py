@@ -52,4 +52,8 @@ def test_expected_layout():
         "nfvd-ff/ha.d/haresources", "nfvd-aa/cib.xml", "nfvd-aa/corosync.conf",
         "nfvd-aa/ha.d/ha.cf", "nfvd-aa/ha.d/haresources", "nfvd-lb/cib.xml",
         "nfvd-lb/corosync.conf", "nfvd-lb/ha.d/ha.cf", "nfvd-lb/ha.d/haresources",
-        "haproxy/haproxy.cfg", "f5/as3.json", "f5/nfvd.tmsh"}
+        "haproxy/haproxy.cfg", "f5/as3.json", "f5/nfvd.tmsh",
+        "nfvd-ff/openstack-allowed-address-pairs.sh", "nfvd-aa/openstack-allowed-address-pairs.sh",
+        "nfvd-lb/openstack-allowed-address-pairs.sh", "mounts/gui-node1/image_repository.mount",
+        "mounts/gui-node1/fstab", "mounts/gui-node2/image_repository.mount",
+        "mounts/gui-node2/fstab"}
