@@ -5,7 +5,9 @@ Monitor depth 0 reads the mount table only (cannot hang); depth 10 reads the dir
 depth 20 writes and reads back a file, each in a child that is abandoned at the deadline,
 because a process touching a dead NFS server cannot even be killed. Stop escalates within
 the op timeout: unmount; TERM then KILL the users of that mount (found through /proc and
-confirmed by mount id and device); forced, then lazy unmount.
+confirmed by mount id and device); forced, then - once none of those is left - lazy unmount.
+A user that outlives KILL fails the stop: Pacemaker then fences the node, the only way to
+end it before the peer mounts the storage.
 
 The directory is a canonical absolute path (no ``.``, ``..``, ``//``); a system directory
 (/, /usr, /var, /etc, ...) or the node's own root filesystem is refused as inherently
@@ -423,9 +425,21 @@ def _escalation(ctx, mount):
             unmount(0, "unmount")()
         return step
 
+    def detach_once_nothing_of_ours_is_left():
+        # A lazy unmount only hides the mount: whoever still uses it keeps the filesystem,
+        # and a process that outlived KILL (stuck in the kernel, frozen) may write through it
+        # once the storage answers again - after the peer took over. Only processes never
+        # signalled (the cluster stack, this agent's ancestors) may be left behind.
+        survivors = owned.MountUse(directory, mounts.mounts()).users()
+        if survivors:
+            raise Failed(f"{directory}: {len(survivors)} process(es) outlived KILL "
+                         f"({', '.join(str(p.pid) for p in survivors[:5])}) and may still "
+                         "write to it: it cannot be released on this node")
+        unmount(MNT_DETACH, "lazy unmount")()
+
     return [unmount(0, "unmount"), signal_users(proc.SIGTERM, "TERM"),
             signal_users(proc.SIGKILL, "KILL"),
-            unmount(MNT_FORCE, "forced unmount"), unmount(MNT_DETACH, "lazy unmount")]
+            unmount(MNT_FORCE, "forced unmount"), detach_once_nothing_of_ours_is_left]
 
 
 def validate_all(ctx):

@@ -225,6 +225,39 @@ def test_stop_never_signals_the_agents_ancestors_or_the_cluster_stack(fs, mnt, t
             p.wait()
 
 
+FREEZER = "/sys/fs/cgroup/freezer"
+
+
+def test_a_user_that_outlives_kill_fails_the_stop_instead_of_a_lazy_detach(fs, mnt):
+    """A frozen process (cgroup freezer: its SIGKILL waits for the thaw, as a process stuck
+    in the kernel on a dead server may never die) keeps the filesystem and could write
+    through it once it runs again, after the peer took over: the stop must fail (Pacemaker
+    fences the node), never hide the mount with a lazy unmount and say it is stopped."""
+    if not os.path.isdir(FREEZER):
+        pytest.fail(f"{FREEZER} is missing: this test needs the cgroup v1 freezer")
+    assert fs("start").rc == 0
+    group = os.path.join(FREEZER, f"nfvd-test-{os.getpid()}")
+    os.mkdir(group)
+    writer = subprocess.Popen(["sleep", "300"], cwd=mnt)
+    try:
+        with open(os.path.join(group, "cgroup.procs"), "w") as f:
+            f.write(str(writer.pid))
+        with open(os.path.join(group, "freezer.state"), "w") as f:
+            f.write("FROZEN")
+        result = fs("stop", timeout_ms=8000)
+        assert result.rc == 1, result
+        assert "outlived KILL" in result.reason and str(writer.pid) in result.reason
+        assert mounted(mnt), "hidden by a lazy unmount while a writer survived"
+        assert writer.poll() is None  # frozen: KILL pending
+    finally:
+        with open(os.path.join(group, "freezer.state"), "w") as f:
+            f.write("THAWED")
+        writer.kill()
+        writer.wait()
+        os.rmdir(group)
+    assert fs("stop").rc == 0 and not mounted(mnt)  # once it is gone, the stop goes through
+
+
 def test_a_process_under_the_mount_point_but_not_on_the_mount_is_left_alone(fs, mnt):
     os.makedirs(mnt)
     underneath = subprocess.Popen(["sleep", "300"], cwd=mnt)  # cwd: the bare directory
