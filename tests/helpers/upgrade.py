@@ -1,6 +1,6 @@
 """The guide's upgrade (4.4) walked with `nfvd-ha upgrade` on the lab's Assurance pair, with
 the NFVD stand-ins' installer (docker/standins: `nfvd-install.sh -s|-p KITDIR` installs the
-kit's VERSION and restarts what ran), shared by tests/cluster/test_upgrade.py and
+kit's VERSION and restarts what ran), shared by tests/cluster/test_rolling_upgrade.py and
 bench/upgrade.py. The client asks the Assurance Gateway through the VIP all along."""
 
 import time
