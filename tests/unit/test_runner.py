@@ -62,7 +62,8 @@ def test_a_failure_with_many_lines_is_one_line():
 
 #: what crm_mon 2.1.5 prints on a host where no cluster runs (`nfvd-ha upgrade check` showed
 #: it whole inside its Error line)
-CRM_MON_NOT_CONNECTED = """<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+CRM_MON_NOT_CONNECTED = """\
+<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
   <status code="102" message="Not connected">
     <errors>
       <error>error: Could not connect to launcher: Connection refused</error>
