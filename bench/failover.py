@@ -95,7 +95,8 @@ def report_no_answer(lab, want, timeout):
     for node in (*FF, *AA):
         try:
             out = lab.sh(node, "crm_mon -1 -r 2>&1 | head -30; corosync-quorumtool -s 2>&1"
-                         " | grep -E 'Quorate|Flags|Qdevice'", timeout=20).stdout
+                         " | grep -E 'Quorate|Flags|Qdevice'; tail -5 /var/run/nfvd/events;"
+                         " cat /var/run/nfvd/signals 2>/dev/null", timeout=20).stdout
         except Exception as error:  # a powered-off node: say so and go on
             out = f"(no answer: {error})"
         for line in out.splitlines():
