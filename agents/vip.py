@@ -2,7 +2,7 @@
 
 import os
 
-from nfvd_ocf import addresses, checks, codes, proc, runtime
+from nfvd_ocf import addresses, checks, codes, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, InvalidHere, NotInstalled
 
@@ -29,19 +29,20 @@ def label_problem(label):
     return None
 
 
-def prefix_problem(raw, ip):
-    """Why ``raw`` is not a prefix length or dotted netmask for the address ``ip``."""
-    raw = str(raw or "").strip()
-    if not raw or (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= ip.max_prefixlen):
+def prefix_problem(raw, v6):
+    """Why ``raw`` is not a prefix length or dotted netmask for an IPv4 (or, ``v6``, an IPv6)
+    address. The ipaddress module only for a dotted netmask: this runs on every monitor."""
+    raw, longest = str(raw or "").strip(), 128 if v6 else 32
+    if not raw or (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= longest):
         return None
-    if ip.version == 4 and raw.isascii() and "." in raw:
+    if not v6 and raw.isascii() and "." in raw:
         try:
             _ipaddress().ip_network(f"0.0.0.0/{raw}")
             return None
         except ValueError:
             pass
-    return (f"cidr_netmask '{raw}' is not a prefix length 1-{ip.max_prefixlen}"
-            + (" or a dotted netmask" if ip.version == 4 else ""))
+    return (f"cidr_netmask '{raw}' is not a prefix length 1-{longest}"
+            + ("" if v6 else " or a dotted netmask"))
 
 
 def _ipaddress():
@@ -50,6 +51,7 @@ def _ipaddress():
 
 
 def _ip(argv, ctx, timeout=5):
+    from nfvd_ocf import proc  # start and stop only: a monitor runs no command
     try:
         result = proc.run(["ip"] + argv, min(timeout, max(ctx.remaining(), 1)))
     except FileNotFoundError:
@@ -60,14 +62,13 @@ def _ip(argv, ctx, timeout=5):
 
 
 def _find(ctx, ip):
-    """(dev, prefix_len, flags) of ``ip`` on this host, or None."""
-    family = "-6" if ":" in ip else "-4"
-    out = _ip(["-o", family, "addr", "show", "to", ip], ctx).output
-    for line in out.splitlines():
-        fields = line.split()
-        if len(fields) > 3 and fields[3].split("/")[0] == ip:
-            return fields[1].rstrip(":").split("@")[0], fields[3].split("/")[1], fields
-    return None
+    """(device, assignment) of the first assignment of ``ip`` on this host, or None. Asked of
+    the kernel (rtnetlink), not of ``ip``: a monitor then runs no command at all."""
+    try:
+        found = addresses.assignments(ip, min(addresses.TIMEOUT, max(ctx.remaining(), 0.5)))
+        return (found[0].device, found[0]) if found else None
+    except OSError as exc:
+        raise Failed(f"cannot list the addresses of this host (rtnetlink): {exc}") from None
 
 
 def _link_up(dev):
@@ -110,7 +111,7 @@ def param_problems(values):
         values["arp_count"], 0, MAX_ARP_COUNT, "arp_count"), checks.in_range(
         values["dad_timeout_ms"], 0, MAX_DAD_TIMEOUT_MS, "dad_timeout_ms")]
     if values["cidr_netmask"]:
-        problems.append(prefix_problem(values["cidr_netmask"], _ipaddress().ip_address(ip)))
+        problems.append(prefix_problem(values["cidr_netmask"], v6))
     if label and (v6 or len(f"{nic or 'eth0'}:{label}") > 15):
         problems.append(f"label '{label}': IPv4 only, and nic:label must fit 15 characters")
     return checks.found(*problems)
@@ -121,8 +122,8 @@ def monitor(ctx):
     found = _find(ctx, ip)
     if found is None:
         return codes.NOT_RUNNING
-    dev, _, fields = found
-    if "tentative" in fields or "dadfailed" in fields:
+    dev, held = found
+    if held.tentative or held.dad_failed:
         raise Failed(f"{ip} on {dev} failed duplicate address detection")
     nic = ctx.params["nic"]
     if nic and dev != nic:
@@ -189,6 +190,7 @@ def start(ctx):
         from nfvd_ocf import arp
         count = min(ctx.params["arp_count"], int(ctx.remaining() / ARP_INTERVAL) + 1)
         arp.announce_in_background(nic, ip, count, ARP_INTERVAL, _announcer_file(ip))
+    from nfvd_ocf import proc
     if proc.wait_until(lambda: _settled(ctx), ctx.remaining(), 0.05):
         ctx.log.info(f"{ip}/{prefix} is up on {nic}")
         return codes.SUCCESS
@@ -198,7 +200,7 @@ def start(ctx):
 
 def _settled(ctx):
     found = _find(ctx, _check_ip(ctx))
-    if found and "tentative" in found[2] and "dadfailed" not in found[2]:
+    if found and found[1].tentative and not found[1].dad_failed:
         return False  # IPv6 duplicate address detection still running
     return monitor(ctx) == codes.SUCCESS
 
@@ -231,8 +233,8 @@ def stop(ctx):
     found = _find(ctx, ip)
     if found is None:
         return codes.SUCCESS
-    dev, prefix, _ = found
-    result = _ip(["addr", "del", f"{ip}/{prefix}", "dev", dev], ctx)
+    dev, held = found
+    result = _ip(["addr", "del", f"{ip}/{held.prefixlen}", "dev", dev], ctx)
     if _find(ctx, ip) is not None:
         raise Failed(f"could not remove {ip} from {dev}: {result.output.strip()}")
     ctx.log.info(f"{ip} removed from {dev}")

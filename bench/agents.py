@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Wall time of `monitor`: ocf:nfvd agents vs the shell agents they replace, side by side.
 
-  sudo python3 bench/agents.py [--runs 60]
+  sudo python3 bench/agents.py [--runs 60] [--ocf-root /usr/lib/ocf]
 
 Needs root (a network namespace and a tmpfs mount), resource-agents installed, and the nfvd
-agents installed (`nfvd-ha agents install --python /usr/bin/python3`). The same resource is
+agents installed (`nfvd-ha agents install --python /usr/bin/python3`; to measure a checkout,
+install its agents elsewhere, `PYTHONPATH=$PWD python3 -m nfvd_ha agents install --ocf-root
+/tmp/ocf --python /usr/bin/python3`, and pass `--ocf-root /tmp/ocf`). The same resource is
 monitored by both agents, runs alternate (A B A B ...) so that machine noise hits both alike;
 the medians and their ratio are printed.
 """
@@ -21,7 +23,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
 from helpers.netns import VethPair  # noqa: E402
 
-OCF = "/usr/lib/ocf/resource.d"
+OCF = "/usr/lib/ocf/resource.d"  # the shell agents (resource-agents)
 
 
 def timed(argv, env):
@@ -54,21 +56,21 @@ def compare(label, ours, theirs, runs):
           f"ratio {ours_ms / theirs_ms:.2f}x   ({runs} runs each)")
 
 
-def bench_vip(runs):
+def bench_vip(nfvd, runs):
     lan = VethPair()
     try:
         ns = list(lan.exec_prefix())
         params = {"ip": "192.168.77.100", "cidr_netmask": "24", "nic": "lan0"}
-        subprocess.run(ns + [f"{OCF}/nfvd/vip", "start"], env=env_for(params), check=True,
+        subprocess.run(ns + [f"{nfvd}/vip", "start"], env=env_for(params), check=True,
                        capture_output=True)
         compare("monitor vip vs ocf:heartbeat:IPaddr2",
-                (ns + [f"{OCF}/nfvd/vip", "monitor"], env_for(params)),
+                (ns + [f"{nfvd}/vip", "monitor"], env_for(params)),
                 (ns + [f"{OCF}/heartbeat/IPaddr2", "monitor"], env_for(params)), runs)
     finally:
         lan.close()
 
 
-def bench_fs(runs):
+def bench_fs(nfvd, runs):
     directory = tempfile.mkdtemp(prefix="nfvd-bench-")
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", directory], check=True)
     try:
@@ -78,7 +80,7 @@ def bench_fs(runs):
             e_ours, e_theirs = env_for(ours), env_for(params)
             e_ours["OCF_CHECK_LEVEL"] = e_theirs["OCF_CHECK_LEVEL"] = depth
             compare(f"monitor depth {depth:<2} shared-fs vs Filesystem",
-                    ([f"{OCF}/nfvd/shared-fs", "monitor"], e_ours),
+                    ([f"{nfvd}/shared-fs", "monitor"], e_ours),
                     ([f"{OCF}/heartbeat/Filesystem", "monitor"], e_theirs), runs)
     finally:
         subprocess.run(["umount", directory])
@@ -88,11 +90,15 @@ def bench_fs(runs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--ocf-root", default="/usr/lib/ocf", help="where our agents are installed")
     args = parser.parse_args()
+    nfvd = os.path.join(args.ocf_root, "resource.d", "nfvd")
+    with open(nfvd + "/vip") as launcher:
+        interpreter = launcher.readline().strip()[2:]
     print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}, "
-          f"agents run by {open(OCF + '/nfvd/vip').readline().strip()[2:]}")
-    bench_vip(args.runs)
-    bench_fs(args.runs)
+          f"agents in {args.ocf_root} run by {interpreter}")
+    bench_vip(nfvd, args.runs)
+    bench_fs(nfvd, args.runs)
 
 
 if __name__ == "__main__":

@@ -59,32 +59,38 @@ def unicast_problem(ip):
     return f"is {kind}: a VIP must be a unicast address" if kind else None
 
 
-def _dump(kind, family, header):
+def _dump(kind, family, header, timeout=TIMEOUT):
     """Every message (type, payload) of one rtnetlink dump, bounded in time and size."""
-    import socket
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE) as sock:
-        sock.settimeout(TIMEOUT)
+    sock = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW, NETLINK_ROUTE)
+    try:
+        sock.settimeout(timeout)
         sock.bind((0, 0))
         request = struct.pack("=IHHII", 16 + len(header), kind, NLM_F_REQUEST | NLM_F_DUMP,
                               1, 0) + header
         sock.send(request)
-        found, total = [], 0
-        while True:
-            data = sock.recv(1 << 16)
-            total += len(data)
-            if not data or total > MAX_DUMP:
-                raise OSError("rtnetlink dump too large or cut short")
-            offset = 0
-            while offset + 16 <= len(data):
-                length, mtype = struct.unpack_from("=IH", data, offset)
-                if length < 16 or offset + length > len(data):
-                    raise OSError("malformed rtnetlink message")
-                if mtype == NLMSG_DONE:
-                    return found
-                if mtype == NLMSG_ERROR:
-                    raise OSError("rtnetlink dump refused")
-                found.append((mtype, data[offset + 16:offset + length]))
-                offset += (length + 3) & ~3
+        return _messages(sock)
+    finally:
+        sock.close()
+
+
+def _messages(sock):
+    found, total = [], 0
+    while True:
+        data = sock.recv(1 << 16)
+        total += len(data)
+        if not data or total > MAX_DUMP:
+            raise OSError("rtnetlink dump too large or cut short")
+        offset = 0
+        while offset + 16 <= len(data):
+            length, mtype = struct.unpack_from("=IH", data, offset)
+            if length < 16 or offset + length > len(data):
+                raise OSError("malformed rtnetlink message")
+            if mtype == NLMSG_DONE:
+                return found
+            if mtype == NLMSG_ERROR:
+                raise OSError("rtnetlink dump refused")
+            found.append((mtype, data[offset + 16:offset + length]))
+            offset += (length + 3) & ~3
 
 
 def _attributes(payload, start):
@@ -111,24 +117,54 @@ def _links_up():
     return up
 
 
-def interfaces_holding(ip):
-    """Indexes of the interfaces the kernel has ``ip`` on (DAD passed), [] if none."""
+class Assignment:
+    """One assignment of an address to an interface, as the kernel lists it."""
+
+    __slots__ = ("index", "prefixlen", "flags")
+
+    def __init__(self, index, prefixlen, flags):
+        self.index, self.prefixlen, self.flags = index, prefixlen, flags
+
+    @property
+    def tentative(self):
+        """Duplicate address detection still running (IPv6)."""
+        return bool(self.flags & IFA_F_TENTATIVE)
+
+    @property
+    def dad_failed(self):
+        return bool(self.flags & IFA_F_DADFAILED)
+
+    @property
+    def device(self):
+        """The interface's name (the device, not an IPv4 label such as eth0:0)."""
+        return _socket.if_indextoname(self.index)
+
+
+def assignments(ip, timeout=TIMEOUT):
+    """Every assignment of ``ip`` on this host's interfaces, in the kernel's order (as
+    ``ip -o addr show to IP`` lists them), DAD state included; [] if none."""
     found = packed(ip)
     if found is None:
         return []
     family, raw = found
     hits = []
-    for mtype, payload in _dump(RTM_GETADDR, family, struct.pack("=BBBBI", family, 0, 0, 0, 0)):
+    for mtype, payload in _dump(RTM_GETADDR, family, struct.pack("=BBBBI", family, 0, 0, 0, 0),
+                                timeout):
         if mtype != RTM_NEWADDR or len(payload) < 8:
             continue
-        fam, _, flags, _, index = struct.unpack_from("=BBBBI", payload)
+        fam, prefixlen, flags, _, index = struct.unpack_from("=BBBBI", payload)
         attrs = _attributes(payload, 8)
         if IFA_FLAGS in attrs and len(attrs[IFA_FLAGS]) >= 4:
             flags = struct.unpack_from("=I", attrs[IFA_FLAGS])[0]
         local = attrs.get(IFA_LOCAL, attrs.get(IFA_ADDRESS))
-        if fam == family and local == raw and not flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED):
-            hits.append(index)
+        if fam == family and local == raw:
+            hits.append(Assignment(index, prefixlen, flags))
     return hits
+
+
+def interfaces_holding(ip):
+    """Indexes of the interfaces the kernel has ``ip`` on (DAD passed), [] if none."""
+    return [a.index for a in assignments(ip) if not a.tentative and not a.dad_failed]
 
 
 def assigned(ip):

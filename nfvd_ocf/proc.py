@@ -76,16 +76,25 @@ def buffer_text(fd):
 
 
 def _wait(pid, timeout):
-    deadline = time.monotonic() + max(timeout, 0)
-    delay = 0.001
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
+    """The wait status of our child ``pid`` once it exits, or None after ``timeout`` seconds.
+    Woken by the child's pidfd the moment it exits (a sleep-and-poll loop would add up to
+    its last sleep to every command)."""
+    import select  # built into Debian's python3
+    fd = os.pidfd_open(pid)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        deadline = time.monotonic() + max(timeout, 0)
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            poller.poll(max(1, int(left * 1000 + 0.999)))
+    finally:
+        os.close(fd)
 
 
 def _kill_group(pid):
