@@ -15,25 +15,26 @@ ETH_P_ARP = 0x0806
 _BROADCAST = b"\xff" * 6
 
 
-def _mac(nic):
+def _mac(nic: str) -> bytes:
     with open(f"/sys/class/net/{nic}/address") as f:
         return bytes.fromhex(f.read().strip().replace(":", ""))
 
 
-def _frame(mac, op, sender_ip, target_ip, target_mac=b"\x00" * 6):
+def _frame(mac: bytes, op: int, sender_ip: bytes, target_ip: bytes,
+           target_mac: bytes = b"\x00" * 6) -> bytes:
     eth = _BROADCAST + mac + struct.pack("!H", ETH_P_ARP)
     arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, mac, sender_ip, target_mac,
                       target_ip)
     return eth + arp
 
 
-def _open(nic):
+def _open(nic: str) -> socket.socket:
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
     sock.bind((nic, ETH_P_ARP))
     return sock
 
 
-def probe(nic, ip, timeout):
+def probe(nic: str, ip: str, timeout: float) -> str | None:
     """Ask who has ``ip`` (sender 0.0.0.0); return the MAC of an answer, or None."""
     mac, target = _mac(nic), socket.inet_aton(ip)
     with _open(nic) as sock:
@@ -48,7 +49,7 @@ def probe(nic, ip, timeout):
     return None
 
 
-def _answer_from(frame, target, own_mac):
+def _answer_from(frame: bytes, target: bytes, own_mac: bytes) -> str | None:
     if len(frame) < 42 or frame[12:14] != b"\x08\x06":
         return None
     op, sender_mac, sender_ip = struct.unpack("!H6s4s", frame[20:32])
@@ -57,7 +58,7 @@ def _answer_from(frame, target, own_mac):
     return None
 
 
-def announce(nic, ip, count, interval):
+def announce(nic: str, ip: str, count: int, interval: float) -> None:
     """Send up to ``count`` gratuitous ARP requests for ``ip``, ``interval`` seconds apart,
     and stop as soon as the address is no longer on this host."""
     from .addresses import assigned
@@ -72,7 +73,8 @@ def announce(nic, ip, count, interval):
                 time.sleep(interval)
 
 
-def announce_in_background(nic, ip, count, interval, state_file):
+def announce_in_background(nic: str, ip: str, count: int, interval: float,
+                           state_file: str) -> None:
     """Fork a detached announcer; the caller does not wait for it. The announcer notes
     its pid and start time in ``state_file`` (so a stop can end it) and removes it."""
     pid = os.fork()
@@ -94,7 +96,7 @@ def announce_in_background(nic, ip, count, interval, state_file):
         os._exit(0)
 
 
-def _note(state_file):
+def _note(state_file: str) -> None:
     from . import owned
     os.makedirs(os.path.dirname(state_file), mode=0o755, exist_ok=True)
     tmp = f"{state_file}.{os.getpid()}"
@@ -104,14 +106,14 @@ def _note(state_file):
     os.replace(tmp, state_file)
 
 
-def _forget(state_file):
+def _forget(state_file: str) -> None:
     try:
         os.unlink(state_file)
     except OSError:
         pass
 
 
-def _state(state_file):
+def _state(state_file: str) -> tuple[int, int] | None:
     """(pid, start ticks) the announcer noted, from a regular file of ours no one else can
     write (never through a symlink, never blocking), or None."""
     try:
@@ -133,7 +135,7 @@ def _state(state_file):
     return int(words[0]), int(words[1])
 
 
-def is_announcer(pid, ip):
+def is_announcer(pid: int, ip: str) -> bool:
     """True when ``pid`` is this agent's own announcer of ``ip``: a process of our user whose
     command line is this agent's, run for ``start``, with ``OCF_RESKEY_ip`` set to ``ip``
     (the announcer is a fork of that start: it keeps its arguments and environment)."""
@@ -146,7 +148,7 @@ def is_announcer(pid, ip):
             and packed(announced) is not None and packed(announced) == packed(ip))
 
 
-def stop_announcer(state_file, ip):
+def stop_announcer(state_file: str, ip: str) -> None:
     """End the announcer of ``ip`` that ``state_file`` names - only when that pid, started
     when it says, is proven to be our announcer (see :func:`is_announcer`)."""
     from . import owned

@@ -16,7 +16,7 @@ class AgentError(Exception):
     #: True when the failure means the resource cannot be running on this host.
     means_absent = False
     #: the code of a probe (monitor, interval 0) that meets this failure
-    probe_code = None
+    probe_code: int | None = None
 
 
 class Failed(AgentError):
@@ -65,7 +65,7 @@ class PermissionDenied(AgentError):
     code = codes.ERR_PERM
 
 
-def code_for(action, probe, error):
+def code_for(action: str, probe: bool, error: AgentError) -> int:
     """The exit code an ``AgentError`` gives for ``action`` (``probe``: monitor, interval 0)."""
     if error.means_absent:
         if action == "stop":

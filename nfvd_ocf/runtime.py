@@ -8,13 +8,20 @@ from .errors import AgentError, InvalidConfig, code_for
 from .log import Logger
 from .params import Context
 
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
-def usage(agent):
+    from .declaration import Agent, Handler
+
+
+def usage(agent: "Agent") -> str:
     names = "|".join(a.name for a in agent.actions)
     return f"usage: {agent.name} {{{names}}}\n"
 
 
-def run(agent, argv=None, env=None):
+def run(agent: "Agent", argv: "Sequence[str] | None" = None,
+        env: "Mapping[str, str] | None" = None) -> int:
     """Run the action named in ``argv`` and return its exit code."""
     argv = sys.argv if argv is None else argv
     env = os.environ if env is None else env
@@ -36,9 +43,9 @@ def run(agent, argv=None, env=None):
     return _call(handler, ctx)
 
 
-def _checked(handler):
+def _checked(handler: "Handler") -> "Handler":
     """The handler, once the parameters are typed and pass the agent's own check."""
-    def call(ctx):
+    def call(ctx: Context) -> int | None:
         problems = ctx.agent.check(ctx.params) if ctx.agent.check else ()
         if problems:
             raise InvalidConfig("; ".join(problems))
@@ -46,7 +53,7 @@ def _checked(handler):
     return call
 
 
-def _call(handler, ctx):
+def _call(handler: "Handler", ctx: Context) -> int:
     handler = _checked(handler)
     try:
         rc = handler(ctx)
@@ -65,5 +72,5 @@ def _call(handler, ctx):
     return codes.SUCCESS if rc is None else rc
 
 
-def main(agent):
+def main(agent: "Agent") -> None:
     sys.exit(run(agent))

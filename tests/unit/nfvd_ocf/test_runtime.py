@@ -103,11 +103,14 @@ def test_mountinfo_unescape_and_fstype_families():
 
 
 def test_monitor_imports_stay_light():
-    """lxml, click, sh (and the slow dataclasses/socket/signal) stay off the hot path."""
+    """lxml, click, sh (and the slow dataclasses/socket/signal/typing...) stay off the hot
+    path: an agent's module, imported for every action, imports none of them."""
     import subprocess
     code = ("import sys, agents.vip, agents.shared_fs, agents.activator_ep, "
-            "agents.nfvd_assurance; heavy = {'lxml', 'click', 'sh', 'dataclasses', 'socket', "
-            "'signal', 'subprocess', 'inspect'} & set(sys.modules); print(sorted(heavy))")
+            "agents.nfvd_assurance, agents.nfvd_hpsa; heavy = {'lxml', 'click', 'sh', "
+            "'dataclasses', 'socket', 'signal', 'subprocess', 'inspect', 'typing', 're', "
+            "'enum', 'functools', 'collections', 'ipaddress'} & set(sys.modules); "
+            "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                          cwd=__import__("os").path.dirname(__import__("nfvd_ocf").__path__[0]))
     assert out.stdout.strip() == "[]", out.stderr
