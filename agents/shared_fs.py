@@ -22,8 +22,9 @@ stop really unmounts it and ends its users).
 """
 
 import os
+import stat
 
-from nfvd_ocf import bounded, codes, fstab, mounts, owned, proc, runtime, trusted
+from nfvd_ocf import bounded, codes, fstab, mounts, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import ConflictHere, Failed, InvalidConfig, InvalidHere, NotInstalled
 from nfvd_ocf.mounts import Mount
@@ -126,7 +127,7 @@ def _noted(ctx: Context) -> Noted | None:
         return None
     try:
         info = os.fstat(fd)
-        if (info.st_mode & proc.S_IFMT) != proc.S_IFREG or info.st_uid != os.geteuid() or \
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
                 info.st_mode & 0o022:
             return None
         words = os.read(fd, 80).decode("ascii", "replace").split()
@@ -209,6 +210,7 @@ def _moved(ctx: Context, ours: Ours) -> Failed:
 def _trusted_path(ctx: Context, create: bool = False) -> None:
     """The directory is reached without a symlink, through directories only root can
     change (checked in a child abandoned at a deadline: a hung parent cannot hang us)."""
+    from nfvd_ocf import trusted  # start and validate-all only
     directory = ctx.params["directory"]
     outcome = bounded.run_in_child(
         lambda: trusted.directory_chain_problem(directory, sticky_ok=True, create=create)
@@ -359,6 +361,7 @@ def start(ctx: Context) -> int:
         argv = ["mount", "-t", params["fstype"]] + (
             ["-o", params["options"]] if params["options"] else []) + ["--", params["device"],
                                                                         directory]
+        from nfvd_ocf import proc
         result = proc.run(argv, _bound(ctx))
         if result.timed_out or result.rc != 0:
             raise Failed(f"{' '.join(argv)}: "
@@ -395,6 +398,8 @@ def _umount(mount: Mount, flags: int, timeout: float) -> bounded.Outcome:
 
     def call() -> str:
         import ctypes
+
+        from nfvd_ocf import owned
         fd = os.open(where, os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             seen = owned.mount_id_of(fd)
@@ -425,6 +430,8 @@ def stop(ctx: Context) -> int:
 
 
 def _escalation(ctx: Context, mount: Mount) -> "list[Callable[[], None]]":
+    from nfvd_ocf import owned, proc  # stop only
+
     def share() -> float:
         return max(min(ctx.remaining(1.0) / 4, 10), 0.3)
 
