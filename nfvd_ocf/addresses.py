@@ -10,7 +10,7 @@ Standard library only: the quorum device's heuristic runs this every few seconds
 """
 
 import _socket  # the checks run before every vip action: socket.py is slow to import
-import struct
+import _struct as struct  # (struct.py only re-exports it)
 
 TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
 if TYPE_CHECKING:

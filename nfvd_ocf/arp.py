@@ -75,34 +75,42 @@ def announce(nic: str, ip: str, count: int, interval: float) -> None:
 
 def announce_in_background(nic: str, ip: str, count: int, interval: float,
                            state_file: str) -> None:
-    """Fork a detached announcer; the caller does not wait for it. The announcer notes
-    its pid and start time in ``state_file`` (so a stop can end it) and removes it."""
+    """Fork a detached announcer; the caller does not wait for it. Its pid and start time
+    are in ``state_file`` (so a stop can end it) before this returns; the announcer removes
+    the file when it is done, and announces nothing unless the file could be written."""
     pid = os.fork()
     if pid:
-        os.waitpid(pid, 0)  # the first child exits at once; the grandchild announces
+        os.waitpid(pid, 0)  # the first child notes the grandchild, which announces
         return
     try:  # pragma: no cover - the child
         null = os.open("/dev/null", os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.setsid()
-        if os.fork() == 0:
-            _note(state_file)
-            try:
-                announce(nic, ip, count, interval)
-            finally:
-                _forget(state_file)
+        noted_r, noted_w = os.pipe()
+        announcer = os.fork()
+        if announcer == 0:
+            os.close(noted_w)
+            if os.read(noted_r, 1) == b"1":  # the state names this process
+                try:
+                    announce(nic, ip, count, interval)
+                finally:
+                    _forget(state_file)
+        else:
+            os.close(noted_r)
+            _note(state_file, announcer)
+            os.write(noted_w, b"1")
     finally:
         os._exit(0)
 
 
-def _note(state_file: str) -> None:
+def _note(state_file: str, pid: int) -> None:
     from . import owned
     os.makedirs(os.path.dirname(state_file), mode=0o755, exist_ok=True)
     tmp = f"{state_file}.{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(f"{os.getpid()} {owned.start_ticks(os.getpid())}\n")
+        f.write(f"{pid} {owned.start_ticks(pid)}\n")
     os.replace(tmp, state_file)
 
 

@@ -12,6 +12,8 @@ TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy on
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from typing import NoReturn
+
     from .declaration import Agent, Handler
 
 
@@ -72,5 +74,15 @@ def _call(handler: "Handler", ctx: Context) -> int:
     return codes.SUCCESS if rc is None else rc
 
 
-def main(agent: "Agent") -> None:
-    sys.exit(run(agent))
+def main(agent: "Agent") -> "NoReturn":
+    """Run the action of ``sys.argv`` and exit with its code, without the interpreter's
+    finalization (tearing every module down costs more than a monitor's own work): what is
+    written is flushed first; a flush that fails makes a generic error."""
+    rc = run(agent)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            rc = rc or codes.ERR_GENERIC
+    os._exit(rc)

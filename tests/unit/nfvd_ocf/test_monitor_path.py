@@ -52,3 +52,24 @@ def test_the_kernel_lists_the_loopback_address_on_lo():
     assert [(a.device, a.prefixlen, a.tentative, a.dad_failed) for a in held] == [
         ("lo", 8, False, False)]
     assert addresses.assignments(ABSENT) == [] and addresses.assignments("not an ip") == []
+
+
+def test_main_exits_with_the_actions_code_and_all_it_wrote(tmp_path):
+    """main() skips the interpreter's finalization: what the action wrote still gets out in
+    full (meta-data to a file sits in its buffer until flushed), with the action's exit code."""
+    for action, code in (("meta-data", 0), ("monitor", 7), ("reload-ish", 3)):
+        out = tmp_path / f"{action}.out"
+        with open(out, "w") as stdout:
+            done = subprocess.run(
+                [sys.executable, "-IS", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                 "from agents.vip import AGENT; from nfvd_ocf.runtime import main; "
+                 f"sys.argv = ['vip', '{action}']; main(AGENT)", REPO],
+                stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=30,
+                env={"PATH": "", "HA_LOGFACILITY": "none", "OCF_RESKEY_ip": ABSENT})
+        assert done.returncode == code, done.stderr
+        if action == "meta-data":
+            text = out.read_text()
+            assert text.startswith("<?xml") and text.endswith("</resource-agent>\n"), text
+        if code == 3:
+            assert done.stderr.startswith("usage: vip {start|") and \
+                "ocf-exit-reason:unsupported action 'reload-ish'" in done.stderr
