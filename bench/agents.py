@@ -27,14 +27,15 @@ sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agen
 from helpers.netns import VethPair  # noqa: E402
 
 OCF = "/usr/lib/ocf/resource.d"  # the shell agents (resource-agents)
+Run = tuple[list[str], dict[str, str]]  # (argv, environment) of one monitor
 
 
-def _cpu():
+def _cpu() -> float:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
 
 
-def timed(argv, env):
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, exit code) of one run."""
     cpu, started = _cpu(), time.perf_counter()
     rc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
@@ -42,7 +43,7 @@ def timed(argv, env):
     return time.perf_counter() - started, _cpu() - cpu, rc
 
 
-def env_for(params):
+def env_for(params: dict[str, str]) -> dict[str, str]:
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT": "/usr/lib/ocf",
            "OCF_RESKEY_CRM_meta_interval": "10000", "OCF_RESKEY_CRM_meta_timeout": "20000",
            "OCF_RA_VERSION_MAJOR": "1", "OCF_RA_VERSION_MINOR": "1", "HA_LOGFACILITY": "none",
@@ -51,8 +52,10 @@ def env_for(params):
     return env
 
 
-def compare(label, ours, theirs, runs):
-    wall, cpu = {"nfvd": [], "shell": []}, {"nfvd": [], "shell": []}
+def compare(label: str, ours: Run, theirs: Run, runs: int) -> None:
+    """Print the medians of ``runs`` monitors of each side, alternating."""
+    wall: dict[str, list[float]] = {"nfvd": [], "shell": []}
+    cpu: dict[str, list[float]] = {"nfvd": [], "shell": []}
     for _ in range(runs):
         for name, (argv, env) in (("nfvd", ours), ("shell", theirs)):
             seconds, cpu_seconds, rc = timed(argv, env)
@@ -67,7 +70,7 @@ def compare(label, ours, theirs, runs):
           f"{theirs_cpu:5.1f} ms   ratio {ours_cpu / theirs_cpu:.2f}x   ({runs} runs each)")
 
 
-def bench_vip(nfvd, runs):
+def bench_vip(nfvd: str, runs: int) -> None:
     lan = VethPair()
     try:
         ns = list(lan.exec_prefix())
@@ -81,7 +84,7 @@ def bench_vip(nfvd, runs):
         lan.close()
 
 
-def bench_fs(nfvd, runs):
+def bench_fs(nfvd: str, runs: int) -> None:
     directory = tempfile.mkdtemp(prefix="nfvd-bench-")
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", directory], check=True)
     try:
@@ -98,7 +101,7 @@ def bench_fs(nfvd, runs):
         os.rmdir(directory)
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--ocf-root", default="/usr/lib/ocf", help="where our agents are installed")
