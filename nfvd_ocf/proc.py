@@ -84,10 +84,13 @@ def buffer_text(fd: int) -> str:
 
 def _wait(pid: int, timeout: float) -> int | None:
     """The wait status of our child ``pid`` once it exits, or None after ``timeout`` seconds.
-    Woken by the child's pidfd the moment it exits (a sleep-and-poll loop would add up to
-    its last sleep to every command)."""
+    Woken by the child's pidfd the moment it exits (a sleep-and-poll loop adds up to its last
+    sleep to every command); that loop only where the kernel refuses a pidfd."""
     import select  # built into Debian's python3
-    fd = os.pidfd_open(pid)
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # (a seccomp profile that predates pidfds)
+        return _wait_polling(pid, timeout)
     try:
         poller = select.poll()
         poller.register(fd, select.POLLIN)
@@ -102,6 +105,19 @@ def _wait(pid: int, timeout: float) -> int | None:
             poller.poll(max(1, int(left * 1000 + 0.999)))
     finally:
         os.close(fd)
+
+
+def _wait_polling(pid: int, timeout: float) -> int | None:
+    deadline = time.monotonic() + max(timeout, 0)
+    delay = 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def _kill_group(pid: int) -> None:

@@ -145,6 +145,23 @@ def test_command_output_is_capped(tmp_path):
     assert len(result.output) == proc.MAX_OUTPUT  # the rest was refused, not buffered
 
 
+@pytest.mark.parametrize("pidfd", [True, False])
+def test_a_command_is_waited_for_until_it_exits_or_its_time_is_up(monkeypatch, pidfd):
+    """Woken by its pidfd when it exits (or, where the kernel refuses pidfds, by polling);
+    past the timeout it is killed and left, timed out."""
+    import time
+
+    from nfvd_ocf import proc
+    if not pidfd:
+        def refused(pid):
+            raise OSError(38, "Function not implemented")
+        monkeypatch.setattr(proc.os, "pidfd_open", refused)
+    assert proc.run(["sh", "-c", "echo out; exit 4"], 10).rc == 4
+    started = time.monotonic()
+    late = proc.run(["sleep", "30"], 0.3)
+    assert late.timed_out and late.rc is None and time.monotonic() - started < 5
+
+
 @pytest.mark.parametrize("content,mode,problem", [
     (b"#!/bin/sh\necho\n", 0o755, None),
     (b"echo no shebang\n", 0o755, "no #! line"),
