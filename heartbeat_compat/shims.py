@@ -16,7 +16,7 @@ from nfvd_ha.errors import NfvdHaError
 
 
 def rscstatus(cluster):
-    """``cluster``: the nfvd_ha.cluster.Cluster adapter of this node."""
+    """``cluster``: the nfvd_ha.adapters.pacemaker.Cluster adapter of this node."""
     me, where, homes = cluster.node_name(), cluster.placement(), cluster.homes()
     groups = [g for g in where if g in homes]
     held = {g for g in groups if where[g] == me}

@@ -4,7 +4,15 @@ NFVD's own paths (nfv-director.sh, the activator-ep script, the halogs directory
 ``nfvd_ocf.nfvd``: the agents need them too and import nothing from nfvd_ha.
 """
 
+import os
+
 from nfvd_ocf.nfvd import ACTIVATOR_EP, HA_EXAMPLE, HALOGS, NFV_DIRECTOR  # noqa: F401
+
+#: nfvd-ha's own files, beside its code: the package, the systemd units it ships, and the
+#: source checkout it runs from (the lab needs one)
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+UNITS = os.path.join(PACKAGE, "units")
+SOURCE = os.path.dirname(PACKAGE)
 
 #: the maintenance lock of guide 4.2/4.4 (touch = maintenance in place)
 LOCK = f"{HALOGS}/nfvd-ha-maintenance.lock"

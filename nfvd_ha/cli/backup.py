@@ -13,8 +13,8 @@ from .. import paths
 def backup(archive, definition):
     """This node's HA layer into ARCHIVE: corosync.conf, the authkey, the quorum device's
     certificates, the live CIB, the definition (created, never overwritten; 0600)."""
-    from .. import backup as use_case
-    from ..runner import Runner
+    from ..commands import backup as use_case
+    from ..adapters.runner import Runner
     manifest = use_case.backup(archive, Runner(), definition=definition)
     click.echo(f"wrote {archive} (0600): cluster {manifest['cluster']}, taken on "
                f"{manifest['node']}, CIB epoch {manifest['cib'][1]}, "
@@ -35,8 +35,8 @@ def restore(archive, cluster, force, no_start, timeout, definition_to):
     """A backup onto a rebuilt node (its stack stopped): check ARCHIVE, write corosync.conf,
     the authkey, the quorum device's certificates and the definition, then (systemd) start
     the stack and wait until the node rejoins."""
-    from .. import backup as use_case
-    from ..runner import Runner
+    from ..commands import backup as use_case
+    from ..adapters.runner import Runner
     manifest = use_case.restore(archive, Runner(), click.echo, cluster=cluster, force=force,
                                 start=not no_start, timeout=timeout,
                                 definition_to=definition_to)

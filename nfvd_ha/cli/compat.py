@@ -16,8 +16,8 @@ def compat():
 
 
 def _cluster():
-    from ..cluster import Cluster
-    from ..runner import Runner
+    from ..adapters.pacemaker import Cluster
+    from ..adapters.runner import Runner
     return Cluster(Runner())
 
 
@@ -59,8 +59,8 @@ def compat_activator_ep(script, action):
 def compat_nfvd(nfv_director, action):
     """/etc/init.d/nfvd: status as the guide shows (5.3); start/stop guarded."""
     from heartbeat_compat.shims import GUARDED, guarded, nfvd_status
-    from ..runner import Runner
-    from ..services import Services
+    from ..adapters.runner import Runner
+    from ..adapters.services import Services
     if action in GUARDED:
         guarded("nfvd", action, "nfvd-assurance")
     if action != "status":
@@ -81,7 +81,7 @@ def compat_nfvd(nfv_director, action):
 def compat_install(only, activator_ep_script, root, force):
     """Install the opt-in runbook shims: cl_status, hb_standby, /etc/init.d/activator-ep,
     /etc/init.d/nfvd, maintenance_mode.sh (+ gui_/aa_/sis_ variants)."""
-    from .. import compat as use_case
+    from ..commands import compat as use_case
     report = use_case.install(root, only, force, nfvd_ha_executable(), activator_ep_script)
     for path in report["kept"]:
         click.echo(f"kept a copy of {path} as {path}.nfvd-ha-orig")

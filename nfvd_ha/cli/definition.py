@@ -13,7 +13,7 @@ DEFINITION = click.argument("definition", type=click.Path())
 def example():
     """Print the built-in reference definition (the guide's topology)."""
     from ..definition import EXAMPLE
-    from ..files import read_text
+    from ..adapters.files import read_text
     click.echo(read_text(EXAMPLE), nl=False)
 
 
@@ -22,7 +22,7 @@ def example():
 def validate(definition):
     """Check DEFINITION; report every problem with its file, key and line."""
     from ..definition import load_definition
-    from ..render import validation_notes
+    from ..commands.render import validation_notes
     loaded = load_definition(definition)
     for text in loaded.warnings() + validation_notes(loaded):
         warn(text)
@@ -46,7 +46,7 @@ def validate(definition):
 def render(definition, out, targets, force):
     """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh,
     OpenStack allowed address pairs, boot mounts of the hosts outside clusters."""
-    from .. import render as use_case
+    from ..commands import render as use_case
     chosen = use_case.TARGETS if "all" in targets else tuple(targets)
     report = use_case.render(definition, out, chosen, force)
     _report(out, report, "existing key; --force replaces it")
@@ -58,7 +58,7 @@ def render(definition, out, targets, force):
 @click.option("--force", is_flag=True, help="Replace existing key files.")
 def keygen(definition, out, force):
     """Generate the shared keys DEFINITION's clusters need (never printed)."""
-    from .. import render as use_case
+    from ..commands import render as use_case
     _report(out, use_case.keygen(definition, out, force), "exists; --force replaces it")
 
 
@@ -79,7 +79,7 @@ def _report(out, report, kept_why):
 @click.option("--out", type=click.Path(), help="Write here (default: stdout).")
 def import_heartbeat(directory, name, addresses, out):
     """Turn DIRECTORY's ha.cf + haresources into a definition."""
-    from .. import importing as use_case
+    from ..commands import importing as use_case
     text, warnings = use_case.import_definition(directory, name, addresses, out)
     for said in warnings:
         warn(said)

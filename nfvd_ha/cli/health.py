@@ -24,7 +24,7 @@ def health():
               help="Maintenance lock: while it exists, report unavailable.")
 def health_serve(roles, bind, ports, lock):
     """Serve GUI :3001, SiteScope :8898, FF API :8081 health (the guide's texts)."""
-    from .. import health as use_case
+    from ..commands import health as use_case
     use_case.serve(roles, lock, bind, ports=_ports(ports),
                    announce=lambda text: click.echo(text, err=True))
 
@@ -43,7 +43,7 @@ def health_serve(roles, bind, ports, lock):
               type=click.Path())
 def health_install_unit(roles, bind, ports, take_over_xinetd, xinetd_dir, path):
     """Install the systemd unit serving ROLEs (the guide's ports unless --port)."""
-    from ..health_unit import install
+    from ..commands.health_unit import install
     for line in install(path, nfvd_ha_executable(), roles, bind, _ports(ports),
                         take_over_xinetd, xinetd_dir):
         click.echo(line)

@@ -13,24 +13,24 @@ def lab():
 @lab.command("up")
 def lab_up():
     """Render, build the images, start the lab, load the CIB; then show its status."""
-    from .. import lab as use_case
-    from ..runner import Runner
+    from ..commands import lab as use_case
+    from ..adapters.runner import Runner
     _show(use_case.up(Runner(), lambda text: click.echo(text, err=True)))
 
 
 @lab.command("status")
 def lab_status():
     """What the lab's clusters and VIPs say."""
-    from .. import lab as use_case
-    from ..runner import Runner
+    from ..commands import lab as use_case
+    from ..adapters.runner import Runner
     _show(use_case.status(Runner()))
 
 
 @lab.command("down")
 def lab_down():
     """Stop and remove the lab's containers and network."""
-    from .. import lab as use_case
-    from ..runner import Runner
+    from ..commands import lab as use_case
+    from ..adapters.runner import Runner
     use_case.down(Runner())
     click.echo("lab removed")
 

@@ -15,9 +15,9 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
 
 
 def _maintenance(role, lock, timeout=300, peers=None):
-    from ..maintenance.command import Maintenance
-    from ..maintenance.reconcile import Paths
-    from ..runner import Runner
+    from ..commands.maintenance.command import Maintenance
+    from ..commands.maintenance.reconcile import Paths
+    from ..adapters.runner import Runner
     return Maintenance(Runner(), Paths(lock=lock), role, timeout, say=click.echo, peers=peers)
 
 
@@ -46,7 +46,7 @@ def maintenance():
               help="Seconds a peer's health endpoint has to answer.")
 def maintenance_start(role, lock, drain, timeout, force, peer, definition, peer_timeout):
     """Switch over (standby), then stop this VM's active/active services."""
-    from ..maintenance.peers import PeerSource
+    from ..commands.maintenance.peers import PeerSource
     peers = PeerSource(peer, definition, timeout=peer_timeout)
     sys.exit(_maintenance(role, lock, timeout, peers).start(drain, force))
 
@@ -79,9 +79,9 @@ def controller(ctx, role, lock, tick, timeout):
     if ctx.invoked_subcommand:
         return
     import logging
-    from ..maintenance.controller import Controller, hold_instance_lock
-    from ..maintenance.reconcile import Paths
-    from ..runner import Runner
+    from ..commands.maintenance.controller import Controller, hold_instance_lock
+    from ..commands.maintenance.reconcile import Paths
+    from ..adapters.runner import Runner
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
     hold_instance_lock()
@@ -96,7 +96,7 @@ def controller(ctx, role, lock, tick, timeout):
               type=click.Path())
 def controller_install_unit(path):
     """Install the systemd unit (then: systemctl daemon-reload; systemctl enable --now ...)."""
-    from ..maintenance.unit import install_unit
+    from ..commands.maintenance.unit import install_unit
     install_unit(path, nfvd_ha_executable())
     click.echo(f"installed {path}")
 

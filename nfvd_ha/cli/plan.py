@@ -13,8 +13,8 @@ import click
 def plan(definition, name, out, force):
     """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
     what the cluster would do about it (crm_simulate). Nothing is changed."""
-    from .. import plan as use_case
-    from ..runner import Runner
+    from ..commands import plan as use_case
+    from ..adapters.runner import Runner
     found = use_case.plan_cluster(definition, name, Runner())
     out = out or f"{name}.plan.json"
     use_case.save(found, out, force)
@@ -39,8 +39,8 @@ def plan(definition, name, out, force):
 def apply(plan_file, timeout):
     """Push exactly what `nfvd-ha plan` planned (refused when the live CIB changed since),
     then wait until the cluster settles."""
-    from .. import plan as use_case
-    from ..runner import Runner
+    from ..commands import plan as use_case
+    from ..adapters.runner import Runner
     done, settled = use_case.Planner(Runner()).apply(use_case.load(plan_file), timeout,
                                                      click.echo)
     if not done:

@@ -37,7 +37,7 @@ def supervise(ctx, role, interval, restarts, window, alert, recipients):
     """Supervise this VM's NFVD services (GUI, SiteScope; FF and AA on heartbeat hosts)."""
     if ctx.invoked_subcommand:
         return
-    from ..supervise import run
+    from ..commands.supervise import run
     try:
         run(role, interval, restarts, window, alert, recipients,
             say=lambda text: click.echo(text, err=True))
@@ -51,7 +51,7 @@ def supervise(ctx, role, interval, restarts, window, alert, recipients):
               type=click.Path())
 def supervise_install_unit(role, interval, restarts, window, alert, recipients, path):
     """Install the systemd unit running the supervisor with these options."""
-    from ..supervise import install_unit
+    from ..commands.supervise import install_unit
     install_unit(path, nfvd_ha_executable(), role, interval, restarts, window, alert,
                  recipients)
     click.echo(f"installed {path}")

@@ -15,9 +15,9 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True, type
 
 
 def _upgrade(lock, timeout):
-    from ..maintenance.reconcile import Paths
-    from ..runner import Runner
-    from ..upgrade import Upgrade
+    from ..commands.maintenance.reconcile import Paths
+    from ..adapters.runner import Runner
+    from ..commands.upgrade import Upgrade
     return Upgrade(Runner(), click.echo, timeout, Paths(lock=lock))
 
 

@@ -4,7 +4,7 @@ import re
 import tomllib
 
 from ..errors import NfvdHaError, Problem
-from ..files import read_text
+from ..adapters.files import read_text
 from ..paths import HEARTBEAT_LOG
 from . import balancer, fencing, model, mounts, qdevice_timing, topology
 from .checker import Checker

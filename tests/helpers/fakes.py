@@ -5,7 +5,7 @@ from collections import deque
 
 from nfvd_ha.clock import Clock
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.runner import Result, command_text
+from nfvd_ha.adapters.runner import Result, command_text
 
 
 class Expected:

@@ -11,12 +11,12 @@ import tarfile
 import pytest
 from click.testing import CliRunner
 
-from nfvd_ha import backup
+from nfvd_ha.commands import backup
 from nfvd_ha.cli import main
-from nfvd_ha.corosync import render_corosync_conf
+from nfvd_ha.renderers.corosync import render_corosync_conf
 from nfvd_ha.definition import load_definition
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.node_setup import Host
+from nfvd_ha.commands.node_setup import Host
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB_FF = os.path.join(REPO, "docker", "lab-ff.toml")

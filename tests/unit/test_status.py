@@ -3,8 +3,8 @@
 import json
 import os
 
-from nfvd_ha import status
-from nfvd_ha.heartbeat import Heartbeat
+from nfvd_ha.commands import status
+from nfvd_ha.adapters.heartbeat import Heartbeat
 
 TABLE = """Service Activator (HPSA)           : [Running]
 Service Order Smart Adapter (SOSA) : [Running]

@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from nfvd_ha.cluster import Cluster
+from nfvd_ha.adapters.pacemaker import Cluster
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.lockfile import read_lock
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
-from nfvd_ha.upgrade import Upgrade
+from nfvd_ha.adapters.lockfile import read_lock
+from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.upgrade import Upgrade
 
 from helpers.fakes import FakeClock
 from unit.maintenance.fakes import FakeHeartbeat, FakeServices
@@ -191,7 +191,7 @@ def test_cli_without_a_cluster_here_is_one_error_line(monkeypatch):
     from click.testing import CliRunner
 
     from nfvd_ha.cli import main
-    from nfvd_ha.runner import Runner
+    from nfvd_ha.adapters.runner import Runner
 
     def no_cluster(self, argv, *, timeout, env=None, check=False):
         assert check  # as the real runner with check: the tool's failure is the error

@@ -4,7 +4,7 @@ runner (exact argv, in order)."""
 import pytest
 
 from heartbeat_compat.shims import nfvd_status, rscstatus, standby
-from nfvd_ha.cluster import Cluster
+from nfvd_ha.adapters.pacemaker import Cluster
 
 CONSTRAINTS = """<constraints>
   <rsc_location id="location-fulfillment-ff-node1" node="ff-node1" rsc="fulfillment" score="100"/>

@@ -5,9 +5,9 @@ import os
 import pytest
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.command import HEADER, Maintenance
-from nfvd_ha.cluster import Cluster
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.command import HEADER, Maintenance
+from nfvd_ha.adapters.pacemaker import Cluster
+from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakePeers, FakeServices

@@ -7,8 +7,9 @@ import time
 import pytest
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.controller import Controller, controller_running, hold_instance_lock
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.controller import (Controller, controller_running,
+                                                     hold_instance_lock)
+from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
 
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 

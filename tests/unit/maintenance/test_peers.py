@@ -10,9 +10,10 @@ import pytest
 
 from nfvd_ha.definition import load_definition
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.command import Maintenance
-from nfvd_ha.maintenance.peers import Peer, PeerSource, ask_health, from_definition, parse_peer
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.command import Maintenance
+from nfvd_ha.commands.maintenance.peers import (Peer, PeerSource, ask_health, from_definition,
+                                                parse_peer)
+from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices

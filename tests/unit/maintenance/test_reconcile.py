@@ -5,9 +5,9 @@ import os
 import pytest
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.lockfile import read_lock, write_switchover_lock, IN_PLACE, SWITCHOVER
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
-from nfvd_ha.maintenance.record import Record
+from nfvd_ha.adapters.lockfile import read_lock, write_switchover_lock, IN_PLACE, SWITCHOVER
+from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.record import Record
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
@@ -180,7 +180,7 @@ def test_a_lock_that_is_not_a_regular_file_never_blocks_and_changes_nothing(path
 
 
 def test_the_reconcile_turn_is_waited_for_within_a_bound_naming_its_holder(paths, clock):
-    from nfvd_ha.maintenance.reconcile import turn
+    from nfvd_ha.commands.maintenance.reconcile import turn
     with turn(paths.turn, who="nfvd-ha controller"):
         with pytest.raises(NfvdHaError) as error:
             with turn(paths.turn, wait=5, who="nfvd-ha maintenance", clock=clock):

@@ -1,0 +1,84 @@
+"""The one seam for external commands: argv lists, no shell, a whitelisted environment,
+LC_ALL=C, a timeout on every call, output capped, and every failure to run a command turned
+into the project's error naming it (never a traceback).
+
+Unit tests pass the queue-style fake of tests/unit/conftest.py, which checks exact argv.
+"""
+
+import os
+import signal
+import subprocess
+
+from nfvd_ocf.proc import buffer_text, capped_buffer
+
+from ..errors import NfvdHaError
+
+#: what a command inherits from nfvd-ha's environment (nothing else: no LD_PRELOAD,
+#: PYTHONPATH or proxies leak into the cluster tools)
+ENV_KEEP = ("PATH", "HOME", "TMPDIR", "USER", "LOGNAME", "CIB_file", "CIB_shadow",
+            "OCF_ROOT", "DOCKER_HOST", "DOCKER_CONFIG")
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+MAX_OUTPUT = 16 << 20  # bytes kept per stream
+
+
+class Result:
+    def __init__(self, argv, rc, stdout, stderr):
+        self.argv, self.rc, self.stdout, self.stderr = argv, rc, stdout, stderr
+
+    @property
+    def returncode(self):  # as subprocess.CompletedProcess says it
+        return self.rc
+
+
+def command_text(argv):
+    return " ".join(argv)
+
+
+class Runner:
+    def __init__(self, env=None):
+        self.env = dict(env or {})
+
+    def environment(self, extra=None):
+        env = {k: os.environ[k] for k in ENV_KEEP if k in os.environ}
+        env.setdefault("PATH", DEFAULT_PATH)
+        env.update(self.env)
+        env.update(extra or {})
+        env["LC_ALL"] = "C"
+        return env
+
+    def run(self, argv, *, timeout, env=None, check=False):
+        """Run ``argv`` for at most ``timeout`` seconds; its process group is killed then."""
+        argv = [str(a) for a in argv]
+        out, err = capped_buffer(MAX_OUTPUT), capped_buffer(MAX_OUTPUT)
+        try:
+            try:
+                child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=err, env=self.environment(env),
+                                         start_new_session=True)
+            except OSError as exc:
+                raise NfvdHaError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+            try:
+                rc = child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(child)
+                raise NfvdHaError(f"'{command_text(argv)}' did not finish within {timeout:g}s"
+                                  " (stopped)") from None
+            result = Result(argv, rc, buffer_text(out), buffer_text(err))
+        finally:
+            os.close(out)
+            os.close(err)
+        if check and rc != 0:
+            raise NfvdHaError(f"{command_text(argv)} exited {rc}: "
+                              f"{(result.stderr or result.stdout).strip()[-400:]}")
+        return result
+
+
+def _kill_group(child):
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        child.wait(timeout=2)  # a child stuck in the kernel is left behind, not waited for
+    except subprocess.TimeoutExpired:
+        pass

@@ -1,0 +1,136 @@
+"""Deploy the health endpoints on a node: a systemd unit, and the guide's xinetd checks on the
+same ports taken over (guide 2.8.1.1: NFVD's installer registers the GUI's on 3001; 2.3.6:
+operators add SiteScope's on 8898).
+
+The endpoints keep the guide's ports, so load balancer configs written from the guide keep
+working. An xinetd service already listening on one of them is never silently shadowed:
+``install`` refuses, naming the file, unless told to take it over; then the service is
+disabled in place (``disable = yes``) and the original file kept beside it as
+``NAME.nfvd-ha-orig`` (xinetd skips file names with a dot). Everything is written together or
+nothing is.
+"""
+
+import ipaddress
+import os
+import re
+import stat
+
+from ..adapters import systemd
+from ..paths import XINETD_DIR
+from ..endpoints import ENDPOINTS
+from ..errors import NfvdHaError, Problem
+from ..adapters.files import read_text, write_all_atomic
+
+ORIGINAL = ".nfvd-ha-orig"
+MAX_XINETD_FILES = 512
+
+_SERVICE = re.compile(r"^\s*service\s+(\S+)")
+_PORT = re.compile(r"^\s*port\s*=\s*(\d+)\s*$")
+_DISABLE = re.compile(r"^\s*disable\s*=\s*(\S+)\s*$")
+
+
+def unit_text(executable, roles, bind, ports):
+    """The unit that serves ``roles`` on ``bind`` (ports: {role: port} overrides)."""
+    argv = [executable, "health", "serve"]
+    for role in roles:
+        argv += ["--role", role]
+    argv += ["--bind", bind]
+    for role, port in sorted(ports.items()):
+        argv += ["--port", f"{role}={port}"]
+    return systemd.unit_text(f"nfvd-ha health endpoints for the load balancer "
+                             f"({', '.join(roles)})", argv)
+
+
+def check_bind(bind):
+    try:
+        ipaddress.ip_address(bind)
+    except ValueError:
+        raise NfvdHaError(Problem("is not an IP address (the node's own, or 0.0.0.0 for all)",
+                                  where=f"--bind {bind}")) from None
+
+
+def xinetd_blocks(text):
+    """[(service name, port or None, disable line or None, disabled, closing line)] of an
+    xinetd file (line numbers from 0)."""
+    blocks, current = [], None
+    for number, line in enumerate(text.splitlines()):
+        found = _SERVICE.match(line)
+        if found:
+            current = {"name": found.group(1), "port": None, "disable": None, "off": False}
+        elif current is not None and (port := _PORT.match(line)):
+            current["port"] = int(port.group(1))
+        elif current is not None and (disable := _DISABLE.match(line)):
+            current["disable"], current["off"] = number, disable.group(1).lower() == "yes"
+        elif current is not None and line.strip() == "}":
+            blocks.append((current["name"], current["port"], current["disable"],
+                           current["off"], number))
+            current = None
+    return blocks
+
+
+def xinetd_services_on(ports, directory=XINETD_DIR):
+    """{path: (text, [(service, port, closing line)])} of enabled xinetd services on ``ports``."""
+    found = {}
+    try:
+        names = sorted(os.listdir(directory))[:MAX_XINETD_FILES]
+    except FileNotFoundError:
+        return found
+    except OSError as exc:
+        raise NfvdHaError(Problem(f"cannot be listed: {os.strerror(exc.errno or 0)}",
+                                  directory)) from None
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            regular = stat.S_ISREG(os.lstat(path).st_mode)
+        except OSError:
+            continue
+        if "." in name or name.endswith("~") or not regular:
+            continue  # xinetd reads neither
+        text = read_text(path)
+        hits = [(service, port, (disable, end))
+                for service, port, disable, off, end in xinetd_blocks(text)
+                if port in ports and not off]
+        if hits:
+            found[path] = (text, hits)
+    return found
+
+
+def disabled_copy(text, hits):
+    """``text`` with each hit service block's ``disable`` set to yes (xinetd has whole-line
+    comments only: the note goes on its own line)."""
+    lines = text.splitlines()
+    for _, _, (disable, end) in sorted(hits, key=lambda hit: -hit[2][1]):
+        setting = ["\t# nfvd-ha health serves this port (see NAME.nfvd-ha-orig)",
+                   "\tdisable         = yes"]
+        if disable is None:
+            lines[end:end] = setting
+        else:
+            lines[disable:disable + 1] = setting
+    return "\n".join(lines) + "\n"
+
+
+def install(path, executable, roles, bind, ports, take_over=False, directory=XINETD_DIR):
+    """Write the unit (and the xinetd files taken over); returns what was done, in words."""
+    check_bind(bind)
+    served = {role: ports.get(role, ENDPOINTS[role].port) for role in roles}
+    by_port = {port: role for role, port in served.items()}
+    taken = xinetd_services_on(set(by_port), directory)
+    if taken and not take_over:
+        raise NfvdHaError(
+            [Problem(f"xinetd service {service} listens on {port}, the {by_port[port]} "
+                     "endpoint's port", file) for file, (_, hits) in taken.items()
+             for service, port, _ in hits],
+            hint="--take-over-xinetd disables it (the original is kept as NAME"
+                 f"{ORIGINAL}), or --port ROLE=PORT serves elsewhere; nothing was written")
+    files = [(path, unit_text(executable, roles, bind, ports), 0o644)]
+    done = [f"installed {path}"]
+    for file, (text, hits) in sorted(taken.items()):
+        mode = stat.S_IMODE(os.lstat(file).st_mode)
+        if not os.path.lexists(file + ORIGINAL):
+            files.append((file + ORIGINAL, text, mode))
+        files.append((file, disabled_copy(text, hits), mode))
+        done += [f"disabled xinetd service {service} on port {port} in {file} (original: "
+                 f"{file}{ORIGINAL}); run: systemctl reload xinetd" for service, port, _ in hits]
+    write_all_atomic(files)
+    unit = os.path.basename(path)
+    return done + [f"then: systemctl daemon-reload && systemctl enable --now {unit}"]

@@ -1,0 +1,147 @@
+"""``nfvd-ha maintenance start|stop|status`` with the guide's wording (4.2), on every role.
+
+Each function takes ``say`` (one line of output) and returns the exit status; only the CLI
+prints. The work itself is the reconcile, run in the foreground under the reconcile turn,
+so the controller (if one runs) and this command never act at the same time.
+"""
+
+import time
+
+from ...errors import NfvdHaError
+from ...adapters.lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
+from .peers import PeerSource
+from .reconcile import Paths, Reconciler, turn
+from .record import Record
+from ...roles import detect
+
+WHO = "nfvd-ha maintenance"
+
+HEADER = "===== NFVD Maintenance Utility ====="
+DEFAULT_DRAIN = {"gui": 10.0, "ff": 10.0, "sitescope": 10.0, "aa": 0.0}
+
+
+def _stamp(level, text):
+    return f"{time.strftime('%Y-%m-%d %H:%M:%S')} - {level} - {text}"
+
+
+class Maintenance:
+    def __init__(self, runner, paths=None, role=None, timeout=300, say=print, clock=None,
+                 reconciler=None, peers=None):
+        self.paths, self.say = paths or Paths(), say
+        #: who serves while a VM outside any cluster (GUI, SiteScope) is in maintenance
+        self.peers = peers or PeerSource()
+        self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,
+                                                   progress=say, **(
+                                                       {"clock": clock} if clock else {}))
+        self.clock = self.reconciler.clock
+        self._role = None
+
+    def role(self):
+        if self._role is None:
+            rows = self.reconciler.services.rows()
+            self._role = detect(rows, self.reconciler.role_override)
+        return self._role
+
+    def status(self):
+        role, lock, record = self.role(), read_lock(self.paths.lock), Record.load(
+            self.paths.record)
+        self.say(HEADER)
+        if role.name == "gui":
+            self.say(f"NFVD-GUI maintenance mode is {'ON' if lock.mode else 'OFF'}.")
+        elif lock.mode:
+            self.say("")
+            self.say(f"Node with {role.title} is in maintenance mode.")
+        else:
+            self.say("")
+            self.say(f"Node with {role.title} is in normal/non-maintenance mode.")
+        self._detail(lock, record)
+        return 0
+
+    def _detail(self, lock, record):
+        if lock.mode == IN_PLACE:
+            self.say("(lock created by hand: maintenance without switchover; what runs here "
+                     "keeps running, unmanaged)")
+        elif lock.mode and not (record.done and record.mode == lock.mode):
+            self.say("(entering: the switchover has not finished yet)")
+        elif not lock.mode and record.mode:
+            self.say("(leaving: not back in service yet)")
+        if lock.mode and self.role().name != "gui":
+            self.say("")
+            self.say("***")
+            self.say("===== Node is in Maintenance mode =====")
+
+    def start(self, drain=None, force=False):
+        role = self.role()
+        self.say(HEADER)
+        if read_lock(self.paths.lock).mode:
+            self.say(_stamp("WARNING", "Maintenance mode is already ON"))
+            return 0
+        self._peer_can_take_over(force)
+        drain = DEFAULT_DRAIN[role.name] if drain is None else drain
+        self._opening(role, "Start")
+        with turn(self.paths.turn, who=WHO, clock=self.clock):
+            write_switchover_lock(self.paths.lock, drain)
+            self.reconciler.run()
+        self._closing(role, "start")
+        return 0
+
+    def _peer_can_take_over(self, force):
+        """Refuse (nothing changed) when what runs here could not run anywhere else - on a
+        cluster node (Pacemaker or heartbeat) the peer offline, in standby or maintenance, or
+        a ban; on a GUI or SiteScope VM no peer's health endpoint saying it serves - unless
+        forced, which says what will go down."""
+        problems = self.reconciler.takeover_problems()
+        if not problems and not self.reconciler.clustered():
+            problems = self.peers.problems(self.role().name)
+        if not problems:
+            return
+        if not force:
+            raise NfvdHaError(problems, hint="nothing was changed; --force goes ahead and "
+                                             "stops what cannot move (an outage)")
+        for problem in problems:
+            self.say(_stamp("WARNING", f"forced: {problem}: it will stop, not move"))
+        self.reconciler.accept_stopped = True
+
+    def stop(self):
+        role = self.role()
+        self.say(HEADER)
+        if not read_lock(self.paths.lock).mode and Record.load(self.paths.record).mode is None:
+            self.say(_stamp("WARNING", "Maintenance mode is already OFF"))
+            return 0
+        self._opening(role, "Stop")
+        with turn(self.paths.turn, who=WHO, clock=self.clock):
+            remove_lock(self.paths.lock)
+            self.reconciler.run()
+        self._closing(role, "stop")
+        return 0
+
+    def _opening(self, role, verb):
+        if role.name == "gui":
+            self.say(_stamp("INFO", f"{verb} GUI maintenance mode"))
+            return
+        self.say("")
+        self.say(time.strftime("%a %b %d %H:%M:%S %Z %Y"))
+        if verb == "Start":
+            self.say("===== Entering Maintenance mode =====")
+
+    def _closing(self, role, verb):
+        if role.name == "gui":
+            return
+        stack = self.reconciler.stack()
+        self.say("")
+        if verb == "start":
+            self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[stack])}")
+            return
+        self.say(f"*** INFO: {CLOSING_STOP.get(role.name, CLOSING_STOP[stack])}")
+        self.say("")
+        self.say("***")
+        self.say("===== Exited Maintenance mode =====")
+
+
+#: the last words, by role (SiteScope) else by what runs the node's groups (guide 4.2)
+CLOSING_START = {"sitescope": "Stopped Sitescope",
+                 "pacemaker": "Node in standby, NFVD services stopped",
+                 "heartbeat": "Stopped heartbeat & NFVD services", None: "NFVD services stopped"}
+CLOSING_STOP = {"sitescope": "Sitescope started",
+                "pacemaker": "Node back in service (no failback)",
+                "heartbeat": "Heartbeat started", None: "NFVD services started"}
