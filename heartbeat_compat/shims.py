@@ -104,8 +104,10 @@ def nfvd_status(rows):
     return lines + [f"NFVD processes are partly running: {detail}"], 1
 
 
-def install_plan(targets, existing, force):
-    """[(path, text)] to write; NfvdHaError naming every foreign file found (no --force)."""
+def foreign_files(targets, existing, force):
+    """The paths among ``targets`` ([(path, text)]) whose ``existing`` text ({path: text or
+    None}) is not one of our shims: they are kept as ``<path>.nfvd-ha-orig`` before the
+    shims replace them. NfvdHaError naming every one of them unless ``force``."""
     foreign = [path for path, _ in targets if existing.get(path) is not None
                and MARK not in existing[path]]
     if foreign and not force:

@@ -14,8 +14,7 @@ def backup(archive, definition):
     """This node's HA layer into ARCHIVE: corosync.conf, the authkey, the quorum device's
     certificates, the live CIB, the definition (created, never overwritten; 0600)."""
     from ..commands import backup as use_case
-    from ..adapters.runner import Runner
-    manifest = use_case.backup(archive, Runner(), definition=definition)
+    manifest = use_case.backup(archive, definition=definition)
     click.echo(f"wrote {archive} (0600): cluster {manifest['cluster']}, taken on "
                f"{manifest['node']}, CIB epoch {manifest['cib'][1]}, "
                f"{len(manifest['members'])} files: {', '.join(manifest['members'])}")
@@ -36,8 +35,7 @@ def restore(archive, cluster, force, no_start, timeout, definition_to):
     the authkey, the quorum device's certificates and the definition, then (systemd) start
     the stack and wait until the node rejoins."""
     from ..commands import backup as use_case
-    from ..adapters.runner import Runner
-    manifest = use_case.restore(archive, Runner(), click.echo, cluster=cluster, force=force,
+    manifest = use_case.restore(archive, progress=click.echo, cluster=cluster, force=force,
                                 start=not no_start, timeout=timeout,
                                 definition_to=definition_to)
     click.echo(f"restored cluster {manifest['cluster']} (backup taken on {manifest['node']} "

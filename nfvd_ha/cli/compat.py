@@ -1,12 +1,10 @@
 """``nfvd-ha compat ...``: the guide's heartbeat runbook commands, answered by Pacemaker."""
 
-import os
 import sys
 
 import click
 
 from .. import paths
-from ..errors import NfvdHaError
 from .base import Group, nfvd_ha_executable
 
 
@@ -15,18 +13,12 @@ def compat():
     """The guide's heartbeat runbook commands, answered by Pacemaker."""
 
 
-def _cluster():
-    from ..adapters.pacemaker import Cluster
-    from ..adapters.runner import Runner
-    return Cluster(Runner())
-
-
 @compat.command("cl_status")
 @click.argument("what", type=click.Choice(["rscstatus"]))
 def compat_cl_status(what):
     """cl_status rscstatus: all | local | foreign | none."""
-    from heartbeat_compat.shims import rscstatus
-    click.echo(rscstatus(_cluster()))
+    from ..commands import compat as use_case
+    click.echo(use_case.cl_status())
 
 
 @compat.command("hb_standby")
@@ -34,8 +26,8 @@ def compat_cl_status(what):
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True)
 def compat_hb_standby(which, timeout):
     """hb_standby [all|local|foreign]: hand these groups to the peer."""
-    from heartbeat_compat.shims import standby
-    standby(_cluster(), which, timeout, click.echo)
+    from ..commands import compat as use_case
+    use_case.hb_standby(which, timeout, click.echo)
 
 
 @compat.command("activator-ep")
@@ -44,13 +36,8 @@ def compat_hb_standby(which, timeout):
 @click.argument("action")
 def compat_activator_ep(script, action):
     """/etc/init.d/activator-ep: check/status as the guide shows; start/stop guarded."""
-    from heartbeat_compat.shims import GUARDED, guarded
-    if action in GUARDED and not os.environ.get("OCF_RESOURCE_INSTANCE"):
-        guarded("activator-ep", action, "activator-ep")
-    try:
-        os.execv(script, [script, action])  # the agent itself (OCF env) or check/status
-    except OSError as exc:
-        raise NfvdHaError(f"{script}: cannot run: {exc.strerror}") from None
+    from ..commands import compat as use_case
+    use_case.activator_ep(action, script)
 
 
 @compat.command("nfvd")
@@ -58,14 +45,8 @@ def compat_activator_ep(script, action):
 @click.argument("action")
 def compat_nfvd(nfv_director, action):
     """/etc/init.d/nfvd: status as the guide shows (5.3); start/stop guarded."""
-    from heartbeat_compat.shims import GUARDED, guarded, nfvd_status
-    from ..adapters.runner import Runner
-    from ..adapters.services import Services
-    if action in GUARDED:
-        guarded("nfvd", action, "nfvd-assurance")
-    if action != "status":
-        raise NfvdHaError(f"/etc/init.d/nfvd {action}: usage: nfvd {{status}}")
-    lines, code = nfvd_status(Services(Runner(), nfv_director).rows())
+    from ..commands import compat as use_case
+    lines, code = use_case.nfvd(action, nfv_director)
     click.echo("\n".join(lines))
     sys.exit(code)
 

@@ -12,19 +12,17 @@ DEFINITION = click.argument("definition", type=click.Path())
 @click.command()
 def example():
     """Print the built-in reference definition (the guide's topology)."""
-    from ..definition import EXAMPLE
-    from ..adapters.files import read_text
-    click.echo(read_text(EXAMPLE), nl=False)
+    from ..commands import definition as use_case
+    click.echo(use_case.example(), nl=False)
 
 
 @click.command()
 @DEFINITION
 def validate(definition):
     """Check DEFINITION; report every problem with its file, key and line."""
-    from ..definition import load_definition
-    from ..commands.render import validation_notes
-    loaded = load_definition(definition)
-    for text in loaded.warnings() + validation_notes(loaded):
+    from ..commands import definition as use_case
+    loaded, notes = use_case.validate(definition)
+    for text in notes:
         warn(text)
     for cluster in loaded.clusters:
         click.echo(f"cluster {cluster.name}: {len(cluster.nodes)} nodes, "

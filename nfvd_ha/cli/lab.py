@@ -14,24 +14,21 @@ def lab():
 def lab_up():
     """Render, build the images, start the lab, load the CIB; then show its status."""
     from ..commands import lab as use_case
-    from ..adapters.runner import Runner
-    _show(use_case.up(Runner(), lambda text: click.echo(text, err=True)))
+    _show(use_case.up(progress=lambda text: click.echo(text, err=True)))
 
 
 @lab.command("status")
 def lab_status():
     """What the lab's clusters and VIPs say."""
     from ..commands import lab as use_case
-    from ..adapters.runner import Runner
-    _show(use_case.status(Runner()))
+    _show(use_case.status())
 
 
 @lab.command("down")
 def lab_down():
     """Stop and remove the lab's containers and network."""
     from ..commands import lab as use_case
-    from ..adapters.runner import Runner
-    use_case.down(Runner())
+    use_case.down()
     click.echo("lab removed")
 
 

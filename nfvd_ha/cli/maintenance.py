@@ -17,8 +17,8 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
 def _maintenance(role, lock, timeout=300, peers=None):
     from ..commands.maintenance.command import Maintenance
     from ..commands.maintenance.reconcile import Paths
-    from ..adapters.runner import Runner
-    return Maintenance(Runner(), Paths(lock=lock), role, timeout, say=click.echo, peers=peers)
+    return Maintenance(paths=Paths(lock=lock), role=role, timeout=timeout, say=click.echo,
+                       peers=peers)
 
 
 @click.group(cls=Group)
@@ -81,12 +81,11 @@ def controller(ctx, role, lock, tick, timeout):
     import logging
     from ..commands.maintenance.controller import Controller, hold_instance_lock
     from ..commands.maintenance.reconcile import Paths
-    from ..adapters.runner import Runner
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
     hold_instance_lock()
     try:
-        Controller(Runner(), Paths(lock=lock), role, tick, timeout).run()
+        Controller(paths=Paths(lock=lock), role=role, tick=tick, timeout=timeout).run()
     except KeyboardInterrupt:
         pass
 

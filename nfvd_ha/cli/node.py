@@ -30,10 +30,9 @@ def node_setup(definition, name, keys_dir, qdevice_ca, qdevice_p12, check, no_st
     device's certificate that differ, enable and start corosync and pacemaker (systemd) and
     wait until the node is online. Idempotent; --check changes nothing."""
     from ..commands import node_setup as use_case
-    from ..adapters.runner import Runner
     qdevice = (qdevice_ca, qdevice_p12) if qdevice_ca or qdevice_p12 else None
-    use_case.setup(definition, name, keys_dir, Runner(), click.echo, check, timeout, qdevice,
-                   start=not no_start)
+    use_case.setup(definition, name, keys_dir, progress=click.echo, check=check, timeout=timeout,
+                   qdevice=qdevice, start=not no_start)
 
 
 COMMANDS = (node,)

@@ -14,8 +14,7 @@ def plan(definition, name, out, force):
     """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
     what the cluster would do about it (crm_simulate). Nothing is changed."""
     from ..commands import plan as use_case
-    from ..adapters.runner import Runner
-    found = use_case.plan_cluster(definition, name, Runner())
+    found = use_case.plan_cluster(definition, name)
     out = out or f"{name}.plan.json"
     use_case.save(found, out, force)
     click.echo(f"Changes to {name} ({len(found['changes'])}):")
@@ -40,9 +39,7 @@ def apply(plan_file, timeout):
     """Push exactly what `nfvd-ha plan` planned (refused when the live CIB changed since),
     then wait until the cluster settles."""
     from ..commands import plan as use_case
-    from ..adapters.runner import Runner
-    done, settled = use_case.Planner(Runner()).apply(use_case.load(plan_file), timeout,
-                                                     click.echo)
+    done, settled = use_case.apply_plan(plan_file, timeout, click.echo)
     if not done:
         click.echo("Nothing to apply: the live CIB already has what the definition says.")
     else:

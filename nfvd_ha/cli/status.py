@@ -14,8 +14,7 @@ def status(output, nfv_director, timeout):
     """The nfv-director.sh component table and this node's cluster role."""
     import json
     from ..commands import status as use_case
-    from ..adapters.runner import Runner
-    report = use_case.status(Runner(), nfv_director, timeout=timeout)
+    report = use_case.status(tool=nfv_director, timeout=timeout)
     click.echo(json.dumps(report, indent=2) if output == "json" else use_case.render_text(report))
 
 

@@ -16,9 +16,8 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True, type
 
 def _upgrade(lock, timeout):
     from ..commands.maintenance.reconcile import Paths
-    from ..adapters.runner import Runner
     from ..commands.upgrade import Upgrade
-    return Upgrade(Runner(), click.echo, timeout, Paths(lock=lock))
+    return Upgrade(say=click.echo, timeout=timeout, paths=Paths(lock=lock))
 
 
 @click.group(cls=Group)

@@ -33,6 +33,7 @@ from .. import paths
 from ..adapters.pacemaker import parse_xml
 from ..errors import NfvdHaError
 from ..adapters.files import read_bytes, write_all_atomic
+from ..adapters.runner import Runner
 from .node_setup import NSSDB, Host, joined, unit_changes
 
 FORMAT = "nfvd-ha-backup/1"
@@ -126,8 +127,9 @@ def manifest_of(members, host):
                         for m, d in sorted(members.items())}}
 
 
-def backup(out, runner, host=None, definition=None):
+def backup(out, runner=None, host=None, definition=None):
     """Write the archive ``out`` (created exclusively, 0600); its manifest."""
+    runner = runner or Runner()
     host = host or Host()
     if definition is None and os.path.isfile(host.path(paths.DEFINITION)):
         definition = host.path(paths.DEFINITION)
@@ -299,10 +301,12 @@ def _corosync_runs(runner):
         return False
 
 
-def restore(archive, runner, progress, host=None, cluster=None, force=False, start=True,
-            timeout=120, definition_to=paths.DEFINITION, cluster_adapter=None):
+def restore(archive, runner=None, progress=lambda text: None, host=None, cluster=None,
+            force=False, start=True, timeout=120,
+            definition_to=paths.DEFINITION, cluster_adapter=None):
     """Check the archive and this host, write the files together, start (systemd) and wait
     until the node is online. Returns the manifest."""
+    runner = runner or Runner()
     host = host or Host()
     definition_to = os.path.abspath(definition_to)
     manifest, members = read_archive(archive)

@@ -1,4 +1,6 @@
-"""``nfvd-ha compat install``: put the runbook shims in place (opt-in, Pacemaker nodes).
+"""``nfvd-ha compat ...``: the guide's heartbeat runbook commands answered by Pacemaker
+(``cl_status``, ``hb_standby``, ``/etc/init.d/activator-ep``, ``/etc/init.d/nfvd``), and
+``compat install``, which puts their shims in place (opt-in, Pacemaker nodes).
 
 A file that is not one of our shims is replaced only when forced, and kept beside it as
 ``<path>.nfvd-ha-orig``; every target is checked before anything is written.
@@ -6,10 +8,48 @@ A file that is not one of our shims is replaced only when forced, and kept besid
 
 import os
 
-from heartbeat_compat.shims import MARK, install_plan, shims
+from heartbeat_compat import shims as runbook
+from heartbeat_compat.shims import MARK, foreign_files, shims
 
-from ..errors import NfvdHaError
+from .. import paths
 from ..adapters.files import read_bytes, write_all_atomic
+from ..adapters.pacemaker import Cluster
+from ..adapters.runner import Runner
+from ..adapters.services import Services
+from ..errors import NfvdHaError
+
+
+def cl_status(cluster=None):
+    """``cl_status rscstatus``: all | local | foreign | none."""
+    return runbook.rscstatus(cluster or Cluster(Runner()))
+
+
+def hb_standby(which="all", timeout=120, progress=lambda text: None, cluster=None):
+    """``hb_standby [all|local|foreign]``: hand these groups to the peer."""
+    return runbook.standby(cluster or Cluster(Runner()), which, timeout, progress)
+
+
+def activator_ep(action, script=paths.ACTIVATOR_EP, under_pacemaker=None):
+    """``/etc/init.d/activator-ep ACTION``: start/stop refused outside the agent (Pacemaker
+    owns it), anything else handed to NFVD's own script (this process becomes it)."""
+    if under_pacemaker is None:
+        under_pacemaker = bool(os.environ.get("OCF_RESOURCE_INSTANCE"))
+    if action in runbook.GUARDED and not under_pacemaker:
+        runbook.guarded("activator-ep", action, "activator-ep")
+    try:
+        os.execv(script, [script, action])  # the agent itself (OCF env) or check/status
+    except OSError as exc:
+        raise NfvdHaError(f"{script}: cannot run: {exc.strerror}") from None
+
+
+def nfvd(action, nfv_director=paths.NFV_DIRECTOR, services=None):
+    """``/etc/init.d/nfvd status`` (guide 5.3): (its lines, its LSB exit code); start/stop
+    refused (Pacemaker owns NFVD Assurance)."""
+    if action in runbook.GUARDED:
+        runbook.guarded("nfvd", action, "nfvd-assurance")
+    if action != "status":
+        raise NfvdHaError(f"/etc/init.d/nfvd {action}: usage: nfvd {{status}}")
+    return runbook.nfvd_status((services or Services(Runner(), nfv_director)).rows())
 
 
 def _existing(path):
@@ -27,7 +67,7 @@ def install(root, only, force, executable, activator_ep):
     targets = [(os.path.join(root, path.lstrip("/")), text)
                for name, (path, text) in known.items() if not only or name in only]
     existing = {path: _existing(path) for path, _ in targets}
-    foreign = install_plan(targets, existing, force)
+    foreign = foreign_files(targets, existing, force)
     originals = [(path + ".nfvd-ha-orig", read_bytes(path, 1 << 20),
                   os.stat(path).st_mode & 0o7777) for path in foreign]
     write_all_atomic(originals + [(path, text, 0o755) for path, text in targets])

@@ -12,6 +12,7 @@ import os
 import shutil
 
 from .. import paths
+from ..adapters.runner import Runner
 from ..clock import REAL
 from ..errors import NfvdHaError
 
@@ -211,15 +212,15 @@ class Lab:
         self.compose("down", "-t", "1")
 
 
-def up(runner, progress):
-    lab = Lab(runner, progress=progress)
+def up(runner=None, progress=lambda text: None):
+    lab = Lab(runner or Runner(), progress=progress)
     lab.up()
     return lab.status()
 
 
-def status(runner):
-    return Lab(runner).status()
+def status(runner=None):
+    return Lab(runner or Runner()).status()
 
 
-def down(runner):
-    Lab(runner).down()
+def down(runner=None):
+    Lab(runner or Runner()).down()

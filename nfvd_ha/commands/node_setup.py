@@ -27,6 +27,7 @@ from ..renderers.corosync import render_corosync_conf
 from ..definition import load_definition
 from ..errors import NfvdHaError, Problem
 from ..adapters.files import judge, read_bytes, read_fd, write_atomic
+from ..adapters.runner import Runner
 
 TIMEOUT = 60
 NSSDB = "etc/corosync/qdevice/net/nssdb"
@@ -71,7 +72,6 @@ class Host:
 
 
 def _python_lacks(python, modules):
-    from ..adapters.runner import Runner
     return host_checks.imports_missing(Runner(), python, modules)
 
 
@@ -243,10 +243,12 @@ def joined(cluster_adapter, name, timeout):
                                "shows the links")
 
 
-def setup(definition_path, name, keys_dir, runner, progress, check=False, timeout=120,
-          qdevice=None, host=None, cluster_adapter=None, python=None, start=True):
+def setup(definition_path, name, keys_dir, runner=None, progress=lambda text: None,
+          check=False, timeout=120, qdevice=None, host=None,
+          cluster_adapter=None, python=None, start=True):
     """Plan, then (unless ``check``) change what differs and, with systemd, wait until the
     node joined. ``progress`` is told each change (done, or that it would be) and each note."""
+    runner = runner or Runner()
     host = host or Host()
     if qdevice is not None and not all(qdevice):
         raise NfvdHaError("--qdevice-ca and --qdevice-p12 go together")

@@ -30,6 +30,7 @@ from lxml import etree
 from crm.cib import render_cib
 
 from ..adapters.pacemaker import Cluster, parse_xml
+from ..adapters.runner import Runner
 from ..errors import NfvdHaError
 from ..adapters.files import MAX_INPUT, read_trusted, write_atomic
 
@@ -352,7 +353,7 @@ class Planner:
         return plan["changes"], True
 
 
-def plan_cluster(definition_path, name, runner):
+def plan_cluster(definition_path, name, runner=None):
     """The plan for cluster ``name`` of the definition at ``definition_path``."""
     from ..definition import load_definition
     from .render import fence_secrets
@@ -361,7 +362,12 @@ def plan_cluster(definition_path, name, runner):
     if cluster is None:
         raise NfvdHaError(f"--cluster {name}: not a cluster of {definition_path} "
                           f"({', '.join(c.name for c in loaded.clusters)})")
-    return Planner(runner).plan(cluster, fence_secrets(loaded, ("cib",)))
+    return Planner(runner or Runner()).plan(cluster, fence_secrets(loaded, ("cib",)))
+
+
+def apply_plan(plan_file, wait=120, progress=lambda text: None, runner=None):
+    """Apply the plan in ``plan_file`` (see ``Planner.apply``)."""
+    return Planner(runner or Runner()).apply(load(plan_file), wait, progress)
 
 
 def save(plan, path, force=False):

@@ -4,6 +4,7 @@ in the cluster (Pacemaker: active / passive per group, standby; heartbeat v1: wh
 
 from .. import paths
 from ..adapters.pacemaker import Cluster
+from ..adapters.runner import Runner
 from ..errors import NfvdHaError
 from ..adapters.heartbeat import Heartbeat
 from ..adapters.lockfile import lock_present
@@ -54,8 +55,9 @@ def heartbeat_view(adapter):
             "role": HELD.get(holding, holding), "peers": peers}
 
 
-def status(runner, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, adapter=None, timeout=60,
+def status(runner=None, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, adapter=None, timeout=60,
            hb=None):
+    runner = runner or Runner()
     table = components(runner, tool, timeout)
     view = cluster(adapter or Cluster(runner))
     if not view["running"]:

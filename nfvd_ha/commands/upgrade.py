@@ -28,6 +28,7 @@ from nfvd_ocf.nfvd import LABELS
 
 from ..clock import REAL
 from ..adapters.pacemaker import Cluster, failures, node_unfit, quorate
+from ..adapters.runner import Runner
 from ..errors import NfvdHaError
 from ..adapters.files import write_atomic
 from ..adapters.lockfile import IN_PLACE, read_lock, remove_lock
@@ -44,9 +45,10 @@ WHO = "nfvd-ha upgrade"
 
 
 class Upgrade:
-    def __init__(self, runner, say, timeout=300, paths=None, cluster=None, services=None,
-                 reconciler=None, clock=REAL):
+    def __init__(self, runner=None, say=lambda text: None, timeout=300, paths=None,
+                 cluster=None, services=None, reconciler=None, clock=REAL):
         self.say, self.timeout, self.clock = say, timeout, clock
+        runner = runner or Runner()
         self.paths = paths or Paths()
         self.cluster = cluster or Cluster(runner, clock)
         self.services = services or Services(runner, clock=clock)

@@ -25,7 +25,7 @@ def _stamp(level, text):
 
 
 class Maintenance:
-    def __init__(self, runner, paths=None, role=None, timeout=300, say=print, clock=None,
+    def __init__(self, runner=None, paths=None, role=None, timeout=300, say=print, clock=None,
                  reconciler=None, peers=None):
         self.paths, self.say = paths or Paths(), say
         #: who serves while a VM outside any cluster (GUI, SiteScope) is in maintenance

@@ -53,7 +53,7 @@ def controller_running(path=INSTANCE):
 
 
 class Controller:
-    def __init__(self, runner, paths=None, role=None, tick=5.0, timeout=300, reconciler=None,
+    def __init__(self, runner=None, paths=None, role=None, tick=5.0, timeout=300, reconciler=None,
                  clock=REAL):
         self.paths, self.tick, self.clock = paths or Paths(), tick, clock
         self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,

@@ -18,6 +18,7 @@ from ...clock import REAL
 from ...adapters.pacemaker import SETTLED, Cluster
 from ...errors import NfvdHaError
 from ...adapters.heartbeat import Heartbeat
+from ...adapters.runner import Runner
 from ...adapters.services import Services
 from ...adapters.lockfile import IN_PLACE, SWITCHOVER, read_lock
 from .record import Record
@@ -63,8 +64,9 @@ def _try_lock(fd):
 
 
 class Reconciler:
-    def __init__(self, runner, paths=None, role=None, timeout=300, progress=None,
+    def __init__(self, runner=None, paths=None, role=None, timeout=300, progress=None,
                  cluster=None, services=None, clock=REAL, heartbeat=None):
+        runner = runner or Runner()
         self.paths = paths or Paths()
         self.role_override, self.timeout = role, timeout
         self.progress = progress or (lambda text: None)
