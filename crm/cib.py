@@ -58,8 +58,9 @@ def fence_race_by_priority(cluster):
     return bool(cluster.fencing) and cluster.quorum_device is None and len(cluster.nodes) == 2
 
 
-def render_cib(cluster, secrets=None):
-    """``secrets``: {SecretRef: value} for fence parameters kept out of the definition."""
+def cib_document(cluster, secrets=None):
+    """The CIB of ``cluster`` as an lxml element; ``secrets``: {SecretRef: value} for fence
+    parameters kept out of the definition."""
     root = element(None, CIB, admin_epoch="0", crm_feature_set=CRM_FEATURE_SET, epoch="1",
                    num_updates="0", **{"validate-with": VALIDATE_WITH})
     config = element(root, CONFIGURATION)
@@ -71,7 +72,12 @@ def render_cib(cluster, secrets=None):
     if cluster.alerts:
         _alerts(element(config, ALERTS), cluster)
     element(root, STATUS)
-    return etree.tostring(root, pretty_print=True, encoding="unicode")
+    return root
+
+
+def render_cib(cluster, secrets=None):
+    """The CIB of ``cluster`` as the text of a cib.xml file (``cib_document`` serialised)."""
+    return etree.tostring(cib_document(cluster, secrets), pretty_print=True, encoding="unicode")
 
 
 def _properties(parent, cluster):

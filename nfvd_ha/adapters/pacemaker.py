@@ -1,12 +1,15 @@
-"""This node's Pacemaker cluster, through the runner: the one adapter status, the runbook
-shims and maintenance use. Reads crm_mon / cibadmin XML; changes node attributes and
-bans with crm_attribute / crm_resource. Every call is bounded by ``timeout``."""
+"""This node's Pacemaker cluster, through the runner: the one adapter for every Pacemaker
+tool nfvd-ha runs. Reads crm_mon / cibadmin XML; changes node attributes and bans with
+crm_attribute / crm_resource; plan/apply's whole-CIB calls (cibadmin --query / --patch,
+crm_simulate, crm_diff) and backup's copy of the CIB. Every call is bounded."""
 
 import os
+import tempfile
 
 from .. import paths
 from ..clock import REAL
 from ..errors import NfvdHaError
+from .files import write_atomic
 
 #: an active resource that is a service: fence devices are not (one that may only run on a
 #: node in standby stops there and runs nowhere else, by design)
@@ -14,6 +17,7 @@ ACTIVE_SERVICE = "[@active='true'][not(starts-with(@resource_agent, 'stonith:'))
 #: roles of a resource that has arrived (not Starting, Stopping, Migrating)
 SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
 TIMEOUT = 30  # seconds for one cluster command
+CIB_TIMEOUT = 60  # seconds for a whole-CIB command (query, simulate, diff, patch)
 
 
 def parse_xml(text, what, problem="did not answer with XML"):
@@ -142,6 +146,52 @@ class Cluster:
     def clear(self, resource, node):
         self._run(["crm_resource", "--clear", "--resource", resource, "--node", node,
                    "--quiet"], check=False)
+
+    # -- the whole CIB (plan / apply, backup) ------------------------------------------------
+    def cib(self):
+        """The live CIB (configuration and status) as an lxml element."""
+        done = self.runner.run(["cibadmin", "--query"], timeout=CIB_TIMEOUT, check=True)
+        return parse_xml(done.stdout, "cibadmin --query")
+
+    def cib_text(self):
+        """The live CIB's text as cibadmin prints it (a backup keeps it unparsed)."""
+        done = self.runner.run(["cibadmin", "--query"], timeout=CIB_TIMEOUT)
+        if done.rc != 0:
+            raise NfvdHaError(f"the live CIB: cibadmin --query exited {done.rc}: "
+                              f"{done.stderr.strip()[-200:]} (is Pacemaker running here?)")
+        return done.stdout
+
+    def simulate(self, cib):
+        """What crm_simulate prints for ``cib`` (an lxml element, status included)."""
+        from lxml import etree
+        with tempfile.TemporaryDirectory(prefix="nfvd-ha-plan-") as tmp:
+            path = os.path.join(tmp, "cib.xml")
+            write_atomic(path, etree.tostring(cib, encoding="unicode"), 0o600)
+            done = self.runner.run(["crm_simulate", "--xml-file", path, "--simulate"],
+                                   timeout=CIB_TIMEOUT, check=True)
+        return done.stdout
+
+    def patch(self, live, new):
+        """Change the live CIB from ``live`` to ``new`` (lxml elements) by a versioned patch
+        (crm_diff, then cibadmin --patch: refused if the CIB is no longer ``live``'s
+        version); NfvdHaError when crm_diff fails or the CIB refuses it."""
+        from lxml import etree
+        with tempfile.TemporaryDirectory(prefix="nfvd-ha-apply-") as tmp:
+            old_path, new_path = os.path.join(tmp, "live.xml"), os.path.join(tmp, "new.xml")
+            write_atomic(old_path, etree.tostring(live, encoding="unicode"), 0o600)
+            write_atomic(new_path, etree.tostring(new, encoding="unicode"), 0o600)
+            patch = self.runner.run(["crm_diff", "--original", old_path, "--new", new_path],
+                                    timeout=CIB_TIMEOUT)
+            if patch.rc not in (0, 1):  # 1: a difference was found
+                raise NfvdHaError(f"crm_diff exited {patch.rc}: {patch.stderr.strip()[-200:]}")
+            patch_path = os.path.join(tmp, "patch.xml")
+            write_atomic(patch_path, patch.stdout, 0o600)
+            pushed = self.runner.run(["cibadmin", "--patch", "--xml-file", patch_path],
+                                     timeout=CIB_TIMEOUT)
+        if pushed.rc != 0:
+            raise NfvdHaError(f"the CIB refused the change (cibadmin --patch exited "
+                              f"{pushed.rc}: {pushed.stderr.strip()[-200:]})",
+                              hint="it changed meanwhile: run nfvd-ha plan again")
 
     # -- waiting ----------------------------------------------------------------------------
     def wait_for(self, predicate, timeout, interval=0.5):

@@ -30,7 +30,7 @@ import tarfile
 import time
 
 from .. import paths
-from ..adapters.pacemaker import parse_xml
+from ..adapters.pacemaker import Cluster, parse_xml
 from ..errors import NfvdHaError
 from ..adapters.files import read_bytes, write_all_atomic
 from ..adapters.runner import Runner
@@ -104,12 +104,10 @@ def collect(host, runner, definition=None):
             found["definition.toml"] = read_bytes(definition, MAX_MEMBER)
         except NfvdHaError as error:
             problems += error.problems
-    done = runner.run(["cibadmin", "--query"], timeout=TIMEOUT)
-    if done.rc != 0:
-        problems.append(f"the live CIB: cibadmin --query exited {done.rc}: "
-                        f"{done.stderr.strip()[-200:]} (is Pacemaker running here?)")
-    else:
-        found["cib.xml"] = done.stdout.encode()
+    try:
+        found["cib.xml"] = Cluster(runner).cib_text().encode()
+    except NfvdHaError as error:
+        problems += error.problems
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     return found

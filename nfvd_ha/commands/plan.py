@@ -16,25 +16,24 @@ only what the reviewed change list says: it merges the stored configuration's ob
 the live CIB again and refuses unless that gives the very same change list and the very same
 configuration (an edited stored configuration - an added resource, a removed constraint, a
 property - is caught). Then a versioned patch (``crm_diff`` + ``cibadmin --patch``), and a
-bounded wait until the cluster settles (``crm_resource --wait``).
+bounded wait until the cluster settles (``crm_resource --wait``): every Pacemaker call
+through the adapter (``nfvd_ha.adapters.pacemaker``).
 """
 
 import hashlib
 import json
 import os
 import re
-import tempfile
 
 from lxml import etree
 
-from crm.cib import render_cib
+from crm.cib import cib_document
 
 from ..adapters.pacemaker import Cluster, parse_xml
 from ..adapters.runner import Runner
 from ..errors import NfvdHaError
 from ..adapters.files import MAX_INPUT, read_trusted, write_atomic
 
-TIMEOUT = 60
 #: the configuration sections whose children the definition owns, by id
 OWNED = ("resources", "constraints", "alerts")
 #: the sets whose nvpairs it owns, by name: (section, set id)
@@ -271,25 +270,22 @@ def reviewed(live, plan):
 
 
 class Planner:
-    def __init__(self, runner):
-        self.runner = runner
+    """Plan and apply on this node's cluster: the pure merge above, the Pacemaker adapter for
+    every call (the live CIB, crm_simulate, the patch, the wait)."""
+
+    def __init__(self, runner=None, cluster=None):
+        self.cluster = cluster or Cluster(runner or Runner())
 
     def live(self):
-        done = self.runner.run(["cibadmin", "--query"], timeout=TIMEOUT, check=True)
-        return parse_xml(done.stdout, "cibadmin --query")
+        return self.cluster.cib()
 
     def simulate(self, cib):
         """The scheduler's actions for ``cib`` (status included): ["Restart hpsa ...", ...]."""
-        with tempfile.TemporaryDirectory(prefix="nfvd-ha-plan-") as tmp:
-            path = os.path.join(tmp, "cib.xml")
-            write_atomic(path, etree.tostring(cib, encoding="unicode"), 0o600)
-            done = self.runner.run(["crm_simulate", "--xml-file", path, "--simulate"],
-                                   timeout=TIMEOUT, check=True)
-        return scheduled(done.stdout)
+        return scheduled(self.cluster.simulate(cib))
 
     def plan(self, cluster, secrets=None):
         live = self.live()
-        rendered = parse_xml(render_cib(cluster, secrets), "the rendered CIB", "is not XML")
+        rendered = cib_document(cluster, secrets)
         hidden = secret_params(cluster)
         new, changes = merged(live, rendered, hidden)
         actions = self.simulate(new) if changes else []
@@ -317,32 +313,15 @@ class Planner:
         # a newer configuration: the patch applies to exactly the version planned on
         new.set("epoch", str(int(live.get("epoch", "0")) + 1))
         new.set("num_updates", "0")
-        with tempfile.TemporaryDirectory(prefix="nfvd-ha-apply-") as tmp:
-            old_path, new_path = os.path.join(tmp, "live.xml"), os.path.join(tmp, "new.xml")
-            write_atomic(old_path, etree.tostring(live, encoding="unicode"), 0o600)
-            write_atomic(new_path, etree.tostring(new, encoding="unicode"), 0o600)
-            patch = self.runner.run(["crm_diff", "--original", old_path, "--new", new_path],
-                                    timeout=TIMEOUT)
-            if patch.rc not in (0, 1):  # 1: a difference was found
-                raise NfvdHaError(f"crm_diff exited {patch.rc}: {patch.stderr.strip()[-200:]}")
-            patch_path = os.path.join(tmp, "patch.xml")
-            write_atomic(patch_path, patch.stdout, 0o600)
-            pushed = self.runner.run(["cibadmin", "--patch", "--xml-file", patch_path],
-                                     timeout=TIMEOUT)
-        if pushed.rc != 0:
-            raise NfvdHaError(f"the CIB refused the change (cibadmin --patch exited "
-                              f"{pushed.rc}: {pushed.stderr.strip()[-200:]})",
-                              hint="it changed meanwhile: run nfvd-ha plan again")
+        self.cluster.patch(live, new)
         if os.environ.get("CIB_file"):
             return plan["changes"], False  # a file, not a cluster: nothing to wait for
         progress(f"Applied {len(plan['changes'])} change(s); waiting up to {wait}s for the "
                  "cluster to settle")
-        settled = self.runner.run(["crm_resource", "--wait", f"--timeout={wait}"],
-                                  timeout=wait + 10)
-        if settled.rc != 0:
+        if not self.cluster.settle(wait):
             raise NfvdHaError(f"applied, but the cluster did not settle within {wait}s",
                               hint="crm_mon -1 shows what is still in flight or failed")
-        status = Cluster(self.runner).status()
+        status = self.cluster.status()
         if status.xpath("//cluster_options[@maintenance-mode='true']"):
             progress("The cluster is in maintenance mode: nothing was started or stopped")
             return plan["changes"], True

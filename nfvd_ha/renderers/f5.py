@@ -118,8 +118,8 @@ def _as3_application(service):
     return app
 
 
-def render_as3(lb):
-    """The AS3 declaration (JSON text, sorted keys): one tenant, one application a service."""
+def as3_declaration(lb):
+    """The AS3 declaration: one tenant, one application a service."""
     tenant = {"class": "Tenant"}
     for service in lb.services:
         tenant[service.name] = _as3_application(service)
@@ -127,7 +127,12 @@ def render_as3(lb):
                    "declaration": {"class": "ADC", "schemaVersion": SCHEMA_VERSION,
                                    "id": "nfvd-ha", "label": "NFV Director (nfvd-ha)",
                                    TENANT: tenant}}
-    return json.dumps(declaration, indent=2, sort_keys=True) + "\n"
+    return declaration
+
+
+def render_as3(lb):
+    """The AS3 declaration as the text of its file (JSON, sorted keys)."""
+    return json.dumps(as3_declaration(lb), indent=2, sort_keys=True) + "\n"
 
 
 def _tmsh_quoted(text):
