@@ -12,6 +12,7 @@ import shlex
 
 from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS, SHIM_MARK
 
+from nfvd_ha import paths
 from nfvd_ha.errors import NfvdHaError
 
 
@@ -58,14 +59,14 @@ def shims(nfvd_ha="nfvd-ha", activator_ep=ACTIVATOR_EP):
         return (f'#!/bin/sh\n{MARK}: {what}\nexec {shlex.quote(nfvd_ha)} {command} '
                 '"$@"\n')
     found = {
-        "cl_status": ("/usr/local/sbin/cl_status", script(
+        "cl_status": (paths.CL_STATUS_SHIM, script(
             "heartbeat's cl_status on Pacemaker", "compat cl_status")),
-        "hb_standby": ("/usr/share/heartbeat/hb_standby", script(
+        "hb_standby": (paths.HB_STANDBY, script(
             "heartbeat's hb_standby on Pacemaker", "compat hb_standby")),
-        "activator-ep": ("/etc/init.d/activator-ep", script(
+        "activator-ep": (paths.ACTIVATOR_EP_INIT, script(
             "SOSA + Lock Manager under Pacemaker (check/status answer, start/stop guarded)",
             f"compat activator-ep --script {shlex.quote(activator_ep)}")),
-        "nfvd": ("/etc/init.d/nfvd", script(
+        "nfvd": (paths.NFVD_INIT, script(
             "NFVD Assurance under Pacemaker (status answers, start/stop guarded)",
             "compat nfvd")),
         "maintenance_mode.sh": (f"{HA_EXAMPLE}/maintenance_mode.sh", script(

@@ -7,25 +7,22 @@ import os
 
 from heartbeat_compat.importer import ha_cf_nodes
 
+from .. import paths
 from ..clock import REAL
 from ..errors import NfvdHaError
 from .files import read_text
 
-HA_CF = "/etc/ha.d/ha.cf"
-HB_STANDBY = "/usr/share/heartbeat/hb_standby"
-CL_STATUS = "/usr/bin/cl_status"   # heartbeat's own (nfvd-ha's shim is in /usr/local/sbin)
-INIT = "/etc/init.d/heartbeat"
 TIMEOUT = 30
 DAEMON_TIMEOUT = 120  # seconds for heartbeat's own stop or start
 
 
 class Heartbeat:
-    def __init__(self, runner, clock=REAL, ha_cf=HA_CF, hb_standby=HB_STANDBY,
-                 cl_status=CL_STATUS, me=None, init=INIT, systemd=None):
+    def __init__(self, runner, clock=REAL, ha_cf=paths.HA_CF, hb_standby=paths.HB_STANDBY,
+                 cl_status=paths.CL_STATUS, me=None, init=paths.HEARTBEAT_INIT, systemd=None):
         self.runner, self.clock, self.ha_cf = runner, clock, ha_cf
         self.hb_standby, self.cl_status = hb_standby, cl_status
         self._me, self.init = me, init
-        self.systemd = os.path.isdir("/run/systemd/system") if systemd is None else systemd
+        self.systemd = os.path.isdir(paths.SYSTEMD_RUNNING) if systemd is None else systemd
 
     def present(self):
         """A heartbeat host: ha.cf and heartbeat's tools are here."""

@@ -17,6 +17,7 @@ import sys
 import agents
 import nfvd_ocf
 
+from .. import paths
 from ..errors import NfvdHaError
 from ..adapters.files import read_bytes, write_all_atomic
 
@@ -66,7 +67,7 @@ def _runtime_files(lib):
                        0o644)
 
 
-SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_PYTHON = paths.SYSTEM_PYTHON
 MIN_PYTHON = (3, 9)  # pidfd_open, memfd seals
 
 

@@ -41,7 +41,7 @@ MAX_ARCHIVE = 32 << 20
 MAX_MEMBER = 8 << 20
 MAX_MEMBERS = 32
 TIMEOUT = 60
-RESTORED_CIB = "/var/lib/nfvd-ha/restored-cib.xml"
+RESTORED_CIB = paths.RESTORED_CIB
 #: archive member -> (where on the node, mode)
 FIXED = {"corosync.conf": (paths.COROSYNC_CONF, 0o644),
          "authkey": (paths.COROSYNC_AUTHKEY, 0o400)}

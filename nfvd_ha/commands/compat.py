@@ -48,7 +48,7 @@ def nfvd(action, nfv_director=paths.NFV_DIRECTOR, services=None):
     if action in runbook.GUARDED:
         runbook.guarded("nfvd", action, "nfvd-assurance")
     if action != "status":
-        raise NfvdHaError(f"/etc/init.d/nfvd {action}: usage: nfvd {{status}}")
+        raise NfvdHaError(f"{paths.NFVD_INIT} {action}: usage: nfvd {{status}}")
     return runbook.nfvd_status((services or Services(Runner(), nfv_director)).rows())
 
 

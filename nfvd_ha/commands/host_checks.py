@@ -83,12 +83,12 @@ def fence_openstack(host, cluster):
 def _agent_python(host):
     """The interpreter of fence_openstack's #! line (/usr/bin/python3 on Debian and RHEL)."""
     try:
-        with open(host.path("/usr/sbin/fence_openstack"), "rb") as f:
+        with open(host.path(paths.FENCE_OPENSTACK), "rb") as f:
             first = f.readline(256).decode("ascii", "replace")
     except OSError:
-        return "/usr/bin/python3"
+        return paths.SYSTEM_PYTHON
     words = first[2:].split() if first.startswith("#!") else []
-    return words[0] if words and words[0].startswith("/") else "/usr/bin/python3"
+    return words[0] if words and words[0].startswith("/") else paths.SYSTEM_PYTHON
 
 
 def _read_private(path):

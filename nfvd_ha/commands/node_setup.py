@@ -30,7 +30,7 @@ from ..adapters.files import judge, read_bytes, read_fd, write_atomic
 from ..adapters.runner import Runner
 
 TIMEOUT = 60
-NSSDB = "etc/corosync/qdevice/net/nssdb"
+NSSDB = paths.QDEVICE_NSSDB
 IMPORTED = "nfvd-ha-imported"  # in the NSS database: the digest of what was imported
 
 
@@ -65,10 +65,10 @@ class Host:
         return os.path.join(self.root, rel.lstrip("/"))
 
     def installed(self, program):
-        return os.access(self.path(f"/usr/sbin/{program}"), os.X_OK)
+        return os.access(self.path(f"{paths.SBIN}/{program}"), os.X_OK)
 
     def systemd(self):
-        return os.path.isdir(self.path("/run/systemd/system"))
+        return os.path.isdir(self.path(paths.SYSTEMD_RUNNING))
 
 
 def _python_lacks(python, modules):

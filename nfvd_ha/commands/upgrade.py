@@ -27,6 +27,7 @@ other platform meanwhile. So, on each node in turn (secondary first):
 from nfvd_ocf.nfvd import LABELS
 
 from ..clock import REAL
+from ..paths import NFVD_INSTALL, NFVD_RECONFIGURE
 from ..adapters.pacemaker import Cluster, failures, node_unfit, quorate
 from ..adapters.runner import Runner
 from ..errors import NfvdHaError
@@ -39,8 +40,7 @@ from ..adapters.services import Services
 #: node attribute: "<platform>:in-progress" or "secondary:done"
 ATTRIBUTE = "nfvd-upgrade"
 PLATFORMS = ("secondary", "primary")
-INSTALL = "/opt/HPE/nfvd/install/nfvd-install.sh"
-RECONFIGURE = "/opt/HPE/nfvd/install/nfvd-reconfigure.sh"
+INSTALL, RECONFIGURE = NFVD_INSTALL, NFVD_RECONFIGURE
 WHO = "nfvd-ha upgrade"
 
 

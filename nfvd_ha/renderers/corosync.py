@@ -34,7 +34,7 @@ def render_corosync_conf(cluster):
         "    link_mode: active",
         "    crypto_cipher: aes256",
         "    crypto_hash: sha256",
-        "    keyfile: /etc/corosync/authkey",
+        f"    keyfile: {paths.COROSYNC_AUTHKEY}",
         f"    token: {token}",
         f"    consensus: {token * 12 // 10}",
         "    join: 50",

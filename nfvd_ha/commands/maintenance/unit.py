@@ -10,5 +10,5 @@ UNIT = os.path.join(paths.UNITS, "nfvd-ha-controller.service")
 
 
 def install_unit(path, executable):
-    write_atomic(path, read_text(UNIT).replace("/usr/local/bin/nfvd-ha",
+    write_atomic(path, read_text(UNIT).replace(paths.SHIPPED_EXECUTABLE,
                                                shlex.quote(executable)))
