@@ -14,27 +14,30 @@ from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS
 
 from nfvd_ha import paths
 from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.roles import ROLES
 
 
 def rscstatus(cluster):
-    """``cluster``: the nfvd_ha.adapters.pacemaker.Cluster adapter of this node."""
-    me, where, homes = cluster.node_name(), cluster.placement(), cluster.homes()
-    groups = [g for g in where if g in homes]
+    """What this node holds of the active/passive groups, in heartbeat's words: all, local
+    (only those preferring this node), foreign (only the peer's) or none. ``cluster``: the
+    Pacemaker adapter of this node (nfvd_ha.adapters.pacemaker.Cluster)."""
+    me, where, preferred = cluster.node_name(), cluster.placement(), cluster.preferred_nodes()
+    groups = [g for g in where if g in preferred]
     held = {g for g in groups if where[g] == me}
     if groups and held == set(groups):
         return "all"
     if not held:
         return "none"
-    local = {g for g in groups if homes[g] == me}
+    local = {g for g in groups if preferred[g] == me}
     return "local" if held == local else "foreign"
 
 
 def standby(cluster, which="all", timeout=120, progress=lambda text: None):
     if which not in ("all", "local", "foreign"):
         raise NfvdHaError(f"hb_standby: '{which}' is not all, local or foreign")
-    me, where, homes = cluster.node_name(), cluster.placement(), cluster.homes()
-    chosen = [g for g in where if g in homes and where[g] == me and
-              (which == "all" or (homes[g] == me) == (which == "local"))]
+    me, where, preferred = cluster.node_name(), cluster.placement(), cluster.preferred_nodes()
+    chosen = [g for g in where if g in preferred and where[g] == me and
+              (which == "all" or (preferred[g] == me) == (which == "local"))]
     progress(f"Going standby [{which}].")
     for group in chosen:
         cluster.ban(group, me)
@@ -72,10 +75,11 @@ def shims(nfvd_ha="nfvd-ha", activator_ep=ACTIVATOR_EP):
         "maintenance_mode.sh": (f"{HA_EXAMPLE}/maintenance_mode.sh", script(
             "the guide's maintenance utility", "maintenance")),
     }
-    for role, prefix in (("gui", "gui"), ("aa", "aa"), ("sitescope", "sis")):
-        found[f"{prefix}_maintenance_mode.sh"] = (
-            f"{HA_EXAMPLE}/{prefix}_maintenance_mode.sh",
-            script(f"the guide's maintenance utility ({role})", f"maintenance --role {role}"))
+    for role in (r for r in ROLES.values() if r.shim):
+        found[f"{role.shim}_maintenance_mode.sh"] = (
+            f"{HA_EXAMPLE}/{role.shim}_maintenance_mode.sh",
+            script(f"the guide's maintenance utility ({role.name})",
+                   f"maintenance --role {role.name}"))
     return found
 
 

@@ -19,8 +19,8 @@ LOCK = f"{HALOGS}/nfvd-ha-maintenance.lock"
 #: what maintenance did on this node, written before each step
 RECORD = "/var/lib/nfvd-ha/maintenance.json"
 RUN_DIR = "/run/nfvd-ha"
-#: the reconcile turn: the maintenance command and the controller never act together
-TURN = f"{RUN_DIR}/reconcile.lock"
+#: the reconcile lock: the maintenance command and the controller never act together
+RECONCILE_LOCK = f"{RUN_DIR}/reconcile.lock"
 #: one controller per node
 INSTANCE = f"{RUN_DIR}/controller.lock"
 COROSYNC_CONF = "/etc/corosync/corosync.conf"

@@ -1,31 +1,64 @@
-"""Which NFVD VM this is (GUI, Fulfillment, Assurance, SiteScope) and what that means for
-maintenance: its local active/active services and the guide's wording."""
+"""The VM's role - which NFVD VM this is (GUI, Fulfillment, Assurance, SiteScope) - and
+everything that follows from it, in one table: its active/active and active/passive
+services, how it is recognised, the load balancer's drain time, maintenance's wording, its
+maintenance_mode.sh shim and the health endpoint its peers answer on. The CLI's choices,
+the shims and the maintenance command read it from here."""
+
+from dataclasses import dataclass
 
 from nfvd_ocf.nfvd import ASSURANCE_COMPONENTS, NAMES
 
 from .errors import NfvdHaError
 
 
+@dataclass(frozen=True)
 class Role:
-    __slots__ = ("name", "title", "local", "marks", "held")
+    name: str
+    #: how the guide's maintenance utility names the VM ("Node with TITLE is in ...")
+    title: str
+    #: active/active services stopped by maintenance here (stop order; start reversed)
+    local: tuple[str, ...]
+    #: components whose presence tells this role
+    marks: tuple[str, ...]
+    #: the active/passive components the active node of its pair runs (what heartbeat's
+    #: haresources start there)
+    held: tuple[str, ...] = ()
+    #: seconds the load balancer drains this VM before its services stop (maintenance start)
+    drain: float = 10.0
+    #: maintenance's last words (start, stop) when the role has its own; None: those of the
+    #: stack that runs the node's groups (CLOSING)
+    closing: tuple[str, str] | None = None
+    #: the prefix of its own maintenance_mode.sh shim (PREFIX_maintenance_mode.sh), if any
+    shim: str | None = None
+    #: outside any cluster: the health endpoint (endpoints.ENDPOINTS) whose peers serve
+    #: while this VM is in maintenance
+    endpoint: str | None = None
 
-    def __init__(self, name, title, local, marks, held=()):
-        self.name, self.title, self.local, self.marks = name, title, local, marks
-        self.held = held
 
-
-#: local = active/active services stopped by maintenance here (stop order; start reversed);
-#: marks = components whose presence tells this role; held = the active/passive components
-#: the active node of its pair runs (what heartbeat's haresources start there).
 ROLES = {
     "gui": Role("gui", "NFVD-GUI", ("imageuploader", "idp", "uoc", "couchdb"),
-                ("uoc", "couchdb", "idp", "imageuploader")),
+                ("uoc", "couchdb", "idp", "imageuploader"), shim="gui", endpoint="gui"),
     "ff": Role("ff", "Service Activator, SOSA & Lock Manager", ("activator",),
                ("sosa", "lockmgr", "activator"), ("sosa", "lockmgr")),
     "aa": Role("aa", "Assurance-Gateway, UCA & NOM", (),
-               ("uca-ebc", "nfvd-agw", "openmediation"), ASSURANCE_COMPONENTS),
-    "sitescope": Role("sitescope", "Sitescope", ("sitescope",), ("sitescope",)),
+               ("uca-ebc", "nfvd-agw", "openmediation"), ASSURANCE_COMPONENTS, drain=0.0,
+               shim="aa"),
+    "sitescope": Role("sitescope", "Sitescope", ("sitescope",), ("sitescope",),
+                      closing=("Stopped Sitescope", "Sitescope started"), shim="sis",
+                      endpoint="sitescope"),
 }
+
+#: maintenance's last words (start, stop) on a role without its own, by the stack that runs
+#: the node's groups (None: no cluster stack, an active/active VM)
+CLOSING = {"pacemaker": ("Node in standby, NFVD services stopped",
+                         "Node back in service (no failback)"),
+           "heartbeat": ("Stopped heartbeat & NFVD services", "Heartbeat started"),
+           None: ("NFVD services stopped", "NFVD services started")}
+
+
+def closing(role, stack):
+    """Maintenance's last words (start, stop) on ``role`` whose groups ``stack`` runs."""
+    return role.closing or CLOSING[stack]
 
 
 def installed(rows):

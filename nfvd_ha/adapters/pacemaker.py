@@ -14,7 +14,8 @@ from .files import write_atomic
 #: an active resource that is a service: fence devices are not (one that may only run on a
 #: node in standby stops there and runs nowhere else, by design)
 ACTIVE_SERVICE = "[@active='true'][not(starts-with(@resource_agent, 'stonith:'))]"
-#: roles of a resource that has arrived (not Starting, Stopping, Migrating)
+#: resource roles (crm_mon's ``role``) of a resource that has arrived (not Starting,
+#: Stopping, Migrating)
 SETTLED = ("Started", "Promoted", "Unpromoted", "Master", "Slave")
 TIMEOUT = 30  # seconds for one cluster command
 CIB_TIMEOUT = 60  # seconds for a whole-CIB command (query, simulate, diff, patch)
@@ -91,8 +92,8 @@ class Cluster:
         return bool(found) and found[0].get("standby") == "true"
 
     def active(self, status=None):
-        """{resource id: {node: role}} for active service resources (failed ones too: they
-        hold; fence devices are not services)."""
+        """{resource id: {node: its resource role}} for active service resources (failed
+        ones too: they hold; fence devices are not services)."""
         status = self.status() if status is None else status
         found = {}
         for rsc in status.xpath("//resources//resource" + ACTIVE_SERVICE):
@@ -100,15 +101,16 @@ class Cluster:
                 found.setdefault(rsc.get("id"), {})[node] = rsc.get("role")
         return dict(sorted(found.items()))
 
-    def homes(self):
-        """{resource: preferred node} from positive location constraints (not cli- ones)."""
+    def preferred_nodes(self):
+        """{resource: its preferred node} from positive location constraints (not the cli-
+        ones crm_resource leaves)."""
         cib = parse_xml(self._run(["cibadmin", "-Q", "--scope", "constraints"]).stdout,
                         "cibadmin")
-        homes = {}
+        preferred = {}
         for loc in cib.xpath("//rsc_location[@node and @rsc]"):
             if not loc.get("id", "").startswith("cli-") and _score(loc.get("score")) > 0:
-                homes.setdefault(loc.get("rsc"), loc.get("node"))
-        return homes
+                preferred.setdefault(loc.get("rsc"), loc.get("node"))
+        return preferred
 
     def takeover_problems(self):
         """Why no other node could take over what runs here and must move (groups and

@@ -5,10 +5,11 @@ import sys
 import click
 
 from .. import paths
+from ..roles import ROLES
 from .base import Group, nfvd_ha_executable
 
 role_option = click.option(
-    "--role", envvar="NFVD_HA_ROLE", type=click.Choice(["gui", "ff", "aa", "sitescope"]),
+    "--role", envvar="NFVD_HA_ROLE", type=click.Choice(list(ROLES)),
     help="This VM's role (default: told by the installed NFVD components).")
 lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
                            type=click.Path(), help="The maintenance lock.")
@@ -16,9 +17,9 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
 
 def _maintenance(role, lock, timeout=300, peers=None):
     from ..commands.maintenance.command import Maintenance
-    from ..commands.maintenance.reconcile import Paths
-    return Maintenance(paths=Paths(lock=lock), role=role, timeout=timeout, say=click.echo,
-                       peers=peers)
+    from ..commands.maintenance.reconcile import MaintenanceFiles
+    return Maintenance(files=MaintenanceFiles(lock=lock), role=role, timeout=timeout,
+                       say=click.echo, peers=peers)
 
 
 @click.group(cls=Group)
@@ -80,12 +81,12 @@ def controller(ctx, role, lock, tick, timeout):
         return
     import logging
     from ..commands.maintenance.controller import Controller, hold_instance_lock
-    from ..commands.maintenance.reconcile import Paths
+    from ..commands.maintenance.reconcile import MaintenanceFiles
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
     hold_instance_lock()
     try:
-        Controller(paths=Paths(lock=lock), role=role, tick=tick, timeout=timeout).run()
+        Controller(files=MaintenanceFiles(lock=lock), role=role, tick=tick, timeout=timeout).run()
     except KeyboardInterrupt:
         pass
 

@@ -6,9 +6,10 @@ import sys
 import click
 
 from .. import paths
+from ..roles import ROLES
 from .base import Group, nfvd_ha_executable
 
-ROLE = click.Choice(["gui", "sitescope", "ff", "aa"])
+ROLE = click.Choice(list(ROLES))
 
 
 def _options(command):

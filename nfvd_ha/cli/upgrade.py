@@ -15,9 +15,9 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True, type
 
 
 def _upgrade(lock, timeout):
-    from ..commands.maintenance.reconcile import Paths
+    from ..commands.maintenance.reconcile import MaintenanceFiles
     from ..commands.upgrade import Upgrade
-    return Upgrade(say=click.echo, timeout=timeout, paths=Paths(lock=lock))
+    return Upgrade(say=click.echo, timeout=timeout, files=MaintenanceFiles(lock=lock))
 
 
 @click.group(cls=Group)

@@ -29,16 +29,16 @@ _PORT = re.compile(r"^\s*port\s*=\s*(\d+)\s*$")
 _DISABLE = re.compile(r"^\s*disable\s*=\s*(\S+)\s*$")
 
 
-def unit_text(executable, roles, bind, ports):
-    """The unit that serves ``roles`` on ``bind`` (ports: {role: port} overrides)."""
+def unit_text(executable, endpoints, bind, ports):
+    """The unit that serves ``endpoints`` on ``bind`` (ports: {endpoint: port} overrides)."""
     argv = [executable, "health", "serve"]
-    for role in roles:
-        argv += ["--role", role]
+    for endpoint in endpoints:
+        argv += ["--role", endpoint]
     argv += ["--bind", bind]
-    for role, port in sorted(ports.items()):
-        argv += ["--port", f"{role}={port}"]
+    for endpoint, port in sorted(ports.items()):
+        argv += ["--port", f"{endpoint}={port}"]
     return systemd.unit_text(f"nfvd-ha health endpoints for the load balancer "
-                             f"({', '.join(roles)})", argv)
+                             f"({', '.join(endpoints)})", argv)
 
 
 def check_bind(bind):
@@ -109,11 +109,11 @@ def disabled_copy(text, hits):
     return "\n".join(lines) + "\n"
 
 
-def install(path, executable, roles, bind, ports, take_over=False, directory=XINETD_DIR):
+def install(path, executable, endpoints, bind, ports, take_over=False, directory=XINETD_DIR):
     """Write the unit (and the xinetd files taken over); returns what was done, in words."""
     check_bind(bind)
-    served = {role: ports.get(role, ENDPOINTS[role].port) for role in roles}
-    by_port = {port: role for role, port in served.items()}
+    served = {name: ports.get(name, ENDPOINTS[name].port) for name in endpoints}
+    by_port = {port: name for name, port in served.items()}
     taken = xinetd_services_on(set(by_port), directory)
     if taken and not take_over:
         raise NfvdHaError(
@@ -122,7 +122,7 @@ def install(path, executable, roles, bind, ports, take_over=False, directory=XIN
              for service, port, _ in hits],
             hint="--take-over-xinetd disables it (the original is kept as NAME"
                  f"{ORIGINAL}), or --port ROLE=PORT serves elsewhere; nothing was written")
-    files = [(path, unit_text(executable, roles, bind, ports), 0o644)]
+    files = [(path, unit_text(executable, endpoints, bind, ports), 0o644)]
     done = [f"installed {path}"]
     for file, (text, hits) in sorted(taken.items()):
         mode = stat.S_IMODE(os.lstat(file).st_mode)

@@ -139,8 +139,8 @@ def read_authkey(keys_dir, cluster_name):
     return key, data, problem
 
 
-def plan(definition_path, name, keys_dir, runner, host=None, python=None, qdevice=None,
-         start=True):
+def changes_needed(definition_path, name, keys_dir, runner, host=None, python=None,
+                   qdevice=None, start=True):
     """(cluster, [Change], [note]) for making this host ``name``; NfvdHaError when it
     cannot be. ``qdevice``: (CA certificate, node p12) issued by the quorum device's qnetd."""
     host = host or Host()
@@ -252,8 +252,8 @@ def setup(definition_path, name, keys_dir, runner=None, progress=lambda text: No
     host = host or Host()
     if qdevice is not None and not all(qdevice):
         raise NfvdHaError("--qdevice-ca and --qdevice-p12 go together")
-    cluster, changes, notes = plan(definition_path, name, keys_dir, runner, host, python,
-                                   qdevice, start)
+    cluster, changes, notes = changes_needed(definition_path, name, keys_dir, runner, host,
+                                             python, qdevice, start)
     for change in changes:
         if check:
             progress(f"would {change.what}")

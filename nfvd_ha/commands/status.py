@@ -1,6 +1,9 @@
-"""``nfvd-ha status``: the ``nfv-director.sh status`` component table, plus this node's role
-in the cluster (Pacemaker: active / passive per group, standby; heartbeat v1: what
-``cl_status rscstatus`` says this node holds and the peers' states), and maintenance."""
+"""``nfvd-ha status``: the ``nfv-director.sh status`` component table, plus this node's state
+in the cluster (Pacemaker: active / passive / stopped per group, standby; heartbeat v1: what
+``cl_status rscstatus`` says this node holds and the peers' states), and maintenance.
+
+The report's ``role`` keys (a group's, a heartbeat node's) hold that state: the key is the
+JSON output's, kept as it is for the scripts that read it; in the code, a role is the VM's."""
 
 from .. import paths
 from ..adapters.pacemaker import Cluster
@@ -16,52 +19,52 @@ def components(runner, tool=paths.NFV_DIRECTOR, timeout=60):
             for label, state in Services(runner, tool).rows(timeout)]
 
 
-def cluster(adapter):
+def cluster(pacemaker):
     """This node's view; ``running: False`` when Pacemaker does not answer here."""
     try:
-        me, doc = adapter.node_name(), adapter.status()
+        me, doc = pacemaker.node_name(), pacemaker.status()
     except NfvdHaError:
         return {"running": False}
     if not me:
         return {"running": False}
-    groups = set(adapter.groups(doc))
+    groups = set(pacemaker.groups(doc))
     found = []
-    for gid, node in adapter.placement(doc).items():
+    for gid, node in pacemaker.placement(doc).items():
         if gid in groups:
-            role = "stopped" if node is None else "active" if node == me else "passive"
-            found.append({"id": gid, "role": role, "node": node})
+            state = "stopped" if node is None else "active" if node == me else "passive"
+            found.append({"id": gid, "role": state, "node": node})
     return {"running": True, "stack": "pacemaker", "node": me,
-            "standby": adapter.standby(me, doc), "groups": found}
+            "standby": pacemaker.standby(me, doc), "groups": found}
 
 
-#: cl_status rscstatus -> this node's role in its heartbeat pair
-HELD = {"all": "active", "local": "active (its own groups)",
+#: cl_status rscstatus -> this node's state in its heartbeat pair
+STATE_OF_HOLDING = {"all": "active", "local": "active (its own groups)",
         "foreign": "active (the peer's groups)", "none": "passive",
         "transition": "in transition"}
 
 
-def heartbeat_view(adapter):
+def heartbeat_view(heartbeat):
     """A heartbeat host's view, or None when this is not one."""
-    if not adapter.present():
+    if not heartbeat.present():
         return None
     try:
-        if not adapter.running():
-            return {"running": False, "stack": "heartbeat", "node": adapter.me()}
-        holding = adapter.holding()
-        peers = {peer: adapter.node_status(peer) for peer in adapter.peers()}
+        if not heartbeat.running():
+            return {"running": False, "stack": "heartbeat", "node": heartbeat.me()}
+        holding = heartbeat.holding()
+        peers = {peer: heartbeat.node_status(peer) for peer in heartbeat.peers()}
     except NfvdHaError:
-        return {"running": False, "stack": "heartbeat", "node": adapter.me()}
-    return {"running": True, "stack": "heartbeat", "node": adapter.me(), "holding": holding,
-            "role": HELD.get(holding, holding), "peers": peers}
+        return {"running": False, "stack": "heartbeat", "node": heartbeat.me()}
+    return {"running": True, "stack": "heartbeat", "node": heartbeat.me(), "holding": holding,
+            "role": STATE_OF_HOLDING.get(holding, holding), "peers": peers}
 
 
-def status(runner=None, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, adapter=None, timeout=60,
-           hb=None):
+def status(runner=None, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, pacemaker=None, timeout=60,
+           heartbeat=None):
     runner = runner or Runner()
     table = components(runner, tool, timeout)
-    view = cluster(adapter or Cluster(runner))
+    view = cluster(pacemaker or Cluster(runner))
     if not view["running"]:
-        view = heartbeat_view(hb or Heartbeat(runner)) or view
+        view = heartbeat_view(heartbeat or Heartbeat(runner)) or view
     return {"components": table, "maintenance": lock_present(lock), "cluster": view}
 
 

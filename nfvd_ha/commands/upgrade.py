@@ -33,7 +33,7 @@ from ..adapters.runner import Runner
 from ..errors import NfvdHaError
 from ..adapters.files import write_atomic
 from ..adapters.lockfile import IN_PLACE, read_lock, remove_lock
-from .maintenance.reconcile import Paths, Reconciler, turn
+from .maintenance.reconcile import MaintenanceFiles, Reconciler, reconcile_lock
 from ..roles import detect, installed
 from ..adapters.services import Services
 
@@ -45,14 +45,14 @@ WHO = "nfvd-ha upgrade"
 
 
 class Upgrade:
-    def __init__(self, runner=None, say=lambda text: None, timeout=300, paths=None,
+    def __init__(self, runner=None, say=lambda text: None, timeout=300, files=None,
                  cluster=None, services=None, reconciler=None, clock=REAL):
         self.say, self.timeout, self.clock = say, timeout, clock
         runner = runner or Runner()
-        self.paths = paths or Paths()
+        self.files = files or MaintenanceFiles()
         self.cluster = cluster or Cluster(runner, clock)
         self.services = services or Services(runner, clock=clock)
-        self.reconciler = reconciler or Reconciler(runner, self.paths, None, timeout,
+        self.reconciler = reconciler or Reconciler(runner, self.files, None, timeout,
                                                    progress=say, cluster=self.cluster,
                                                    services=self.services, clock=clock)
 
@@ -68,8 +68,8 @@ class Upgrade:
 
     def platform(self, me, given):
         """secondary or primary: ``given``, checked against the groups' preferred node."""
-        homes = set(self.cluster.homes().values())
-        told = "primary" if me in homes else "secondary" if homes else None
+        preferred = set(self.cluster.preferred_nodes().values())
+        told = "primary" if me in preferred else "secondary" if preferred else None
         if given and told and given != told:
             raise NfvdHaError(f"{me} is the {told} platform (the groups' preferred node is "
                               f"{'this node' if told == 'primary' else 'its peer'}), not the "
@@ -98,8 +98,8 @@ class Upgrade:
         if platform == "primary" and not any(marks.get(p) == "secondary:done" for p in peers):
             found.append("the secondary platform is not upgraded yet: it goes first "
                          "(guide 4.4; `nfvd-ha upgrade begin` there)")
-        if read_lock(self.paths.lock).mode and not resuming:
-            found.append(f"{me} is in maintenance already ({self.paths.lock})")
+        if read_lock(self.files.lock).mode and not resuming:
+            found.append(f"{me} is in maintenance already ({self.files.lock})")
         return found
 
     # -- the steps ------------------------------------------------------------------------------
@@ -126,8 +126,8 @@ class Upgrade:
         me = self.cluster.node_name()
         self.cluster.set_attribute(ATTRIBUTE, f"{platform}:in-progress")
         self._bring_groups_here(me)
-        with turn(self.paths.turn, who=WHO, clock=self.clock):
-            write_atomic(self.paths.lock, "# nfvd-ha upgrade begin: maintenance in place "
+        with reconcile_lock(self.files.reconcile_lock, who=WHO, clock=self.clock):
+            write_atomic(self.files.lock, "# nfvd-ha upgrade begin: maintenance in place "
                                           "(guide 4.4); `nfvd-ha upgrade end` leaves it\n"
                                           f"mode={IN_PLACE}\nby={WHO}\n")
             self.reconciler.run()
@@ -162,7 +162,7 @@ class Upgrade:
         failure once fixed: it goes on from where it stopped."""
         me = self.cluster.node_name()
         mark = self.cluster.attributes().get(ATTRIBUTE) or ""
-        lock = read_lock(self.paths.lock).mode
+        lock = read_lock(self.files.lock).mode
         if not mark.endswith(":in-progress") or lock not in (IN_PLACE, None):
             raise NfvdHaError(f"{me} is not in an upgrade begun by `nfvd-ha upgrade begin` "
                               f"(attribute {ATTRIBUTE}={mark or 'absent'}, lock "
@@ -170,8 +170,8 @@ class Upgrade:
         platform = mark.split(":", 1)[0]
         if lock:
             self._services_back(force)
-        with turn(self.paths.turn, who=WHO, clock=self.clock):
-            remove_lock(self.paths.lock)
+        with reconcile_lock(self.files.reconcile_lock, who=WHO, clock=self.clock):
+            remove_lock(self.files.lock)
             self.reconciler.run()
         self.say(f"{me} out of maintenance: Pacemaker manages its services again")
         self._settled(me)

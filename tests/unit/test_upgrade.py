@@ -8,7 +8,7 @@ import pytest
 from nfvd_ha.adapters.pacemaker import Cluster
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.adapters.lockfile import read_lock
-from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 from nfvd_ha.commands.upgrade import Upgrade
 
 from helpers.fakes import FakeClock
@@ -49,7 +49,7 @@ class FakePair(Cluster):
             f"<resource id='uca' role='Started' active='{active}'>{where}</resource>"
             f"</group></resources>{failures}</r>")
 
-    def homes(self):
+    def preferred_nodes(self):
         return {"assurance": "aa-node1"}
 
     def attributes(self, node=None):
@@ -77,8 +77,8 @@ class FakePair(Cluster):
 
 def upgrade(tmp_path, pair, services=None):
     said = []
-    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  reconcile_lock=str(tmp_path / "turn"))
     services = services or FakeServices(AA, AA)
     reconciler = Reconciler(None, paths, None, 30, said.append, pair, services,
                             clock=FakeClock(), heartbeat=FakeHeartbeat())

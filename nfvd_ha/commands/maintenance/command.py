@@ -1,7 +1,7 @@
 """``nfvd-ha maintenance start|stop|status`` with the guide's wording (4.2), on every role.
 
 Each function takes ``say`` (one line of output) and returns the exit status; only the CLI
-prints. The work itself is the reconcile, run in the foreground under the reconcile turn,
+prints. The work itself is the reconcile, run in the foreground under the reconcile lock,
 so the controller (if one runs) and this command never act at the same time.
 """
 
@@ -10,14 +10,13 @@ import time
 from ...errors import NfvdHaError
 from ...adapters.lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
 from .peers import PeerSource
-from .reconcile import Paths, Reconciler, turn
+from .reconcile import MaintenanceFiles, Reconciler, reconcile_lock
 from .record import Record
-from ...roles import detect
+from ...roles import closing, detect
 
 WHO = "nfvd-ha maintenance"
 
 HEADER = "===== NFVD Maintenance Utility ====="
-DEFAULT_DRAIN = {"gui": 10.0, "ff": 10.0, "sitescope": 10.0, "aa": 0.0}
 
 
 def _stamp(level, text):
@@ -25,12 +24,12 @@ def _stamp(level, text):
 
 
 class Maintenance:
-    def __init__(self, runner=None, paths=None, role=None, timeout=300, say=print, clock=None,
+    def __init__(self, runner=None, files=None, role=None, timeout=300, say=print, clock=None,
                  reconciler=None, peers=None):
-        self.paths, self.say = paths or Paths(), say
+        self.files, self.say = files or MaintenanceFiles(), say
         #: who serves while a VM outside any cluster (GUI, SiteScope) is in maintenance
         self.peers = peers or PeerSource()
-        self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,
+        self.reconciler = reconciler or Reconciler(runner, self.files, role, timeout,
                                                    progress=say, **(
                                                        {"clock": clock} if clock else {}))
         self.clock = self.reconciler.clock
@@ -43,8 +42,8 @@ class Maintenance:
         return self._role
 
     def status(self):
-        role, lock, record = self.role(), read_lock(self.paths.lock), Record.load(
-            self.paths.record)
+        role, lock, record = self.role(), read_lock(self.files.lock), Record.load(
+            self.files.record)
         self.say(HEADER)
         if role.name == "gui":
             self.say(f"NFVD-GUI maintenance mode is {'ON' if lock.mode else 'OFF'}.")
@@ -73,14 +72,14 @@ class Maintenance:
     def start(self, drain=None, force=False):
         role = self.role()
         self.say(HEADER)
-        if read_lock(self.paths.lock).mode:
+        if read_lock(self.files.lock).mode:
             self.say(_stamp("WARNING", "Maintenance mode is already ON"))
             return 0
         self._peer_can_take_over(force)
-        drain = DEFAULT_DRAIN[role.name] if drain is None else drain
+        drain = role.drain if drain is None else drain
         self._opening(role, "Start")
-        with turn(self.paths.turn, who=WHO, clock=self.clock):
-            write_switchover_lock(self.paths.lock, drain)
+        with reconcile_lock(self.files.reconcile_lock, who=WHO, clock=self.clock):
+            write_switchover_lock(self.files.lock, drain)
             self.reconciler.run()
         self._closing(role, "start")
         return 0
@@ -105,12 +104,12 @@ class Maintenance:
     def stop(self):
         role = self.role()
         self.say(HEADER)
-        if not read_lock(self.paths.lock).mode and Record.load(self.paths.record).mode is None:
+        if not read_lock(self.files.lock).mode and Record.load(self.files.record).mode is None:
             self.say(_stamp("WARNING", "Maintenance mode is already OFF"))
             return 0
         self._opening(role, "Stop")
-        with turn(self.paths.turn, who=WHO, clock=self.clock):
-            remove_lock(self.paths.lock)
+        with reconcile_lock(self.files.reconcile_lock, who=WHO, clock=self.clock):
+            remove_lock(self.files.lock)
             self.reconciler.run()
         self._closing(role, "stop")
         return 0
@@ -127,21 +126,13 @@ class Maintenance:
     def _closing(self, role, verb):
         if role.name == "gui":
             return
-        stack = self.reconciler.stack()
+        started, stopped = closing(role, self.reconciler.stack())
         self.say("")
         if verb == "start":
-            self.say(f"*** INFO: {CLOSING_START.get(role.name, CLOSING_START[stack])}")
+            self.say(f"*** INFO: {started}")
             return
-        self.say(f"*** INFO: {CLOSING_STOP.get(role.name, CLOSING_STOP[stack])}")
+        self.say(f"*** INFO: {stopped}")
         self.say("")
         self.say("***")
         self.say("===== Exited Maintenance mode =====")
 
-
-#: the last words, by role (SiteScope) else by what runs the node's groups (guide 4.2)
-CLOSING_START = {"sitescope": "Stopped Sitescope",
-                 "pacemaker": "Node in standby, NFVD services stopped",
-                 "heartbeat": "Stopped heartbeat & NFVD services", None: "NFVD services stopped"}
-CLOSING_STOP = {"sitescope": "Sitescope started",
-                "pacemaker": "Node back in service (no failback)",
-                "heartbeat": "Heartbeat started", None: "NFVD services started"}

@@ -14,7 +14,7 @@ import time
 from ...clock import REAL
 from ...errors import NfvdHaError
 from ...paths import INSTANCE
-from .reconcile import Paths, Reconciler, turn
+from .reconcile import MaintenanceFiles, Reconciler, reconcile_lock
 from .watch import LockWatcher
 
 WAKE = 0.5  # seconds between looks at stop() while idle
@@ -53,15 +53,16 @@ def controller_running(path=INSTANCE):
 
 
 class Controller:
-    def __init__(self, runner=None, paths=None, role=None, tick=5.0, timeout=300, reconciler=None,
+    def __init__(self, runner=None, files=None, role=None, tick=5.0, timeout=300, reconciler=None,
                  clock=REAL):
-        self.paths, self.tick, self.clock = paths or Paths(), tick, clock
-        self.reconciler = reconciler or Reconciler(runner, self.paths, role, timeout,
+        self.files, self.tick, self.clock = files or MaintenanceFiles(), tick, clock
+        self.reconciler = reconciler or Reconciler(runner, self.files, role, timeout,
                                                    progress=lambda text: log.info("%s", text))
 
     def pass_once(self, why):
         try:
-            with turn(self.paths.turn, wait=min(self.tick, 5.0), who=WHO, clock=self.clock):
+            with reconcile_lock(self.files.reconcile_lock, wait=min(self.tick, 5.0), who=WHO,
+                                clock=self.clock):
                 outcome = self.reconciler.run()
         except (NfvdHaError, OSError) as error:
             log.error("reconcile (%s) failed, retrying in %gs: %s", why, self.tick, error)
@@ -74,8 +75,8 @@ class Controller:
         return outcome
 
     def run(self, stop=lambda: False):
-        watcher = LockWatcher(self.paths.lock)
-        log.info("watching %s (from %s)", self.paths.lock, watcher.watched)
+        watcher = LockWatcher(self.files.lock)
+        log.info("watching %s (from %s)", self.files.lock, watcher.watched)
         self.pass_once("start")
         next_tick = time.monotonic() + self.tick
         while not stop():

@@ -20,13 +20,17 @@ from ... import paths
 from ...definition import load_definition
 from ...endpoints import ENDPOINTS
 from ...errors import NfvdHaError
+from ...roles import ROLES
 from ..health import MAX_ANSWER, healthy_answer
 
 ASK_TIMEOUT = 3.0  # seconds for one peer's whole answer
-#: the maintenance roles outside any cluster, and the health endpoint that vouches for them
-ENDPOINT_OF = {"gui": "gui", "sitescope": "sitescope"}
 HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]"
                       r"([A-Za-z0-9-]{0,62}))*$")
+
+
+def _endpoint(role):
+    """The health endpoint that vouches for a ``role`` VM outside any cluster."""
+    return ENDPOINTS[ROLES[role].endpoint]
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Peer:
 
 def parse_peer(text, role):
     """``HOST[:PORT]`` (IPv6 in brackets) as the peer of a ``role`` VM; NfvdHaError if not."""
-    endpoint = ENDPOINTS[ENDPOINT_OF[role]]
+    endpoint = _endpoint(role)
     match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?|([^:\[\]]+)(?::(\d{1,5}))?",
                          text)
     host = match and (match.group(1) or match.group(3))
@@ -68,7 +72,7 @@ def _address(text):
 def from_definition(definition, me, role):
     """The other servers of the load balancer services ``me`` serves whose check is
     ``role``'s health endpoint (None when the definition says nothing of ``me``)."""
-    endpoint = ENDPOINTS[ENDPOINT_OF[role]]
+    endpoint = _endpoint(role)
     balancer = definition.loadbalancer
     services = [s for s in (balancer.services if balancer else ())
                 if s.check_port == endpoint.port and any(v.name == me for v in s.servers)]
@@ -100,12 +104,12 @@ class PeerSource:
         if not found:
             raise NfvdHaError(f"cannot tell who serves while {self.me} is in maintenance: "
                               f"{self.definition} has no load balancer service with {self.me} "
-                              f"as a server checked on port {ENDPOINTS[ENDPOINT_OF[role]].port}")
+                              f"as a server checked on port {_endpoint(role).port}")
         return found
 
     def problems(self, role):
         """Why no peer could serve while this VM drains ([] when one can)."""
-        if role not in ENDPOINT_OF:
+        if role not in ROLES or ROLES[role].endpoint is None:
             return []
         try:
             peers = self.peers(role)

@@ -1,7 +1,7 @@
 """Bring this node to what the maintenance lock says (level-triggered, idempotent).
 
 Used by ``nfvd-ha maintenance start|stop`` (in the foreground, with progress) and by the
-controller (on every lock event and every tick). Runs under the reconcile turn (an flock,
+controller (on every lock event and every tick). Runs under the reconcile lock (an flock,
 waited for within a bound, naming its holder) so the two never act at the same time; every
 step is recorded before it is taken, so a kill -9 anywhere leaves a state the next run
 finishes (lock present) or undoes (lock gone).
@@ -28,17 +28,21 @@ from ...roles import detect
 MARKER = "nfvd-maintenance"
 #: node attribute -> value we set, per mode
 ATTRS = {SWITCHOVER: (("standby", "on"),), IN_PLACE: (("maintenance", "true"),)}
-TURN_WAIT = 60.0  # seconds the maintenance command waits for the controller's pass
+RECONCILE_LOCK_WAIT = 60.0  # seconds the maintenance command waits for the controller's pass
 
 
-class Paths:
-    def __init__(self, lock=paths.LOCK, record=paths.RECORD, turn=paths.TURN):
-        self.lock, self.record, self.turn = lock, record, turn
+class MaintenanceFiles:
+    """Where maintenance keeps its state: the maintenance lock (what the operator asked for),
+    the record (what was done) and the reconcile lock (who acts now)."""
+
+    def __init__(self, lock=paths.LOCK, record=paths.RECORD,
+                 reconcile_lock=paths.RECONCILE_LOCK):
+        self.lock, self.record, self.reconcile_lock = lock, record, reconcile_lock
 
 
 @contextmanager
-def turn(path, wait=TURN_WAIT, who="nfvd-ha", clock=REAL):
-    """Hold the reconcile turn (an flock) for a while; the CLI and the controller never act
+def reconcile_lock(path, wait=RECONCILE_LOCK_WAIT, who="nfvd-ha", clock=REAL):
+    """Hold the reconcile lock (an flock) for a while; the CLI and the controller never act
     together. Waits at most ``wait`` seconds, then names who holds it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
@@ -64,10 +68,10 @@ def _try_lock(fd):
 
 
 class Reconciler:
-    def __init__(self, runner=None, paths=None, role=None, timeout=300, progress=None,
+    def __init__(self, runner=None, files=None, role=None, timeout=300, progress=None,
                  cluster=None, services=None, clock=REAL, heartbeat=None):
         runner = runner or Runner()
-        self.paths = paths or Paths()
+        self.files = files or MaintenanceFiles()
         self.role_override, self.timeout = role, timeout
         self.progress = progress or (lambda text: None)
         self.cluster = cluster or Cluster(runner, clock)
@@ -79,7 +83,7 @@ class Reconciler:
 
     def run(self):
         """One pass: returns 'entered <mode>', 'left', or 'unchanged'."""
-        lock, record = read_lock(self.paths.lock), Record.load(self.paths.record)
+        lock, record = read_lock(self.files.lock), Record.load(self.files.record)
         if lock.mode:
             if record.done and record.mode == lock.mode and self._cluster_holds(lock.mode):
                 return "unchanged"

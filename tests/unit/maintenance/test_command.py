@@ -7,7 +7,7 @@ import pytest
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.command import HEADER, Maintenance
 from nfvd_ha.adapters.pacemaker import Cluster
-from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakePeers, FakeServices
@@ -17,8 +17,8 @@ GUI = ("couchdb", "uoc", "idp", "imageuploader")
 
 def utility(tmp_path, cluster, services, role=None, peers=None):
     said = []
-    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  reconcile_lock=str(tmp_path / "turn"))
     reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
                             clock=FakeClock(), heartbeat=FakeHeartbeat())
     return Maintenance(None, paths, role, 30, said.append, reconciler=reconciler,

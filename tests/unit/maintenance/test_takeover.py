@@ -10,7 +10,7 @@ from lxml import etree
 from nfvd_ha.adapters.pacemaker import takeover_problems
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.command import Maintenance
-from nfvd_ha.commands.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
@@ -104,8 +104,8 @@ def test_nothing_here_to_move_needs_no_peer():
 
 def utility(tmp_path, cluster, heartbeat=None):
     said = []
-    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  reconcile_lock=str(tmp_path / "turn"))
     reconciler = Reconciler(None, paths, "ff", 30, said.append, cluster,
                             FakeServices(FF, FF), clock=FakeClock(),
                             heartbeat=heartbeat or FakeHeartbeat())
