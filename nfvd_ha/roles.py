@@ -4,6 +4,7 @@ services, how it is recognised, the load balancer's drain time, maintenance's wo
 maintenance_mode.sh shim and the health endpoint its peers answer on. The CLI's choices,
 the shims and the maintenance command read it from here."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nfvd_ocf.nfvd import ASSURANCE_COMPONENTS, NAMES
@@ -56,18 +57,18 @@ CLOSING = {"pacemaker": ("Node in standby, NFVD services stopped",
            None: ("NFVD services stopped", "NFVD services started")}
 
 
-def closing(role, stack):
+def closing(role: Role, stack: str | None) -> tuple[str, str]:
     """Maintenance's last words (start, stop) on ``role`` whose groups ``stack`` runs."""
     return role.closing or CLOSING[stack]
 
 
-def installed(rows):
+def installed(rows: Iterable[tuple[str, str]]) -> list[str]:
     """Component names the nfv-director.sh table shows as installed here."""
     return [NAMES[label] for label, state in rows
             if label in NAMES and state != "Not Installed"]
 
 
-def detect(rows, override=None):
+def detect(rows: Iterable[tuple[str, str]], override: str | None = None) -> Role:
     """The role named by ``override``, else the one the installed components tell."""
     if override:
         if override not in ROLES:

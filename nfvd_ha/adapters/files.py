@@ -11,13 +11,17 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Collection, Iterable
 
 from ..errors import NfvdHaError, Problem
+
+#: a file to write: (path, its text or bytes, its mode)
+File = tuple[str, str | bytes, int]
 
 MAX_INPUT = 1 << 20  # bytes: a definition, ha.cf or haresources is far smaller
 
 
-def kind(mode):
+def kind(mode: int) -> str:
     """What a non-regular file is, in words ("a FIFO")."""
     for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
                        (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
@@ -27,7 +31,7 @@ def kind(mode):
     return "not a regular file"
 
 
-def read_bytes(path, limit=MAX_INPUT):
+def read_bytes(path: str, limit: int = MAX_INPUT) -> bytes:
     """The content of the regular file ``path`` (at most ``limit`` bytes), or NfvdHaError."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -58,7 +62,7 @@ PSEUDO_FILESYSTEMS = {0x9FA0: "proc", 0x62656572: "sysfs", 0x64626720: "debugfs"
                       0x19800202: "mqueue", 0xF97CFF8C: "selinuxfs", 0x57AC6E9D: "stack"}
 
 
-def filesystem_kind(fd):
+def filesystem_kind(fd: int) -> str:
     """The name of the pseudo filesystem ``fd`` is on ("proc"), "" on a stored one."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
@@ -69,7 +73,8 @@ def filesystem_kind(fd):
     return PSEUDO_FILESYSTEMS.get(f_type, "")
 
 
-def judge(fd, limit, private=False, stored=False, owners=None):
+def judge(fd: int, limit: int, private: bool = False, stored: bool = False,
+          owners: Collection[int] | None = None) -> str | None:
     """Why the open file ``fd`` cannot be trusted, or None: it must be a regular file of
     ``owners`` (default: us or root) with one name, writable by its owner alone (``private``:
     nor readable by others), at most ``limit`` bytes, ``stored`` on a real filesystem."""
@@ -97,7 +102,7 @@ def judge(fd, limit, private=False, stored=False, owners=None):
     return None
 
 
-def open_no_follow(path, flags=os.O_RDONLY):
+def open_no_follow(path: str, flags: int = os.O_RDONLY) -> int:
     """``path`` opened without following a symlink and without blocking; NfvdHaError."""
     try:
         return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -106,9 +111,10 @@ def open_no_follow(path, flags=os.O_RDONLY):
         raise NfvdHaError(Problem(why, str(path))) from None
 
 
-def read_fd(fd, limit):
+def read_fd(fd: int, limit: int) -> bytes | None:
     """At most ``limit`` bytes from ``fd`` (None when there are more)."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while size <= limit:
         chunk = os.read(fd, min(65536, limit + 1 - size))
         if not chunk:
@@ -118,7 +124,8 @@ def read_fd(fd, limit):
     return None if size > limit else b"".join(chunks)
 
 
-def read_trusted(path, limit, what="", private=False, stored=False, hint=None):
+def read_trusted(path: str, limit: int, what: str = "", private: bool = False,
+                 stored: bool = False, hint: str | None = None) -> bytes:
     """The content of ``path`` once its descriptor passed :func:`judge` (never through a
     symlink, never blocking); NfvdHaError naming the path and ``what`` it should be."""
     fd = open_no_follow(path)
@@ -131,12 +138,13 @@ def read_trusted(path, limit, what="", private=False, stored=False, hint=None):
         problem = f"cannot read: {exc.strerror}"
     finally:
         os.close(fd)
-    if problem:
+    if problem or data is None:
         raise NfvdHaError(Problem(f"{what} {problem}".strip(), str(path)), hint=hint)
     return data
 
 
-def read_text(path, limit=MAX_INPUT):
+def read_text(path: str, limit: int = MAX_INPUT) -> str:
+    """The UTF-8 text of the regular file ``path`` (at most ``limit`` bytes), or NfvdHaError."""
     data = read_bytes(path, limit)
     try:
         return data.decode("utf-8")
@@ -144,12 +152,12 @@ def read_text(path, limit=MAX_INPUT):
         raise NfvdHaError(Problem(f"is not UTF-8 text (byte {exc.start})", str(path))) from None
 
 
-def write_atomic(path, data, mode=0o644):
+def write_atomic(path: str, data: str | bytes, mode: int = 0o644) -> None:
     """Write ``data`` (str or bytes) to ``path`` so readers see the old or the new file."""
     write_all_atomic([(path, data, mode)])
 
 
-def _missing_dirs(directory):
+def _missing_dirs(directory: str) -> tuple[list[str], tuple[str, str] | None]:
     """Directories to create for ``directory`` (outermost first), or (path, problem)."""
     missing: list[str] = []
     probe = directory
@@ -164,13 +172,13 @@ def _missing_dirs(directory):
             probe = parent
             continue
         except OSError as exc:
-            return missing, (probe, exc.strerror)
+            return missing, (probe, exc.strerror or str(exc))
         if not stat.S_ISDIR(info.st_mode):
             return missing, (probe, "is not a directory")
         return missing, None
 
 
-def _check_target(path):
+def _check_target(path: str) -> str | None:
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -182,7 +190,7 @@ def _check_target(path):
     return None  # a symlink is replaced by the rename itself, never written through
 
 
-def write_all_atomic(files):
+def write_all_atomic(files: Iterable[File]) -> None:
     """Write several files: all checked, then staged, then renamed into place together."""
     files = [(os.path.abspath(path), data, mode) for path, data, mode in files]
     problems: dict[str, str] = {}
@@ -218,7 +226,7 @@ def write_all_atomic(files):
         os.replace(tmp, path)
 
 
-def _stage(path, data, mode, staged):
+def _stage(path: str, data: str | bytes, mode: int, staged: list[tuple[str, str]]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".nfvd-ha.", dir=os.path.dirname(path))
     staged.append((tmp, path))
     os.fchmod(fd, mode)
@@ -228,7 +236,7 @@ def _stage(path, data, mode, staged):
         os.fsync(f.fileno())
 
 
-def _undo(staged, made):
+def _undo(staged: list[tuple[str, str]], made: list[str]) -> None:
     for tmp, _ in staged:
         try:
             os.unlink(tmp)

@@ -25,23 +25,27 @@ class Lock:
 
     __slots__ = ("mode", "drain")
 
-    def __init__(self, mode=None, drain=0.0):
+    def __init__(self, mode: str | None = None, drain: float = 0.0) -> None:
         self.mode, self.drain = mode, drain
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lock):
+            return NotImplemented
         return (self.mode, self.drain) == (other.mode, other.drain)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Lock({self.mode!r}, drain={self.drain})"
 
 
-def _not_a_lock(path, what):
+def _not_a_lock(path: str, what: str) -> NfvdHaError:
     return NfvdHaError(f"{path}: the maintenance lock is {what}, not a regular file; nothing "
                        "was changed", hint="remove it, then use `nfvd-ha maintenance "
                        "start|stop` (or `touch` it for maintenance in place)")
 
 
-def read_lock(path=LOCK):
+def read_lock(path: str = LOCK) -> Lock:
+    """What the lock at ``path`` asks for (no lock: ``mode`` None); NfvdHaError when
+    something other than a regular file is there."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -68,19 +72,22 @@ def read_lock(path=LOCK):
     return Lock(mode, drain if mode == SWITCHOVER else 0.0)
 
 
-def lock_present(path=LOCK):
+def lock_present(path: str = LOCK) -> bool:
     """True when anything is at the lock's path (for the load balancer: drain when unsure)."""
     return os.path.lexists(path)
 
 
-def write_switchover_lock(path=LOCK, drain=0.0, who="nfvd-ha maintenance start"):
+def write_switchover_lock(path: str = LOCK, drain: float = 0.0,
+                          who: str = "nfvd-ha maintenance start") -> None:
+    """Ask for maintenance with a switchover, the load balancer draining ``drain`` seconds."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_atomic(path, f"# nfvd-ha maintenance lock: remove it (or run `nfvd-ha maintenance "
                        f"stop`) to leave maintenance\nmode={SWITCHOVER}\ndrain={drain:g}\n"
                        f"since={stamp}\nby={who}\n")
 
 
-def remove_lock(path=LOCK):
+def remove_lock(path: str = LOCK) -> bool:
+    """Remove the lock (True) or find none (False); NfvdHaError when it is no regular file."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:

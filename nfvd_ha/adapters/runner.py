@@ -8,6 +8,8 @@ Unit tests pass the queue-style fake of tests/unit/conftest.py, which checks exa
 import os
 import signal
 import subprocess
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from nfvd_ocf.proc import buffer_text, capped_buffer
 
@@ -22,23 +24,36 @@ MAX_OUTPUT = 16 << 20  # bytes kept per stream
 
 
 class Result:
-    def __init__(self, argv, rc, stdout, stderr):
+    """What a command did: its argv, exit status and (capped) output."""
+
+    def __init__(self, argv: list[str], rc: int, stdout: str, stderr: str) -> None:
         self.argv, self.rc, self.stdout, self.stderr = argv, rc, stdout, stderr
 
     @property
-    def returncode(self):  # as subprocess.CompletedProcess says it
+    def returncode(self) -> int:  # as subprocess.CompletedProcess says it
         return self.rc
 
 
-def command_text(argv):
-    return " ".join(argv)
+def command_text(argv: Sequence[object]) -> str:
+    return " ".join(str(a) for a in argv)
+
+
+class CommandRunner(Protocol):
+    """What the adapters need of a runner: the real one below, or the unit tests' fake
+    (tests/helpers/fakes.py), held to the same signature."""
+
+    def run(self, argv: Sequence[object], *, timeout: float,
+            env: Mapping[str, str] | None = None, check: bool = False) -> Result: ...
 
 
 class Runner:
-    def __init__(self, env=None):
+    """Runs external commands: bounded, in their own process group, with a kept-small
+    environment, output capped."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self.env = dict(env or {})
 
-    def environment(self, extra=None):
+    def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {k: os.environ[k] for k in ENV_KEEP if k in os.environ}
         env.setdefault("PATH", DEFAULT_PATH)
         env.update(self.env)
@@ -46,34 +61,35 @@ class Runner:
         env["LC_ALL"] = "C"
         return env
 
-    def run(self, argv, *, timeout, env=None, check=False):
+    def run(self, argv: Sequence[object], *, timeout: float,
+            env: Mapping[str, str] | None = None, check: bool = False) -> Result:
         """Run ``argv`` for at most ``timeout`` seconds; its process group is killed then."""
-        argv = [str(a) for a in argv]
+        words = [str(a) for a in argv]
         out, err = capped_buffer(MAX_OUTPUT), capped_buffer(MAX_OUTPUT)
         try:
             try:
-                child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                child = subprocess.Popen(words, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=err, env=self.environment(env),
                                          start_new_session=True)
             except OSError as exc:
-                raise NfvdHaError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+                raise NfvdHaError(f"cannot run {words[0]}: {exc.strerror or exc}") from None
             try:
                 rc = child.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill_group(child)
-                raise NfvdHaError(f"'{command_text(argv)}' did not finish within {timeout:g}s"
+                raise NfvdHaError(f"'{command_text(words)}' did not finish within {timeout:g}s"
                                   " (stopped)") from None
-            result = Result(argv, rc, buffer_text(out), buffer_text(err))
+            result = Result(words, rc, buffer_text(out), buffer_text(err))
         finally:
             os.close(out)
             os.close(err)
         if check and rc != 0:
-            raise NfvdHaError(f"{command_text(argv)} exited {rc}: "
+            raise NfvdHaError(f"{command_text(words)} exited {rc}: "
                               f"{(result.stderr or result.stdout).strip()[-400:]}")
         return result
 
 
-def _kill_group(child):
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(child.pid, signal.SIGKILL)
     except OSError:

@@ -22,5 +22,6 @@ WantedBy=multi-user.target
 """
 
 
-def unit_text(description, argv):
+def unit_text(description: str, argv: list[str]) -> str:
+    """A simple service unit running ``argv`` (quoted for systemd), always restarted."""
     return UNIT.format(description=description, command=shlex.join(argv))
