@@ -7,6 +7,8 @@ A file that is not one of our shims is replaced only when forced, and kept besid
 """
 
 import os
+from collections.abc import Callable, Collection
+from typing import Any
 
 from heartbeat_compat import shims as runbook
 from heartbeat_compat.shims import MARK, foreign_files, shims
@@ -19,17 +21,20 @@ from ..adapters.services import Services
 from ..errors import NfvdHaError
 
 
-def cl_status(cluster=None):
+def cl_status(cluster: Cluster | None = None) -> str:
     """``cl_status rscstatus``: all | local | foreign | none."""
     return runbook.rscstatus(cluster or Cluster(Runner()))
 
 
-def hb_standby(which="all", timeout=120, progress=lambda text: None, cluster=None):
+def hb_standby(which: str = "all", timeout: float = 120,
+               progress: Callable[[str], object] = lambda text: None,
+               cluster: Cluster | None = None) -> list[str]:
     """``hb_standby [all|local|foreign]``: hand these groups to the peer."""
     return runbook.standby(cluster or Cluster(Runner()), which, timeout, progress)
 
 
-def activator_ep(action, script=paths.ACTIVATOR_EP, under_pacemaker=None):
+def activator_ep(action: str, script: str = paths.ACTIVATOR_EP,
+                 under_pacemaker: bool | None = None) -> None:
     """``/etc/init.d/activator-ep ACTION``: start/stop refused outside the agent (Pacemaker
     owns it), anything else handed to NFVD's own script (this process becomes it)."""
     if under_pacemaker is None:
@@ -42,7 +47,8 @@ def activator_ep(action, script=paths.ACTIVATOR_EP, under_pacemaker=None):
         raise NfvdHaError(f"{script}: cannot run: {exc.strerror}") from None
 
 
-def nfvd(action, nfv_director=paths.NFV_DIRECTOR, services=None):
+def nfvd(action: str, nfv_director: str = paths.NFV_DIRECTOR,
+         services: Services | None = None) -> tuple[list[str], int]:
     """``/etc/init.d/nfvd status`` (guide 5.3): (its lines, its LSB exit code); start/stop
     refused (Pacemaker owns NFVD Assurance)."""
     if action in runbook.GUARDED:
@@ -52,14 +58,17 @@ def nfvd(action, nfv_director=paths.NFV_DIRECTOR, services=None):
     return runbook.nfvd_status((services or Services(Runner(), nfv_director)).rows())
 
 
-def _existing(path):
+def _existing(path: str) -> str | None:
     """The text of an existing file at ``path`` (capped), or None when there is none."""
     if not os.path.lexists(path):
         return None
     return read_bytes(path, 1 << 20).decode("utf-8", "replace")
 
 
-def install(root, only, force, executable, activator_ep):
+def install(root: str, only: Collection[str], force: bool, executable: str,
+            activator_ep: str) -> dict[str, Any]:
+    """Install the shims (``only`` these, when given) under ``root``; what was kept and
+    installed."""
     known = shims(executable, activator_ep)
     unknown = [n for n in only if n not in known]
     if unknown:

@@ -7,6 +7,8 @@ haproxy.cfg: the stats password; ha.cf with stonith_host lines) are 0600.
 """
 
 import os
+from collections.abc import Callable, Collection, Iterator, Mapping
+from typing import Any
 
 from crm import render_cib
 from heartbeat_compat.render import (render_authkeys, render_ha_cf, render_haresources,
@@ -15,8 +17,8 @@ from heartbeat_compat.render import (render_authkeys, render_ha_cf, render_hares
 from ..renderers import keys, mount_units, openstack
 from ..renderers.corosync import render_corosync_conf
 from ..definition import load_definition
-from ..definition.model import SecretRef
-from ..errors import NfvdHaError
+from ..definition.model import Cluster, Definition, SecretRef
+from ..errors import NfvdHaError, Problem
 from ..renderers.f5 import render_as3, render_tmsh
 from ..adapters.files import write_all_atomic
 from ..renderers.haproxy import render_haproxy_cfg
@@ -25,7 +27,10 @@ TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5", "openstack", "mounts
 STATS_ENV = "haproxy/nfvd-stats.env"
 
 
-def _cluster_files(cluster, targets, secrets, notes):
+def _cluster_files(cluster: Cluster, targets: Collection[str], secrets: Mapping[SecretRef, str],
+                   notes: list[str]) -> Iterator[tuple[str, str, int]]:
+    """(relative path, text, mode) of every file of ``cluster`` the targets ask for; what
+    cannot be rendered for heartbeat goes to ``notes``."""
     base = cluster.name
     if "cib" in targets:
         yield f"{base}/cib.xml", render_cib(cluster, secrets), 0o600
@@ -53,7 +58,8 @@ def _cluster_files(cluster, targets, secrets, notes):
         yield f"{base}/ha.d/haresources", render_haresources(cluster), 0o644
 
 
-def key_files(definition, targets=TARGETS):
+def key_files(definition: Definition, targets: Collection[str] = TARGETS
+              ) -> Iterator[tuple[str, Callable[[], str | bytes], int, str]]:
     """(relative path, generator, mode, kind) of every secret the targets need."""
     for cluster in definition.clusters:
         if "corosync" in targets:
@@ -65,10 +71,12 @@ def key_files(definition, targets=TARGETS):
         yield STATS_ENV, keys.stats_env, 0o600, "stats"
 
 
-def build(definition, targets=TARGETS, secrets=None, stats_password=None):
+def build(definition: Definition, targets: Collection[str] = TARGETS,
+          secrets: Mapping[SecretRef, str] | None = None, stats_password: str | None = None
+          ) -> tuple[list[tuple[str, str, int]], list[str]]:
     """Every file of the targets, in memory: [(relative path, text, mode)], and warnings."""
     files: list[tuple[str, str, int]] = []
-    problems: list = []
+    problems: list[Problem] = []
     notes: list[str] = []
     for cluster in definition.clusters:
         try:
@@ -76,6 +84,9 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
         except NfvdHaError as error:
             problems += error.problems
     if "haproxy" in targets and definition.loadbalancer is not None:
+        if stats_password is None:
+            raise NfvdHaError("haproxy.cfg needs the stats password of the keys "
+                              f"({STATS_ENV}): nothing was written")
         files.append(("haproxy/haproxy.cfg",
                       render_haproxy_cfg(definition.loadbalancer, stats_password,
                                          [ip for c in definition.clusters for ip in c.vips()]),
@@ -90,14 +101,14 @@ def build(definition, targets=TARGETS, secrets=None, stats_password=None):
     return files, notes
 
 
-def validation_notes(definition):
+def validation_notes(definition: Definition) -> list[str]:
     """What ``validate`` says besides the definition's own warnings: the clusters whose
     heartbeat files would not be rendered (heartbeat v1 cannot carry them)."""
     return [f"cluster {c.name} (heartbeat files): would not be rendered: "
             + "; ".join(uncarried(c)) for c in definition.clusters if uncarried(c)]
 
 
-def fence_secrets(definition, targets):
+def fence_secrets(definition: Definition, targets: Collection[str]) -> dict[SecretRef, str]:
     """{SecretRef: value} for the fence parameters kept in files (read now, never shown)."""
     if not {"cib", "heartbeat"} & set(targets):
         return {}
@@ -106,36 +117,41 @@ def fence_secrets(definition, targets):
     return {ref: keys.read_secret(ref.path) for ref in sorted(refs, key=lambda r: r.path)}
 
 
-def _keys(definition, out, targets, force):
+def _keys(definition: Definition, out: str, targets: Collection[str], force: bool
+          ) -> tuple[list[tuple[str, str | bytes, int]], list[str], str | None]:
     """New key files to write, the kept ones, and the stats password (new or kept)."""
-    plan, kept, password = [], [], None
+    new_keys: list[tuple[str, str | bytes, int]] = []
+    kept: list[str] = []
+    password = None
     for rel, make, mode, kind in key_files(definition, targets):
         path = os.path.join(out, rel)
         if os.path.lexists(path) and not force:
-            data = keys.existing_key(path, kind)
+            data: str | bytes = keys.existing_key(path, kind)
             kept.append(rel)
         else:
             data = make()
-            plan.append((rel, data, mode))
+            new_keys.append((rel, data, mode))
         if kind == "stats":
             password = keys.stats_password_of(data if isinstance(data, bytes) else data.encode())
-    return plan, kept, password
+    return new_keys, kept, password
 
 
-def render(path, out, targets=TARGETS, force=False):
+def render(path: str, out: str, targets: Collection[str] = TARGETS, force: bool = False
+           ) -> dict[str, Any]:
     """Render ``targets`` of the definition at ``path`` into ``out``; returns a report."""
     definition = load_definition(path)
-    plan, kept, password = _keys(definition, out, targets, force)
+    new_keys, kept, password = _keys(definition, out, targets, force)
     files, notes = build(definition, targets, fence_secrets(definition, targets), password)
-    write_all_atomic([(os.path.join(out, rel), data, mode) for rel, data, mode in
-                      files + plan])
-    return {"written": [rel for rel, _, _ in files + plan], "kept": kept,
+    everything: list[tuple[str, str | bytes, int]] = [*files, *new_keys]
+    write_all_atomic([(os.path.join(out, rel), data, mode) for rel, data, mode in everything])
+    return {"written": [rel for rel, _, _ in everything], "kept": kept,
             "warnings": definition.warnings() + notes}
 
 
-def keygen(path, out, force=False):
+def keygen(path: str, out: str, force: bool = False) -> dict[str, Any]:
+    """Generate the keys the definition at ``path`` needs into ``out``; returns a report."""
     definition = load_definition(path)
-    plan, kept, _ = _keys(definition, out, TARGETS, force)
-    write_all_atomic([(os.path.join(out, rel), data, mode) for rel, data, mode in plan])
-    return {"written": [rel for rel, _, _ in plan], "kept": kept,
+    new_keys, kept, _ = _keys(definition, out, TARGETS, force)
+    write_all_atomic([(os.path.join(out, rel), data, mode) for rel, data, mode in new_keys])
+    return {"written": [rel for rel, _, _ in new_keys], "kept": kept,
             "warnings": definition.warnings()}

@@ -17,12 +17,13 @@ costs up to 12 s before qnetd lets the survivor have its vote.
 
 from .. import paths
 from ..definition import qdevice_timing
+from ..definition.model import Cluster
 
 #: installed by `nfvd-ha agents install`: exit 0 when one of its addresses is on this host
 HOLDS_ADDRESS = f"{paths.OCF_ROOT}/lib/nfvd/holds-address"
 
 
-def render_corosync_conf(cluster):
+def render_corosync_conf(cluster: Cluster) -> str:
     t = cluster.timing
     token = t.deadtime
     lines = [
@@ -54,7 +55,7 @@ def render_corosync_conf(cluster):
     return "\n".join(lines)
 
 
-def _quorum(cluster):
+def _quorum(cluster: Cluster) -> list[str]:
     q = cluster.quorum_device
     lines = ["quorum {", "    provider: corosync_votequorum"]
     if q is not None:
@@ -78,7 +79,7 @@ def _quorum(cluster):
     return lines + ["}"]
 
 
-def _logging(cluster):
+def _logging(cluster: Cluster) -> list[str]:
     lines = ["logging {", "    to_logfile: no", "    timestamp: on"]
     if cluster.logfacility == "none":
         lines.append("    to_syslog: no")

@@ -20,7 +20,9 @@ import json
 import re
 from urllib.parse import quote
 
-from ..definition.model import bind_host
+from typing import Any
+
+from ..definition.model import LbService, LoadBalancer, bind_host
 from ..endpoints import endpoint_on
 
 # Receive strings are regular expressions to F5 and strings to tmsh's parser: they are kept
@@ -34,7 +36,7 @@ TENANT = "nfvd"
 PRIMARY, BACKUP = 10, 5
 
 
-def virtual(service):
+def virtual(service: LbService) -> tuple[str, int, bool]:
     """(address, port, ipv6) the virtual server listens on; ``*`` is any address."""
     host, port = bind_host(service.bind), service.bind.rpartition(":")[2]
     if host == "*":
@@ -42,7 +44,7 @@ def virtual(service):
     return host, int(port), ":" in host
 
 
-def send_string(service):
+def send_string(service: LbService) -> str:
     """The monitor's request, in F5's notation (\\r\\n written as backslash sequences); the
     path percent-encoded beyond letters, digits and - . _ ~ / : @ % (tmsh-safe)."""
     address, _, ipv6 = virtual(service)
@@ -52,7 +54,7 @@ def send_string(service):
     return f"GET {path} HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n"
 
 
-def literal(text):
+def literal(text: str) -> str:
     """The text as a receive string: its core without surrounding punctuation."""
     core = text.strip("[](). ")
     if not SAFE.match(core):
@@ -60,7 +62,7 @@ def literal(text):
     return core
 
 
-def receive_strings(service):
+def receive_strings(service: LbService) -> tuple[str, str]:
     """(receive, receive-disable) for the service's check: a health endpoint's up and
     draining texts, or a 200 status line (no receive-disable) for any other page."""
     endpoint = endpoint_on(service.check_port)
@@ -69,34 +71,34 @@ def receive_strings(service):
     return literal(endpoint.up), literal(endpoint.draining)
 
 
-def timing(service):
+def timing(service: LbService) -> tuple[int, int]:
     """(interval, timeout) in whole seconds: the service's ``f5_monitor`` (the guide's 5 s and
     16 s unless the definition says otherwise; HAProxy's check interval is its own)."""
     return service.f5_interval, service.f5_timeout
 
 
-def _names(service):
+def _names(service: LbService) -> tuple[str, str, str, str]:
     return f"{service.name}_vs", f"{service.name}_pool", f"{service.name}_monitor", \
         f"{service.name}_cookie"
 
 
-def _priority(service, index):
+def _priority(service: LbService, index: int) -> int:
     if service.sticky:
         return 0
     return PRIMARY if index == 0 else BACKUP
 
 
-def _min_active(service):
+def _min_active(service: LbService) -> int:
     """Priority group activation: "less than 1" for primary/backup, disabled otherwise."""
     return 0 if service.sticky else 1
 
 
-def _as3_application(service):
+def _as3_application(service: LbService) -> dict[str, Any]:
     vs, pool, monitor, cookie = _names(service)
     address, port, _ = virtual(service)
     receive, disable = receive_strings(service)
     interval, timeout = timing(service)
-    app = {
+    app: dict[str, Any] = {
         "class": "Application",
         "label": f"{service.name} ({service.mode})",
         vs: {"class": "Service_HTTP", "virtualAddresses": [address],
@@ -118,9 +120,9 @@ def _as3_application(service):
     return app
 
 
-def as3_declaration(lb):
+def as3_declaration(lb: LoadBalancer) -> dict[str, Any]:
     """The AS3 declaration: one tenant, one application a service."""
-    tenant = {"class": "Tenant"}
+    tenant: dict[str, Any] = {"class": "Tenant"}
     for service in lb.services:
         tenant[service.name] = _as3_application(service)
     declaration = {"class": "AS3", "action": "deploy", "persist": True,
@@ -130,12 +132,12 @@ def as3_declaration(lb):
     return declaration
 
 
-def render_as3(lb):
+def render_as3(lb: LoadBalancer) -> str:
     """The AS3 declaration as the text of its file (JSON, sorted keys)."""
     return json.dumps(as3_declaration(lb), indent=2, sort_keys=True) + "\n"
 
 
-def _tmsh_quoted(text):
+def _tmsh_quoted(text: str) -> str:
     """A tmsh double-quoted string: receive strings are SAFE, send strings are made of the
     definition's address and URL path grammars (no quote, space, $ or brackets)."""
     if any(c in text for c in '"[]{}$;') or ("\\" in text.replace("\\r\\n", "")):
@@ -143,12 +145,12 @@ def _tmsh_quoted(text):
     return f'"{text}"'
 
 
-def _destination(address, port):
+def _destination(address: str, port: int) -> str:
     """tmsh's address-port notation: ``addr:port``, IPv6 ``addr.port``."""
     return f"{address}.{port}" if ":" in address else f"{address}:{port}"
 
 
-def _tmsh_service(service):
+def _tmsh_service(service: LbService) -> str:
     vs, pool, monitor, cookie = _names(service)
     receive, disable = receive_strings(service)
     interval, timeout = timing(service)
@@ -176,7 +178,7 @@ def _tmsh_service(service):
     return "\n".join(lines) + "\n"
 
 
-def render_tmsh(lb):
+def render_tmsh(lb: LoadBalancer) -> str:
     """The same objects as a tmsh script (``tmsh -q load sys config merge file`` is not it:
     run it with ``tmsh < nfvd.tmsh`` in a partition of your choice, then ``save sys config``)."""
     head = ("# Rendered by nfvd-ha from the cluster definition (guide 2.8.5); do not edit.\n"

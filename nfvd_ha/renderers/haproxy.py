@@ -17,7 +17,9 @@ paths it opens later resolve inside the chroot. The one it opens later is the lo
 create it, /etc/rsyslog.d/49-haproxy.conf).
 """
 
-from ..definition.model import bind_host
+from collections.abc import Collection
+
+from ..definition.model import LbService, LoadBalancer, bind_host
 from ..durations import text as _ms
 
 
@@ -53,13 +55,13 @@ defaults
 """
 
 
-def _bind(address, floating):
+def _bind(address: str, floating: Collection[str]) -> str:
     """A bind line; ``transparent`` for an address a cluster of the definition moves between
     its load balancers (a VIP), so that haproxy runs on both and binds it before it is here."""
     return f"    bind {address}" + (" transparent" if bind_host(address) in floating else "")
 
 
-def _listen(service, floating):
+def _listen(service: LbService, floating: Collection[str]) -> str:
     balance = "Active/Active" if service.mode == "active-active" else "primary / hot standby"
     lines = [f"# {service.name}: {balance}; health check GET "
              f"http://SERVER:{service.check_port}{service.check_path}",
@@ -84,7 +86,8 @@ def _listen(service, floating):
     return "\n".join(lines) + "\n"
 
 
-def render_haproxy_cfg(lb, password, floating=()):
+def render_haproxy_cfg(lb: LoadBalancer, password: str,
+                       floating: Collection[str] = ()) -> str:
     """``password``: the stats password (from the keys; letters, digits, _ and -);
     ``floating``: the VIP addresses the definition's clusters move (an HA load balancer)."""
     floating = set(floating)

@@ -8,13 +8,14 @@ mount unit cannot change an owner, so the owner is said in both files and checke
 cluster mounts the same share (the shared-fs agent's ``owner``).
 """
 
+from ..definition.model import Definition, HostMount
 from ..paths import SYSTEMD_UNITS
 
 NETWORK_FSTYPES = ("nfs", "nfs4", "cifs", "smb3", "glusterfs", "ceph")
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.")
 
 
-def unit_name(directory):
+def unit_name(directory: str) -> str:
     """systemd's name for the mount unit of ``directory`` (``systemd-escape --path
     --suffix=mount``): /var/opt/UCA-EBC -> var-opt-UCA\\x2dEBC.mount."""
     text = "-".join("".join(c if c in _PLAIN else "".join(f"\\x{b:02x}" for b in c.encode())
@@ -22,11 +23,11 @@ def unit_name(directory):
     return ("\\x2e" + text[1:] if text.startswith(".") else text) + ".mount"
 
 
-def _network(mount):
+def _network(mount: HostMount) -> bool:
     return mount.fstype.split(".")[0] in NETWORK_FSTYPES
 
 
-def _owner_note(mount):
+def _owner_note(mount: HostMount) -> list[str]:
     if not mount.owner:
         return []
     user, _, group = mount.owner.partition(":")
@@ -37,7 +38,8 @@ def _owner_note(mount):
             f"#   chown {mount.owner} {mount.directory}"]
 
 
-def render_mount_unit(mount, host):
+def render_mount_unit(mount: HostMount, host: str) -> str:
+    """The systemd mount unit of ``mount`` on ``host``."""
     name = unit_name(mount.directory)
     target = "remote-fs.target" if _network(mount) else "local-fs.target"
     lines = ["# Rendered by nfvd-ha from the cluster definition (guide 2.3.7.2); do not edit "
@@ -55,7 +57,7 @@ def render_mount_unit(mount, host):
     return "\n".join(lines) + "\n"
 
 
-def render_fstab(mounts, host):
+def render_fstab(mounts: list[HostMount], host: str) -> str:
     """The fstab lines of ``host``'s mounts (the same as its mount units: use one or the
     other)."""
     lines = ["# Rendered by nfvd-ha from the cluster definition (guide 2.3.7.1-2.3.7.2).",
@@ -67,7 +69,7 @@ def render_fstab(mounts, host):
     return "\n".join(lines) + "\n"
 
 
-def files(definition):
+def files(definition: Definition) -> list[tuple[str, str, int]]:
     """[(relative path, text, mode)]: mounts/HOST/UNIT and mounts/HOST/fstab per host."""
     hosts = sorted({h for m in definition.mounts for h in m.hosts})
     out = []

@@ -10,6 +10,8 @@ name) and its fixed IP (the node's address on the VIP's subnet).
 import ipaddress
 import shlex
 
+from ..definition.model import Cluster, Node
+
 HEAD = """\
 #!/bin/sh
 # Rendered by nfvd-ha from the cluster definition (guide 2.3.4.3); do not edit by hand.
@@ -44,7 +46,7 @@ allow() {{  # allow() VIP SERVER FIXED_IP
 FILE = "openstack-allowed-address-pairs.sh"
 
 
-def vips(cluster):
+def vips(cluster: Cluster) -> list[tuple[str, str, int | None]]:
     """(resource id, address, prefix or None) of every vip resource the cluster can hold."""
     found = []
     for r in cluster.resources:
@@ -54,7 +56,7 @@ def vips(cluster):
     return found
 
 
-def _prefix(ip, mask):
+def _prefix(ip: str, mask: str | None) -> int | None:
     """A prefix length from cidr_netmask (a length or a dotted IPv4 mask), or None."""
     if mask is None:
         return None
@@ -64,7 +66,7 @@ def _prefix(ip, mask):
         return None
 
 
-def server(cluster, node):
+def server(cluster: Cluster, node: Node) -> str:
     """The OpenStack server of ``node``: its fence_openstack device's plug, else its name."""
     for device in cluster.fencing:
         plug = dict(device.params).get("plug")
@@ -74,7 +76,7 @@ def server(cluster, node):
     return node.name
 
 
-def fixed_ips(node, ip, prefix):
+def fixed_ips(node: Node, ip: str, prefix: int | None) -> list[str]:
     """The node's addresses on the VIP's subnet; all of them when the prefix is unknown."""
     if prefix is None:
         return list(node.addresses)
@@ -82,7 +84,7 @@ def fixed_ips(node, ip, prefix):
     return [a for a in node.addresses if ipaddress.ip_address(a) in network]
 
 
-def render_allowed_address_pairs(cluster):
+def render_allowed_address_pairs(cluster: Cluster) -> str:
     """The script for ``cluster`` (see the module's doc)."""
     lines = [HEAD.format(cluster=cluster.name, file=f"{cluster.name}/{FILE}")]
     for rid, ip, prefix in vips(cluster):
