@@ -14,12 +14,18 @@ import ipaddress
 import os
 import re
 import stat
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from ..adapters import systemd
 from ..paths import XINETD_DIR
 from ..endpoints import ENDPOINTS
 from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_text, write_all_atomic
+
+#: an xinetd service a port is taken from: (service, port, (its disable line, its closing
+#: line))
+Hit = tuple[str, int, tuple[int | None, int]]
 
 ORIGINAL = ".nfvd-ha-orig"
 MAX_XINETD_FILES = 512
@@ -29,7 +35,8 @@ _PORT = re.compile(r"^\s*port\s*=\s*(\d+)\s*$")
 _DISABLE = re.compile(r"^\s*disable\s*=\s*(\S+)\s*$")
 
 
-def unit_text(executable, endpoints, bind, ports):
+def unit_text(executable: str, endpoints: Sequence[str], bind: str,
+              ports: Mapping[str, int]) -> str:
     """The unit that serves ``endpoints`` on ``bind`` (ports: {endpoint: port} overrides)."""
     argv = [executable, "health", "serve"]
     for endpoint in endpoints:
@@ -41,7 +48,8 @@ def unit_text(executable, endpoints, bind, ports):
                              f"({', '.join(endpoints)})", argv)
 
 
-def check_bind(bind):
+def check_bind(bind: str) -> None:
+    """NfvdHaError unless ``bind`` is an IP address."""
     try:
         ipaddress.ip_address(bind)
     except ValueError:
@@ -49,10 +57,11 @@ def check_bind(bind):
                                   where=f"--bind {bind}")) from None
 
 
-def xinetd_blocks(text):
+def xinetd_blocks(text: str) -> list[tuple[str, int | None, int | None, bool, int]]:
     """[(service name, port or None, disable line or None, disabled, closing line)] of an
     xinetd file (line numbers from 0)."""
-    blocks, current = [], None
+    blocks: list[tuple[str, int | None, int | None, bool, int]] = []
+    current: dict[str, Any] | None = None
     for number, line in enumerate(text.splitlines()):
         found = _SERVICE.match(line)
         if found:
@@ -68,9 +77,10 @@ def xinetd_blocks(text):
     return blocks
 
 
-def xinetd_services_on(ports, directory=XINETD_DIR):
+def xinetd_services_on(ports: Collection[int], directory: str = XINETD_DIR
+                       ) -> dict[str, tuple[str, list[Hit]]]:
     """{path: (text, [(service, port, closing line)])} of enabled xinetd services on ``ports``."""
-    found = {}
+    found: dict[str, tuple[str, list[Hit]]] = {}
     try:
         names = sorted(os.listdir(directory))[:MAX_XINETD_FILES]
     except FileNotFoundError:
@@ -89,13 +99,13 @@ def xinetd_services_on(ports, directory=XINETD_DIR):
         text = read_text(path)
         hits = [(service, port, (disable, end))
                 for service, port, disable, off, end in xinetd_blocks(text)
-                if port in ports and not off]
+                if port is not None and port in ports and not off]
         if hits:
             found[path] = (text, hits)
     return found
 
 
-def disabled_copy(text, hits):
+def disabled_copy(text: str, hits: Sequence[Hit]) -> str:
     """``text`` with each hit service block's ``disable`` set to yes (xinetd has whole-line
     comments only: the note goes on its own line)."""
     lines = text.splitlines()
@@ -109,7 +119,9 @@ def disabled_copy(text, hits):
     return "\n".join(lines) + "\n"
 
 
-def install(path, executable, endpoints, bind, ports, take_over=False, directory=XINETD_DIR):
+def install(path: str, executable: str, endpoints: Sequence[str], bind: str,
+            ports: Mapping[str, int], take_over: bool = False,
+            directory: str = XINETD_DIR) -> list[str]:
     """Write the unit (and the xinetd files taken over); returns what was done, in words."""
     check_bind(bind)
     served = {name: ports.get(name, ENDPOINTS[name].port) for name in endpoints}

@@ -6,26 +6,31 @@ nodes): what has to change before the node joins Pacemaker comes back as warning
 """
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
 from heartbeat_compat.importer import import_heartbeat
 from nfvd_ocf import fstab, mounts
 
 from ..definition import load_text
+from ..definition.model import Cluster
 from ..errors import NfvdHaError
 from ..adapters.files import read_text, write_atomic
 
 NETWORK_FSTYPES = ("nfs", "nfs4", "cifs", "glusterfs")
 
 
-def parse_addresses(addresses):
+def parse_addresses(addresses: Sequence[str]) -> dict[str, str]:
+    """{node: address} of --address NODE=IP options; NfvdHaError when one is not that."""
     pairs = dict(a.split("=", 1) for a in addresses if "=" in a)
     if len(pairs) != len(addresses):
         raise NfvdHaError("--address takes NODE=IP")
     return pairs
 
 
-def import_definition(directory, name=None, addresses=(), out=None, fstab_path=fstab.FSTAB,
-                      table=None):
+def import_definition(directory: str, name: str | None = None, addresses: Sequence[str] = (),
+                      out: str | None = None, fstab_path: str = fstab.FSTAB,
+                      table: Any = None) -> tuple[str, list[str]]:
     """(the definition's TOML text, warnings); written to ``out`` when given. It must itself
     be valid."""
     texts = {n: read_text(os.path.join(directory, n)) for n in ("ha.cf", "haresources")}
@@ -46,11 +51,12 @@ def import_definition(directory, name=None, addresses=(), out=None, fstab_path=f
     return text, warnings
 
 
-def shared_directory_notes(cluster, fstab_text, table, fstab_path=fstab.FSTAB):
+def shared_directory_notes(cluster: Cluster, fstab_text: str, table: Any,
+                           fstab_path: str = fstab.FSTAB) -> list[str]:
     """What this host's fstab and mounts mean for the cluster's shared directories."""
     managed = {r.param("directory"): r.id for r in cluster.resources
                if r.type == "shared-fs" and r.param("directory")}
-    notes = []
+    notes: list[str] = []
     for directory, rid in sorted(managed.items()):
         notes += [f"{fstab.advice(e, fstab_path)} (resource {rid}): do it on both nodes "
                   "before they join Pacemaker (nfvd-ha node setup refuses until then)"

@@ -5,21 +5,25 @@ in the cluster (Pacemaker: active / passive / stopped per group, standby; heartb
 The report's ``role`` keys (a group's, a heartbeat node's) hold that state: the key is the
 JSON output's, kept as it is for the scripts that read it; in the code, a role is the VM's."""
 
+from typing import Any
+
 from .. import paths
 from ..adapters.pacemaker import Cluster
-from ..adapters.runner import Runner
+from ..adapters.runner import CommandRunner, Runner
 from ..errors import NfvdHaError
 from ..adapters.heartbeat import Heartbeat
 from ..adapters.lockfile import lock_present
 from ..adapters.services import Services
 
 
-def components(runner, tool=paths.NFV_DIRECTOR, timeout=60):
+def components(runner: CommandRunner, tool: str = paths.NFV_DIRECTOR,
+               timeout: float = 60) -> list[dict[str, str]]:
+    """The nfv-director.sh status table as [{name, state}]."""
     return [{"name": label, "state": state}
             for label, state in Services(runner, tool).rows(timeout)]
 
 
-def cluster(pacemaker):
+def cluster(pacemaker: Cluster) -> dict[str, Any]:
     """This node's view; ``running: False`` when Pacemaker does not answer here."""
     try:
         me, doc = pacemaker.node_name(), pacemaker.status()
@@ -43,7 +47,7 @@ STATE_OF_HOLDING = {"all": "active", "local": "active (its own groups)",
         "transition": "in transition"}
 
 
-def heartbeat_view(heartbeat):
+def heartbeat_view(heartbeat: Heartbeat) -> dict[str, Any] | None:
     """A heartbeat host's view, or None when this is not one."""
     if not heartbeat.present():
         return None
@@ -58,8 +62,10 @@ def heartbeat_view(heartbeat):
             "role": STATE_OF_HOLDING.get(holding, holding), "peers": peers}
 
 
-def status(runner=None, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, pacemaker=None, timeout=60,
-           heartbeat=None):
+def status(runner: CommandRunner | None = None, tool: str = paths.NFV_DIRECTOR,
+           lock: str = paths.LOCK, pacemaker: Cluster | None = None, timeout: float = 60,
+           heartbeat: Heartbeat | None = None) -> dict[str, Any]:
+    """The report of ``nfvd-ha status``: components, maintenance, this node's cluster."""
     runner = runner or Runner()
     table = components(runner, tool, timeout)
     view = cluster(pacemaker or Cluster(runner))
@@ -68,7 +74,8 @@ def status(runner=None, tool=paths.NFV_DIRECTOR, lock=paths.LOCK, pacemaker=None
     return {"components": table, "maintenance": lock_present(lock), "cluster": view}
 
 
-def render_text(report):
+def render_text(report: dict[str, Any]) -> str:
+    """The report as the text ``nfvd-ha status`` prints."""
     lines = [f"{c['name']:<35}: [{c['state']}]" for c in report["components"]]
     c = report["cluster"]
     lines.append("")
@@ -86,7 +93,7 @@ def render_text(report):
     return "\n".join(lines)
 
 
-def _heartbeat_lines(c):
+def _heartbeat_lines(c: dict[str, Any]) -> list[str]:
     if not c["running"]:
         return [f"Cluster (heartbeat)                : {c['node']}: heartbeat not running on "
                 "this node"]

@@ -6,42 +6,51 @@ so the controller (if one runs) and this command never act at the same time.
 """
 
 import time
+from collections.abc import Callable
 
+from ...adapters.lockfile import Lock
+from ...adapters.runner import CommandRunner
+from ...clock import REAL, Clock
 from ...errors import NfvdHaError
 from ...adapters.lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
 from .peers import PeerSource
 from .reconcile import MaintenanceFiles, Reconciler, reconcile_lock
 from .record import Record
-from ...roles import closing, detect
+from ...roles import Role, closing, detect
 
 WHO = "nfvd-ha maintenance"
 
 HEADER = "===== NFVD Maintenance Utility ====="
 
 
-def _stamp(level, text):
+def _stamp(level: str, text: str) -> str:
+    """A line as the guide's utility logs it: date, level, text."""
     return f"{time.strftime('%Y-%m-%d %H:%M:%S')} - {level} - {text}"
 
 
 class Maintenance:
-    def __init__(self, runner=None, files=None, role=None, timeout=300, say=print, clock=None,
-                 reconciler=None, peers=None):
+    """The guide's maintenance_mode.sh on this VM: start, stop, status."""
+
+    def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
+                 role: str | None = None, timeout: float = 300,
+                 say: Callable[[str], object] = print, clock: Clock | None = None,
+                 reconciler: Reconciler | None = None, peers: PeerSource | None = None) -> None:
         self.files, self.say = files or MaintenanceFiles(), say
         #: who serves while a VM outside any cluster (GUI, SiteScope) is in maintenance
         self.peers = peers or PeerSource()
         self.reconciler = reconciler or Reconciler(runner, self.files, role, timeout,
-                                                   progress=say, **(
-                                                       {"clock": clock} if clock else {}))
+                                                   progress=say, clock=clock or REAL)
         self.clock = self.reconciler.clock
-        self._role = None
+        self._role: Role | None = None
 
-    def role(self):
+    def role(self) -> Role:
+        """This VM's role: the one given, else the one its components tell."""
         if self._role is None:
             rows = self.reconciler.services.rows()
             self._role = detect(rows, self.reconciler.role_override)
         return self._role
 
-    def status(self):
+    def status(self) -> int:
         role, lock, record = self.role(), read_lock(self.files.lock), Record.load(
             self.files.record)
         self.say(HEADER)
@@ -56,7 +65,7 @@ class Maintenance:
         self._detail(lock, record)
         return 0
 
-    def _detail(self, lock, record):
+    def _detail(self, lock: Lock, record: Record) -> None:
         if lock.mode == IN_PLACE:
             self.say("(lock created by hand: maintenance without switchover; what runs here "
                      "keeps running, unmanaged)")
@@ -69,7 +78,7 @@ class Maintenance:
             self.say("***")
             self.say("===== Node is in Maintenance mode =====")
 
-    def start(self, drain=None, force=False):
+    def start(self, drain: float | None = None, force: bool = False) -> int:
         role = self.role()
         self.say(HEADER)
         if read_lock(self.files.lock).mode:
@@ -84,7 +93,7 @@ class Maintenance:
         self._closing(role, "start")
         return 0
 
-    def _peer_can_take_over(self, force):
+    def _peer_can_take_over(self, force: bool) -> None:
         """Refuse (nothing changed) when what runs here could not run anywhere else - on a
         cluster node (Pacemaker or heartbeat) the peer offline, in standby or maintenance, or
         a ban; on a GUI or SiteScope VM no peer's health endpoint saying it serves - unless
@@ -101,7 +110,7 @@ class Maintenance:
             self.say(_stamp("WARNING", f"forced: {problem}: it will stop, not move"))
         self.reconciler.accept_stopped = True
 
-    def stop(self):
+    def stop(self) -> int:
         role = self.role()
         self.say(HEADER)
         if not read_lock(self.files.lock).mode and Record.load(self.files.record).mode is None:
@@ -114,7 +123,7 @@ class Maintenance:
         self._closing(role, "stop")
         return 0
 
-    def _opening(self, role, verb):
+    def _opening(self, role: Role, verb: str) -> None:
         if role.name == "gui":
             self.say(_stamp("INFO", f"{verb} GUI maintenance mode"))
             return
@@ -123,7 +132,7 @@ class Maintenance:
         if verb == "Start":
             self.say("===== Entering Maintenance mode =====")
 
-    def _closing(self, role, verb):
+    def _closing(self, role: Role, verb: str) -> None:
         if role.name == "gui":
             return
         started, stopped = closing(role, self.reconciler.stack())

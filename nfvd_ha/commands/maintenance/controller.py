@@ -10,8 +10,10 @@ import fcntl
 import logging
 import os
 import time
+from collections.abc import Callable
 
-from ...clock import REAL
+from ...adapters.runner import CommandRunner
+from ...clock import REAL, Clock
 from ...errors import NfvdHaError
 from ...paths import INSTANCE
 from .reconcile import MaintenanceFiles, Reconciler, reconcile_lock
@@ -22,7 +24,7 @@ WHO = "nfvd-ha controller"
 log = logging.getLogger("nfvd-ha.controller")
 
 
-def hold_instance_lock(path=INSTANCE):
+def hold_instance_lock(path: str = INSTANCE) -> int:
     """Keep an flock for the life of the process; NfvdHaError if another controller has it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
@@ -38,7 +40,8 @@ def hold_instance_lock(path=INSTANCE):
     return fd
 
 
-def controller_running(path=INSTANCE):
+def controller_running(path: str = INSTANCE) -> bool:
+    """A controller holds the instance lock at ``path`` now."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
@@ -53,13 +56,18 @@ def controller_running(path=INSTANCE):
 
 
 class Controller:
-    def __init__(self, runner=None, files=None, role=None, tick=5.0, timeout=300, reconciler=None,
-                 clock=REAL):
+    """Keeps this node where the maintenance lock says: a reconcile pass on every lock event
+    and every ``tick`` seconds, never dying of a failed one."""
+
+    def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
+                 role: str | None = None, tick: float = 5.0, timeout: float = 300,
+                 reconciler: Reconciler | None = None, clock: Clock = REAL) -> None:
         self.files, self.tick, self.clock = files or MaintenanceFiles(), tick, clock
         self.reconciler = reconciler or Reconciler(runner, self.files, role, timeout,
                                                    progress=lambda text: log.info("%s", text))
 
-    def pass_once(self, why):
+    def pass_once(self, why: str) -> str:
+        """One reconcile pass under the reconcile lock: what it did, or 'failed'."""
         try:
             with reconcile_lock(self.files.reconcile_lock, wait=min(self.tick, 5.0), who=WHO,
                                 clock=self.clock):
@@ -74,7 +82,8 @@ class Controller:
             log.info("%s (%s)", outcome, why)
         return outcome
 
-    def run(self, stop=lambda: False):
+    def run(self, stop: Callable[[], bool] = lambda: False) -> None:
+        """Pass at start, on lock events and every tick until ``stop()``."""
         watcher = LockWatcher(self.files.lock)
         log.info("watching %s (from %s)", self.files.lock, watcher.watched)
         self.pass_once("start")

@@ -14,10 +14,13 @@ import os
 import re
 import socket
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ... import paths
 from ...definition import load_definition
+from ...definition.model import Definition
+from ...endpoints import Endpoint
 from ...endpoints import ENDPOINTS
 from ...errors import NfvdHaError
 from ...roles import ROLES
@@ -28,9 +31,12 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0
                       r"([A-Za-z0-9-]{0,62}))*$")
 
 
-def _endpoint(role):
+def _endpoint(role: str) -> Endpoint:
     """The health endpoint that vouches for a ``role`` VM outside any cluster."""
-    return ENDPOINTS[ROLES[role].endpoint]
+    name = ROLES[role].endpoint
+    if name is None:
+        raise NfvdHaError(f"a {role} VM has no health endpoint its peers answer on")
+    return ENDPOINTS[name]
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,12 @@ class Peer:
     expected: str
 
     @property
-    def url(self):
+    def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}{self.path}"
 
 
-def parse_peer(text, role):
+def parse_peer(text: str, role: str) -> Peer:
     """``HOST[:PORT]`` (IPv6 in brackets) as the peer of a ``role`` VM; NfvdHaError if not."""
     endpoint = _endpoint(role)
     match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?|([^:\[\]]+)(?::(\d{1,5}))?",
@@ -61,7 +67,7 @@ def parse_peer(text, role):
     return Peer(host, host, int(port) if port else endpoint.port, "/", endpoint.up)
 
 
-def _address(text):
+def _address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
         return True
@@ -69,7 +75,7 @@ def _address(text):
         return False
 
 
-def from_definition(definition, me, role):
+def from_definition(definition: Definition, me: str, role: str) -> list[Peer] | None:
     """The other servers of the load balancer services ``me`` serves whose check is
     ``role``'s health endpoint (None when the definition says nothing of ``me``)."""
     endpoint = _endpoint(role)
@@ -87,13 +93,14 @@ class PeerSource:
     """Where this VM's peers come from: ``--peer`` options, else the definition (default
     paths.DEFINITION), looked up by this host's name."""
 
-    def __init__(self, given=(), definition=paths.DEFINITION, me=None, timeout=ASK_TIMEOUT,
-                 ask=None):
+    def __init__(self, given: Iterable[str] = (), definition: str = paths.DEFINITION,
+                 me: str | None = None, timeout: float = ASK_TIMEOUT,
+                 ask: Callable[[Peer, float], str | None] | None = None) -> None:
         self.given, self.definition, self.timeout = tuple(given), definition, timeout
         self.me = me or socket.gethostname()
         self.ask = ask or ask_health
 
-    def peers(self, role):
+    def peers(self, role: str) -> list[Peer]:
         """[Peer] of this ``role`` VM; NfvdHaError saying why when none can be named."""
         if self.given:
             return [parse_peer(text, role) for text in self.given]
@@ -107,7 +114,7 @@ class PeerSource:
                               f"as a server checked on port {_endpoint(role).port}")
         return found
 
-    def problems(self, role):
+    def problems(self, role: str) -> list[str]:
         """Why no peer could serve while this VM drains ([] when one can)."""
         if role not in ROLES or ROLES[role].endpoint is None:
             return []
@@ -122,7 +129,7 @@ class PeerSource:
                 for peer, why in answers.items()]
 
 
-def ask_health(peer, timeout=ASK_TIMEOUT):
+def ask_health(peer: Peer, timeout: float = ASK_TIMEOUT) -> str | None:
     """None when ``peer``'s endpoint answers 200 with its "up" text within ``timeout`` s
     (whole answer, at most MAX_ANSWER bytes), else what it did instead."""
     deadline = time.monotonic() + timeout
@@ -140,7 +147,8 @@ def ask_health(peer, timeout=ASK_TIMEOUT):
     return f"answered {status!r}, not 200 {peer.expected!r}"
 
 
-def _read_all(sock, deadline):
+def _read_all(sock: socket.socket, deadline: float) -> bytes:
+    """What ``sock`` sends until it closes (at most MAX_ANSWER bytes) by ``deadline``."""
     answer = b""
     while len(answer) < MAX_ANSWER:
         left = deadline - time.monotonic()

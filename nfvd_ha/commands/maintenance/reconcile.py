@@ -9,20 +9,21 @@ finishes (lock present) or undoes (lock gone).
 
 import fcntl
 import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 from nfvd_ocf.nfvd import LABELS
 
 from ... import paths
-from ...clock import REAL
+from ...clock import REAL, Clock
 from ...adapters.pacemaker import SETTLED, Cluster
 from ...errors import NfvdHaError
 from ...adapters.heartbeat import Heartbeat
-from ...adapters.runner import Runner
+from ...adapters.runner import CommandRunner, Runner
 from ...adapters.services import Services
-from ...adapters.lockfile import IN_PLACE, SWITCHOVER, read_lock
+from ...adapters.lockfile import IN_PLACE, SWITCHOVER, Lock, read_lock
 from .record import Record
-from ...roles import detect
+from ...roles import Role, detect
 
 #: node attribute recording which maintenance this node is in (survives our crashes)
 MARKER = "nfvd-maintenance"
@@ -35,13 +36,14 @@ class MaintenanceFiles:
     """Where maintenance keeps its state: the maintenance lock (what the operator asked for),
     the record (what was done) and the reconcile lock (who acts now)."""
 
-    def __init__(self, lock=paths.LOCK, record=paths.RECORD,
-                 reconcile_lock=paths.RECONCILE_LOCK):
+    def __init__(self, lock: str = paths.LOCK, record: str = paths.RECORD,
+                 reconcile_lock: str = paths.RECONCILE_LOCK) -> None:
         self.lock, self.record, self.reconcile_lock = lock, record, reconcile_lock
 
 
 @contextmanager
-def reconcile_lock(path, wait=RECONCILE_LOCK_WAIT, who="nfvd-ha", clock=REAL):
+def reconcile_lock(path: str, wait: float = RECONCILE_LOCK_WAIT, who: str = "nfvd-ha",
+                   clock: Clock = REAL) -> Iterator[None]:
     """Hold the reconcile lock (an flock) for a while; the CLI and the controller never act
     together. Waits at most ``wait`` seconds, then names who holds it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -59,7 +61,7 @@ def reconcile_lock(path, wait=RECONCILE_LOCK_WAIT, who="nfvd-ha", clock=REAL):
         os.close(fd)
 
 
-def _try_lock(fd):
+def _try_lock(fd: int) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
@@ -68,8 +70,13 @@ def _try_lock(fd):
 
 
 class Reconciler:
-    def __init__(self, runner=None, files=None, role=None, timeout=300, progress=None,
-                 cluster=None, services=None, clock=REAL, heartbeat=None):
+    """Brings this node to what the maintenance lock says, one idempotent pass at a time."""
+
+    def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
+                 role: str | None = None, timeout: float = 300,
+                 progress: Callable[[str], object] | None = None, cluster: Cluster | None = None,
+                 services: Services | None = None, clock: Clock = REAL,
+                 heartbeat: Heartbeat | None = None) -> None:
         runner = runner or Runner()
         self.files = files or MaintenanceFiles()
         self.role_override, self.timeout = role, timeout
@@ -81,7 +88,7 @@ class Reconciler:
         #: forced by the operator: what cannot move may stop (only "nothing here" is awaited)
         self.accept_stopped = False
 
-    def run(self):
+    def run(self) -> str:
         """One pass: returns 'entered <mode>', 'left', or 'unchanged'."""
         lock, record = read_lock(self.files.lock), Record.load(self.files.record)
         if lock.mode:
@@ -95,7 +102,10 @@ class Reconciler:
         return "left"
 
     # -- entering ---------------------------------------------------------------------------
-    def enter(self, lock, record):
+    def enter(self, lock: Lock, record: Record) -> None:
+        """Enter the maintenance ``lock`` asks for (recording each step first)."""
+        if lock.mode is None:
+            return  # no lock: nothing to enter (run() leaves instead)
         if record.mode != lock.mode:
             record.mode, record.done = lock.mode, False
             record.save()
@@ -114,7 +124,7 @@ class Reconciler:
         record.done = True
         record.save()
 
-    def _enter_cluster(self, mode, record):
+    def _enter_cluster(self, mode: str, record: Record) -> None:
         have = self.cluster.attributes()
         other = {n for m, pairs in ATTRS.items() if m != mode for n, _ in pairs}
         for name in [n for n in record.attrs if n in other]:  # the mode changed
@@ -131,13 +141,13 @@ class Reconciler:
         if mode == SWITCHOVER:
             self._wait_balanced()
 
-    def _enter_heartbeat(self):
+    def _enter_heartbeat(self) -> None:
         """Guide 4.2.2: hb_standby all, then wait until the peer holds what was here."""
         if self.heartbeat.standby():
             self.progress("Going standby [all].")
         self.heartbeat.wait_released(self.timeout, self.progress)
 
-    def _stop_heartbeat(self, record):
+    def _stop_heartbeat(self, record: Record) -> None:
         """Guide 4.2.3: with the peer holding everything, heartbeat stops here (recorded
         first: leaving starts it again)."""
         record.heartbeat = True
@@ -146,17 +156,17 @@ class Reconciler:
         self.heartbeat.stop_daemon()
         self.progress("Done.")
 
-    def stack(self):
+    def stack(self) -> str | None:
         """What runs this node's active/passive groups: pacemaker, heartbeat or None."""
         if self.cluster.present():
             return "pacemaker"
         return "heartbeat" if self.heartbeat.present() else None
 
-    def clustered(self):
+    def clustered(self) -> bool:
         """Pacemaker or heartbeat runs this node's active/passive groups."""
         return self.cluster.present() or self.heartbeat.present()
 
-    def takeover_problems(self):
+    def takeover_problems(self) -> list[str]:
         """Why no other node could take over what runs here ([] without a cluster)."""
         if self.cluster.present():
             return self.cluster.takeover_problems()
@@ -164,7 +174,7 @@ class Reconciler:
             return self.heartbeat.takeover_problems()
         return []
 
-    def _wait_balanced(self):
+    def _wait_balanced(self) -> None:
         """Until nothing runs here and what left runs elsewhere (the guide's 'balancing')."""
         me, deadline = self.cluster.node_name(), self.clock.monotonic() + self.timeout
         active = self.cluster.active()
@@ -172,7 +182,7 @@ class Reconciler:
         while True:
             here = [rid for rid, nodes in active.items() if me in nodes]
             lost = [] if self.accept_stopped else [rid for rid in sorted(moving) if not any(
-                role in SETTLED for role in active.get(rid, {}).values())]
+                state in SETTLED for state in active.get(rid, {}).values())]
             if not here and not lost:
                 return
             if self.clock.monotonic() >= deadline:
@@ -183,7 +193,7 @@ class Reconciler:
             self.clock.sleep(1.0)
             active = self.cluster.active()
 
-    def _drain(self, lock):
+    def _drain(self, lock: Lock) -> None:
         """The health endpoints answer 'draining' from the moment the lock exists: wait out
         the drain before anything here stops - the A/A services, and on Pacemaker the
         clones (HPSA) that standby stops."""
@@ -193,7 +203,7 @@ class Reconciler:
             self.progress(f"Waiting {lock.drain:g}s for the load balancer to drain this node")
             self.clock.sleep(lock.drain)
 
-    def _stop_local(self, lock, record):
+    def _stop_local(self, lock: Lock, record: Record) -> None:
         rows = self.services.rows()
         role = self.role(rows)
         names = self.services.running(role.local, rows) if role and role.local else []
@@ -206,17 +216,17 @@ class Reconciler:
             self.services.act(name, "stop")
             self.progress("...OK")
 
-    def role(self, rows):
+    def role(self, rows: Iterable[tuple[str, str]]) -> Role | None:
         """This VM's role from the status table (None: no NFVD here and none given)."""
         return detect(rows, self.role_override) if rows or self.role_override else None
 
-    def _cluster_holds(self, mode):
+    def _cluster_holds(self, mode: str) -> bool:
         if not self.cluster.present():
             return True
         have = self.cluster.attributes()
         return have.get(MARKER) == mode and all(have.get(k) == v for k, v in ATTRS[mode])
 
-    def _put_back(self, name, before, have):
+    def _put_back(self, name: str, before: str | None, have: Mapping[str, str]) -> None:
         if before is None:
             if name in have:
                 self.cluster.delete_attribute(name)
@@ -224,7 +234,8 @@ class Reconciler:
             self.cluster.set_attribute(name, before)
 
     # -- leaving ----------------------------------------------------------------------------
-    def leave(self, record):
+    def leave(self, record: Record) -> None:
+        """Undo what ``record`` says maintenance did, then forget it."""
         if self.cluster.present() and record.attrs:
             have = self.cluster.attributes()
             for name in sorted(record.attrs, key=lambda n: n == MARKER):  # the marker last
@@ -244,7 +255,7 @@ class Reconciler:
         record.clear()
 
 
-def _unbalanced(me, timeout, here, lost):
+def _unbalanced(me: str, timeout: float, here: list[str], lost: list[str]) -> str:
     parts = ([f"still active on {me}: {', '.join(here)}"] if here else []) + (
         [f"not (yet) started anywhere else: {', '.join(lost)}"] if lost else [])
     return f"after {timeout:g}s, " + "; ".join(parts)

@@ -10,6 +10,8 @@ import json
 import os
 import stat
 import time
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from nfvd_ocf.nfvd import LABELS
 
@@ -29,14 +31,18 @@ class Record:
     components we stopped (to start again on leaving); heartbeat: we stopped heartbeat here
     (to start again on leaving); done: entered fully."""
 
-    def __init__(self, path=RECORD, mode=None, attrs=None, stopped=(), done=False,
-                 heartbeat=False):
+    def __init__(self, path: str = RECORD, mode: str | None = None,
+                 attrs: Mapping[str, str | None] | None = None, stopped: Iterable[str] = (),
+                 done: bool = False, heartbeat: bool = False) -> None:
         self.path, self.mode, self.done = path, mode, done
-        self.attrs, self.stopped = dict(attrs or {}), list(stopped)
+        self.attrs: dict[str, str | None] = dict(attrs or {})
+        self.stopped: list[str] = list(stopped)
         self.heartbeat = heartbeat
 
     @classmethod
-    def load(cls, path=RECORD):
+    def load(cls, path: str = RECORD) -> "Record":
+        """The record at ``path`` (an empty one when there is none); NfvdHaError, the file
+        moved aside, when it is not one."""
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -61,13 +67,13 @@ class Record:
         return cls(path, data.get("mode"), data.get("attrs"), data.get("stopped", ()),
                    data.get("done", False), data.get("heartbeat", False))
 
-    def save(self):
+    def save(self) -> None:
         write_atomic(self.path, json.dumps({"mode": self.mode, "attrs": self.attrs,
                                             "stopped": self.stopped, "done": self.done,
                                             "heartbeat": self.heartbeat},
                                            indent=1, sort_keys=True) + "\n", 0o600)
 
-    def clear(self):
+    def clear(self) -> None:
         try:
             os.unlink(self.path)
         except FileNotFoundError:
@@ -75,19 +81,20 @@ class Record:
         self.mode, self.attrs, self.stopped, self.done = None, {}, [], False
         self.heartbeat = False
 
-    def add_stopped(self, names):
+    def add_stopped(self, names: Iterable[str]) -> bool:
+        """Remember components stopped; True when any is new."""
         new = [n for n in names if n not in self.stopped]
         self.stopped.extend(new)
         return bool(new)
 
-    def add_attrs(self, before):
+    def add_attrs(self, before: Mapping[str, str | None]) -> bool:
         """Remember the values the attributes had before we first changed them."""
         new = {n: v for n, v in before.items() if n not in self.attrs}
         self.attrs.update(new)
         return bool(new)
 
 
-def _shape_problem(data):
+def _shape_problem(data: Any) -> str | None:
     if not isinstance(data, dict) or set(data) - {"mode", "attrs", "stopped", "done",
                                                   "heartbeat"}:
         return ("is not a maintenance record (an object with mode, attrs, stopped, done, "
@@ -111,7 +118,7 @@ def _shape_problem(data):
     return None
 
 
-def _untrusted(path, problem):
+def _untrusted(path: str, problem: str) -> NfvdHaError:
     aside = f"{path}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}"
     try:
         os.rename(path, aside)

@@ -18,7 +18,8 @@ MASK = (pyinotify.IN_CREATE | pyinotify.IN_DELETE | pyinotify.IN_MOVED_TO |
         pyinotify.IN_MODIFY | pyinotify.IN_DELETE_SELF | pyinotify.IN_MOVE_SELF)
 
 
-def deepest_existing(directory):
+def deepest_existing(directory: str) -> str:
+    """``directory``, or its deepest ancestor that exists."""
     path = os.path.abspath(directory)
     while not os.path.isdir(path):
         path = os.path.dirname(path)
@@ -26,18 +27,21 @@ def deepest_existing(directory):
 
 
 class LockWatcher:
-    def __init__(self, lock_path):
+    """inotify on the lock's directory (or the deepest one of its path that exists)."""
+
+    def __init__(self, lock_path: str) -> None:
         self.directory = os.path.dirname(os.path.abspath(lock_path))
         self.manager = pyinotify.WatchManager()
         self.events = 0
         self.notifier = pyinotify.Notifier(self.manager, self._count, timeout=0)
-        self.watched, self.wd = None, None
+        self.watched: str | None = None
+        self.wd: int | None = None
         self.rewatch()
 
-    def _count(self, event):
+    def _count(self, event: object) -> None:
         self.events += 1
 
-    def rewatch(self):
+    def rewatch(self) -> bool:
         want = deepest_existing(self.directory)
         if want == self.watched and self.wd is not None:
             return False
@@ -48,7 +52,7 @@ class LockWatcher:
         self.watched = want
         return True  # moved: what is already there was never seen as an event
 
-    def wait(self, timeout):
+    def wait(self, timeout: float) -> bool:
         """Block up to ``timeout`` s; True when something happened on the way to the lock."""
         self.events = 0
         if self.notifier.check_events(timeout=int(timeout * 1000)):
@@ -57,5 +61,5 @@ class LockWatcher:
         moved = self.rewatch()
         return self.events > 0 or moved
 
-    def close(self):
+    def close(self) -> None:
         self.notifier.stop()
