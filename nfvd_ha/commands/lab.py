@@ -10,10 +10,11 @@ docker/lab-lb.toml in front of GUI, FF API and SiteScope.
 
 import os
 import shutil
+from collections.abc import Callable, Iterable
 
 from .. import paths
-from ..adapters.runner import Runner
-from ..clock import REAL
+from ..adapters.runner import CommandRunner, Result, Runner
+from ..clock import REAL, Clock
 from ..errors import NfvdHaError
 
 PROJECT = "nfvdlab"
@@ -39,7 +40,8 @@ UOC = 50010  # the uoc user of the node image (the guide's uid) owns the image r
 TIMEOUT = 600  # seconds for a compose or image command
 
 
-def checkout():
+def checkout() -> str:
+    """The source checkout the lab runs from; NfvdHaError when nfvd-ha runs from none."""
     if not os.path.exists(os.path.join(REPO, "docker", "lab.yml")):
         raise NfvdHaError("the lab needs a source checkout of nfvd-ha (docker/lab.yml)",
                           hint="run nfvd-ha from the repository: pip install -e .")
@@ -47,17 +49,21 @@ def checkout():
 
 
 class Lab:
-    def __init__(self, runner, project=PROJECT, state=None, clock=REAL,
-                 progress=lambda text: None):
+    """The Docker lab of the reference topology: files, images, containers, clusters."""
+
+    def __init__(self, runner: CommandRunner, project: str = PROJECT, state: str | None = None,
+                 clock: Clock = REAL,
+                 progress: Callable[[str], object] = lambda text: None) -> None:
         self.runner, self.project, self.clock, self.progress = runner, project, clock, progress
         self.state = state or os.environ.get("NFVD_HA_LAB_DIR") or paths.LAB_STATE
-        self.image = None
+        self.image: str | None = None
 
     # -- files --------------------------------------------------------------------------------
-    def path(self, *parts):
+    def path(self, *parts: str) -> str:
         return os.path.join(self.state, *parts)
 
-    def prepare(self, definitions=DEFINITIONS):
+    def prepare(self, definitions: Iterable[tuple[str, tuple[str, ...], str]] = DEFINITIONS
+                ) -> None:
         """Render the lab's definitions ((path, targets, directory under out/); relative
         paths are the checkout's), make its keys and state directories."""
         from . import render
@@ -77,7 +83,7 @@ class Lab:
         for directory, _, _ in os.walk(self.state):
             os.chmod(directory, 0o755)  # containers read them (their files keep their modes)
 
-    def _pki(self):
+    def _pki(self) -> None:
         """The power switch's TLS: a lab CA, the switch's certificate, the nodes' client
         certificate (keys 0600, made once)."""
         pki = self.path("pki")
@@ -98,35 +104,35 @@ class Lab:
         for entry in os.listdir(pki):
             os.chmod(os.path.join(pki, entry), 0o600 if entry.endswith(".key") else 0o644)
 
-    def _openssl(self, argv):
+    def _openssl(self, argv: list[str]) -> None:
         self.runner.run(["openssl", *argv], timeout=60, check=True)
 
     # -- containers ---------------------------------------------------------------------------
-    def build_image(self):
+    def build_image(self) -> str:
         out = self.runner.run(["bash", os.path.join(checkout(), "docker", "build-images.sh")],
                               timeout=1800, check=True)
         self.image = out.stdout.split()[-1]
         return self.image
 
-    def environment(self):
+    def environment(self) -> dict[str, str]:
         return {"NFVD_NODE_IMAGE": self.image or "unused", "NFVD_LAB_OUT": self.path("out"),
                 "NFVD_LAB_STATE": self.state, "NFVD_LAB_PROJECT": self.project}
 
-    def compose(self, *args, check=True):
+    def compose(self, *args: str, check: bool = True) -> Result:
         return self.runner.run(["docker-compose", "-f", os.path.join(checkout(), "docker",
                                                                      "lab.yml"),
                                 "-p", self.project, *args], timeout=TIMEOUT,
                                env=self.environment(), check=check)
 
-    def container(self, service):
+    def container(self, service: str) -> str:
         return f"{self.project}_{service}_1"
 
-    def sh(self, service, command, timeout=60, check=False):
+    def sh(self, service: str, command: str, timeout: float = 60, check: bool = False) -> Result:
         return self.runner.run(["docker", "exec", self.container(service), "sh", "-c", command],
                                timeout=timeout, check=check)
 
-    def wait(self, predicate, timeout, what):
-        def attempt():
+    def wait(self, predicate: Callable[[], object], timeout: float, what: str) -> None:
+        def attempt() -> object:
             try:
                 return predicate()
             except NfvdHaError:
@@ -135,18 +141,18 @@ class Lab:
             raise NfvdHaError(f"timed out after {timeout}s waiting for {what}",
                               hint="nfvd-ha lab status shows what the nodes say")
 
-    def pair_ready(self, cluster):
+    def pair_ready(self, cluster: str) -> bool:
         """A DC elected, both nodes online (crm_mon's own words)."""
         nodes = CLUSTERS[cluster]
         out = self.sh(nodes[0], "crm_mon -1").stdout
         return "partition with quorum" in out and f"Online: [ {' '.join(nodes)} ]" in out
 
-    def corosync_died(self, service):
+    def corosync_died(self, service: str) -> bool:
         """The node started Pacemaker, and its corosync is gone."""
         return self.sh(service, "pidof pacemakerd >/dev/null && ! pidof corosync >/dev/null"
                        ).returncode == 0
 
-    def pair_up(self, cluster, timeout=180):
+    def pair_up(self, cluster: str, timeout: float = 180) -> None:
         """Wait for ``cluster``'s DC and both nodes. corosync 3.1.7 can abort while a pair and
         its quorum device start together (votequorum asserts on a quorum-device vote relayed
         by a node it does not know yet); a node left without corosync is power-cycled once, as
@@ -154,7 +160,7 @@ class Lab:
         does not restart it either)."""
         cycled = set()
 
-        def ready():
+        def ready() -> bool:
             if self.pair_ready(cluster):
                 return True
             for node in CLUSTERS[cluster]:
@@ -167,14 +173,14 @@ class Lab:
             return False
         self.wait(ready, timeout, f"{cluster}: a DC and both nodes online")
 
-    def load_cib(self, cluster):
+    def load_cib(self, cluster: str) -> None:
         """The rendered CIB, through crmsh, once per new pair (its update is no merge)."""
         node = CLUSTERS[cluster][0]
         if "<primitive" not in self.sh(node, "cibadmin -Q --scope resources").stdout:
             self.sh(node, f"crm configure load xml update /lab/out/{cluster}/cib.xml",
                     check=True)
 
-    def up(self):
+    def up(self) -> None:
         self.prepare()
         self.progress(f"starting containers ({self.build_image()})")
         self.compose("up", "-d")
@@ -185,10 +191,10 @@ class Lab:
             self.wait(lambda: " on " in self.curl(f"http://{vip}:{port}/"), 180,
                       f"{what} to answer on its VIP")
 
-    def curl(self, url):
+    def curl(self, url: str) -> str:
         return self.sh("client", f"curl -s -m 2 {url}").stdout
 
-    def status(self):
+    def status(self) -> list[tuple[str, str]]:
         parts = [("Fulfillment pair (Pacemaker)", self.sh("ff-node1", "crm_mon -1").stdout),
                  ("Assurance pair (Pacemaker)", self.sh("aa-node1", "crm_mon -1").stdout),
                  ("Load balancer pair (Pacemaker)", self.sh("lb-node1", "crm_mon -1").stdout),
@@ -208,19 +214,23 @@ class Lab:
                           self.sh(node, "cl_status rscstatus").stdout.strip() or "(down)"))
         return parts
 
-    def down(self):
+    def down(self) -> None:
         self.compose("down", "-t", "1")
 
 
-def up(runner=None, progress=lambda text: None):
+def up(runner: CommandRunner | None = None, progress: Callable[[str], object] = lambda text: None
+       ) -> list[tuple[str, str]]:
+    """Bring the lab up; what it says then."""
     lab = Lab(runner or Runner(), progress=progress)
     lab.up()
     return lab.status()
 
 
-def status(runner=None):
+def status(runner: CommandRunner | None = None) -> list[tuple[str, str]]:
+    """What the lab's clusters and VIPs say."""
     return Lab(runner or Runner()).status()
 
 
-def down(runner=None):
+def down(runner: CommandRunner | None = None) -> None:
+    """Remove the lab's containers and network."""
     Lab(runner or Runner()).down()

@@ -17,6 +17,8 @@ run would change.
 import hashlib
 import os
 import shutil
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from nfvd_ocf import addresses, mounts, trusted
 
@@ -27,7 +29,9 @@ from ..renderers.corosync import render_corosync_conf
 from ..definition import load_definition
 from ..errors import NfvdHaError, Problem
 from ..adapters.files import judge, read_bytes, read_fd, write_atomic
-from ..adapters.runner import Runner
+from ..adapters.pacemaker import Cluster
+from ..adapters.runner import CommandRunner, Runner
+from ..definition import model
 
 TIMEOUT = 60
 NSSDB = paths.QDEVICE_NSSDB
@@ -37,19 +41,21 @@ IMPORTED = "nfvd-ha-imported"  # in the NSS database: the digest of what was imp
 class Host:
     """Where this host keeps things (``root`` is "/" but for tests) and what it says."""
 
-    def __init__(self, root="/", ocf_root=paths.OCF_ROOT, hostname=None, is_local=None,
-                 python_lacks=None):
+    def __init__(self, root: str = "/", ocf_root: str = paths.OCF_ROOT,
+                 hostname: str | None = None, is_local: Callable[[str], bool] | None = None,
+                 python_lacks: Callable[[str, Sequence[str]], list[str]] | None = None
+                 ) -> None:
         self.root, self.ocf_root = root, os.path.join(root, ocf_root.lstrip("/"))
         self.hostname = hostname or os.uname().nodename
         self.is_local = is_local or _assigned
         self.python_lacks = python_lacks or _python_lacks
 
-    def mounts(self):
+    def mounts(self) -> list[Any]:
         """This host's mount table (none under a test root without /proc)."""
         table = self.path(mounts.MOUNTINFO)
         return mounts.mounts(table) if os.path.exists(table) else []
 
-    def cluster_running(self):
+    def cluster_running(self) -> bool:
         """True when pacemakerd runs here (its mounts are then the cluster's)."""
         proc = self.path("/proc")
         for pid in (os.listdir(proc) if os.path.isdir(proc) else ()):
@@ -61,21 +67,24 @@ class Host:
                 continue
         return False
 
-    def path(self, rel):
+    def path(self, rel: str) -> str:
+        """``rel`` (an absolute path on a host) under this host's root."""
         return os.path.join(self.root, rel.lstrip("/"))
 
-    def installed(self, program):
+    def installed(self, program: str) -> bool:
+        """``program`` is installed in the cluster stack's sbin."""
         return os.access(self.path(f"{paths.SBIN}/{program}"), os.X_OK)
 
-    def systemd(self):
+    def systemd(self) -> bool:
+        """systemd runs this host."""
         return os.path.isdir(self.path(paths.SYSTEMD_RUNNING))
 
 
-def _python_lacks(python, modules):
+def _python_lacks(python: str, modules: Sequence[str]) -> list[str]:
     return host_checks.imports_missing(Runner(), python, modules)
 
 
-def _assigned(ip):
+def _assigned(ip: str) -> bool:
     """The kernel has ``ip`` on an interface here (rtnetlink; not a bind())."""
     try:
         return addresses.assigned(ip)
@@ -84,11 +93,15 @@ def _assigned(ip):
 
 
 class Change:
-    def __init__(self, what, apply):
+    """One change to this host: what it is, in words, and the function that makes it."""
+
+    def __init__(self, what: str, apply: Callable[[], object]) -> None:
         self.what, self.apply = what, apply
 
 
-def find_node(definition, name, where):
+def find_node(definition: model.Definition, name: str, where: str
+              ) -> tuple[model.Cluster, model.Node]:
+    """The cluster and node called ``name``; NfvdHaError naming the nodes there are."""
     for cluster in definition.clusters:
         for node in cluster.nodes:
             if node.name == name:
@@ -98,7 +111,7 @@ def find_node(definition, name, where):
                               where))
 
 
-def problems(host, cluster, node, keys_dir):
+def problems(host: Host, cluster: model.Cluster, node: model.Node, keys_dir: str) -> list[str]:
     """Why this host cannot be ``node`` of ``cluster`` (every reason, [] when it can)."""
     found = []
     if host.hostname != node.name:
@@ -109,14 +122,14 @@ def problems(host, cluster, node, keys_dir):
     needed = ["corosync", "pacemakerd", "crm_mon"]
     needed += ["corosync-qdevice"] if cluster.quorum_device else []
     needed += sorted({f.agent for f in cluster.fencing})
-    found += [f"{p} is not installed (/usr/sbin/{p})" for p in needed if not host.installed(p)]
+    found += [f"{p} is not installed ({paths.SBIN}/{p})" for p in needed if not host.installed(p)]
     key, _, problem = read_authkey(keys_dir, cluster.name)
     found += [f"{key}: {problem} (make it once with `nfvd-ha keygen`, copy it to every node)"
               ] if problem else []
     return found
 
 
-def read_authkey(keys_dir, cluster_name):
+def read_authkey(keys_dir: str, cluster_name: str) -> tuple[str, bytes | None, str | None]:
     """(path, content, None) of the cluster's authkey in ``keys_dir``, or (path, None, why
     not). Read from the descriptor it is judged by - a private regular file of ours, opened
     without following a symlink - reached through directories only root (or we) can change:
@@ -139,8 +152,10 @@ def read_authkey(keys_dir, cluster_name):
     return key, data, problem
 
 
-def changes_needed(definition_path, name, keys_dir, runner, host=None, python=None,
-                   qdevice=None, start=True):
+def changes_needed(definition_path: str, name: str, keys_dir: str, runner: CommandRunner,
+                   host: Host | None = None, python: str | None = None,
+                   qdevice: tuple[str, str] | None = None, start: bool = True
+                   ) -> tuple[model.Cluster, list[Change], list[str]]:
     """(cluster, [Change], [note]) for making this host ``name``; NfvdHaError when it
     cannot be. ``qdevice``: (CA certificate, node p12) issued by the quorum device's qnetd."""
     host = host or Host()
@@ -178,11 +193,11 @@ def changes_needed(definition_path, name, keys_dir, runner, host=None, python=No
     return cluster, changes, notes
 
 
-def _destdir(host):
+def _destdir(host: Host) -> str | None:
     return None if host.root == "/" else host.root
 
 
-def _differs(path, data):
+def _differs(path: str, data: str | bytes) -> bool:
     try:
         current = read_bytes(path)
     except NfvdHaError:
@@ -190,13 +205,14 @@ def _differs(path, data):
     return current != (data if isinstance(data, bytes) else data.encode())
 
 
-def _file(path, data, mode):
+def _file(path: str, data: str | bytes, mode: int) -> list[Change]:
     same = not _differs(path, data) and (os.stat(path).st_mode & 0o777) == mode
     return [] if same else [Change(f"write {path} ({mode:04o})",
                                    lambda: write_atomic(path, data, mode))]
 
 
-def _qdevice(host, runner, given, notes):
+def _qdevice(host: Host, runner: CommandRunner, given: tuple[str, str] | None,
+             notes: list[str]) -> list[Change]:
     """The NSS database corosync-qdevice reads, from the CA and p12 qnetd issued."""
     nssdb = host.path(NSSDB)
     if not given:
@@ -210,7 +226,7 @@ def _qdevice(host, runner, given, notes):
     if not _differs(marker, digest + "\n"):
         return []
 
-    def imported():
+    def imported() -> None:
         shutil.rmtree(nssdb, ignore_errors=True)
         for flag, path in (("-i", given[0]), ("-m", given[1])):
             runner.run(["corosync-qdevice-net-certutil", flag, "-c", path], timeout=TIMEOUT,
@@ -219,7 +235,8 @@ def _qdevice(host, runner, given, notes):
     return [Change(f"import the quorum device certificate into {nssdb}", imported)]
 
 
-def unit_changes(runner, unit):
+def unit_changes(runner: CommandRunner, unit: str) -> list[Change]:
+    """Enable and start ``unit`` unless it is both already."""
     enabled = runner.run(["systemctl", "is-enabled", f"{unit}.service"], timeout=TIMEOUT)
     active = runner.run(["systemctl", "is-active", f"{unit}.service"], timeout=TIMEOUT)
     if enabled.stdout.strip() == "enabled" and active.stdout.strip() == "active":
@@ -229,9 +246,9 @@ def unit_changes(runner, unit):
         check=True))]
 
 
-def joined(cluster_adapter, name, timeout):
+def joined(cluster_adapter: Cluster, name: str, timeout: float) -> None:
     """Until crm_mon shows ``name`` online (bounded); NfvdHaError after ``timeout``."""
-    def online():
+    def online() -> bool:
         try:
             status = cluster_adapter.status()
         except NfvdHaError:
@@ -243,11 +260,14 @@ def joined(cluster_adapter, name, timeout):
                                "shows the links")
 
 
-def setup(definition_path, name, keys_dir, runner=None, progress=lambda text: None,
-          check=False, timeout=120, qdevice=None, host=None,
-          cluster_adapter=None, python=None, start=True):
-    """Plan, then (unless ``check``) change what differs and, with systemd, wait until the
-    node joined. ``progress`` is told each change (done, or that it would be) and each note."""
+def setup(definition_path: str, name: str, keys_dir: str, runner: CommandRunner | None = None,
+          progress: Callable[[str], object] = lambda text: None, check: bool = False,
+          timeout: float = 120, qdevice: tuple[str, str] | None = None, host: Host | None = None,
+          cluster_adapter: Cluster | None = None, python: str | None = None,
+          start: bool = True) -> list[Change]:
+    """Work out the changes, then (unless ``check``) make what differs and, with systemd,
+    wait until the node joined. ``progress`` is told each change (done, or that it would be)
+    and each note; returns the changes."""
     runner = runner or Runner()
     host = host or Host()
     if qdevice is not None and not all(qdevice):
@@ -265,7 +285,6 @@ def setup(definition_path, name, keys_dir, runner=None, progress=lambda text: No
     for note in notes:
         progress(f"note: {note}")
     if not check and start and host.systemd():
-        from ..adapters.pacemaker import Cluster
         joined(cluster_adapter or Cluster(runner), name, timeout)
         progress(f"{name} is online in {cluster.name}")
     return changes

@@ -24,13 +24,16 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
 
 from lxml import etree
 
 from crm.cib import cib_document
 
-from ..adapters.pacemaker import Cluster, parse_xml
-from ..adapters.runner import Runner
+from ..adapters.pacemaker import Cluster, Xml, parse_xml
+from ..adapters.runner import CommandRunner, Runner
+from ..definition import model
 from ..errors import NfvdHaError
 from ..adapters.files import MAX_INPUT, read_trusted, write_atomic
 
@@ -46,12 +49,13 @@ SECRET = re.compile(r"(pass|secret|key|token|credential)", re.IGNORECASE)
 WRAPPERS = ("operations", "instance_attributes", "meta_attributes")
 
 
-def digest(cib):
+def digest(cib: Xml) -> str:
+    """The SHA-256 of the CIB's configuration, canonical XML."""
     config = cib.find("configuration")
     return hashlib.sha256(etree.tostring(config, method="c14n")).hexdigest()
 
 
-def _label(node):
+def _label(node: Xml) -> str:
     parent = node.getparent()
     if node.tag == "op":
         return f"op {node.get('name')} {node.get('interval')}"
@@ -62,12 +66,12 @@ def _label(node):
     return f"{node.tag} {node.get('id')}" if node.get("id") else node.tag
 
 
-def _parts(element):
+def _parts(element: Xml) -> dict[str, dict[str, str]]:
     """{readable path: attributes} of every element of an object that says something (the
     wrappers - operations, instance_attributes - only hold what is inside them)."""
-    found = {}
+    found: dict[str, dict[str, str]] = {}
 
-    def walk(node, path):
+    def walk(node: Xml, path: str) -> None:
         attrs = {k: v for k, v in node.attrib.items() if k != "id"}
         if attrs or node is element:
             found[path or "itself"] = attrs
@@ -80,13 +84,13 @@ def _parts(element):
     return found
 
 
-def _secret(path, hidden=()):
+def _secret(path: str, hidden: Collection[str] = ()) -> bool:
     """A parameter whose value is never shown: fence passwords and keys by their name, and
     ``hidden`` ones (read from a secret file) whatever their name."""
     return path in hidden or bool(SECRET.search(path.rsplit(" > ", 1)[-1]))
 
 
-def _shown(path, attrs, hidden=()):
+def _shown(path: str, attrs: dict[str, str], hidden: Collection[str] = ()) -> str:
     if "value" in attrs and set(attrs) <= {"name", "value"}:
         return f"{path} = {'(secret)' if _secret(path, hidden) else attrs['value']}"
     extra = {k: v for k, v in attrs.items() if k not in ("name", "interval")}
@@ -94,7 +98,7 @@ def _shown(path, attrs, hidden=()):
                    if extra else "")
 
 
-def _describe(old, new, hidden=()):
+def _describe(old: Xml | None, new: Xml, hidden: Collection[str] = ()) -> str | None:
     """What changes from ``old`` to ``new`` (one object), in words; ``hidden``: the readable
     paths of its parameters whose values are never shown ("param plug")."""
     if old is None:
@@ -110,21 +114,23 @@ def _describe(old, new, hidden=()):
     return f"change {_label(new)}: " + "; ".join(parts) if parts else None
 
 
-def _child(parent, oid):
+def _child(parent: Xml, oid: str) -> Xml | None:
     """The child of ``parent`` with id ``oid`` (ids are compared, never put in an XPath)."""
     return next((c for c in parent if isinstance(c.tag, str) and c.get("id") == oid), None)
 
 
-def _hidden_of(secrets, oid):
+def _hidden_of(secrets: Iterable[tuple[str, str]], oid: str) -> set[str]:
     return {path for owner, path in secrets if owner == oid}
 
 
-def merged(live, rendered, secrets=()):
+def merged(live: Xml, rendered: Xml, secrets: Iterable[tuple[str, str]] = ()
+           ) -> tuple[Xml, list[str]]:
     """(the live CIB with the definition's objects in, [what changes]); ``secrets``:
     (object id, readable path) of the parameters whose values are never shown."""
     new = etree.fromstring(etree.tostring(live))
     config, ours = new.find("configuration"), rendered.find("configuration")
-    changes = []
+    changes: list[str] = []
+    secrets = list(secrets)
     for section in OWNED:
         theirs = ours.find(section)
         if theirs is None:
@@ -149,7 +155,7 @@ def merged(live, rendered, secrets=()):
     return new, changes
 
 
-def touched(live, rendered):
+def touched(live: Xml, rendered: Xml) -> list[str]:
     """The top-level resources the plan adds or changes (they must run once it is applied,
     unless the definition stops them)."""
     current = {obj.get("id"): obj for obj in live.find("configuration").findall("resources/*")
@@ -159,7 +165,7 @@ def touched(live, rendered):
             and not obj.xpath(".//nvpair[@name='target-role' and @value='Stopped']")]
 
 
-def not_running(status, ids):
+def not_running(status: Xml, ids: Iterable[str]) -> list[str]:
     """Which of ``ids`` (groups, clones, primitives) crm_mon does not show all started and
     healthy: ["hpsa-clone (hpsa on ff-node2: failed)", ...]."""
     found = []
@@ -173,7 +179,7 @@ def not_running(status, ids):
     return found
 
 
-def left_alone(live, rendered):
+def left_alone(live: Xml, rendered: Xml) -> list[str]:
     """The live objects the definition does not declare (an operator's, a ban, or one the
     definition no longer has): never touched, listed so that nothing is a surprise."""
     ours = {obj.get("id") for section in OWNED
@@ -183,7 +189,8 @@ def left_alone(live, rendered):
             if obj.get("id") not in ours]
 
 
-def _settings(config, ours, section, set_id):
+def _settings(config: Xml, ours: Xml, section: str, set_id: str) -> list[str]:
+    """Set the nvpairs of ``ours``' SECTION/SET_ID in ``config``; what changed, in words."""
     wanted = ours.find(section)
     wanted = None if wanted is None else _child(wanted, set_id)
     if wanted is None:
@@ -212,7 +219,7 @@ def _settings(config, ours, section, set_id):
     return changes
 
 
-def scheduled(text):
+def scheduled(text: str) -> list[str]:
     """What crm_simulate says the cluster would do: its transition summary (start, stop,
     restart, move, with nodes) and the resource actions it would execute (monitors
     rescheduled, cancelled)."""
@@ -230,15 +237,14 @@ def scheduled(text):
     return actions
 
 
-def secret_params(cluster):
+def secret_params(cluster: model.Cluster) -> list[tuple[str, str]]:
     """(fence device id, readable path) of every parameter whose value comes from a secret
     file: never shown, whatever its name (``plug = { file = ... }`` too)."""
-    from ..definition.model import SecretRef
     return sorted((f.id, f"param {name}") for f in cluster.fencing for name, value in f.params
-                  if isinstance(value, SecretRef))
+                  if isinstance(value, model.SecretRef))
 
 
-def _canonical(config):
+def _canonical(config: Xml) -> bytes:
     """The configuration as canonical XML, whitespace between elements left out."""
     copy = etree.fromstring(etree.tostring(config))
     for node in copy.iter():
@@ -249,7 +255,7 @@ def _canonical(config):
     return etree.tostring(copy, method="c14n")
 
 
-def reviewed(live, plan):
+def reviewed(live: Xml, plan: dict[str, Any]) -> tuple[Xml, list[str]]:
     """(the CIB to push, the resources that must run after it) - only when merging the
     plan's stored configuration into ``live`` (the CIB it was made on) gives back exactly
     that configuration and exactly the change list that was reviewed; NfvdHaError else."""
@@ -273,17 +279,21 @@ class Planner:
     """Plan and apply on this node's cluster: the pure merge above, the Pacemaker adapter for
     every call (the live CIB, crm_simulate, the patch, the wait)."""
 
-    def __init__(self, runner=None, cluster=None):
+    def __init__(self, runner: CommandRunner | None = None, cluster: Cluster | None = None
+                 ) -> None:
         self.cluster = cluster or Cluster(runner or Runner())
 
-    def live(self):
+    def live(self) -> Xml:
+        """The live CIB."""
         return self.cluster.cib()
 
-    def simulate(self, cib):
+    def simulate(self, cib: Xml) -> list[str]:
         """The scheduler's actions for ``cib`` (status included): ["Restart hpsa ...", ...]."""
         return scheduled(self.cluster.simulate(cib))
 
-    def plan(self, cluster, secrets=None):
+    def plan(self, cluster: model.Cluster, secrets: dict[model.SecretRef, str] | None = None
+             ) -> dict[str, Any]:
+        """What would change in the live CIB for ``cluster``, and what Pacemaker would do."""
         live = self.live()
         rendered = cib_document(cluster, secrets)
         hidden = secret_params(cluster)
@@ -295,7 +305,8 @@ class Planner:
                 "secret": [list(p) for p in hidden],
                 "new": etree.tostring(new.find("configuration"), encoding="unicode")}
 
-    def apply(self, plan, wait=120, progress=lambda text: None):
+    def apply(self, plan: dict[str, Any], wait: int = 120,
+              progress: Callable[[str], object] = lambda text: None) -> tuple[list[str], bool]:
         """Push ``plan`` as a versioned patch, then wait until the cluster settled: (the
         changes, whether it waited); NfvdHaError when the CIB moved since, or when the
         plan's stored configuration is not what its change list says."""
@@ -332,7 +343,8 @@ class Planner:
         return plan["changes"], True
 
 
-def plan_cluster(definition_path, name, runner=None):
+def plan_cluster(definition_path: str, name: str, runner: CommandRunner | None = None
+                 ) -> dict[str, Any]:
     """The plan for cluster ``name`` of the definition at ``definition_path``."""
     from ..definition import load_definition
     from .render import fence_secrets
@@ -344,12 +356,14 @@ def plan_cluster(definition_path, name, runner=None):
     return Planner(runner or Runner()).plan(cluster, fence_secrets(loaded, ("cib",)))
 
 
-def apply_plan(plan_file, wait=120, progress=lambda text: None, runner=None):
+def apply_plan(plan_file: str, wait: int = 120,
+               progress: Callable[[str], object] = lambda text: None,
+               runner: CommandRunner | None = None) -> tuple[list[str], bool]:
     """Apply the plan in ``plan_file`` (see ``Planner.apply``)."""
     return Planner(runner or Runner()).apply(load(plan_file), wait, progress)
 
 
-def save(plan, path, force=False):
+def save(plan: dict[str, Any], path: str, force: bool = False) -> None:
     """Write the plan to a new file (0600: it may hold fence credentials); an existing one
     is replaced (atomically) only with ``force``."""
     text = json.dumps(plan, indent=1, sort_keys=True) + "\n"
@@ -379,7 +393,7 @@ def save(plan, path, force=False):
 SHAPE = {"cluster": str, "version": dict, "digest": str, "changes": list, "new": str}
 
 
-def load(path):
+def load(path: str) -> dict[str, Any]:
     """The plan in ``path``: a regular file (never through a symlink) of ours or root's that
     no one else can write, holding a plan's JSON; NfvdHaError naming what is wrong."""
     data = read_trusted(path, 16 * MAX_INPUT,
@@ -398,7 +412,7 @@ def load(path):
     return plan
 
 
-def _pairs(value):
+def _pairs(value: object) -> bool:
     return isinstance(value, list) and all(
         isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
         for p in value)
