@@ -38,10 +38,10 @@ def supervise(ctx, role, interval, restarts, window, alert, recipients):
     """Supervise this VM's NFVD services (GUI, SiteScope; FF and AA on heartbeat hosts)."""
     if ctx.invoked_subcommand:
         return
-    from ..commands.supervise import run
+    from ..commands.supervise import SuperviseOptions, run
+    options = SuperviseOptions(role, interval, restarts, window, alert, tuple(recipients))
     try:
-        run(role, interval, restarts, window, alert, recipients,
-            say=lambda text: click.echo(text, err=True))
+        run(options, say=lambda text: click.echo(text, err=True))
     except KeyboardInterrupt:
         sys.exit(0)
 
@@ -52,9 +52,9 @@ def supervise(ctx, role, interval, restarts, window, alert, recipients):
               type=click.Path())
 def supervise_install_unit(role, interval, restarts, window, alert, recipients, path):
     """Install the systemd unit running the supervisor with these options."""
-    from ..commands.supervise import install_unit
-    install_unit(path, nfvd_ha_executable(), role, interval, restarts, window, alert,
-                 recipients)
+    from ..commands.supervise import SuperviseOptions, install_unit
+    install_unit(path, nfvd_ha_executable(),
+                 SuperviseOptions(role, interval, restarts, window, alert, tuple(recipients)))
     click.echo(f"installed {path}")
     click.echo("then: systemctl daemon-reload && systemctl enable --now "
                "nfvd-ha-supervise.service")

@@ -13,13 +13,15 @@ an interface of this host that is up (asked of the kernel, not a bind()).
 
 import os
 import sys
+from collections.abc import Iterator
 
 import agents
 import nfvd_ocf
 
 from .. import paths
+from ..adapters.files import File, read_bytes, write_all_atomic
+from ..adapters.runner import CommandRunner
 from ..errors import NfvdHaError
-from ..adapters.files import read_bytes, write_all_atomic
 
 PROVIDER = "nfvd"
 PACKAGES = (nfvd_ocf, agents)
@@ -48,18 +50,20 @@ sys.exit(0 if held else 1)
 """
 
 
-def agent_dir(root):
+def agent_dir(root: str) -> str:
+    """Where the agents' launchers go under the OCF root ``root``."""
     return os.path.join(root, "resource.d", PROVIDER)
 
 
-def lib_dir(root):
+def lib_dir(root: str) -> str:
+    """Where the agents' runtime goes under the OCF root ``root``."""
     return os.path.join(root, "lib", PROVIDER)
 
 
-def _runtime_files(lib):
+def _runtime_files(lib: str) -> Iterator[File]:
     """(path, bytes, mode) of every module of the agents' runtime, copied as is."""
     for package in PACKAGES:
-        source = os.path.dirname(os.path.abspath(package.__file__))
+        source = os.path.dirname(os.path.abspath(str(package.__file__)))
         name = package.__name__
         for entry in sorted(os.listdir(source)):
             if entry.endswith(".py"):
@@ -71,7 +75,7 @@ SYSTEM_PYTHON = paths.SYSTEM_PYTHON
 MIN_PYTHON = (3, 9)  # pidfd_open, memfd seals
 
 
-def default_python(runner=None):
+def default_python(runner: CommandRunner | None = None) -> str:
     """The system's Python when it is recent enough (it starts fastest and any user may run
     it), else the one running nfvd-ha."""
     if os.access(SYSTEM_PYTHON, os.X_OK):
@@ -84,11 +88,11 @@ def default_python(runner=None):
     return sys.executable
 
 
-def files(root, python, staged=None):
+def files(root: str, python: str, staged: str | None = None) -> list[File]:
     """(path, content, mode) of everything ``install`` writes: the runtime, the launchers
     (running ``python`` on ``root``'s copy), the heuristic; written under ``staged``."""
     staged, lib = staged or root, lib_dir(root)
-    found = list(_runtime_files(lib_dir(staged)))
+    found: list[File] = list(_runtime_files(lib_dir(staged)))
     found += [(os.path.join(agent_dir(staged), name), LAUNCHER.format(
         python=python, provider=PROVIDER, name=name, lib=lib, module=module), 0o755)
         for name, module in sorted(agents.AGENTS.items())]
@@ -97,7 +101,7 @@ def files(root, python, staged=None):
     return found
 
 
-def root_problem(root):
+def root_problem(root: str) -> str | None:
     """Why ``root`` cannot be an OCF root to install into, or None: absolute and canonical
     (no '.', '..', '//' or trailing '/', printable, no spaces)."""
     if not root or not root.startswith("/") or root.startswith("//") or \
@@ -107,7 +111,7 @@ def root_problem(root):
     return None
 
 
-def install(root, python=None, destdir=None):
+def install(root: str, python: str | None = None, destdir: str | None = None) -> list[str]:
     """Write the runtime and the launchers; ``python`` (default: the system's Python when
     recent enough) runs them. The agents need only the standard library. ``destdir``
     (packaging, as make's DESTDIR): write under it, the launchers still pointing at
@@ -127,7 +131,7 @@ def install(root, python=None, destdir=None):
         os.path.join(lib_dir(staged), "holds-address")]
 
 
-def _world_readable(root, lib):
+def _world_readable(root: str, lib: str) -> None:
     """Directories we made under the OCF root are 0755 whatever the umask."""
     for directory in (os.path.join(root, "resource.d"), agent_dir(root),
                       os.path.join(root, "lib"), lib,
@@ -136,7 +140,8 @@ def _world_readable(root, lib):
             os.chmod(directory, os.stat(directory).st_mode | 0o755)
 
 
-def listing(root):
+def listing(root: str) -> list[tuple[str, str, bool]]:
+    """(ocf:nfvd:NAME, its path, installed) of every agent under the OCF root ``root``."""
     target = agent_dir(root)
     return [(f"ocf:{PROVIDER}:{name}", os.path.join(target, name),
              os.access(os.path.join(target, name), os.X_OK)) for name in sorted(agents.AGENTS)]

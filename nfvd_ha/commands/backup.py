@@ -28,12 +28,14 @@ import re
 import stat
 import tarfile
 import time
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from .. import paths
 from ..adapters.pacemaker import Cluster, parse_xml
-from ..errors import NfvdHaError
+from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_bytes, write_all_atomic
-from ..adapters.runner import Runner
+from ..adapters.runner import CommandRunner, Runner
 from .node_setup import NSSDB, Host, joined, unit_changes
 
 FORMAT = "nfvd-ha-backup/1"
@@ -49,13 +51,15 @@ NSS_FILE = re.compile(r"^qdevice/[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 NAMES = ("manifest.json", "corosync.conf", "authkey", "cib.xml", "definition.toml")
 
 
-def _sha256(data):
+def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def corosync_facts(text):
+def corosync_facts(text: str) -> tuple[str | None, list[str], bool]:
     """(cluster_name, [node names], has a quorum device) of a corosync.conf."""
-    blocks, name, nodes, qdevice = [], None, [], False
+    blocks: list[str] = []
+    nodes: list[str] = []
+    name, qdevice = None, False
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
         if line.endswith("{"):
@@ -73,7 +77,7 @@ def corosync_facts(text):
     return name, nodes, qdevice
 
 
-def cib_epochs(cib):
+def cib_epochs(cib: bytes) -> tuple[int, ...]:
     """The CIB's version: (admin_epoch, epoch, num_updates) as ints."""
     root = parse_xml(cib.decode("utf-8", "replace"), "the CIB", "is not XML")
     try:
@@ -83,9 +87,11 @@ def cib_epochs(cib):
 
 
 # -- backup --------------------------------------------------------------------------------
-def collect(host, runner, definition=None):
+def collect(host: Host, runner: CommandRunner, definition: str | None = None
+            ) -> dict[str, bytes]:
     """{member: bytes} of this node's HA layer; every missing piece named at once."""
-    found, problems = {}, []
+    found: dict[str, bytes] = {}
+    problems: list[str | Problem] = []
     for member, (where, _) in FIXED.items():
         try:
             found[member] = read_bytes(host.path(where), MAX_MEMBER)
@@ -113,7 +119,9 @@ def collect(host, runner, definition=None):
     return found
 
 
-def manifest_of(members, host):
+def manifest_of(members: Mapping[str, bytes], host: Host) -> dict[str, Any]:
+    """The archive's manifest: cluster, node, nodes, when, the CIB's version, each member's
+    size and digest."""
     name, nodes, _ = corosync_facts(members["corosync.conf"].decode("utf-8", "replace"))
     if not name or host.hostname not in nodes:
         raise NfvdHaError(f"{host.path(paths.COROSYNC_CONF)}: no cluster_name, or "
@@ -125,7 +133,8 @@ def manifest_of(members, host):
                         for m, d in sorted(members.items())}}
 
 
-def backup(out, runner=None, host=None, definition=None):
+def backup(out: str, runner: CommandRunner | None = None, host: Host | None = None,
+           definition: str | None = None) -> dict[str, Any]:
     """Write the archive ``out`` (created exclusively, 0600); its manifest."""
     runner = runner or Runner()
     host = host or Host()
@@ -153,7 +162,7 @@ def backup(out, runner=None, host=None, definition=None):
     return manifest
 
 
-def _add(tar, name, data):
+def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = len(data), 0o600, int(time.time())
     info.uname = info.gname = "root"
@@ -161,7 +170,7 @@ def _add(tar, name, data):
 
 
 # -- reading an archive (hostile input) ------------------------------------------------------
-def read_archive(path):
+def read_archive(path: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """(manifest, {member: bytes}) of a backup archive; NfvdHaError with every reason not."""
     raw = read_bytes(path, MAX_ARCHIVE)
     try:
@@ -170,7 +179,8 @@ def read_archive(path):
     except (tarfile.TarError, EOFError, ValueError) as exc:
         raise NfvdHaError(f"{path}: not an nfvd-ha backup (not an uncompressed tar archive: "
                           f"{exc})") from None
-    problems, members = [], {}
+    problems: list[str] = []
+    members: dict[str, bytes] = {}
     if len(infos) > MAX_MEMBERS:
         raise NfvdHaError(f"{path}: {len(infos)} members (at most {MAX_MEMBERS})")
     for info in infos:
@@ -190,7 +200,7 @@ def read_archive(path):
     return manifest, members
 
 
-def _member_problem(info, seen):
+def _member_problem(info: tarfile.TarInfo, seen: Collection[str]) -> str | None:
     name = info.name
     if name.startswith("/") or ".." in name.split("/") or "\\" in name:
         return "a path outside the archive"
@@ -207,7 +217,7 @@ def _member_problem(info, seen):
     return None
 
 
-def _manifest(path, raw):
+def _manifest(path: str, raw: bytes | None) -> dict[str, Any]:
     if raw is None:
         raise NfvdHaError(f"{path}: not an nfvd-ha backup (no manifest.json)")
     try:
@@ -224,7 +234,8 @@ def _manifest(path, raw):
     return data
 
 
-def _digest_problems(path, manifest, members):
+def _digest_problems(path: str, manifest: dict[str, Any], members: Mapping[str, bytes]
+                     ) -> list[str]:
     listed = manifest["members"]
     problems = [f"{path}: {m} is listed in the manifest but not in the archive"
                 for m in sorted(set(listed) - set(members))]
@@ -242,7 +253,8 @@ def _digest_problems(path, manifest, members):
 
 
 # -- restore ---------------------------------------------------------------------------------
-def targets(members, host, definition_to):
+def targets(members: Mapping[str, bytes], host: Host, definition_to: str
+            ) -> list[tuple[str, bytes, int]]:
     """[(path, data, mode)] the archive restores on this host."""
     found = [(host.path(where), members[m], mode) for m, (where, mode) in FIXED.items()]
     found += [(os.path.join(host.path(NSSDB), m.split("/", 1)[1]), d, 0o600)
@@ -253,7 +265,7 @@ def targets(members, host, definition_to):
     return found
 
 
-def _differs(path, data):
+def _differs(path: str, data: bytes) -> bool:
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -261,7 +273,9 @@ def _differs(path, data):
     return not stat.S_ISREG(info.st_mode) or read_bytes(path, MAX_MEMBER) != data
 
 
-def refusals(manifest, members, host, runner, cluster, force, definition_to):
+def refusals(manifest: dict[str, Any], members: Mapping[str, bytes], host: Host,
+             runner: CommandRunner, cluster: str | None, force: bool, definition_to: str
+             ) -> list[str]:
     """Why this archive must not be restored here (every reason)."""
     text = members["corosync.conf"].decode("utf-8", "replace")
     name, nodes, _ = corosync_facts(text)
@@ -285,23 +299,25 @@ def refusals(manifest, members, host, runner, cluster, force, definition_to):
     return found
 
 
-def _stale_nss(members, host):
+def _stale_nss(members: Mapping[str, bytes], host: Host) -> list[str]:
     nssdb = host.path(NSSDB)
     keep = {m.split("/", 1)[1] for m in members if m.startswith("qdevice/")}
     return [os.path.join(nssdb, e) for e in sorted(os.listdir(nssdb)) if e not in keep] \
         if os.path.isdir(nssdb) else []
 
 
-def _corosync_runs(runner):
+def _corosync_runs(runner: CommandRunner) -> bool:
     try:
         return runner.run(["corosync-cfgtool", "-s"], timeout=TIMEOUT).rc == 0
     except NfvdHaError:  # not installed: not running
         return False
 
 
-def restore(archive, runner=None, progress=lambda text: None, host=None, cluster=None,
-            force=False, start=True, timeout=120,
-            definition_to=paths.DEFINITION, cluster_adapter=None):
+def restore(archive: str, runner: CommandRunner | None = None,
+            progress: Callable[[str], object] = lambda text: None, host: Host | None = None,
+            cluster: str | None = None, force: bool = False, start: bool = True,
+            timeout: float = 120, definition_to: str = paths.DEFINITION,
+            cluster_adapter: Cluster | None = None) -> dict[str, Any]:
     """Check the archive and this host, write the files together, start (systemd) and wait
     until the node is online. Returns the manifest."""
     runner = runner or Runner()
@@ -324,7 +340,9 @@ def restore(archive, runner=None, progress=lambda text: None, host=None, cluster
     return manifest
 
 
-def _start(members, host, runner, progress, start, timeout, cluster_adapter):
+def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
+           progress: Callable[[str], object], start: bool, timeout: float,
+           cluster_adapter: Cluster | None) -> None:
     _, _, qdevice = corosync_facts(members["corosync.conf"].decode("utf-8", "replace"))
     units = ["corosync", "pacemaker"] + (["corosync-qdevice"] if qdevice else [])
     if not start:
@@ -337,6 +355,5 @@ def _start(members, host, runner, progress, start, timeout, cluster_adapter):
     for change in [c for unit in units for c in unit_changes(runner, unit)]:
         change.apply()
         progress(f"done: {change.what}")
-    from ..adapters.pacemaker import Cluster
     joined(cluster_adapter or Cluster(runner), host.hostname, timeout)
     progress(f"{host.hostname} is online in its cluster")

@@ -13,11 +13,27 @@
 import json
 import os
 import re
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from nfvd_ocf import fstab, mounts
 from nfvd_ocf.regular import read_regular
 
 from .. import paths
+from ..adapters.runner import CommandRunner
+from ..definition.model import Cluster, Resource
+
+
+class Host(Protocol):
+    """What these checks ask of the host (node_setup.Host is the real one)."""
+
+    def path(self, rel: str) -> str: ...
+
+    def mounts(self) -> list[Any]: ...
+
+    def cluster_running(self) -> bool: ...
+
+    def python_lacks(self, python: str, modules: Sequence[str]) -> str: ...
 
 MAX_CLOUDS = 1 << 20  # bytes
 AUTH_KEYS = ("auth_url", "username", "password", "project_name")
@@ -25,15 +41,17 @@ AUTH_KEYS = ("auth_url", "username", "password", "project_name")
 FENCE_OPENSTACK_MODULES = ("yaml", "novaclient")
 
 
-def _shared_fs(cluster):
+def _shared_fs(cluster: Cluster) -> list[Resource]:
     return [r for r in cluster.resources if r.type == "shared-fs" and r.param("directory")]
 
 
-def shared_mounts(host, cluster, start=True):
+def shared_mounts(host: Host, cluster: Cluster, start: bool = True
+                  ) -> tuple[list[str], list[str]]:
     """(problems, notes): fstab lines that mount a shared-fs directory at boot; such a
     directory mounted here while Pacemaker does not run here (a note only with --no-start:
     a heartbeat host being migrated still serves it until the hand-over)."""
-    problems, notes = [], []
+    problems: list[str] = []
+    notes: list[str] = []
     try:
         text = fstab.read(host.path(fstab.FSTAB))
     except (OSError, ValueError) as exc:
@@ -54,13 +72,13 @@ def shared_mounts(host, cluster, start=True):
     return problems, notes
 
 
-def fence_openstack(host, cluster):
+def fence_openstack(host: Host, cluster: Cluster) -> list[str]:
     """Problems with what the cluster's fence_openstack devices need on this host."""
     clouds = sorted({v for f in cluster.fencing if f.agent == "fence_openstack"
                      for k, v in f.params if k == "cloud" and isinstance(v, str)})
     if not clouds:
         return []
-    found = []
+    found: list[str] = []
     missing = host.python_lacks(_agent_python(host), FENCE_OPENSTACK_MODULES)
     if missing:
         found.append(f"fence_openstack cannot run here: {missing} (install python3-yaml and "
@@ -80,7 +98,7 @@ def fence_openstack(host, cluster):
     return found
 
 
-def _agent_python(host):
+def _agent_python(host: Host) -> str:
     """The interpreter of fence_openstack's #! line (/usr/bin/python3 on Debian and RHEL)."""
     try:
         with open(host.path(paths.FENCE_OPENSTACK), "rb") as f:
@@ -91,9 +109,9 @@ def _agent_python(host):
     return words[0] if words and words[0].startswith("/") else paths.SYSTEM_PYTHON
 
 
-def _read_private(path):
+def _read_private(path: str) -> str:
     """clouds.yaml holds the cloud's password: a regular file of root's, mode 0600/0400."""
-    def judge(info):
+    def judge(info: os.stat_result) -> str | None:
         if info.st_uid != 0:
             return f"belongs to uid {info.st_uid}, not root"
         if info.st_mode & 0o077:
@@ -109,7 +127,7 @@ def _read_private(path):
 _KEY = re.compile(r"^(\s*)([A-Za-z0-9_.\-]+|'[^']*'|\"[^\"]*\")\s*:(\s|$)")
 
 
-def _block(lines, start, indent):
+def _block(lines: list[str], start: int, indent: int) -> list[str]:
     """Lines after ``start`` indented more than ``indent`` (blank lines and comments kept)."""
     out = []
     for line in lines[start + 1:]:
@@ -120,9 +138,10 @@ def _block(lines, start, indent):
     return out
 
 
-def _children(lines):
+def _children(lines: list[str]) -> tuple[dict[str, int], int]:
     """{key: index} of the least-indented keys of a block-style YAML mapping."""
-    keys, level = {}, None
+    keys: dict[str, int] = {}
+    level: int | None = None
     for i, line in enumerate(lines):
         match = _KEY.match(line.split("#", 1)[0])
         if not match:
@@ -134,7 +153,7 @@ def _children(lines):
     return keys, level or 0
 
 
-def cloud_problem(text, cloud):
+def cloud_problem(text: str, cloud: str) -> str | None:
     """Why clouds.yaml's block-style ``clouds: CLOUD: auth:`` lacks what fence_openstack
     reads (auth_url, username, password, project_name), or None."""
     lines = text.splitlines()
@@ -161,7 +180,8 @@ IMPORT_CHECK = ("import importlib, json, sys\nmissing = []\nfor name in sys.argv
                 "print(json.dumps(missing))\n")
 
 
-def imports_missing(runner, python, modules, timeout=30):
+def imports_missing(runner: CommandRunner, python: str, modules: Sequence[str],
+                    timeout: float = 30) -> str:
     """The import error ``python`` meets for ``modules`` ("" when they all import)."""
     result = runner.run([python, "-c", IMPORT_CHECK, *modules], timeout=timeout)
     try:

@@ -43,7 +43,7 @@ class Host:
 
     def __init__(self, root: str = "/", ocf_root: str = paths.OCF_ROOT,
                  hostname: str | None = None, is_local: Callable[[str], bool] | None = None,
-                 python_lacks: Callable[[str, Sequence[str]], list[str]] | None = None
+                 python_lacks: Callable[[str, Sequence[str]], str] | None = None
                  ) -> None:
         self.root, self.ocf_root = root, os.path.join(root, ocf_root.lstrip("/"))
         self.hostname = hostname or os.uname().nodename
@@ -80,7 +80,7 @@ class Host:
         return os.path.isdir(self.path(paths.SYSTEMD_RUNNING))
 
 
-def _python_lacks(python: str, modules: Sequence[str]) -> list[str]:
+def _python_lacks(python: str, modules: Sequence[str]) -> str:
     return host_checks.imports_missing(Runner(), python, modules)
 
 

@@ -24,26 +24,50 @@ import os
 import socket
 import stat
 import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 from nfvd_ocf.nfvd import LABELS
 
 from .. import paths
 from ..adapters import systemd
-from ..clock import REAL
+from ..adapters.heartbeat import Heartbeat
+from ..adapters.runner import CommandRunner
+from ..adapters.services import Services
+from ..clock import REAL, Clock
 from ..errors import NfvdHaError
 from ..adapters.files import kind, write_atomic
 from ..adapters.lockfile import lock_present
-from ..roles import ROLES, detect, installed
+from ..roles import ROLES, Role, detect, installed
 
 ALERT_TIMEOUT = 30
 #: what heartbeat's cl_status rscstatus says when this node holds resources
 HOLDING = ("all", "local", "foreign")
 
 
+@dataclass(frozen=True)
+class SuperviseOptions:
+    """What ``nfvd-ha supervise`` is told: this VM's role (None: told by its components),
+    seconds between looks, restarts in place within ``window`` seconds before giving up, and
+    the Pacemaker alert agent told then, with its recipients."""
+
+    role: str | None = None
+    interval: float = 10
+    restarts: int = 3
+    window: float = 600
+    alert: str | None = None
+    recipients: tuple[str, ...] = ()
+
+
 class Supervisor:
-    def __init__(self, services, role, runner, clock, log, restarts=3, window=600.0,
-                 lock=paths.LOCK, out_of_service=paths.OUT_OF_SERVICE, alert=None,
-                 recipients=(), heartbeat=None):
+    """Restarts this VM's services in place; when that keeps failing, takes the node out of
+    the load balancer (or, on a heartbeat host, hands the pair's groups over) and alerts."""
+
+    def __init__(self, services: Services, role: Role, runner: CommandRunner, clock: Clock,
+                 log: Callable[[str], None], restarts: int = 3, window: float = 600.0,
+                 lock: str = paths.LOCK, out_of_service: str = paths.OUT_OF_SERVICE,
+                 alert: str | None = None, recipients: Sequence[str] = (),
+                 heartbeat: Heartbeat | None = None) -> None:
         self.services, self.role, self.runner, self.clock = services, role, runner, clock
         self.heartbeat = heartbeat
         self.log, self.restarts, self.window = log, restarts, window
@@ -52,11 +76,11 @@ class Supervisor:
         self.history: dict[str, list[float]] = {}
         self.exhausted: set[str] = set()
 
-    def watched(self, here):
+    def watched(self, here: Collection[str]) -> list[str]:
         """This role's components installed ``here`` (a set of names), in start order."""
         return [n for n in reversed(self.role.local) if n in here]
 
-    def held(self, here):
+    def held(self, here: Collection[str]) -> list[str]:
         """On a heartbeat host holding its resources, the active/passive components it
         runs (installed ``here``, in start order); otherwise none."""
         if not self.heartbeat or not self.role.held or \
@@ -64,7 +88,8 @@ class Supervisor:
             return []
         return [n for n in self.role.held if n in here]
 
-    def pass_once(self):
+    def pass_once(self) -> str:
+        """One look at the status table: 'maintenance' (nothing done) or 'checked'."""
         if lock_present(self.lock):
             return "maintenance"
         rows = self.services.rows()
@@ -82,7 +107,7 @@ class Supervisor:
                 self._recover(name, self._hand_over)
         return "checked"
 
-    def _recover(self, name, exhausted):
+    def _recover(self, name: str, exhausted: Callable[[str, int], None]) -> None:
         now = self.clock.monotonic()
         recent = [t for t in self.history.get(name, []) if now - t < self.window]
         if len(recent) >= self.restarts:
@@ -97,7 +122,7 @@ class Supervisor:
         except NfvdHaError as error:
             self.log(f"{LABELS[name]}: restart failed: {error.problems[0]}")
 
-    def _give_up(self, name, count):
+    def _give_up(self, name: str, count: int) -> None:
         self.exhausted.add(name)
         why = (f"{LABELS[name]} failed again after {count} restarts within "
                f"{self.window:g}s: restarts exhausted")
@@ -105,19 +130,21 @@ class Supervisor:
         self.log(f"{why}; this node is out of the load balancer until it runs again")
         self._raise_alert(name, "restarts exhausted")
 
-    def _hand_over(self, name, count):
+    def _hand_over(self, name: str, count: int) -> None:
         """Restarts of an active/passive component exhausted on a heartbeat host: the peer
         takes the group over (hb_standby all), as the guide's checkers did."""
         self.history.pop(name, None)
         self.log(f"{LABELS[name]} failed again after {count} restarts within "
                  f"{self.window:g}s: restarts exhausted; hb_standby all, the peer takes over")
         self._raise_alert(name, "restarts exhausted: hb_standby")
+        if self.heartbeat is None:  # held() names nothing without a heartbeat host
+            return
         try:
             self.heartbeat.standby()
         except NfvdHaError as error:
             self.log(f"hb_standby failed: {error.problems[0]}")
 
-    def _back_in_service(self):
+    def _back_in_service(self) -> None:
         self.log(f"{', '.join(LABELS[n] for n in sorted(self.exhausted))} running again: "
                  "back in the load balancer")
         for name in sorted(self.exhausted):
@@ -129,7 +156,7 @@ class Supervisor:
         except FileNotFoundError:
             pass
 
-    def _raise_alert(self, name, desc):
+    def _raise_alert(self, name: str, desc: str) -> None:
         if not self.alert:
             return
         for recipient in self.recipients:
@@ -138,7 +165,8 @@ class Supervisor:
             if done.rc != 0:
                 self.log(f"alert agent {self.alert} exited {done.rc} for {recipient}")
 
-    def run(self, interval, stopped=lambda: False):
+    def run(self, interval: float, stopped: Callable[[], bool] = lambda: False) -> None:
+        """Look every ``interval`` seconds until ``stopped()``."""
         names = list(reversed(self.role.local)) + list(self.role.held if self.heartbeat else ())
         self.log(f"supervising {', '.join(LABELS[n] for n in names)} "
                  f"every {interval:g}s ({self.restarts} restarts per {self.window:g}s)")
@@ -150,7 +178,7 @@ class Supervisor:
             self.clock.sleep(interval)
 
 
-def alert_env(component, desc, recipient):
+def alert_env(component: str, desc: str, recipient: str) -> dict[str, str]:
     """What Pacemaker gives an alert agent for a resource event (its sample agents read
     these), for ``component`` on this node."""
     return {"CRM_alert_version": "nfvd-ha", "CRM_alert_kind": "resource",
@@ -162,20 +190,22 @@ def alert_env(component, desc, recipient):
             "CRM_alert_node_sequence": "1"}
 
 
-def options_argv(role, interval, restarts, window, alert, recipients):
-    argv = ([] if role is None else ["--role", role]) + [
-        "--interval", f"{interval:g}", "--restarts", str(restarts), "--window", f"{window:g}"]
-    if alert:
-        argv += ["--alert", alert]
-    for recipient in recipients:
+def options_argv(options: SuperviseOptions) -> list[str]:
+    """The command line options that say ``options``."""
+    argv = ([] if options.role is None else ["--role", options.role]) + [
+        "--interval", f"{options.interval:g}", "--restarts", str(options.restarts),
+        "--window", f"{options.window:g}"]
+    if options.alert:
+        argv += ["--alert", options.alert]
+    for recipient in options.recipients:
         argv += ["--recipient", recipient]
     return argv
 
 
-def check_alert(alert, recipients):
+def check_alert(alert: str | None, recipients: Sequence[str]) -> None:
     """The agent is an absolute path and every recipient has the definition's grammar."""
     from ..definition.checker import GRAMMAR
-    problems = []
+    problems: list[str] = []
     if alert and not GRAMMAR["path"][0].match(alert):
         problems.append(f"--alert {alert}: not an absolute path")
     if alert and not recipients:
@@ -186,9 +216,10 @@ def check_alert(alert, recipients):
         raise NfvdHaError(problems)
 
 
-def install_unit(path, executable, *options):
-    check_alert(options[4], options[5])
-    argv = [executable, "supervise"] + options_argv(*options)
+def install_unit(path: str, executable: str, options: SuperviseOptions) -> None:
+    """Write the systemd unit running ``executable supervise`` with ``options`` to ``path``."""
+    check_alert(options.alert, options.recipients)
+    argv = [executable, "supervise"] + options_argv(options)
     write_atomic(path, systemd.unit_text("nfvd-ha supervisor of the active/active NFVD "
                                          "services", argv))
 
@@ -196,7 +227,7 @@ def install_unit(path, executable, *options):
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def escaped(text):
+def escaped(text: str) -> str:
     """``text`` on one line: control characters (C0, DEL, C1, the Unicode line and paragraph
     separators) written as escapes, so no message can start a forged line."""
     return "".join(_NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 32 or 127 <= ord(c) < 160
@@ -204,7 +235,7 @@ def escaped(text):
                    for c in text)
 
 
-def append_line(path, line):
+def append_line(path: str, line: str) -> None:
     """Append ``line`` to the log ``path``: never through a symlink, never blocking (a FIFO
     is refused, not waited on), only to a regular file of ours with one name."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
@@ -220,9 +251,9 @@ def append_line(path, line):
         os.close(fd)
 
 
-def logger(say, path=paths.SUPERVISE_LOG):
+def logger(say: Callable[[str], object], path: str = paths.SUPERVISE_LOG) -> Callable[[str], None]:
     """One line to ``say`` (stderr: the journal) and appended to the halogs file."""
-    def log(text):
+    def log(text: str) -> None:
         line = escaped(f"{time.strftime('%Y-%m-%d %H:%M:%S')} nfvd-ha-supervise: {text}")
         say(line)
         try:
@@ -236,11 +267,12 @@ def logger(say, path=paths.SUPERVISE_LOG):
     return log
 
 
-def run(role, interval, restarts, window, alert, recipients, say, stopped=lambda: False):
+def run(options: SuperviseOptions, say: Callable[[str], object],
+        stopped: Callable[[], bool] = lambda: False) -> None:
+    """Supervise this VM's services as ``options`` say until ``stopped()``."""
     from ..adapters.pacemaker import Cluster
-    from ..adapters.heartbeat import Heartbeat
     from ..adapters.runner import Runner
-    from ..adapters.services import Services
+    role, alert, recipients = options.role, options.alert, options.recipients
     check_alert(alert, recipients)
     if alert and not os.access(alert, os.X_OK):
         raise NfvdHaError(f"--alert {alert}: not an executable file")
@@ -256,5 +288,6 @@ def run(role, interval, restarts, window, alert, recipients, say, stopped=lambda
     chosen = ROLES[role] if role else detect(services.rows())
     if not chosen.local and not (heartbeat and chosen.held):
         raise NfvdHaError(f"role {chosen.name}: no active/active services to supervise here")
-    Supervisor(services, chosen, runner, REAL, logger(say), restarts, window, alert=alert,
-               recipients=recipients, heartbeat=heartbeat).run(interval, stopped)
+    Supervisor(services, chosen, runner, REAL, logger(say), options.restarts, options.window,
+               alert=alert, recipients=recipients, heartbeat=heartbeat).run(options.interval,
+                                                                            stopped)

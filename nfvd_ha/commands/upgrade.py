@@ -24,12 +24,14 @@ other platform meanwhile. So, on each node in turn (secondary first):
                      done (after the primary: the upgrade is over, the records go).
 """
 
+from collections.abc import Callable
+
 from nfvd_ocf.nfvd import LABELS
 
-from ..clock import REAL
+from ..clock import REAL, Clock
 from ..paths import NFVD_INSTALL, NFVD_RECONFIGURE
-from ..adapters.pacemaker import Cluster, failures, node_unfit, quorate
-from ..adapters.runner import Runner
+from ..adapters.pacemaker import Cluster, Xml, failures, node_unfit, quorate
+from ..adapters.runner import CommandRunner, Runner
 from ..errors import NfvdHaError
 from ..adapters.files import write_atomic
 from ..adapters.lockfile import IN_PLACE, read_lock, remove_lock
@@ -45,8 +47,13 @@ WHO = "nfvd-ha upgrade"
 
 
 class Upgrade:
-    def __init__(self, runner=None, say=lambda text: None, timeout=300, files=None,
-                 cluster=None, services=None, reconciler=None, clock=REAL):
+    """The guide's upgrade of an HA platform (4.4), one checked step at a time."""
+
+    def __init__(self, runner: CommandRunner | None = None,
+                 say: Callable[[str], object] = lambda text: None, timeout: float = 300,
+                 files: MaintenanceFiles | None = None,
+                 cluster: Cluster | None = None, services: Services | None = None,
+                 reconciler: Reconciler | None = None, clock: Clock = REAL) -> None:
         self.say, self.timeout, self.clock = say, timeout, clock
         runner = runner or Runner()
         self.files = files or MaintenanceFiles()
@@ -57,7 +64,10 @@ class Upgrade:
                                                    services=self.services, clock=clock)
 
     # -- what the cluster says ----------------------------------------------------------------
-    def _facts(self):
+    def _facts(self) -> tuple[Xml, str, list[str], dict[str, str | None],
+                              dict[str, str | None]]:
+        """(crm_mon's status, this node, its peers, each node's upgrade mark, where each
+        group runs)."""
         status, me = self.cluster.status(), self.cluster.node_name()
         nodes = [n.get("name") for n in status.xpath("//nodes/node")]
         peers = [n for n in nodes if n != me]
@@ -66,7 +76,7 @@ class Upgrade:
         placement = self.cluster.placement(status)
         return status, me, peers, marks, {g: placement.get(g) for g in groups}
 
-    def platform(self, me, given):
+    def platform(self, me: str, given: str | None) -> str:
         """secondary or primary: ``given``, checked against the groups' preferred node."""
         preferred = set(self.cluster.preferred_nodes().values())
         told = "primary" if me in preferred else "secondary" if preferred else None
@@ -74,13 +84,16 @@ class Upgrade:
             raise NfvdHaError(f"{me} is the {told} platform (the groups' preferred node is "
                               f"{'this node' if told == 'primary' else 'its peer'}), not the "
                               f"{given}")
-        if not (given or told):
+        chosen = given or told
+        if not chosen:
             raise NfvdHaError("cannot tell which platform this node is (no group prefers a "
                               "node)", hint="say it: --platform secondary|primary")
-        return given or told
+        return chosen
 
-    def _problems(self, status, me, peers, marks, groups, platform):
-        found = []
+    def _problems(self, status: Xml, me: str, peers: list[str], marks: dict[str, str | None],
+                  groups: dict[str, str | None], platform: str) -> list[str]:
+        """Why this node cannot be upgraded now (every reason, [] when it can)."""
+        found: list[str] = []
         if not quorate(status):
             found.append("the cluster has no quorum here")
         found += [f"{p} cannot take over should {me} fail during the upgrade: {why}"
@@ -103,7 +116,9 @@ class Upgrade:
         return found
 
     # -- the steps ------------------------------------------------------------------------------
-    def check(self, platform=None):
+    def check(self, platform: str | None = None) -> str:
+        """Say whether this node may be upgraded now, and its platform; NfvdHaError with why
+        not."""
         status, me, peers, marks, groups = self._facts()
         platform = self.platform(me, platform)
         found = self._problems(status, me, peers, marks, groups, platform)
@@ -121,7 +136,7 @@ class Upgrade:
                      "upgrades)")
         return platform
 
-    def begin(self, platform=None):
+    def begin(self, platform: str | None = None) -> None:
         platform = self.check(platform)
         me = self.cluster.node_name()
         self.cluster.set_attribute(ATTRIBUTE, f"{platform}:in-progress")
@@ -138,11 +153,11 @@ class Upgrade:
         self.say(f"  {RECONFIGURE} {flag} -f")
         self.say("then: nfvd-ha upgrade end")
 
-    def _bring_groups_here(self, me):
+    def _bring_groups_here(self, me: str) -> None:
         """Move the groups that run on the peer here: a ban on the peer while they move
         (bounded), always cleared."""
         groups = {g: w for g, w in self.cluster.placement().items()
-                  if g in set(self.cluster.groups()) and w != me}
+                  if g in set(self.cluster.groups()) and w is not None and w != me}
         for group, where in groups.items():
             self.say(f"moving {group} from {where} to {me} (a planned switchover)")
             self.cluster.ban(group, where)
@@ -157,7 +172,7 @@ class Upgrade:
             for group, where in groups.items():
                 self.cluster.clear(group, where)
 
-    def end(self, force=False):
+    def end(self, force: bool = False) -> None:
         """Leave maintenance, wait until settled, record the step done. Run again after a
         failure once fixed: it goes on from where it stopped."""
         me = self.cluster.node_name()
@@ -185,7 +200,7 @@ class Upgrade:
                 self.cluster.delete_attribute(ATTRIBUTE, node)
         self.say("primary platform upgraded: the upgrade is over")
 
-    def _services_back(self, force):
+    def _services_back(self, force: bool) -> None:
         """The installer restarted what it stopped: the role's services run here."""
         rows = self.services.rows()
         here = set(installed(rows))
@@ -200,7 +215,7 @@ class Upgrade:
         for name in down:
             self.say(f"WARNING - forced: {LABELS[name]} is not running: Pacemaker recovers it")
 
-    def _settled(self, me):
+    def _settled(self, me: str) -> None:
         if not self.cluster.settle(self.timeout):
             raise NfvdHaError(f"the cluster did not settle within {self.timeout:g}s",
                               hint="crm_mon -1 shows what is pending")
