@@ -26,12 +26,15 @@ import asyncio
 import ipaddress
 import os
 import resource
+import socket
 import time
 from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any, Generic, TypeVar
 
 from .. import paths
-from ..endpoints import ENDPOINTS
+from ..endpoints import ENDPOINTS, Endpoint
 from ..errors import NfvdHaError
 from ..adapters.lockfile import lock_present
 
@@ -50,14 +53,20 @@ MAX_PARKED = 2048       # refused connections held at once (descriptors)
 FEW = 8                 # connections a peer may hold on a full port (a load balancer: 1-3)
 
 
-class Cached:
+T = TypeVar("T")
+
+
+class Cached(Generic[T]):
     """An async value computed at most once per ``ttl`` (callers share one in flight)."""
 
-    def __init__(self, compute, ttl, clock=time.monotonic):
+    def __init__(self, compute: Callable[[], Awaitable[T]], ttl: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.compute, self.ttl, self.clock = compute, ttl, clock
-        self.at, self.future = None, None
+        self.at = 0.0
+        self.future: asyncio.Future[T] | None = None
 
-    async def get(self):
+    async def get(self) -> T:
+        """The value, computed again when older than ``ttl``."""
         now = self.clock()
         if self.future is None or now - self.at >= self.ttl:
             self.at, self.future = now, asyncio.ensure_future(self.compute())
@@ -68,15 +77,15 @@ class Prober:
     """Is the service up? The target answers (and, with a path, answers 200 with every
     expected text, read whole within the timeout)."""
 
-    def __init__(self, timeout=1.0):
+    def __init__(self, timeout: float = 1.0) -> None:
         self.timeout = timeout
 
-    async def up(self, target, also=()):
+    async def up(self, target: tuple[Any, ...], also: Iterable[tuple[str, int]] = ()) -> bool:
         """The target and every one of ``also`` (host, port) answer, looked at together."""
         found = await asyncio.gather(self._up(target), *(self._up(pair) for pair in also))
         return all(found)
 
-    async def _up(self, target):
+    async def _up(self, target: tuple[Any, ...]) -> bool:
         host, port = target[0], target[1]
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
@@ -95,7 +104,7 @@ class Prober:
             writer.close()
 
 
-async def read_answer(reader, cap=MAX_ANSWER):
+async def read_answer(reader: asyncio.StreamReader, cap: int = MAX_ANSWER) -> bytes:
     """The whole answer (HTTP/1.0: until the server closes), however many writes it took;
     at most ``cap`` bytes."""
     answer = b""
@@ -107,7 +116,7 @@ async def read_answer(reader, cap=MAX_ANSWER):
     return answer
 
 
-def healthy_answer(answer, expected):
+def healthy_answer(answer: bytes, expected: Iterable[str]) -> bool:
     """A 200 status line and every expected text in the body."""
     head, _, body = answer.partition(b"\r\n\r\n")
     status = head.split(b"\r\n", 1)[0].split()
@@ -115,7 +124,9 @@ def healthy_answer(answer, expected):
         and all(text.encode() in body for text in expected)
 
 
-def response(code, text, reason=None, head=False):
+def response(code: int, text: str, reason: str | None = None, head: bool = False) -> bytes:
+    """An HTTP/1.1 answer: ``code``, ``text`` as the body (not for HEAD), the reason in
+    X-NFVD-Reason when given."""
     body = (text + "\n").encode()
     status = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed",
               503: "Service Unavailable"}[code]
@@ -126,7 +137,8 @@ def response(code, text, reason=None, head=False):
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + (b"" if head else body)
 
 
-def _loopback(writer):
+def _loopback(writer: asyncio.StreamWriter) -> bool:
+    """The client is on this host (it may be told why an endpoint is down)."""
     peer = writer.get_extra_info("peername")
     try:
         return bool(peer) and ipaddress.ip_address(peer[0]).is_loopback
@@ -134,7 +146,7 @@ def _loopback(writer):
         return False
 
 
-async def read_request(reader):
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bool] | None:
     """(method, http09) of one request within HEADER_TIMEOUT; None when it is not one."""
     deadline = asyncio.get_running_loop().time() + HEADER_TIMEOUT
     line = await _line(reader, deadline)
@@ -148,7 +160,7 @@ async def read_request(reader):
     return words[0], False
 
 
-async def _line(reader, deadline):
+async def _line(reader: asyncio.StreamReader, deadline: float) -> bytes:
     left = deadline - asyncio.get_running_loop().time()
     if left <= 0:
         raise asyncio.TimeoutError
@@ -161,11 +173,12 @@ class Slots:
     flood, whatever its rate, takes its own slots, never the load balancer's (one check at
     a time from its address) - unless every peer holds as few as it does."""
 
-    def __init__(self, limit=MAX_CONNECTIONS):
+    def __init__(self, limit: int = MAX_CONNECTIONS) -> None:
         self.limit, self.count = limit, 0
-        self.by_peer: dict = {}
+        #: {peer: {writer: still reading its request}}, oldest first
+        self.by_peer: dict[str | None, OrderedDict[asyncio.StreamWriter, bool]] = {}
 
-    def admit(self, peer, writer):
+    def admit(self, peer: str | None, writer: asyncio.StreamWriter) -> bool:
         """Room for ``writer`` (from ``peer``); False when nothing could be dropped."""
         if self.count >= self.limit:
             victim = self._victim()
@@ -177,7 +190,7 @@ class Slots:
         self.count += 1
         return True
 
-    def refused(self, peer):
+    def refused(self, peer: str | None) -> bool:
         """A newcomer from ``peer`` is not worth a slot: the port is full, others share it,
         and ``peer`` already holds FEW or more, or as many as anyone (a flood is refused
         where it is cheapest; a load balancer holds one check, a few at most, at a time).
@@ -187,7 +200,7 @@ class Slots:
         held = len(self.by_peer.get(peer, ()))
         return held >= FEW or (held > 0 and held >= max(len(t) for t in self.by_peer.values()))
 
-    def answering(self, peer, writer):
+    def answering(self, peer: str | None, writer: asyncio.StreamWriter) -> bool:
         """``writer`` sent its request: never dropped from now on (False: already was)."""
         table = self.by_peer.get(peer)
         if table is None or writer not in table:
@@ -195,14 +208,16 @@ class Slots:
         table[writer] = False
         return True
 
-    def release(self, peer, writer):
+    def release(self, peer: str | None, writer: asyncio.StreamWriter) -> None:
+        """``writer``'s slot is free again."""
         table = self.by_peer.get(peer)
         if table is not None and table.pop(writer, None) is not None:
             self.count -= 1
             if not table:
                 del self.by_peer[peer]
 
-    def _victim(self):
+    def _victim(self) -> tuple[str | None, asyncio.StreamWriter] | None:
+        """The oldest connection still reading of the peer holding the most."""
         for peer, table in sorted(self.by_peer.items(), key=lambda item: -len(item[1])):
             oldest = next((w for w, reading in table.items() if reading), None)
             if oldest is not None:
@@ -216,29 +231,33 @@ class Parked:
     soon as it is turned away waits instead, and costs this process a descriptor, never a
     task."""
 
-    def __init__(self, clock=time.monotonic):
-        self.clock, self.held, self.timer = clock, deque(), None
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.held: deque[tuple[float, socket.socket]] = deque()
+        self.timer: asyncio.TimerHandle | None = None
 
-    def park(self, conn):
+    def park(self, conn: socket.socket) -> None:
+        """Hold ``conn`` unanswered for PARK seconds."""
         self.expire(len(self.held) >= MAX_PARKED)
         self.held.append((self.clock() + PARK, conn))
         if self.timer is None:
             self.timer = asyncio.get_running_loop().call_later(PARK, self._tick)
 
-    def expire(self, one_more=False):
+    def expire(self, one_more: bool = False) -> None:
         """Close what is due (and the oldest one, to make room)."""
         now = self.clock()
         while self.held and (self.held[0][0] <= now or one_more):
             self.held.popleft()[1].close()
             one_more = False
 
-    def _tick(self):
+    def _tick(self) -> None:
         self.timer = None
         self.expire()
         if self.held:
             self.timer = asyncio.get_running_loop().call_later(PARK, self._tick)
 
-    def close(self):
+    def close(self) -> None:
+        """Close every parked connection."""
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
@@ -246,9 +265,8 @@ class Parked:
             self.held.popleft()[1].close()
 
 
-def _listen(host, port):
+def _listen(host: str, port: int) -> socket.socket:
     """A listening socket on ``host``:``port`` (non-blocking; IPv6 only for an IPv6 host)."""
-    import socket
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
     sock = socket.socket(family, kind, proto)
@@ -265,28 +283,38 @@ def _listen(host, port):
     return sock
 
 
-def _peer(writer):
+def _peer(writer: asyncio.StreamWriter) -> str | None:
     peer = writer.get_extra_info("peername")
     return peer[0] if peer else None
 
 
 class HealthServer:
-    def __init__(self, endpoints, lock=paths.LOCK, bind="127.0.0.1", prober=None,
-                 announce=None, out_of_service=paths.OUT_OF_SERVICE):
+    """The health endpoints on one event loop: each answers up, down or draining, as the
+    guide's checks did, and holds out against a flood of connections."""
+
+    def __init__(self, endpoints: Sequence[Endpoint], lock: str = paths.LOCK,
+                 bind: str = "127.0.0.1", prober: Prober | None = None,
+                 announce: Callable[[str], object] | None = None,
+                 out_of_service: str = paths.OUT_OF_SERVICE) -> None:
         self.endpoints, self.lock, self.bind = endpoints, lock, bind
         self.prober = prober or Prober()
         self.announce = announce or (lambda text: None)
-        self.listeners, self.open = [], {e.name: Slots() for e in endpoints}
+        self.listeners: list[tuple[asyncio.AbstractEventLoop, socket.socket]] = []
+        self.open = {e.name: Slots() for e in endpoints}
         self.parked = Parked()
-        self.tasks: set = set()
+        self.tasks: set[asyncio.Future[None]] = set()
         self.lock_state = Cached(lambda: asyncio.to_thread(lock_present, self.lock), LOCK_TTL)
         self.given_up = Cached(lambda: asyncio.to_thread(os.path.lexists, out_of_service),
                                LOCK_TTL)
-        self.service = {e.name: Cached(lambda e=e: self.prober.up(e.target, e.also), PROBE_TTL)
-                        for e in endpoints}
-        self.last = {}
+        self.service = {e.name: self._service_state(e) for e in endpoints}
+        self.last: dict[str, str] = {}
 
-    async def start(self):
+    def _service_state(self, endpoint: Endpoint) -> Cached[bool]:
+        """Whether ``endpoint``'s service is up, probed at most once per PROBE_TTL."""
+        return Cached(lambda: self.prober.up(endpoint.target, endpoint.also), PROBE_TTL)
+
+    async def start(self) -> list[int]:
+        """Listen on every endpoint's port; the ports bound."""
         loop = asyncio.get_running_loop()
         for endpoint in self.endpoints:
             try:
@@ -300,7 +328,7 @@ class HealthServer:
             self.listeners.append((loop, sock))
         return [sock.getsockname()[1] for _, sock in self.listeners]
 
-    def _accept(self, endpoint, sock):
+    def _accept(self, endpoint: Endpoint, sock: socket.socket) -> None:
         """Take waiting connections (a batch: the loop serves the others in between); one a
         full port refuses (see Slots.refused) is parked before it costs a task - a flood is
         turned away at the speed of accept()."""
@@ -318,7 +346,7 @@ class HealthServer:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    async def _serve(self, endpoint, conn):
+    async def _serve(self, endpoint: Endpoint, conn: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=MAX_REQUEST, loop=loop)
         protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
@@ -330,7 +358,9 @@ class HealthServer:
         await self.handle(endpoint, reader, asyncio.StreamWriter(transport, protocol, reader,
                                                                  loop))
 
-    async def handle(self, endpoint, reader, writer):
+    async def handle(self, endpoint: Endpoint, reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter) -> None:
+        """Answer one connection (if it gets a slot)."""
         slots, peer = self.open[endpoint.name], _peer(writer)
         if not slots.admit(peer, writer):
             writer.transport.abort()
@@ -346,7 +376,9 @@ class HealthServer:
             slots.release(peer, writer)
             writer.close()
 
-    async def answer(self, endpoint, reader, local):
+    async def answer(self, endpoint: Endpoint, reader: asyncio.StreamReader, local: bool
+                     ) -> bytes:
+        """The answer to the request ``reader`` holds."""
         try:
             request = await read_request(reader)
         except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
@@ -367,17 +399,19 @@ class HealthServer:
             return response(200, endpoint.up, head=head)
         return self._down(endpoint, "service not answering", local, head)
 
-    def _down(self, endpoint, reason, local, head, text=None):
+    def _down(self, endpoint: Endpoint, reason: str, local: bool, head: bool,
+              text: str | None = None) -> bytes:
         self._note(endpoint, reason)
         return response(503, text or endpoint.down, reason if local else None, head)
 
-    def _note(self, endpoint, state):
+    def _note(self, endpoint: Endpoint, state: str) -> None:
         if self.last.get(endpoint.name) != state:
             self.last[endpoint.name] = state
             self.announce(f"{endpoint.name} :{endpoint.port}: "
                           + ("available" if state == "up" else f"unavailable ({state})"))
 
-    def close(self):
+    def close(self) -> None:
+        """Stop listening; close what is parked."""
         for loop, sock in self.listeners:
             loop.remove_reader(sock.fileno())
             sock.close()
@@ -385,7 +419,8 @@ class HealthServer:
         self.parked.close()
 
 
-def endpoints_for(names, ports=None, targets=None):
+def endpoints_for(names: Iterable[str], ports: Mapping[str, int] | None = None,
+                  targets: Mapping[str, tuple[Any, ...]] | None = None) -> list[Endpoint]:
     """The endpoints of ``names``, with ports/targets overridden where given."""
     chosen = []
     for name in names:
@@ -398,14 +433,14 @@ def endpoints_for(names, ports=None, targets=None):
     return chosen
 
 
-def raise_open_files_limit():
+def raise_open_files_limit() -> None:
     """Thousands of clients need thousands of descriptors: take the hard limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def raise_priority(nice=NICE):
+def raise_priority(nice: int = NICE) -> None:
     """Run ahead of ordinary processes (as root; else as it is): a connect flood from local
     processes at normal priority cannot starve the loop that answers the load balancer.
     Set before any thread starts, so the lock-checking threads inherit it."""
@@ -416,12 +451,16 @@ def raise_priority(nice=NICE):
         pass
 
 
-def serve(names, lock=paths.LOCK, bind="127.0.0.1", ports=None, targets=None, announce=None):
+def serve(names: Iterable[str], lock: str = paths.LOCK, bind: str = "127.0.0.1",
+          ports: Mapping[str, int] | None = None,
+          targets: Mapping[str, tuple[Any, ...]] | None = None,
+          announce: Callable[[str], object] | None = None) -> None:
+    """Serve the endpoints ``names`` until killed."""
     raise_open_files_limit()
     raise_priority()
     server = HealthServer(endpoints_for(names, ports, targets), lock, bind, announce=announce)
 
-    async def run():
+    async def run() -> None:
         bound = await server.start()
         for endpoint, port in zip(server.endpoints, bound):
             (announce or (lambda t: None))(f"{endpoint.name}: serving on {bind}:{port}")
