@@ -13,7 +13,7 @@ from .base import Group
 
 @click.group(cls=Group)
 @click.version_option(package_name="nfvd-ha")
-def main():
+def main() -> None:
     """High availability for HPE NFV Director on Pacemaker/Corosync."""
 
 

@@ -9,13 +9,13 @@ from .base import Group, nfvd_ha_executable
 
 
 @click.group(cls=Group)
-def compat():
+def compat() -> None:
     """The guide's heartbeat runbook commands, answered by Pacemaker."""
 
 
 @compat.command("cl_status")
 @click.argument("what", type=click.Choice(["rscstatus"]))
-def compat_cl_status(what):
+def compat_cl_status(what: str) -> None:
     """cl_status rscstatus: all | local | foreign | none."""
     from ..commands import compat as use_case
     click.echo(use_case.cl_status())
@@ -24,7 +24,7 @@ def compat_cl_status(what):
 @compat.command("hb_standby")
 @click.argument("which", default="all", type=click.Choice(["all", "local", "foreign"]))
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True)
-def compat_hb_standby(which, timeout):
+def compat_hb_standby(which: str, timeout: float) -> None:
     """hb_standby [all|local|foreign]: hand these groups to the peer."""
     from ..commands import compat as use_case
     use_case.hb_standby(which, timeout, click.echo)
@@ -34,7 +34,7 @@ def compat_hb_standby(which, timeout):
 @click.option("--script", default=paths.ACTIVATOR_EP, show_default=True,
               help="NFVD's own activator-ep script.")
 @click.argument("action")
-def compat_activator_ep(script, action):
+def compat_activator_ep(script: str, action: str) -> None:
     """/etc/init.d/activator-ep: check/status as the guide shows; start/stop guarded."""
     from ..commands import compat as use_case
     use_case.activator_ep(action, script)
@@ -43,7 +43,7 @@ def compat_activator_ep(script, action):
 @compat.command("nfvd")
 @click.option("--nfv-director", default=paths.NFV_DIRECTOR, show_default=True)
 @click.argument("action")
-def compat_nfvd(nfv_director, action):
+def compat_nfvd(nfv_director: str, action: str) -> None:
     """/etc/init.d/nfvd: status as the guide shows (5.3); start/stop guarded."""
     from ..commands import compat as use_case
     lines, code = use_case.nfvd(action, nfv_director)
@@ -59,7 +59,7 @@ def compat_nfvd(nfv_director, action):
               help="Install under this root (packaging, tests).")
 @click.option("--force", is_flag=True, help="Replace files that are not shims (kept as "
               "<path>.nfvd-ha-orig).")
-def compat_install(only, activator_ep_script, root, force):
+def compat_install(only: tuple[str, ...], activator_ep_script: str, root: str, force: bool) -> None:
     """Install the opt-in runbook shims: cl_status, hb_standby, /etc/init.d/activator-ep,
     /etc/init.d/nfvd, maintenance_mode.sh (+ gui_/aa_/sis_ variants)."""
     from ..commands import compat as use_case

@@ -10,7 +10,7 @@ ENDPOINT_CHOICE = click.Choice(list(ENDPOINTS))
 
 
 @click.group(cls=Group)
-def health():
+def health() -> None:
     """Health endpoints for the load balancer."""
 
 
@@ -23,7 +23,7 @@ def health():
               help="Serve ROLE on PORT instead of the guide's (repeatable).")
 @click.option("--lock", default=paths.LOCK, show_default=True,
               help="Maintenance lock: while it exists, report unavailable.")
-def health_serve(endpoints, bind, ports, lock):
+def health_serve(endpoints: tuple[str, ...], bind: str, ports: tuple[str, ...], lock: str) -> None:
     """Serve GUI :3001, SiteScope :8898, FF API :8081 health (the guide's texts)."""
     from ..commands import health as use_case
     use_case.serve(endpoints, lock, bind, ports=_ports(ports),
@@ -42,7 +42,8 @@ def health_serve(endpoints, bind, ports, lock):
               type=click.Path())
 @click.option("--path", default=paths.HEALTH_UNIT, show_default=True,
               type=click.Path())
-def health_install_unit(endpoints, bind, ports, take_over_xinetd, xinetd_dir, path):
+def health_install_unit(endpoints: tuple[str, ...], bind: str, ports: tuple[str, ...],
+                        take_over_xinetd: bool, xinetd_dir: str, path: str) -> None:
     """Install the systemd unit serving ROLEs (the guide's ports unless --port)."""
     from ..commands.health_unit import install
     for line in install(path, nfvd_ha_executable(), endpoints, bind, _ports(ports),
@@ -50,7 +51,7 @@ def health_install_unit(endpoints, bind, ports, take_over_xinetd, xinetd_dir, pa
         click.echo(line)
 
 
-def _ports(pairs):
+def _ports(pairs: tuple[str, ...]) -> dict[str, int]:
     from ..errors import NfvdHaError
     found = {}
     for pair in pairs:

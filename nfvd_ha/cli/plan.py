@@ -10,7 +10,7 @@ import click
 @click.option("--out", "out", type=click.Path(), default=None,
               help="Where the plan goes (default: ./CLUSTER.plan.json, a new file, 0600).")
 @click.option("--force", is_flag=True, help="Replace an existing file at --out.")
-def plan(definition, name, out, force):
+def plan(definition: str, name: str, out: str | None, force: bool) -> None:
     """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
     what the cluster would do about it (crm_simulate). Nothing is changed."""
     from ..commands import plan as use_case
@@ -35,7 +35,7 @@ def plan(definition, name, out, force):
 @click.argument("plan_file", type=click.Path())
 @click.option("--timeout", default=120, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for the cluster to settle.")
-def apply(plan_file, timeout):
+def apply(plan_file: str, timeout: int) -> None:
     """Push exactly what `nfvd-ha plan` planned (refused when the live CIB changed since),
     then wait until the cluster settles."""
     from ..commands import plan as use_case

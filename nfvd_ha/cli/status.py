@@ -10,7 +10,7 @@ from .. import paths
 @click.option("--nfv-director", default=paths.NFV_DIRECTOR, show_default=True)
 @click.option("--timeout", type=click.FloatRange(1, 600), default=60, show_default=True,
               help="Seconds nfv-director.sh status may take.")
-def status(output, nfv_director, timeout):
+def status(output: str, nfv_director: str, timeout: float) -> None:
     """The nfv-director.sh component table and this node's cluster role."""
     import json
     from ..commands import status as use_case

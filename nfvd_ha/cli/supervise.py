@@ -2,6 +2,8 @@
 node out of the load balancer and raise an alert (guide 2.9, without cron)."""
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -12,7 +14,7 @@ from .base import Group, nfvd_ha_executable
 ROLE = click.Choice(list(ROLES))
 
 
-def _options(command):
+def _options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed((
             click.option("--role", envvar="NFVD_HA_ROLE", type=ROLE, default=None,
                          help="This VM's role (default: told by the installed components)."),
@@ -34,7 +36,8 @@ def _options(command):
 @click.group(cls=Group, invoke_without_command=True)
 @_options
 @click.pass_context
-def supervise(ctx, role, interval, restarts, window, alert, recipients):
+def supervise(ctx: click.Context, role: str | None, interval: float, restarts: int, window: float,
+              alert: str | None, recipients: tuple[str, ...]) -> None:
     """Supervise this VM's NFVD services (GUI, SiteScope; FF and AA on heartbeat hosts)."""
     if ctx.invoked_subcommand:
         return
@@ -50,7 +53,8 @@ def supervise(ctx, role, interval, restarts, window, alert, recipients):
 @_options
 @click.option("--path", default=paths.SUPERVISE_UNIT, show_default=True,
               type=click.Path())
-def supervise_install_unit(role, interval, restarts, window, alert, recipients, path):
+def supervise_install_unit(role: str | None, interval: float, restarts: int, window: float,
+                           alert: str | None, recipients: tuple[str, ...], path: str) -> None:
     """Install the systemd unit running the supervisor with these options."""
     from ..commands.supervise import SuperviseOptions, install_unit
     install_unit(path, nfvd_ha_executable(),
