@@ -57,6 +57,15 @@ CLOSING = {"pacemaker": ("Node in standby, NFVD services stopped",
            None: ("NFVD services stopped", "NFVD services started")}
 
 
+def drain_defaults() -> str:
+    """The roles' drain times in words, for the CLI's help: "10 on gui, ff, sitescope; 0
+    on aa"."""
+    by_drain: dict[float, list[str]] = {}
+    for role in ROLES.values():
+        by_drain.setdefault(role.drain, []).append(role.name)
+    return "; ".join(f"{drain:g} on {', '.join(names)}" for drain, names in by_drain.items())
+
+
 def closing(role: Role, stack: str | None) -> tuple[str, str]:
     """Maintenance's last words (start, stop) on ``role`` whose groups ``stack`` runs."""
     return role.closing or CLOSING[stack]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .. import paths
-from ..roles import ROLES
+from ..roles import ROLES, drain_defaults
 from .base import Group, nfvd_ha_executable
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def maintenance() -> None:
 @lock_option
 @click.option("--drain", type=click.FloatRange(0, 3600), default=None,
               help="Seconds for the load balancer to drain this VM before its services stop "
-                   "(default 10, 0 on Assurance).")
+                   f"(default {drain_defaults()}).")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
               help="Seconds to wait for the resources to leave this node.")
 @click.option("--force", is_flag=True,

@@ -11,7 +11,7 @@ from .. import paths
 @click.option("--timeout", type=click.FloatRange(1, 600), default=60, show_default=True,
               help="Seconds nfv-director.sh status may take.")
 def status(output: str, nfv_director: str, timeout: float) -> None:
-    """The nfv-director.sh component table and this node's cluster role."""
+    """The nfv-director.sh component table and this node's state in its cluster."""
     import json
     from ..commands import status as use_case
     report = use_case.status(tool=nfv_director, timeout=timeout)

@@ -34,3 +34,12 @@ def test_every_role_endpoint_is_an_endpoint_and_closing_words_fall_back_to_the_s
     assert all(r.endpoint in ENDPOINTS for r in ROLES.values() if r.endpoint)
     assert closing(ROLES["sitescope"], "pacemaker") == ("Stopped Sitescope", "Sitescope started")
     assert closing(ROLES["ff"], "heartbeat") == CLOSING["heartbeat"]
+
+
+def test_maintenance_says_each_roles_drain_time_from_the_table():
+    from nfvd_ha.roles import drain_defaults
+    option = next(p for p in main.commands["maintenance"].commands["start"].params
+                  if p.name == "drain")
+    assert drain_defaults() in option.help
+    assert all(f"{r.drain:g} on " in drain_defaults() and r.name in drain_defaults()
+               for r in ROLES.values())
