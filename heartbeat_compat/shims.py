@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 class PacemakerView(Protocol):
     """What the runbook commands need of this node's cluster (the Pacemaker adapter,
-    nfvd_ha.adapters.pacemaker.Cluster, is one)."""
+    nfvd_ha.adapters.pacemaker.Pacemaker, is one)."""
 
     def node_name(self) -> str: ...
 
@@ -42,7 +42,7 @@ class PacemakerView(Protocol):
 def rscstatus(cluster: PacemakerView) -> str:
     """What this node holds of the active/passive groups, in heartbeat's words: all, local
     (only those preferring this node), foreign (only the peer's) or none. ``cluster``: the
-    Pacemaker adapter of this node (nfvd_ha.adapters.pacemaker.Cluster)."""
+    Pacemaker adapter of this node (nfvd_ha.adapters.pacemaker.Pacemaker)."""
     me, where, preferred = cluster.node_name(), cluster.placement(), cluster.preferred_nodes()
     groups = [g for g in where if g in preferred]
     held = {g for g in groups if where[g] == me}

@@ -51,7 +51,7 @@ def _score(text: str | None) -> int:
         return 0
 
 
-class Cluster:
+class Pacemaker:
     """This node's Pacemaker cluster: every Pacemaker tool nfvd-ha runs, through the runner."""
 
     def __init__(self, runner: CommandRunner, clock: Clock = REAL, timeout: float = TIMEOUT,

@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from .. import paths
-from ..adapters.pacemaker import Cluster, parse_xml
+from ..adapters.pacemaker import Pacemaker, parse_xml
 from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_bytes, write_all_atomic
 from ..adapters.runner import CommandRunner, Runner
@@ -111,7 +111,7 @@ def collect(host: Host, runner: CommandRunner, definition: str | None = None
         except NfvdHaError as error:
             problems += error.problems
     try:
-        found["cib.xml"] = Cluster(runner).cib_text().encode()
+        found["cib.xml"] = Pacemaker(runner).cib_text().encode()
     except NfvdHaError as error:
         problems += error.problems
     if problems:
@@ -317,7 +317,7 @@ def restore(archive: str, runner: CommandRunner | None = None,
             progress: Callable[[str], object] = lambda text: None, host: Host | None = None,
             cluster: str | None = None, force: bool = False, start: bool = True,
             timeout: float = 120, definition_to: str = paths.DEFINITION,
-            cluster_adapter: Cluster | None = None) -> dict[str, Any]:
+            cluster_adapter: Pacemaker | None = None) -> dict[str, Any]:
     """Check the archive and this host, write the files together, start (systemd) and wait
     until the node is online. Returns the manifest."""
     runner = runner or Runner()
@@ -342,7 +342,7 @@ def restore(archive: str, runner: CommandRunner | None = None,
 
 def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
            progress: Callable[[str], object], start: bool, timeout: float,
-           cluster_adapter: Cluster | None) -> None:
+           cluster_adapter: Pacemaker | None) -> None:
     _, _, qdevice = corosync_facts(members["corosync.conf"].decode("utf-8", "replace"))
     units = ["corosync", "pacemaker"] + (["corosync-qdevice"] if qdevice else [])
     if not start:
@@ -355,5 +355,5 @@ def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
     for change in [c for unit in units for c in unit_changes(runner, unit)]:
         change.apply()
         progress(f"done: {change.what}")
-    joined(cluster_adapter or Cluster(runner), host.hostname, timeout)
+    joined(cluster_adapter or Pacemaker(runner), host.hostname, timeout)
     progress(f"{host.hostname} is online in its cluster")

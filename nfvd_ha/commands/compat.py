@@ -15,22 +15,22 @@ from heartbeat_compat.shims import MARK, foreign_files, shims
 
 from .. import paths
 from ..adapters.files import read_bytes, write_all_atomic
-from ..adapters.pacemaker import Cluster
+from ..adapters.pacemaker import Pacemaker
 from ..adapters.runner import Runner
 from ..adapters.services import Services
 from ..errors import NfvdHaError
 
 
-def cl_status(cluster: Cluster | None = None) -> str:
+def cl_status(cluster: Pacemaker | None = None) -> str:
     """``cl_status rscstatus``: all | local | foreign | none."""
-    return runbook.rscstatus(cluster or Cluster(Runner()))
+    return runbook.rscstatus(cluster or Pacemaker(Runner()))
 
 
 def hb_standby(which: str = "all", timeout: float = 120,
                progress: Callable[[str], object] = lambda text: None,
-               cluster: Cluster | None = None) -> list[str]:
+               cluster: Pacemaker | None = None) -> list[str]:
     """``hb_standby [all|local|foreign]``: hand these groups to the peer."""
-    return runbook.standby(cluster or Cluster(Runner()), which, timeout, progress)
+    return runbook.standby(cluster or Pacemaker(Runner()), which, timeout, progress)
 
 
 def activator_ep(action: str, script: str = paths.ACTIVATOR_EP,

@@ -29,7 +29,7 @@ from ..renderers.corosync import render_corosync_conf
 from ..definition import load_definition
 from ..errors import NfvdHaError, Problem
 from ..adapters.files import judge, read_bytes, read_fd, write_atomic
-from ..adapters.pacemaker import Cluster
+from ..adapters.pacemaker import Pacemaker
 from ..adapters.runner import CommandRunner, Runner
 from ..definition import model
 
@@ -246,7 +246,7 @@ def unit_changes(runner: CommandRunner, unit: str) -> list[Change]:
         check=True))]
 
 
-def joined(cluster_adapter: Cluster, name: str, timeout: float) -> None:
+def joined(cluster_adapter: Pacemaker, name: str, timeout: float) -> None:
     """Until crm_mon shows ``name`` online (bounded); NfvdHaError after ``timeout``."""
     def online() -> bool:
         try:
@@ -263,7 +263,7 @@ def joined(cluster_adapter: Cluster, name: str, timeout: float) -> None:
 def setup(definition_path: str, name: str, keys_dir: str, runner: CommandRunner | None = None,
           progress: Callable[[str], object] = lambda text: None, check: bool = False,
           timeout: float = 120, qdevice: tuple[str, str] | None = None, host: Host | None = None,
-          cluster_adapter: Cluster | None = None, python: str | None = None,
+          cluster_adapter: Pacemaker | None = None, python: str | None = None,
           start: bool = True) -> list[Change]:
     """Work out the changes, then (unless ``check``) make what differs and, with systemd,
     wait until the node joined. ``progress`` is told each change (done, or that it would be)
@@ -285,6 +285,6 @@ def setup(definition_path: str, name: str, keys_dir: str, runner: CommandRunner 
     for note in notes:
         progress(f"note: {note}")
     if not check and start and host.systemd():
-        joined(cluster_adapter or Cluster(runner), name, timeout)
+        joined(cluster_adapter or Pacemaker(runner), name, timeout)
         progress(f"{name} is online in {cluster.name}")
     return changes

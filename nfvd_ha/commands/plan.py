@@ -31,7 +31,7 @@ from lxml import etree
 
 from crm.cib import cib_document
 
-from ..adapters.pacemaker import Cluster, Xml, parse_xml
+from ..adapters.pacemaker import Pacemaker, Xml, parse_xml
 from ..adapters.runner import CommandRunner, Runner
 from ..definition import model
 from ..errors import NfvdHaError
@@ -279,9 +279,9 @@ class Planner:
     """Plan and apply on this node's cluster: the pure merge above, the Pacemaker adapter for
     every call (the live CIB, crm_simulate, the patch, the wait)."""
 
-    def __init__(self, runner: CommandRunner | None = None, cluster: Cluster | None = None
+    def __init__(self, runner: CommandRunner | None = None, cluster: Pacemaker | None = None
                  ) -> None:
-        self.cluster = cluster or Cluster(runner or Runner())
+        self.cluster = cluster or Pacemaker(runner or Runner())
 
     def live(self) -> Xml:
         """The live CIB."""

@@ -8,7 +8,7 @@ JSON output's, kept as it is for the scripts that read it; in the code, a role i
 from typing import Any
 
 from .. import paths
-from ..adapters.pacemaker import Cluster
+from ..adapters.pacemaker import Pacemaker
 from ..adapters.runner import CommandRunner, Runner
 from ..errors import NfvdHaError
 from ..adapters.heartbeat import Heartbeat
@@ -23,7 +23,7 @@ def components(runner: CommandRunner, tool: str = paths.NFV_DIRECTOR,
             for label, state in Services(runner, tool).rows(timeout)]
 
 
-def cluster(pacemaker: Cluster) -> dict[str, Any]:
+def cluster(pacemaker: Pacemaker) -> dict[str, Any]:
     """This node's view; ``running: False`` when Pacemaker does not answer here."""
     try:
         me, doc = pacemaker.node_name(), pacemaker.status()
@@ -63,12 +63,12 @@ def heartbeat_view(heartbeat: Heartbeat) -> dict[str, Any] | None:
 
 
 def status(runner: CommandRunner | None = None, tool: str = paths.NFV_DIRECTOR,
-           lock: str = paths.LOCK, pacemaker: Cluster | None = None, timeout: float = 60,
+           lock: str = paths.LOCK, pacemaker: Pacemaker | None = None, timeout: float = 60,
            heartbeat: Heartbeat | None = None) -> dict[str, Any]:
     """The report of ``nfvd-ha status``: components, maintenance, this node's cluster."""
     runner = runner or Runner()
     table = components(runner, tool, timeout)
-    view = cluster(pacemaker or Cluster(runner))
+    view = cluster(pacemaker or Pacemaker(runner))
     if not view["running"]:
         view = heartbeat_view(heartbeat or Heartbeat(runner)) or view
     return {"components": table, "maintenance": lock_present(lock), "cluster": view}

@@ -270,14 +270,14 @@ def logger(say: Callable[[str], object], path: str = paths.SUPERVISE_LOG) -> Cal
 def run(options: SuperviseOptions, say: Callable[[str], object],
         stopped: Callable[[], bool] = lambda: False) -> None:
     """Supervise this VM's services as ``options`` say until ``stopped()``."""
-    from ..adapters.pacemaker import Cluster
+    from ..adapters.pacemaker import Pacemaker
     from ..adapters.runner import Runner
     role, alert, recipients = options.role, options.alert, options.recipients
     check_alert(alert, recipients)
     if alert and not os.access(alert, os.X_OK):
         raise NfvdHaError(f"--alert {alert}: not an executable file")
     runner = Runner()
-    if Cluster(runner).present():
+    if Pacemaker(runner).present():
         raise NfvdHaError("this node is in a Pacemaker cluster: Pacemaker supervises its "
                           "services (the FF nodes' HPSA is the hpsa clone)",
                           hint="nfvd-ha supervise is for GUI and SiteScope VMs and heartbeat "

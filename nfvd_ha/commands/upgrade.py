@@ -30,7 +30,7 @@ from nfvd_ocf.nfvd import LABELS
 
 from ..clock import REAL, Clock
 from ..paths import NFVD_INSTALL, NFVD_RECONFIGURE
-from ..adapters.pacemaker import Cluster, Xml, failures, node_unfit, quorate
+from ..adapters.pacemaker import Pacemaker, Xml, failures, node_unfit, quorate
 from ..adapters.runner import CommandRunner, Runner
 from ..errors import NfvdHaError
 from ..adapters.files import write_atomic
@@ -52,12 +52,12 @@ class Upgrade:
     def __init__(self, runner: CommandRunner | None = None,
                  say: Callable[[str], object] = lambda text: None, timeout: float = 300,
                  files: MaintenanceFiles | None = None,
-                 cluster: Cluster | None = None, services: Services | None = None,
+                 cluster: Pacemaker | None = None, services: Services | None = None,
                  reconciler: Reconciler | None = None, clock: Clock = REAL) -> None:
         self.say, self.timeout, self.clock = say, timeout, clock
         runner = runner or Runner()
         self.files = files or MaintenanceFiles()
-        self.cluster = cluster or Cluster(runner, clock)
+        self.cluster = cluster or Pacemaker(runner, clock)
         self.services = services or Services(runner, clock=clock)
         self.reconciler = reconciler or Reconciler(runner, self.files, None, timeout,
                                                    progress=say, cluster=self.cluster,

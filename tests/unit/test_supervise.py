@@ -188,8 +188,8 @@ def test_a_passive_heartbeat_node_leaves_the_active_nodes_components_alone(tmp_p
 
 
 def test_a_pacemaker_node_is_refused_pacemaker_supervises_it(monkeypatch):
-    from nfvd_ha.adapters import pacemaker as cluster
-    monkeypatch.setattr(cluster.Cluster, "present", lambda self: True)
+    from nfvd_ha.adapters import pacemaker
+    monkeypatch.setattr(pacemaker.Pacemaker, "present", lambda self: True)
     result = CliRunner().invoke(main, ["supervise", "--role", "ff"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
@@ -200,8 +200,8 @@ def test_a_pacemaker_node_is_refused_pacemaker_supervises_it(monkeypatch):
 def test_role_aa_is_accepted_like_the_others(monkeypatch):
     """`supervise --role aa` (an Assurance heartbeat host) is a role, not click's usage error;
     off a heartbeat host an Assurance VM has nothing active/active to supervise."""
-    from nfvd_ha.adapters import pacemaker as cluster, heartbeat
-    monkeypatch.setattr(cluster.Cluster, "present", lambda self: False)
+    from nfvd_ha.adapters import heartbeat, pacemaker
+    monkeypatch.setattr(pacemaker.Pacemaker, "present", lambda self: False)
     monkeypatch.setattr(heartbeat.Heartbeat, "present", lambda self: False)
     result = CliRunner().invoke(main, ["supervise", "--role", "aa"])
     assert result.exit_code == 1

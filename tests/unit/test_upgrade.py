@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from nfvd_ha.adapters.pacemaker import Cluster
+from nfvd_ha.adapters.pacemaker import Pacemaker
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.adapters.lockfile import read_lock
 from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
@@ -18,7 +18,7 @@ AA = ("uca-ebc", "openmediation", "nfvd-agw")
 PAIR = ("aa-node1", "aa-node2")
 
 
-class FakePair(Cluster):
+class FakePair(Pacemaker):
     """Two nodes, the group ``assurance`` (preferred on aa-node1) on ``holder``."""
 
     def __init__(self, me, holder="aa-node1"):

@@ -16,7 +16,7 @@ from nfvd_ocf.nfvd import LABELS
 
 from ... import paths
 from ...clock import REAL, Clock
-from ...adapters.pacemaker import SETTLED, Cluster
+from ...adapters.pacemaker import SETTLED, Pacemaker
 from ...errors import NfvdHaError
 from ...adapters.heartbeat import Heartbeat
 from ...adapters.runner import CommandRunner, Runner
@@ -74,14 +74,14 @@ class Reconciler:
 
     def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
                  role: str | None = None, timeout: float = 300,
-                 progress: Callable[[str], object] | None = None, cluster: Cluster | None = None,
+                 progress: Callable[[str], object] | None = None, cluster: Pacemaker | None = None,
                  services: Services | None = None, clock: Clock = REAL,
                  heartbeat: Heartbeat | None = None) -> None:
         runner = runner or Runner()
         self.files = files or MaintenanceFiles()
         self.role_override, self.timeout = role, timeout
         self.progress = progress or (lambda text: None)
-        self.cluster = cluster or Cluster(runner, clock)
+        self.cluster = cluster or Pacemaker(runner, clock)
         self.heartbeat = heartbeat or Heartbeat(runner, clock)
         self.services = services or Services(runner, clock=clock)
         self.clock = clock

@@ -6,7 +6,7 @@ import pytest
 
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.command import HEADER, Maintenance
-from nfvd_ha.adapters.pacemaker import Cluster
+from nfvd_ha.adapters.pacemaker import Pacemaker
 from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 
 from helpers.fakes import FakeClock
@@ -98,7 +98,7 @@ def test_cluster_adapter_commands(runner):
                    "on", "--lifetime", "forever"])
     runner.expect(["crm_attribute", "--node", "aa-node1", "--name", "nfvd-maintenance",
                    "--delete", "--lifetime", "forever"])
-    node = Cluster(runner, files=(os.devnull, os.devnull))
+    node = Pacemaker(runner, files=(os.devnull, os.devnull))
     assert node.node_name() == "aa-node1"
     assert node.attributes() == {"standby": "on"}
     assert node.active() == {"m": {"aa-node2": None}, "v": {"aa-node1": None}}
