@@ -84,8 +84,23 @@ def poll_then(lab, vip, port, want, action, timeout=90):
     started = action()
     out = poll.communicate()[0].strip()
     if not out:
-        raise SystemExit(f"no '{want}' within {timeout}s")
+        report_no_answer(lab, want, timeout)
+        return None
     return float(out) - started
+
+
+def report_no_answer(lab, want, timeout):
+    """A failover that did not happen is a finding: say what the cluster showed, go on."""
+    print(f"# NO ANSWER: '{want}' not seen within {timeout} s; the pair then:", flush=True)
+    for node in (*FF, *AA):
+        try:
+            out = lab.sh(node, "crm_mon -1 -r 2>&1 | head -30; corosync-quorumtool -s 2>&1"
+                         " | grep -E 'Quorate|Flags|Qdevice'; tail -5 /var/run/nfvd/events;"
+                         " cat /var/run/nfvd/signals 2>/dev/null", timeout=20).stdout
+        except Exception as error:  # a powered-off node: say so and go on
+            out = f"(no answer: {error})"
+        for line in out.splitlines():
+            print(f"#   {node}: {line}", flush=True)
 
 
 def _stamp(line, year):
@@ -256,8 +271,14 @@ def heartbeat_runs(timing, runs):
 
 
 def summary(label, values):
-    print(f"{label:<78} median {statistics.median(values):6.2f} s   runs: "
-          + " ".join(f"{v:.2f}" for v in values), flush=True)
+    """One row: the median of the runs that got an answer; a run that did not is "none" and
+    the row says how many there were."""
+    answered = [v for v in values if v is not None]
+    missing = len(values) - len(answered)
+    median = f"{statistics.median(answered):6.2f} s" if answered else "  none"
+    failed = f"   NO ANSWER in {missing} of {len(values)} runs" if missing else ""
+    print(f"{label:<78} median {median}{failed}   runs: "
+          + " ".join("none" if v is None else f"{v:.2f}" for v in values), flush=True)
 
 
 def phase_summary(phases):

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The rolling heartbeat -> Pacemaker migration of a running pair (the README's "Migrating from
-heartbeat"; tests/helpers/migration.py), its service downtime: a client asks SOSA through the
+"""The rolling heartbeat -> Pacemaker migration of a running pair (docs/operator/migration.md;
+tests/helpers/migration.py), its service downtime: a client asks SOSA through the
 VIP every 100 ms (curl -m 1) from before the first step to after the last; the longest time
 between two answers and the requests not answered. Each run on a new heartbeat pair.
 

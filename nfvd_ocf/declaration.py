@@ -8,7 +8,7 @@ PARAM_TYPES = ("string", "integer", "boolean", "select")
 
 
 class _Record:
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def replace(self, **changes):
         values = {name: getattr(self, name) for name in self.__slots__}

@@ -16,7 +16,7 @@ class AgentError(Exception):
     #: True when the failure means the resource cannot be running on this host.
     means_absent = False
     #: the code of a probe (monitor, interval 0) that meets this failure
-    probe_code = None
+    probe_code: int | None = None
 
 
 class Failed(AgentError):

@@ -87,7 +87,7 @@ def arguments(pid):
 def environment(pid):
     """{name: value} of the environment ``pid`` was started with ({} when unreadable)."""
     raw = _read_small(f"/proc/{pid}/environ") or b""
-    found = {}
+    found: dict[str, str] = {}
     for entry in raw.split(b"\0"):
         name, sep, value = entry.partition(b"=")
         if sep:

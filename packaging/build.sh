@@ -15,7 +15,8 @@
 #   /usr/share/man/man8/nfvd-ha.8.gz       the CLI's man page, and one per agent:
 #   /usr/share/man/man7/ocf_nfvd_*.7.gz    (generated from the code: packaging/generate.py)
 #   /usr/share/bash-completion/completions/nfvd-ha
-#   /usr/share/doc/nfvd-ha/                README and the reference definition
+#   /usr/share/doc/nfvd-ha/                README, the reference definition, and docs/operator,
+#                                          docs/design, docs/evidence (the operator's guide)
 # The Debian package runs everything on the system's python3 (3.11 on bookworm) with Debian's
 # python3-lxml, -click and -pyinotify. The RPM runs on python3.11 with python3.11-lxml (RHEL
 # 8.8+/9.2+ AppStream), which also takes the agents off RHEL 8's 3.6; RHEL has no python3.11
@@ -65,6 +66,10 @@ stage() {  # stage DIR PYTHON SYSTEMD_DIR: the installed tree under DIR
     install -m 0644 "$work/generated/bash-completion/nfvd-ha" \
         "$root/usr/share/bash-completion/completions/nfvd-ha"
     install -m 0644 "$repo/README.md" "$repo/nfvd_ha/examples/reference.toml" "$root/usr/share/doc/nfvd-ha/"
+    for part in operator design evidence; do  # the operator's guide, and what it links to
+        install -d -m 0755 "$root/usr/share/doc/nfvd-ha/$part"
+        install -m 0644 "$repo/docs/$part"/*.md "$root/usr/share/doc/nfvd-ha/$part/"
+    done
 }
 
 # --- .deb --------------------------------------------------------------------------------

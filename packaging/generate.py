@@ -191,7 +191,10 @@ def cli_page(date: str, version: str) -> str:
                    "controller, and the health endpoint of one role per instance "
                    "(systemctl enable --now nfvd-ha-health@gui.service)."),
               ".TP", "\\fI/usr/share/doc/nfvd\\-ha/\\fR",
-              roff("the README (the whole guide to nfvd-ha) and the reference definition.")]
+              roff("the README, the reference definition and the guide: operator/ (install, "
+                   "the definition and its every key, node setup, plan and apply, "
+                   "maintenance, upgrade, migration, backup, troubleshooting, the runbook "
+                   "map), design/ and evidence/.")]
     lines += [".SH SEE ALSO", ", ".join(
         [f"\\fBocf_{PROVIDER}_{roff(name)}\\fR(7)" for name in sorted(agents.AGENTS)]
         + ["\\fBcrm\\fR(8)", "\\fBpcs\\fR(8)", "\\fBcrm_mon\\fR(8)",

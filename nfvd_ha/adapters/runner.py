@@ -6,6 +6,7 @@ Unit tests pass the queue-style fake of tests/unit/conftest.py, which checks exa
 """
 
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -84,9 +85,22 @@ class Runner:
             os.close(out)
             os.close(err)
         if check and rc != 0:
-            raise NfvdHaError(f"{command_text(words)} exited {rc}: "
-                              f"{(result.stderr or result.stdout).strip()[-400:]}")
+            raise NfvdHaError(f"{command_text(words)} exited {rc}: {failure_text(result)}")
         return result
+
+
+#: the messages of a Pacemaker tool's XML result (--output-as=xml): <error>, then the status
+PACEMAKER_ERRORS = re.compile(r"<error>([^<]*)</error>|<status [^>]*message=\"([^\"]*)\"")
+
+
+def failure_text(result: Result) -> str:
+    """What a failed command said, as one line (an error is one line): a Pacemaker XML
+    result's messages, or the output's lines joined; the last 400 characters."""
+    text = (result.stderr or result.stdout).strip()
+    if text.startswith("<pacemaker-result"):
+        found = [error or status for error, status in PACEMAKER_ERRORS.findall(text)]
+        text = "; ".join(dict.fromkeys(m.strip() for m in found if m.strip())) or text
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip())[-400:]
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:

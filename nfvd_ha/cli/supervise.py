@@ -1,6 +1,7 @@
 """``nfvd-ha supervise``: restart this VM's active/active services in place, then take the
 node out of the load balancer and raise an alert (guide 2.9, without cron)."""
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -61,7 +62,7 @@ def supervise_install_unit(role: str | None, interval: float, restarts: int, win
                  SuperviseOptions(role, interval, restarts, window, alert, tuple(recipients)))
     click.echo(f"installed {path}")
     click.echo("then: systemctl daemon-reload && systemctl enable --now "
-               "nfvd-ha-supervise.service")
+               f"{os.path.basename(path)}")
 
 
 COMMANDS = (supervise,)

@@ -6,6 +6,8 @@ or the fence agent's own ``password_script``; or, for fence_openstack, ``cloud``
 entry of the node's clouds.yaml. A literal password is refused.
 """
 
+import re
+
 from . import model, qdevice_timing
 
 #: fence agent parameters that hold a secret: never a literal in the definition
@@ -32,10 +34,35 @@ def devices(check, c, where, node_names):
         if node_names and set(node_names) <= set(targets):
             check.error(f"{w}.targets", "a device that fences every node has no node left "
                         "to run on (it never runs on a node it fences): one device per node")
-        found.append(model.Fencing(check.get(f, "id", w, str, grammar="id"),
-                                   check.get(f, "agent", w, str, grammar="agent"),
-                                   _params(check, f, w), tuple(targets)))
+        agent = check.get(f, "agent", w, str, grammar="agent")
+        params = _params(check, f, w)
+        if agent == "fence_openstack":
+            _openstack_server_id(check, w, dict(params), targets)
+        found.append(model.Fencing(check.get(f, "id", w, str, grammar="id"), agent, params,
+                                   tuple(targets)))
     return tuple(found)
+
+
+#: an OpenStack server ID (Nova's UUID, with or without dashes)
+SERVER_ID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
+
+
+def _openstack_server_id(check, where, params, targets):
+    """fence_openstack finds the server it fences by its ID (``servers.get(plug)``); a name,
+    or no plug (Pacemaker then passes the node's name), makes every fence fail, and the
+    survivor never takes over."""
+    plug = params.get("plug")
+    server = targets[0] if len(targets) == 1 else "NODE"
+    how = f"(openstack server show {server} -f value -c id)"
+    if len(targets) > 1:
+        check.error(f"{where}.targets", "a fence_openstack device fences one server (its "
+                    "plug): one device per node")
+    if plug is None:
+        check.error(f"{where}.params.plug", "fence_openstack needs the server's ID as plug "
+                    + how)
+    elif isinstance(plug, str) and not SERVER_ID.fullmatch(plug):
+        check.error(f"{where}.params.plug", f"'{plug}' is not a server ID: fence_openstack "
+                    f"finds the server by its ID, never by its name {how}")
 
 
 def _params(check, f, w):

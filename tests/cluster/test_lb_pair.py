@@ -105,8 +105,8 @@ def test_the_active_load_balancer_dies_the_gui_stays_reachable(lab, lbpair):
     assert rounds > 100 and dual == 0 and len(seen[VIP]) == 2, (rounds, dual, seen)
     # detection (500 ms token + consensus), fencing first (the VIP must never answer from
     # two nodes), the VIP's start: ~3.5 s (bench/lb_failover.py; the target of 3 s is not
-    # met, see README; runs up to 4.6 s seen). The bound catches a failover that waits for a
-    # timeout instead (fencing or election timeouts: 20 s and more).
+    # met, see docs/operator/load-balancer.md; runs up to 4.6 s seen). The bound catches a
+    # failover that waits for a timeout instead (fencing or election timeouts: 20 s and more).
     assert gap <= 8.0, f"longest gap {gap:.2f} s"
     assert failed <= 10, f"{failed} requests failed"  # ~4 (1 s client timeouts)
     assert lbpair.where("lb-vip") == peer

@@ -27,7 +27,7 @@ transport = { interfaces = ["eth0", "eth1"] }
   id = "f1"
   agent = "fence_openstack"
   targets = ["n1"]
-  params = { cloud = "nfvd", plug = "vm one; rm -rf /" }
+  params = { cloud = "nfvd", plug = "3f1c2a9e-0000-4000-8000-000000000001" }
   [[cluster.fencing]]
   id = "f2"
   agent = "fence_openstack"

@@ -1,5 +1,5 @@
-"""The rolling heartbeat -> Pacemaker migration of the lab's heartbeat pair (the README's
-"Migrating from heartbeat", step by step), shared by tests/cluster/test_migration.py and
+"""The rolling heartbeat -> Pacemaker migration of the lab's heartbeat pair
+(docs/operator/migration.md, step by step), shared by tests/cluster/test_migration.py and
 bench/migration.py. The lab's nodes have no systemd: where a host would run `systemctl start
 corosync` / `pacemaker`, the daemons are started here the same way the lab starts them."""
 

@@ -35,8 +35,9 @@ def version(lab, node):
 
 
 def upgrade_node(lab, pcmk, node, flag, log, steps):
-    """One platform, as the README says: check, begin, the installer, reconfigure, end;
-    each step's (label, start, end) in ``steps`` (epoch seconds, the client's clock)."""
+    """One platform, as docs/operator/upgrade.md says: check, begin, the installer,
+    reconfigure, end; each step's (label, start, end) in ``steps`` (epoch seconds, the
+    client's clock)."""
     for label, command in (("upgrade check", "nfvd-ha upgrade check"),
                            ("upgrade begin", "nfvd-ha upgrade begin --timeout 120"),
                            (f"nfvd-install.sh {flag}",

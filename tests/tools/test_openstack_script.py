@@ -13,7 +13,8 @@ STUB = """#!/bin/sh
 echo "$*" >> "$OPENSTACK_LOG"
 case "$1 $2" in
 "port list")  # --server S --fixed-ip ip-address=IP -f value -c ID
-    [ "$4" = "vm one; rm -rf /" ] && [ "$6" = "ip-address=10.1.0.1" ] && { echo p-one; exit 0; }
+    [ "$4" = "3f1c2a9e-0000-4000-8000-000000000001" ] && [ "$6" = "ip-address=10.1.0.1" ] \\
+        && { echo p-one; exit 0; }
     [ "$6" = "ip-address=10.1.0.2" ] && { echo p-two; exit 0; }
     [ "$6" = "ip-address=10.0.0.1" ] && { echo p-three; exit 0; }
     exit 0 ;;  # no such port: empty
@@ -21,6 +22,9 @@ case "$1 $2" in
 esac
 exit 2
 """
+
+
+SERVER_ONE = "3f1c2a9e-0000-4000-8000-000000000001"  # n1's fence_openstack plug
 
 
 def run(tmp_path, text):
@@ -47,12 +51,12 @@ def test_the_script_sets_each_pair_once_and_counts_what_failed(tmp_path):
                     "port set --allowed-address ip-address=10.0.0.200 p-three",
                     "port set --allowed-address ip-address=10.0.0.200 p-one",
                     "port set --allowed-address ip-address=10.0.0.200 p-two"]
-    assert "port list --server vm one; rm -rf / --fixed-ip ip-address=10.1.0.1 -f value -c ID" \
-        in calls                                                   # one argument, not a command
+    assert f"port list --server {SERVER_ONE} --fixed-ip ip-address=10.1.0.1 -f value -c ID" \
+        in calls
     assert done.returncode == 1
     # 10.0.0.2 has no port; p-three refused (a duplicate); 192.168.5.5 on no subnet, twice
     assert done.stderr.count("FAILED") == 4 and "4 pair(s) not set" in done.stderr
-    assert "allowed 10.1.0.100 on vm one; rm -rf / (10.1.0.1, port p-one)" in done.stdout
+    assert f"allowed 10.1.0.100 on {SERVER_ONE} (10.1.0.1, port p-one)" in done.stdout
 
 
 def test_all_set_exits_0(tmp_path):

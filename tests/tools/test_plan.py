@@ -18,6 +18,8 @@ from nfvd_ha.commands.render import fence_secrets
 from nfvd_ha.adapters.runner import Runner
 
 TEXT = open(EXAMPLE).read()
+#: the example's fencing parameters of ff-node1 (its server ID as fence_openstack needs it)
+FF1_PARAMS = 'params = { cloud = "nfvd", plug = "3f0c1a52-7d4e-4b8a-9c61-0000000ff001" }'
 
 
 def ff(text=TEXT):
@@ -100,8 +102,8 @@ def test_secret_parameters_are_never_shown(live, tmp_path):
     secret = tmp_path / "fence-password"
     secret.write_text("s3cr3t-pw\n")
     secret.chmod(0o600)
-    text = TEXT.replace('params = { cloud = "nfvd", plug = "ff-node1" }',
-                        'params = { cloud = "nfvd", plug = "ff-node1", password = '
+    text = TEXT.replace(FF1_PARAMS,
+                        FF1_PARAMS[:-2] + ', password = '
                         f'{{ file = "{secret}" }} }}')
     definition = load_text(text)
     found = plan.Planner(Runner()).plan(ff(text), fence_secrets(definition, ("cib",)))
@@ -261,7 +263,7 @@ def test_a_value_read_from_a_secret_file_is_never_shown_whatever_its_name(live, 
     secret.write_text("instance-7f3a-secret\n")
     secret.chmod(0o600)
     definition = tmp_path / "def.toml"
-    definition.write_text(TEXT.replace('params = { cloud = "nfvd", plug = "ff-node1" }',
+    definition.write_text(TEXT.replace(FF1_PARAMS,
                                        f'params = {{ cloud = "nfvd", plug = {{ file = '
                                        f'"{secret}" }} }}'))
     said = CliRunner().invoke(main, ["plan", str(definition), "--cluster", "nfvd-ff",
@@ -283,8 +285,8 @@ def test_a_secret_file_is_a_file_on_a_disk_not_a_kernel_view(live, tmp_path, pat
     if not os.path.exists(path):
         pytest.fail(f"{path} is missing on this host")
     definition = tmp_path / "def.toml"
-    definition.write_text(TEXT.replace('params = { cloud = "nfvd", plug = "ff-node1" }',
-                                       f'params = {{ cloud = "nfvd", plug = "ff-node1", '
+    definition.write_text(TEXT.replace(FF1_PARAMS,
+                                       FF1_PARAMS[:-2] + ', '
                                        f'password = {{ file = "{path}" }} }}'))
     for argv in (["plan", str(definition), "--cluster", "nfvd-ff", "--out",
                   str(tmp_path / "p.json")], ["render", str(definition), "--out",

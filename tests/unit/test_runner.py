@@ -51,3 +51,36 @@ def test_at_the_deadline_the_whole_group_is_killed(tmp_path):
     alive = os.path.exists(f"/proc/{grandchild}") and \
         open(f"/proc/{grandchild}/stat").read().split()[2] != "Z"
     assert not alive, "the background child outlived the deadline"
+
+
+def test_a_failure_with_many_lines_is_one_line():
+    with pytest.raises(NfvdHaError) as error:
+        Runner().run(["sh", "-c", "printf 'first\\n\\n  second\\n' >&2; exit 4"], timeout=10,
+                     check=True)
+    assert str(error.value.problems[0]).endswith("exited 4: first / second")
+
+
+#: what crm_mon 2.1.5 prints on a host where no cluster runs (`nfvd-ha upgrade check` showed
+#: it whole inside its Error line)
+CRM_MON_NOT_CONNECTED = """\
+<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+  <status code="102" message="Not connected">
+    <errors>
+      <error>error: Could not connect to launcher: Connection refused</error>
+      <error>crm_mon: Connection to cluster failed: Connection refused</error>
+    </errors>
+  </status>
+</pacemaker-result>
+"""
+
+
+def test_a_pacemaker_tools_xml_failure_is_its_messages(tmp_path):
+    printed = tmp_path / "out.xml"
+    printed.write_text(CRM_MON_NOT_CONNECTED)
+    with pytest.raises(NfvdHaError) as error:
+        Runner().run(["sh", "-c", f"cat {printed}; exit 102"], timeout=10, check=True)
+    message = str(error.value.problems[0])
+    assert "\n" not in message and "<" not in message
+    assert message.endswith("exited 102: Not connected; error: Could not connect to launcher:"
+                            " Connection refused; crm_mon: Connection to cluster failed:"
+                            " Connection refused")

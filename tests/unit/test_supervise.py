@@ -125,9 +125,12 @@ def test_install_unit(tmp_path):
     result = CliRunner().invoke(main, [
         "supervise", "install-unit", "--role", "sitescope", "--interval", "5", "--alert",
         "/usr/share/pacemaker/alerts/alert_smtp.sh.sample", "--recipient", "ops@example.com",
-        "--path", str(tmp_path / "u")])
+        "--path", str(tmp_path / "nfvd-ha-supervise-sitescope.service")])
     assert result.exit_code == 0, result.output
-    command = next(line for line in (tmp_path / "u").read_text().splitlines()
+    assert result.output.splitlines()[-1] == ("then: systemctl daemon-reload && systemctl enable"
+                                              " --now nfvd-ha-supervise-sitescope.service")
+    unit = tmp_path / "nfvd-ha-supervise-sitescope.service"
+    command = next(line for line in unit.read_text().splitlines()
                    if line.startswith("ExecStart="))
     assert command.endswith(" supervise --role sitescope --interval 5 --restarts 3 --window 600"
                             " --alert /usr/share/pacemaker/alerts/alert_smtp.sh.sample "

@@ -65,6 +65,34 @@ def test_fencing_mistakes_are_refused(text, message):
     assert not any("hunter2-literal" in p for p in found)  # a secret is never echoed
 
 
+OPENSTACK = DEVICES.replace('"fence_ipmilan"', '"fence_openstack"').replace(
+    'ip = "10.1.0.1", username = "admin", password_script = "/usr/local/sbin/pw"',
+    'cloud = "nfvd", plug = "3f1c2a9e-0000-4000-8000-000000000001"').replace(
+    'ip = "10.1.0.2", username = "admin", password_script = "/usr/local/sbin/pw"',
+    'cloud = "nfvd", plug = "3f1c2a9e00004000800000000000000a"')
+
+
+@pytest.mark.parametrize("plug,message", [
+    ('plug = "ff-node1"', "'ff-node1' is not a server ID: fence_openstack finds the server by its"
+     " ID, never by its name (openstack server show n1 -f value -c id)"),
+    ('plug = "vm one; rm -rf /"', "'vm one; rm -rf /' is not a server ID: fence_openstack finds"
+     " the server by its ID, never by its name (openstack server show n1 -f value -c id)"),
+    ('plug = "3f1c2a9e-0000-4000-8000-00000000000"',  # one digit short
+     "'3f1c2a9e-0000-4000-8000-00000000000' is not a server ID: fence_openstack finds the server"
+     " by its ID, never by its name (openstack server show n1 -f value -c id)"),
+    ("", "fence_openstack needs the server's ID as plug (openstack server show n1 -f value -c id)"),
+])
+def test_fence_openstack_finds_its_server_by_id_never_by_name(plug, message):
+    """fence_openstack looks the server up with servers.get(plug): a name (or no plug:
+    Pacemaker then passes the node's name) fails every fence, and the survivor waits forever."""
+    assert load_text(NODES + OPENSTACK, "def.toml").clusters[0].fencing[0].agent == \
+        "fence_openstack"  # IDs with and without dashes
+    found = problems(NODES + OPENSTACK.replace(
+        ', plug = "3f1c2a9e-0000-4000-8000-000000000001"', f", {plug}" if plug else ""))
+    assert [p for p in found if "plug" in p] == [
+        f"def.toml:8: cluster[0].fencing[0].params.plug: {message}"], found
+
+
 @pytest.mark.parametrize("nodes,message", [
     ('{ name = "n1", addresses = ["10.0.0.1", "10.9.0.1"] }, { name = "n2", address = "10.0.0.2" }',
      "every node must have the same number of links"),

@@ -29,6 +29,6 @@ allow() {  # allow() VIP SERVER FIXED_IP
 }
 
 # aa-vip: 172.30.77.101/24
-allow 172.30.77.101 aa-node1 172.30.77.21
-allow 172.30.77.101 aa-node2 172.30.77.22
+allow 172.30.77.101 3f0c1a52-7d4e-4b8a-9c61-0000000aa001 172.30.77.21
+allow 172.30.77.101 3f0c1a52-7d4e-4b8a-9c61-0000000aa002 172.30.77.22
 [ "$failed" = 0 ] || { echo "$failed pair(s) not set" >&2; exit 1; }

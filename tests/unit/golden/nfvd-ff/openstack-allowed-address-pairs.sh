@@ -29,6 +29,6 @@ allow() {  # allow() VIP SERVER FIXED_IP
 }
 
 # ff-vip: 172.30.77.100/24
-allow 172.30.77.100 ff-node1 172.30.77.11
-allow 172.30.77.100 ff-node2 172.30.77.12
+allow 172.30.77.100 3f0c1a52-7d4e-4b8a-9c61-0000000ff001 172.30.77.11
+allow 172.30.77.100 3f0c1a52-7d4e-4b8a-9c61-0000000ff002 172.30.77.12
 [ "$failed" = 0 ] || { echo "$failed pair(s) not set" >&2; exit 1; }
