@@ -12,11 +12,10 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
-from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS, SHIM_MARK
-
 from nfvd_ha import paths
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.roles import ROLES
+from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS, SHIM_MARK
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ import stat
 import time
 
 from ..errors import NfvdHaError
-from .files import kind, write_atomic
 from ..paths import LOCK
+from .files import kind, write_atomic
 
 SWITCHOVER, IN_PLACE = "switchover", "in-place"
 MAX_LOCK = 4096

@@ -6,8 +6,8 @@ Only the CLI prints. Errors: ``Error: ...`` on stderr, one line per problem, exi
 
 import click
 
-from . import (agents, backup, compat, definition, health, lab, maintenance, node, plan,
-               status, supervise, upgrade)
+from . import (agents, backup, compat, definition, health, lab, maintenance, node, plan, status,
+               supervise, upgrade)
 from .base import Group
 
 

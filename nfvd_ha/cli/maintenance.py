@@ -88,6 +88,7 @@ def controller(ctx: click.Context, role: str | None, lock: str, tick: float,
     if ctx.invoked_subcommand:
         return
     import logging
+
     from ..commands.maintenance.controller import Controller, hold_instance_lock
     from ..commands.maintenance.reconcile import MaintenanceFiles
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

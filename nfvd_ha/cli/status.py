@@ -13,6 +13,7 @@ from .. import paths
 def status(output: str, nfv_director: str, timeout: float) -> None:
     """The nfv-director.sh component table and this node's state in its cluster."""
     import json
+
     from ..commands import status as use_case
     report = use_case.status(tool=nfv_director, timeout=timeout)
     click.echo(json.dumps(report, indent=2) if output == "json" else use_case.render_text(report))

@@ -32,10 +32,10 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from .. import paths
-from ..adapters.pacemaker import Pacemaker, parse_xml
-from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_bytes, write_all_atomic
+from ..adapters.pacemaker import Pacemaker, parse_xml
 from ..adapters.runner import CommandRunner, Runner
+from ..errors import NfvdHaError, Problem
 from .node_setup import NSSDB, Host, joined, unit_changes
 
 FORMAT = "nfvd-ha-backup/1"

@@ -1,8 +1,8 @@
 """``nfvd-ha example`` and ``nfvd-ha validate``: the definition itself."""
 
 from ..adapters.files import read_text
-from ..definition.model import Definition
 from ..definition import EXAMPLE, load_definition
+from ..definition.model import Definition
 from .render import validation_notes
 
 

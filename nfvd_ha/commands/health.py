@@ -34,9 +34,9 @@ from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from .. import paths
+from ..adapters.lockfile import lock_present
 from ..endpoints import ENDPOINTS, Endpoint
 from ..errors import NfvdHaError
-from ..adapters.lockfile import lock_present
 
 MAX_CONNECTIONS = 512   # per port
 HEADER_TIMEOUT = 1.0    # seconds for a whole request (line and headers)

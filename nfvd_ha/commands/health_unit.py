@@ -18,10 +18,10 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from ..adapters import systemd
-from ..paths import XINETD_DIR
+from ..adapters.files import read_text, write_all_atomic
 from ..endpoints import ENDPOINTS
 from ..errors import NfvdHaError, Problem
-from ..adapters.files import read_text, write_all_atomic
+from ..paths import XINETD_DIR
 
 #: an xinetd service a port is taken from: (service, port, (its disable line, its closing
 #: line))

@@ -12,10 +12,10 @@ from typing import Any
 from heartbeat_compat.importer import import_heartbeat
 from nfvd_ocf import fstab, mounts
 
+from ..adapters.files import read_text, write_atomic
 from ..definition import load_text
 from ..definition.model import Cluster
 from ..errors import NfvdHaError
-from ..adapters.files import read_text, write_atomic
 
 NETWORK_FSTYPES = ("nfs", "nfs4", "cifs", "glusterfs")
 

@@ -22,16 +22,15 @@ from typing import Any
 
 from nfvd_ocf import addresses, mounts, trusted
 
-from . import agents_install, host_checks
-from ..renderers import keys
 from .. import paths
-from ..renderers.corosync import render_corosync_conf
-from ..definition import load_definition
-from ..errors import NfvdHaError, Problem
 from ..adapters.files import judge, read_bytes, read_fd, write_atomic
 from ..adapters.pacemaker import Pacemaker
 from ..adapters.runner import CommandRunner, Runner
-from ..definition import model
+from ..definition import load_definition, model
+from ..errors import NfvdHaError, Problem
+from ..renderers import keys
+from ..renderers.corosync import render_corosync_conf
+from . import agents_install, host_checks
 
 TIMEOUT = 60
 NSSDB = paths.QDEVICE_NSSDB

@@ -31,11 +31,11 @@ from lxml import etree
 
 from crm.cib import cib_document
 
+from ..adapters.files import MAX_INPUT, read_trusted, write_atomic
 from ..adapters.pacemaker import Pacemaker, Xml, parse_xml
 from ..adapters.runner import CommandRunner, Runner
 from ..definition import model
 from ..errors import NfvdHaError
-from ..adapters.files import MAX_INPUT, read_trusted, write_atomic
 
 #: the configuration sections whose children the definition owns, by id
 OWNED = ("resources", "constraints", "alerts")

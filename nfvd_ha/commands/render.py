@@ -11,16 +11,16 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from crm import render_cib
-from heartbeat_compat.render import (render_authkeys, render_ha_cf, render_haresources,
-                                     uncarried, unfenced_reason, UNFENCED)
+from heartbeat_compat.render import (UNFENCED, render_authkeys, render_ha_cf, render_haresources,
+                                     uncarried, unfenced_reason)
 
-from ..renderers import keys, mount_units, openstack
-from ..renderers.corosync import render_corosync_conf
+from ..adapters.files import write_all_atomic
 from ..definition import load_definition
 from ..definition.model import Cluster, Definition, SecretRef
 from ..errors import NfvdHaError, Problem
+from ..renderers import keys, mount_units, openstack
+from ..renderers.corosync import render_corosync_conf
 from ..renderers.f5 import render_as3, render_tmsh
-from ..adapters.files import write_all_atomic
 from ..renderers.haproxy import render_haproxy_cfg
 
 TARGETS = ("cib", "corosync", "heartbeat", "haproxy", "f5", "openstack", "mounts")

@@ -8,12 +8,12 @@ JSON output's, kept as it is for the scripts that read it; in the code, a role i
 from typing import Any
 
 from .. import paths
-from ..adapters.pacemaker import Pacemaker
-from ..adapters.runner import CommandRunner, Runner
-from ..errors import NfvdHaError
 from ..adapters.heartbeat import Heartbeat
 from ..adapters.lockfile import lock_present
+from ..adapters.pacemaker import Pacemaker
+from ..adapters.runner import CommandRunner, Runner
 from ..adapters.services import Services
+from ..errors import NfvdHaError
 
 
 def components(runner: CommandRunner, tool: str = paths.NFV_DIRECTOR,

@@ -31,13 +31,13 @@ from nfvd_ocf.nfvd import LABELS
 
 from .. import paths
 from ..adapters import systemd
+from ..adapters.files import kind, write_atomic
 from ..adapters.heartbeat import Heartbeat
+from ..adapters.lockfile import lock_present
 from ..adapters.runner import CommandRunner
 from ..adapters.services import Services
 from ..clock import REAL, Clock
 from ..errors import NfvdHaError
-from ..adapters.files import kind, write_atomic
-from ..adapters.lockfile import lock_present
 from ..roles import ROLES, Role, detect, installed
 
 ALERT_TIMEOUT = 30

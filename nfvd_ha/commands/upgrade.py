@@ -28,16 +28,16 @@ from collections.abc import Callable
 
 from nfvd_ocf.nfvd import LABELS
 
-from ..clock import REAL, Clock
-from ..paths import NFVD_INSTALL, NFVD_RECONFIGURE
-from ..adapters.pacemaker import Pacemaker, Xml, failures, node_unfit, quorate
-from ..adapters.runner import CommandRunner, Runner
-from ..errors import NfvdHaError
 from ..adapters.files import write_atomic
 from ..adapters.lockfile import IN_PLACE, read_lock, remove_lock
-from .maintenance.reconcile import MaintenanceFiles, Reconciler, reconcile_lock
-from ..roles import detect, installed
+from ..adapters.pacemaker import Pacemaker, Xml, failures, node_unfit, quorate
+from ..adapters.runner import CommandRunner, Runner
 from ..adapters.services import Services
+from ..clock import REAL, Clock
+from ..errors import NfvdHaError
+from ..paths import NFVD_INSTALL, NFVD_RECONFIGURE
+from ..roles import detect, installed
+from .maintenance.reconcile import MaintenanceFiles, Reconciler, reconcile_lock
 
 #: node attribute: "<platform>:in-progress" or "secondary:done"
 ATTRIBUTE = "nfvd-upgrade"

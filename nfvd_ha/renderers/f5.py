@@ -18,9 +18,8 @@ receive is a 200 status line.
 
 import json
 import re
-from urllib.parse import quote
-
 from typing import Any
+from urllib.parse import quote
 
 from ..definition.model import LbService, LoadBalancer, bind_host
 from ..endpoints import endpoint_on

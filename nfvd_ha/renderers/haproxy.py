@@ -22,7 +22,6 @@ from collections.abc import Collection
 from ..definition.model import LbService, LoadBalancer, bind_host
 from ..durations import text as _ms
 
-
 GLOBAL = """\
 # Rendered by nfvd-ha from the cluster definition (guide 2.8.4); do not edit by hand.
 global

@@ -7,8 +7,8 @@ import re
 import secrets
 from collections.abc import Callable
 
-from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_trusted
+from ..errors import NfvdHaError, Problem
 
 COROSYNC_AUTHKEY_BYTES = 256  # what corosync-keygen makes
 MAX_SECRET = 4096

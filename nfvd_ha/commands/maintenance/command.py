@@ -8,15 +8,14 @@ so the controller (if one runs) and this command never act at the same time.
 import time
 from collections.abc import Callable
 
-from ...adapters.lockfile import Lock
+from ...adapters.lockfile import IN_PLACE, Lock, read_lock, remove_lock, write_switchover_lock
 from ...adapters.runner import CommandRunner
 from ...clock import REAL, Clock
 from ...errors import NfvdHaError
-from ...adapters.lockfile import IN_PLACE, read_lock, remove_lock, write_switchover_lock
+from ...roles import Role, closing, detect
 from .peers import PeerSource
 from .reconcile import MaintenanceFiles, Reconciler, reconcile_lock
 from .record import Record
-from ...roles import Role, closing, detect
 
 WHO = "nfvd-ha maintenance"
 

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from ... import paths
 from ...definition import load_definition
 from ...definition.model import Definition
-from ...endpoints import Endpoint
-from ...endpoints import ENDPOINTS
+from ...endpoints import ENDPOINTS, Endpoint
 from ...errors import NfvdHaError
 from ...roles import ROLES
 from ..health import MAX_ANSWER, healthy_answer

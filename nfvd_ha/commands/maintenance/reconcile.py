@@ -15,15 +15,15 @@ from contextlib import contextmanager
 from nfvd_ocf.nfvd import LABELS
 
 from ... import paths
-from ...clock import REAL, Clock
-from ...adapters.pacemaker import SETTLED, Pacemaker
-from ...errors import NfvdHaError
 from ...adapters.heartbeat import Heartbeat
+from ...adapters.lockfile import IN_PLACE, SWITCHOVER, Lock, read_lock
+from ...adapters.pacemaker import SETTLED, Pacemaker
 from ...adapters.runner import CommandRunner, Runner
 from ...adapters.services import Services
-from ...adapters.lockfile import IN_PLACE, SWITCHOVER, Lock, read_lock
-from .record import Record
+from ...clock import REAL, Clock
+from ...errors import NfvdHaError
 from ...roles import Role, detect
+from .record import Record
 
 #: node attribute recording which maintenance this node is in (survives our crashes)
 MARKER = "nfvd-maintenance"

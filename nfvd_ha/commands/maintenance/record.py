@@ -15,8 +15,8 @@ from typing import Any
 
 from nfvd_ocf.nfvd import LABELS
 
-from ...errors import NfvdHaError
 from ...adapters.files import write_atomic
+from ...errors import NfvdHaError
 from ...paths import RECORD
 
 MAX_RECORD = 64 << 10
