@@ -317,7 +317,7 @@ def restore(archive: str, runner: CommandRunner | None = None,
             progress: Callable[[str], object] = lambda text: None, host: Host | None = None,
             cluster: str | None = None, force: bool = False, start: bool = True,
             timeout: float = 120, definition_to: str = paths.DEFINITION,
-            cluster_adapter: Pacemaker | None = None) -> dict[str, Any]:
+            pacemaker: Pacemaker | None = None) -> dict[str, Any]:
     """Check the archive and this host, write the files together, start (systemd) and wait
     until the node is online. Returns the manifest."""
     runner = runner or Runner()
@@ -336,13 +336,13 @@ def restore(archive: str, runner: CommandRunner | None = None,
     progress(f"the archive's CIB (epoch {manifest['cib'][1]}) is in {files[-1][0]}: a node "
              "that rejoins takes its peer's; for a whole-cluster rebuild: cibadmin --replace "
              f"--xml-file {RESTORED_CIB}")
-    _start(members, host, runner, progress, start, timeout, cluster_adapter)
+    _start(members, host, runner, progress, start, timeout, pacemaker)
     return manifest
 
 
 def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
            progress: Callable[[str], object], start: bool, timeout: float,
-           cluster_adapter: Pacemaker | None) -> None:
+           pacemaker: Pacemaker | None) -> None:
     _, _, qdevice = corosync_facts(members["corosync.conf"].decode("utf-8", "replace"))
     units = ["corosync", "pacemaker"] + (["corosync-qdevice"] if qdevice else [])
     if not start:
@@ -355,5 +355,5 @@ def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
     for change in [c for unit in units for c in unit_changes(runner, unit)]:
         change.apply()
         progress(f"done: {change.what}")
-    joined(cluster_adapter or Pacemaker(runner), host.hostname, timeout)
+    joined(pacemaker or Pacemaker(runner), host.hostname, timeout)
     progress(f"{host.hostname} is online in its cluster")

@@ -245,15 +245,15 @@ def unit_changes(runner: CommandRunner, unit: str) -> list[Change]:
         check=True))]
 
 
-def joined(cluster_adapter: Pacemaker, name: str, timeout: float) -> None:
+def joined(pacemaker: Pacemaker, name: str, timeout: float) -> None:
     """Until crm_mon shows ``name`` online (bounded); NfvdHaError after ``timeout``."""
     def online() -> bool:
         try:
-            status = cluster_adapter.status()
+            status = pacemaker.status()
         except NfvdHaError:
             return False
         return bool(status.xpath("//nodes/node[@name=$n and @online='true']", n=name))
-    if not cluster_adapter.wait_for(online, timeout, 1.0):
+    if not pacemaker.wait_for(online, timeout, 1.0):
         raise NfvdHaError(f"{name} did not join its cluster within {timeout:g}s",
                           hint="journalctl -u corosync -u pacemaker; corosync-cfgtool -s "
                                "shows the links")
@@ -262,7 +262,7 @@ def joined(cluster_adapter: Pacemaker, name: str, timeout: float) -> None:
 def setup(definition_path: str, name: str, keys_dir: str, runner: CommandRunner | None = None,
           progress: Callable[[str], object] = lambda text: None, check: bool = False,
           timeout: float = 120, qdevice: tuple[str, str] | None = None, host: Host | None = None,
-          cluster_adapter: Pacemaker | None = None, python: str | None = None,
+          pacemaker: Pacemaker | None = None, python: str | None = None,
           start: bool = True) -> list[Change]:
     """Work out the changes, then (unless ``check``) make what differs and, with systemd,
     wait until the node joined. ``progress`` is told each change (done, or that it would be)
@@ -284,6 +284,6 @@ def setup(definition_path: str, name: str, keys_dir: str, runner: CommandRunner 
     for note in notes:
         progress(f"note: {note}")
     if not check and start and host.systemd():
-        joined(cluster_adapter or Pacemaker(runner), name, timeout)
+        joined(pacemaker or Pacemaker(runner), name, timeout)
         progress(f"{name} is online in {cluster.name}")
     return changes

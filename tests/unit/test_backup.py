@@ -129,7 +129,7 @@ def test_restore_with_systemd_starts_the_stack_and_waits_for_the_node(tmp_path, 
         def wait_for(self, predicate, timeout, interval):
             return predicate()
     said = []
-    backup.restore(str(out), runner, said.append, host=host, cluster_adapter=Online())
+    backup.restore(str(out), runner, said.append, host=host, pacemaker=Online())
     assert said[-1] == "ff-node2 is online in its cluster"
 
 

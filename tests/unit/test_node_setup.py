@@ -156,13 +156,13 @@ def test_with_systemd_the_units_start_and_the_node_must_join(tmp_path, runner, k
     for unit in ("corosync", "pacemaker", "corosync-qdevice"):
         runner.expect(["systemctl", "enable", "--now", f"{unit}.service"])
     said = []
-    setup(tmp_path, keys, runner, h, said=said, cluster_adapter=Joined(2))
+    setup(tmp_path, keys, runner, h, said=said, pacemaker=Joined(2))
     assert said[-1] == "ff-node1 is online in nfvd-ff"
     for unit in ("corosync", "pacemaker", "corosync-qdevice"):
         runner.expect(["systemctl", "is-enabled", f"{unit}.service"], "enabled\n")
         runner.expect(["systemctl", "is-active", f"{unit}.service"], "active\n")
     with pytest.raises(NfvdHaError) as error:
-        setup(tmp_path, keys, runner, h, cluster_adapter=Joined(1000), timeout=5)
+        setup(tmp_path, keys, runner, h, pacemaker=Joined(1000), timeout=5)
     assert "ff-node1 did not join its cluster within 5s" in str(error.value.problems[0])
 
 
