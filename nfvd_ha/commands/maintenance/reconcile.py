@@ -11,6 +11,7 @@ import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Protocol
 
 from nfvd_ocf.nfvd import LABELS
 
@@ -69,21 +70,66 @@ def _try_lock(fd: int) -> bool:
         return False
 
 
+class PacemakerNode(Protocol):
+    """What the reconcile asks of this node's Pacemaker (adapters.pacemaker.Pacemaker)."""
+
+    def present(self) -> bool: ...
+
+    def node_name(self) -> str: ...
+
+    def takeover_problems(self) -> list[str]: ...
+
+    def attributes(self) -> dict[str, str]: ...
+
+    def set_attribute(self, name: str, value: str) -> None: ...
+
+    def delete_attribute(self, name: str) -> None: ...
+
+    def active(self) -> dict[str, dict[str, str]]: ...
+
+
+class HeartbeatNode(Protocol):
+    """What the reconcile asks of a heartbeat host (adapters.heartbeat.Heartbeat)."""
+
+    def present(self) -> bool: ...
+
+    def takeover_problems(self) -> list[str]: ...
+
+    def standby(self) -> bool: ...
+
+    def wait_released(self, timeout: float, progress: Callable[[str], object]) -> None: ...
+
+    def stop_daemon(self) -> None: ...
+
+    def start_daemon(self, timeout: float, progress: Callable[[str], object]) -> None: ...
+
+
+class NfvdServices(Protocol):
+    """What the reconcile asks of NFVD's services (adapters.services.Services)."""
+
+    def rows(self) -> list[tuple[str, str]]: ...
+
+    def running(self, names: Iterable[str],
+                rows: Iterable[tuple[str, str]] | None = None) -> list[str]: ...
+
+    def act(self, name: str, action: str) -> str: ...
+
+
 class Reconciler:
     """Brings this node to what the maintenance lock says, one idempotent pass at a time."""
 
     def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
                  role: str | None = None, timeout: float = 300,
-                 progress: Callable[[str], object] | None = None, cluster: Pacemaker | None = None,
-                 services: Services | None = None, clock: Clock = REAL,
-                 heartbeat: Heartbeat | None = None) -> None:
+                 progress: Callable[[str], object] | None = None,
+                 cluster: PacemakerNode | None = None, services: NfvdServices | None = None,
+                 clock: Clock = REAL, heartbeat: HeartbeatNode | None = None) -> None:
         runner = runner or Runner()
         self.files = files or MaintenanceFiles()
         self.role_override, self.timeout = role, timeout
         self.progress = progress or (lambda text: None)
-        self.cluster = cluster or Pacemaker(runner, clock)
-        self.heartbeat = heartbeat or Heartbeat(runner, clock)
-        self.services = services or Services(runner, clock=clock)
+        self.cluster: PacemakerNode = cluster or Pacemaker(runner, clock)
+        self.heartbeat: HeartbeatNode = heartbeat or Heartbeat(runner, clock)
+        self.services: NfvdServices = services or Services(runner, clock=clock)
         self.clock = clock
         #: forced by the operator: what cannot move may stop (only "nothing here" is awaited)
         self.accept_stopped = False
