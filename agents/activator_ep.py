@@ -15,6 +15,12 @@ never anything else.
 from nfvd_ocf import checks, codes, initscript, nfvd, owned, proc, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, NotInstalled
+from nfvd_ocf.params import Context
+
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 STOP_GRACE = 3  # seconds SOSA/Lock Manager get to vanish after the init script's stop
 RESERVE = 6     # seconds of a stop kept for the escalation
@@ -22,7 +28,7 @@ PARTS = (("SOSA", "SOSA application is running"),
          ("Lock Manager", "Lock Manager application is running"))
 
 
-def require_script(script):
+def require_script(script: str) -> None:
     """NFVD's activator-ep, runnable; never nfvd-ha's guarded runbook shim (which refuses
     start: a cluster imported from heartbeat's /etc/init.d/activator-ep would never start)."""
     initscript.require(script, "init script")
@@ -36,14 +42,14 @@ def require_script(script):
                            f"script ({nfvd.ACTIVATOR_EP}, the default)")
 
 
-def _check(ctx):
+def _check(ctx: Context) -> list[str]:
     script = ctx.params["init_script"]
     require_script(script)
     out = initscript.call(ctx, [script, "check"], ctx.params["check_timeout"]).output
     return [name for name, text in PARTS if text in out]
 
 
-def state(ctx):
+def state(ctx: Context) -> int:
     up = _check(ctx)
     if len(up) == len(PARTS):
         return codes.SUCCESS
@@ -53,18 +59,18 @@ def state(ctx):
     raise Failed(f"{', '.join(up)} running but {', '.join(down)} not running")
 
 
-def monitor(ctx):
+def monitor(ctx: Context) -> int:
     return state(ctx)
 
 
-def _quiet_state(ctx):
+def _quiet_state(ctx: Context) -> int:
     try:
         return state(ctx)
     except Failed:
         return codes.ERR_GENERIC
 
 
-def start(ctx):
+def start(ctx: Context) -> int:
     script = ctx.params["init_script"]
     require_script(script)
     if _quiet_state(ctx) == codes.SUCCESS:
@@ -76,7 +82,7 @@ def start(ctx):
     raise Failed(f"{script} start exited {result.rc}: {result.output.strip()[-200:]}")
 
 
-def stop(ctx):
+def stop(ctx: Context) -> int:
     script = ctx.params["init_script"]
     try:
         require_script(script)
@@ -96,12 +102,12 @@ def stop(ctx):
     return _escalate(ctx, lambda: _quiet_state(ctx) == codes.NOT_RUNNING)
 
 
-def _processes(ctx):
+def _processes(ctx: Context) -> list[owned.Proc]:
     return initscript.our_processes(ctx.params["pid_files"].split(),
                                     ctx.params["process_match"].split())
 
 
-def _escalate(ctx, stopped):
+def _escalate(ctx: Context, stopped: "Callable[[], bool]") -> int:
     """TERM, then KILL, what the resource runs; success once ``stopped()`` says so."""
     found = _processes(ctx)
     if found:
@@ -113,12 +119,12 @@ def _escalate(ctx, stopped):
                  + (f" (pids {left})" if left else ""))
 
 
-def validate_all(ctx):
+def validate_all(ctx: Context) -> int:
     require_script(ctx.params["init_script"])
     return codes.SUCCESS
 
 
-def param_problems(values):
+def param_problems(values: "Mapping[str, Any]") -> list[str]:
     return checks.found(
         checks.absolute_path(values["init_script"], "init_script"),
         checks.control(values["pid_files"], "pid_files"),

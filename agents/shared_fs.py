@@ -22,10 +22,18 @@ stop really unmounts it and ends its users).
 """
 
 import os
+import stat
 
-from nfvd_ocf import bounded, codes, fstab, mounts, owned, proc, runtime, trusted
+from nfvd_ocf import bounded, codes, fstab, mounts, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import ConflictHere, Failed, InvalidConfig, InvalidHere, NotInstalled
+from nfvd_ocf.mounts import Mount
+from nfvd_ocf.params import Context
+
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 MNT_FORCE, MNT_DETACH, UMOUNT_NOFOLLOW = 1, 2, 8
 MAX_PATH = 1024  # characters; also keeps a resolved path within one pipe write
@@ -37,7 +45,7 @@ SYSTEM_TREES = ("/boot", "/dev", "/etc", "/proc", "/run", "/sys", "/usr")
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@:,=")
 
 
-def directory_problem(directory):
+def directory_problem(directory: object) -> str | None:
     """Why ``directory`` cannot be a shared mount point (text only), or None."""
     if not isinstance(directory, str) or not directory.startswith("/"):
         return "must be an absolute path"
@@ -55,7 +63,7 @@ def directory_problem(directory):
     return None
 
 
-def token_problem(value, what, allow_empty=False):
+def token_problem(value: str, what: str, allow_empty: bool = False) -> str | None:
     """A mount argument: no control characters, no spaces, never an option (leading -)."""
     if not value:
         return None if allow_empty else f"{what} must not be empty"
@@ -66,9 +74,9 @@ def token_problem(value, what, allow_empty=False):
     return None
 
 
-def param_problems(params):
+def param_problems(params: "Mapping[str, Any]") -> list[str]:
     """Every inherent problem of these parameters (the definition checks them too)."""
-    problems = []
+    problems: list[str] = []
     where = directory_problem(params.get("directory"))
     if where:
         problems.append(f"directory '{params.get('directory')}' {where}")
@@ -85,11 +93,11 @@ class Ours:
 
     __slots__ = ("mount", "moved")
 
-    def __init__(self, mount, moved=False):
+    def __init__(self, mount: Mount, moved: bool = False) -> None:
         self.mount, self.moved = mount, moved
 
 
-def _state_file(ctx):
+def _state_file(ctx: Context) -> str:
     """Where start notes the mount it made: named after the directory ('/' as '%', which
     a directory cannot hold; a long one by its checksum - what is read is checked anyway)."""
     directory = ctx.params["directory"]
@@ -99,10 +107,19 @@ def _state_file(ctx):
                         f"nfvd-shared-fs{name}.mount")
 
 
-def _noted(ctx):
-    """(mount id, parent mount id, device) noted at start, or None. Untrusted: a regular
-    file of ours that only we can write, read without following a symlink or blocking,
-    three numbers; and it only ever names a mount that also has our source and fstype."""
+class Noted:
+    """What start notes of the mount it made: its id, its parent's and its device."""
+
+    __slots__ = ("mount_id", "parent_id", "device")
+
+    def __init__(self, mount_id: int, parent_id: int, device: tuple[int, int]) -> None:
+        self.mount_id, self.parent_id, self.device = mount_id, parent_id, device
+
+
+def _noted(ctx: Context) -> Noted | None:
+    """What start noted, or None. Untrusted: a regular file of ours that only we can write,
+    read without following a symlink or blocking, three numbers; and it only ever names a
+    mount that also has our source and fstype."""
     try:
         fd = os.open(_state_file(ctx), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
                      | os.O_CLOEXEC)
@@ -110,7 +127,7 @@ def _noted(ctx):
         return None
     try:
         info = os.fstat(fd)
-        if (info.st_mode & proc.S_IFMT) != proc.S_IFREG or info.st_uid != os.geteuid() or \
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
                 info.st_mode & 0o022:
             return None
         words = os.read(fd, 80).decode("ascii", "replace").split()
@@ -121,10 +138,10 @@ def _noted(ctx):
     major, _, minor = words[2].partition(":") if len(words) == 3 else ("", "", "")
     if not all(w.isascii() and w.isdigit() for w in (words[:2] + [major, minor])):
         return None
-    return int(words[0]), int(words[1]), (int(major), int(minor))
+    return Noted(int(words[0]), int(words[1]), (int(major), int(minor)))
 
 
-def _note(ctx, mount):
+def _note(ctx: Context, mount: Mount) -> None:
     path = _state_file(ctx)
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
     tmp = f"{path}.{os.getpid()}"
@@ -135,22 +152,23 @@ def _note(ctx, mount):
     os.replace(tmp, path)
 
 
-def _forget(ctx):
+def _forget(ctx: Context) -> None:
     try:
         os.unlink(_state_file(ctx))
     except OSError:
         pass
 
 
-def _is_ours(ctx, mount, noted=None):
+def _is_ours(ctx: Context, mount: Mount, noted: Noted | None = None) -> bool:
     """Our fstype, and our source - or the very mount (id, device) noted at start, when
     the table shows the source in another form."""
     return mounts.same_fstype(ctx.params["fstype"], mount.fstype) and (
         mounts.source_matches(ctx.params["device"], mount) or (
-            noted is not None and (noted[0], noted[2]) == (mount.mount_id, mount.device)))
+            noted is not None and (noted.mount_id, noted.device) == (mount.mount_id,
+                                                                     mount.device)))
 
 
-def find(ctx, table=None):
+def find(ctx: Context, table: list[Mount] | None = None) -> tuple[Ours | None, Mount | None]:
     """(this resource's mount or None, a foreign mount on the directory or None), from the
     mount table alone: the path is never resolved."""
     table = mounts.mounts() if table is None else table
@@ -158,16 +176,18 @@ def find(ctx, table=None):
     at = mounts.mounted_at(directory, table)
     if at is not None and _is_ours(ctx, at, noted):
         return Ours(at), None
-    moved = mounts.by_id(noted[0], table) if noted else None
-    if moved is not None and (moved.parent_id, moved.device) == noted[1:] and \
-            _is_ours(ctx, moved) and directory_problem(moved.mountpoint) is None:
+    moved = mounts.by_id(noted.mount_id, table) if noted else None
+    if noted and moved is not None and (moved.parent_id, moved.device) == (
+            noted.parent_id, noted.device) and _is_ours(ctx, moved) \
+            and directory_problem(moved.mountpoint) is None:
         return Ours(moved, moved=True), at
     if noted and at is None:
         _forget(ctx)  # stale: what it names is gone (its id may be reused by another mount)
     return None, at
 
 
-def _checked(ctx, table=None):
+def _checked(ctx: Context,
+             table: list[Mount] | None = None) -> tuple[Ours | None, Mount | None]:
     """``find``, refusing a mount of the node's own root filesystem (6)."""
     ours, foreign = find(ctx, table)
     root = mounts.root_mount(mounts.mounts() if table is None else table)
@@ -177,19 +197,20 @@ def _checked(ctx, table=None):
     return ours, foreign
 
 
-def _foreign(ctx, foreign):
+def _foreign(ctx: Context, foreign: Mount) -> Failed:
     return Failed(f"{foreign.mountpoint} has {foreign.fstype} {foreign.source} mounted, "
                   f"expected {ctx.params['fstype']} {ctx.params['device']}")
 
 
-def _moved(ctx, ours):
+def _moved(ctx: Context, ours: Ours) -> Failed:
     return Failed(f"{ctx.params['device']} is mounted at {ours.mount.mountpoint}, not at "
                   f"{ctx.params['directory']}: a directory on the way was moved or replaced")
 
 
-def _trusted_path(ctx, create=False):
+def _trusted_path(ctx: Context, create: bool = False) -> None:
     """The directory is reached without a symlink, through directories only root can
     change (checked in a child abandoned at a deadline: a hung parent cannot hang us)."""
+    from nfvd_ocf import trusted  # start and validate-all only
     directory = ctx.params["directory"]
     outcome = bounded.run_in_child(
         lambda: trusted.directory_chain_problem(directory, sticky_ok=True, create=create)
@@ -201,7 +222,7 @@ def _trusted_path(ctx, create=False):
                           "mounted only where no symlink and no one but root can redirect it")
 
 
-def _owner_ids(ctx):
+def _owner_ids(ctx: Context) -> tuple[int, int] | tuple[None, None]:
     owner = ctx.params["owner"]
     if not owner:
         return None, None
@@ -216,11 +237,11 @@ def _owner_ids(ctx):
     return entry.pw_uid, gid
 
 
-def _bound(ctx):
+def _bound(ctx: Context) -> float:
     return max(ctx.remaining(1.0), 0.5)
 
 
-def monitor(ctx):
+def monitor(ctx: Context) -> int:
     ours, foreign = _checked(ctx)
     if ours is None:
         if foreign is not None:
@@ -242,7 +263,7 @@ def monitor(ctx):
     return codes.SUCCESS
 
 
-def _not_mounted_at_boot(ctx, directory):
+def _not_mounted_at_boot(ctx: Context, directory: str) -> None:
     """A probe that finds the mount: refuse it (2) when /etc/fstab mounts it at boot, the
     guide's setup (2.3.7.3). Otherwise the node would hold it outside the cluster, and a
     passive node holding it looks to Pacemaker like the resource running twice."""
@@ -257,13 +278,13 @@ def _not_mounted_at_boot(ctx, directory):
         raise ConflictHere(fstab.reason(entries[0]))
 
 
-def _expect(outcome, what):
+def _expect(outcome: bounded.Outcome, what: str) -> None:
     if not outcome.ok:
         hint = " (storage not answering?)" if outcome.timed_out else ""
         raise Failed(f"{what} failed: {outcome.detail}{hint}")
 
 
-def _read_check(directory, device):
+def _read_check(directory: str, device: tuple[int, int]) -> str:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         _on_device(fd, device, directory)
@@ -273,19 +294,19 @@ def _read_check(directory, device):
     return "ok"
 
 
-def _check_name(node):
+def _check_name(node: str) -> str:
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in node)
     return f".nfvd-ha-check.{safe[:64]}.{os.urandom(8).hex()}"
 
 
-def _on_device(fd, device, what):
+def _on_device(fd: int, device: tuple[int, int], what: str) -> None:
     st_dev = os.fstat(fd).st_dev
     if (os.major(st_dev), os.minor(st_dev)) != device:
         raise OSError(f"{what} is not on the mounted filesystem (device "
                       f"{os.major(st_dev)}:{os.minor(st_dev)}, mount {device[0]}:{device[1]})")
 
 
-def _write_check(directory, name, device):
+def _write_check(directory: str, name: str, device: tuple[int, int]) -> str:
     """Create a new file (never an existing one, never through a symlink) on the mounted
     filesystem itself, write, fsync, read it back through a fresh open, remove it."""
     dirfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -315,7 +336,7 @@ def _write_check(directory, name, device):
     return "ok"
 
 
-def _check_fstype_supported(fstype):
+def _check_fstype_supported(fstype: str) -> None:
     base = fstype.split(".")[0]
     with open("/proc/filesystems") as f:
         known = {line.split()[-1] for line in f if line.strip()}
@@ -325,7 +346,7 @@ def _check_fstype_supported(fstype):
                            f" no mount.{base} helper)")
 
 
-def start(ctx):
+def start(ctx: Context) -> int:
     params, directory = ctx.params, ctx.params["directory"]
     _trusted_path(ctx, create=True)
     _check_fstype_supported(params["fstype"])
@@ -340,18 +361,19 @@ def start(ctx):
         argv = ["mount", "-t", params["fstype"]] + (
             ["-o", params["options"]] if params["options"] else []) + ["--", params["device"],
                                                                         directory]
+        from nfvd_ocf import proc
         result = proc.run(argv, _bound(ctx))
         if result.timed_out or result.rc != 0:
             raise Failed(f"{' '.join(argv)}: "
                          + ("timed out" if result.timed_out else result.output.strip()))
         ours = _mounted_now(ctx, {m.mount_id for m in before})
     _note(ctx, ours.mount)
-    if uid is not None:
+    if uid is not None and gid is not None:
         _check_owner(ctx, directory, uid, gid)
     return codes.SUCCESS
 
 
-def _mounted_now(ctx, earlier):
+def _mounted_now(ctx: Context, earlier: set[int]) -> Ours:
     """The mount ``mount`` just made on the directory (a new id, our fstype)."""
     directory = ctx.params["directory"]
     made = [m for m in mounts.mounts() if m.mountpoint == directory and m.mount_id not in
@@ -361,7 +383,7 @@ def _mounted_now(ctx, earlier):
     return Ours(made[-1])
 
 
-def _check_owner(ctx, directory, uid, gid):
+def _check_owner(ctx: Context, directory: str, uid: int, gid: int) -> None:
     outcome = bounded.run_in_child(lambda: "%d:%d" % os.stat(directory)[4:6], _bound(ctx))
     _expect(outcome, f"owner check of {directory}")
     if outcome.detail != f"{uid}:{gid}":
@@ -369,13 +391,15 @@ def _check_owner(ctx, directory, uid, gid):
                      f"{ctx.params['owner']} ({uid}:{gid})")
 
 
-def _umount(mount, flags, timeout):
+def _umount(mount: Mount, flags: int, timeout: float) -> bounded.Outcome:
     """Unmount ``mount`` (a table entry) where the table says it is - never through a
     symlink, and only once the path is seen to lead to that very mount (its id)."""
     where, mount_id = mount.mountpoint, mount.mount_id
 
-    def call():
+    def call() -> str:
         import ctypes
+
+        from nfvd_ocf import owned
         fd = os.open(where, os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             seen = owned.mount_id_of(fd)
@@ -390,7 +414,7 @@ def _umount(mount, flags, timeout):
     return bounded.run_in_child(call, timeout)
 
 
-def stop(ctx):
+def stop(ctx: Context) -> int:
     ours, _ = find(ctx)  # a foreign mount on the directory is not ours to remove
     if ours is None:
         _forget(ctx)
@@ -405,18 +429,22 @@ def stop(ctx):
     raise Failed(f"{ours.mount.mountpoint} is still mounted after forced and lazy unmount")
 
 
-def _escalation(ctx, mount):
-    share = lambda: max(min(ctx.remaining(1.0) / 4, 10), 0.3)  # noqa: E731
+def _escalation(ctx: Context, mount: Mount) -> "list[Callable[[], None]]":
+    from nfvd_ocf import owned, proc  # stop only
+
+    def share() -> float:
+        return max(min(ctx.remaining(1.0) / 4, 10), 0.3)
+
     directory = mount.mountpoint
 
-    def unmount(flags, what):
-        def step():
+    def unmount(flags: int, what: str) -> "Callable[[], None]":
+        def step() -> None:
             outcome = _umount(mount, flags, share())
             ctx.log.info(f"{what} {directory}: {outcome.detail}")
         return step
 
-    def signal_users(sig, name):
-        def step():
+    def signal_users(sig: int, name: str) -> "Callable[[], None]":
+        def step() -> None:
             users = owned.MountUse(directory, mounts.mounts()).users()
             if users:
                 ctx.log.warning(f"sending {name} to processes using {directory}: {users}")
@@ -425,7 +453,7 @@ def _escalation(ctx, mount):
             unmount(0, "unmount")()
         return step
 
-    def detach_once_nothing_of_ours_is_left():
+    def detach_once_nothing_of_ours_is_left() -> None:
         # A lazy unmount only hides the mount: whoever still uses it keeps the filesystem,
         # and a process that outlived KILL (stuck in the kernel, frozen) may write through it
         # once the storage answers again - after the peer took over. Only processes never
@@ -442,7 +470,7 @@ def _escalation(ctx, mount):
             unmount(MNT_FORCE, "forced unmount"), detach_once_nothing_of_ours_is_left]
 
 
-def validate_all(ctx):
+def validate_all(ctx: Context) -> int:
     _trusted_path(ctx)
     _checked(ctx)
     _check_fstype_supported(ctx.params["fstype"])

@@ -124,16 +124,25 @@ def _place(parent: Xml, cluster: Cluster, rid: str, prioritised: bool = False) -
     elif group is not None:
         node = element(parent, GROUP, id=group.id)
         for member in group.members:
-            _storage_policy(_primitive(node, cluster.resource(member)), cluster,
-                            cluster.resource(member))
+            resource = _resource(cluster, member)
+            _storage_policy(_primitive(node, resource), cluster, resource)
         if prioritised:
             nvset(node, META, f"{group.id}-meta_attributes", [("priority", str(PRIORITY))])
     else:
-        node = _primitive(parent, cluster.resource(rid))
-        pairs = _storage_pairs(cluster, cluster.resource(rid))
+        resource = _resource(cluster, rid)
+        node = _primitive(parent, resource)
+        pairs = _storage_pairs(cluster, resource)
         pairs += [("priority", str(PRIORITY))] if prioritised else []
         if pairs:
             nvset(node, META, f"{rid}-meta_attributes", pairs)
+
+
+def _resource(cluster: Cluster, rid: str) -> Resource:
+    """The resource ``rid`` of ``cluster`` (the loader refuses a reference to none)."""
+    resource = cluster.resource(rid)
+    if resource is None:
+        raise NfvdHaError(f"cluster {cluster.name}: no resource {rid}")
+    return resource
 
 
 def _storage_pairs(cluster: Cluster, resource: Resource) -> list[tuple[str, str]]:
@@ -181,10 +190,12 @@ def _fence_device(parent: Xml, fence: Fencing, secrets: Mapping[SecretRef, str])
             timeout="20s")
 
 
-def _value(value: str | SecretRef, secrets: Mapping[SecretRef, str], device: str,
+def _value(value: str | SecretRef | None, secrets: Mapping[SecretRef, str], device: str,
            key: str) -> str:
     if isinstance(value, str):
         return value
+    if value is None:
+        raise NfvdHaError(f"fencing device {device}: {key} has no value")
     if value not in secrets:
         raise NfvdHaError(f"fencing device {device}: {key} comes from {value.path}, which was "
                           "not read")

@@ -45,7 +45,8 @@ def _stonith_lines(cluster: Cluster, secrets: Mapping[SecretRef, str]) -> list[s
         for key in keys:
             value = params.get(key) if key != "password" else params.get("password",
                                                                          params.get("passwd"))
-            value = secrets.get(value, value) if value is not None else None
+            if isinstance(value, SecretRef):
+                value = secrets.get(value, value)
             if not value or any(c.isspace() for c in str(value)):
                 raise NfvdHaError(f"fencing device {fence.id}: heartbeat's {plugin} needs "
                                   f"{key} (one word)")
@@ -130,7 +131,10 @@ def _haresources_lines(cluster: Cluster) -> tuple[list[str], list[Problem]]:
         words = []
         for rid in members:
             try:
-                words.append(resource_spec(cluster.resource(rid), f"{cluster.name}.{rid}"))
+                resource = cluster.resource(rid)
+                if resource is None:  # the loader refuses a reference to none
+                    raise NfvdHaError(f"cluster {cluster.name}: no resource {rid}")
+                words.append(resource_spec(resource, f"{cluster.name}.{rid}"))
             except NfvdHaError as error:
                 problems += error.problems
         lines.append(" ".join([cluster.preferred_for(top)] + words))

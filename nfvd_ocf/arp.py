@@ -15,25 +15,26 @@ ETH_P_ARP = 0x0806
 _BROADCAST = b"\xff" * 6
 
 
-def _mac(nic):
+def _mac(nic: str) -> bytes:
     with open(f"/sys/class/net/{nic}/address") as f:
         return bytes.fromhex(f.read().strip().replace(":", ""))
 
 
-def _frame(mac, op, sender_ip, target_ip, target_mac=b"\x00" * 6):
+def _frame(mac: bytes, op: int, sender_ip: bytes, target_ip: bytes,
+           target_mac: bytes = b"\x00" * 6) -> bytes:
     eth = _BROADCAST + mac + struct.pack("!H", ETH_P_ARP)
     arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, mac, sender_ip, target_mac,
                       target_ip)
     return eth + arp
 
 
-def _open(nic):
+def _open(nic: str) -> socket.socket:
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
     sock.bind((nic, ETH_P_ARP))
     return sock
 
 
-def probe(nic, ip, timeout):
+def probe(nic: str, ip: str, timeout: float) -> str | None:
     """Ask who has ``ip`` (sender 0.0.0.0); return the MAC of an answer, or None."""
     mac, target = _mac(nic), socket.inet_aton(ip)
     with _open(nic) as sock:
@@ -48,7 +49,7 @@ def probe(nic, ip, timeout):
     return None
 
 
-def _answer_from(frame, target, own_mac):
+def _answer_from(frame: bytes, target: bytes, own_mac: bytes) -> str | None:
     if len(frame) < 42 or frame[12:14] != b"\x08\x06":
         return None
     op, sender_mac, sender_ip = struct.unpack("!H6s4s", frame[20:32])
@@ -57,7 +58,7 @@ def _answer_from(frame, target, own_mac):
     return None
 
 
-def announce(nic, ip, count, interval):
+def announce(nic: str, ip: str, count: int, interval: float) -> None:
     """Send up to ``count`` gratuitous ARP requests for ``ip``, ``interval`` seconds apart,
     and stop as soon as the address is no longer on this host."""
     from .addresses import assigned
@@ -72,46 +73,55 @@ def announce(nic, ip, count, interval):
                 time.sleep(interval)
 
 
-def announce_in_background(nic, ip, count, interval, state_file):
-    """Fork a detached announcer; the caller does not wait for it. The announcer notes
-    its pid and start time in ``state_file`` (so a stop can end it) and removes it."""
+def announce_in_background(nic: str, ip: str, count: int, interval: float,
+                           state_file: str) -> None:
+    """Fork a detached announcer; the caller does not wait for it. Its pid and start time
+    are in ``state_file`` (so a stop can end it) before this returns; the announcer removes
+    the file when it is done, and announces nothing unless the file could be written."""
     pid = os.fork()
     if pid:
-        os.waitpid(pid, 0)  # the first child exits at once; the grandchild announces
+        os.waitpid(pid, 0)  # the first child notes the grandchild, which announces
         return
     try:  # pragma: no cover - the child
         null = os.open("/dev/null", os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.setsid()
-        if os.fork() == 0:
-            _note(state_file)
-            try:
-                announce(nic, ip, count, interval)
-            finally:
-                _forget(state_file)
+        noted_r, noted_w = os.pipe()
+        announcer = os.fork()
+        if announcer == 0:
+            os.close(noted_w)
+            if os.read(noted_r, 1) == b"1":  # the state names this process
+                try:
+                    announce(nic, ip, count, interval)
+                finally:
+                    _forget(state_file)
+        else:
+            os.close(noted_r)
+            _note(state_file, announcer)
+            os.write(noted_w, b"1")
     finally:
         os._exit(0)
 
 
-def _note(state_file):
+def _note(state_file: str, pid: int) -> None:
     from . import owned
     os.makedirs(os.path.dirname(state_file), mode=0o755, exist_ok=True)
     tmp = f"{state_file}.{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(f"{os.getpid()} {owned.start_ticks(os.getpid())}\n")
+        f.write(f"{pid} {owned.start_ticks(pid)}\n")
     os.replace(tmp, state_file)
 
 
-def _forget(state_file):
+def _forget(state_file: str) -> None:
     try:
         os.unlink(state_file)
     except OSError:
         pass
 
 
-def _state(state_file):
+def _state(state_file: str) -> tuple[int, int] | None:
     """(pid, start ticks) the announcer noted, from a regular file of ours no one else can
     write (never through a symlink, never blocking), or None."""
     try:
@@ -133,7 +143,7 @@ def _state(state_file):
     return int(words[0]), int(words[1])
 
 
-def is_announcer(pid, ip):
+def is_announcer(pid: int, ip: str) -> bool:
     """True when ``pid`` is this agent's own announcer of ``ip``: a process of our user whose
     command line is this agent's, run for ``start``, with ``OCF_RESKEY_ip`` set to ``ip``
     (the announcer is a fork of that start: it keeps its arguments and environment)."""
@@ -146,7 +156,7 @@ def is_announcer(pid, ip):
             and packed(announced) is not None and packed(announced) == packed(ip))
 
 
-def stop_announcer(state_file, ip):
+def stop_announcer(state_file: str, ip: str) -> None:
     """End the announcer of ``ip`` that ``state_file`` names - only when that pid, started
     when it says, is proven to be our announcer (see :func:`is_announcer`)."""
     from . import owned

@@ -8,15 +8,21 @@ in its own session with /dev/null as its stdio, so it cannot hold Pacemaker's pi
 import os
 import select
 
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
+
 
 class Outcome:
     __slots__ = ("ok", "detail", "timed_out")
 
-    def __init__(self, ok, detail, timed_out=False):
+    def __init__(self, ok: bool, detail: str, timed_out: bool = False) -> None:
         self.ok, self.detail, self.timed_out = ok, detail, timed_out
 
 
-def run_in_child(check, timeout, uid=None, gid=None):
+def run_in_child(check: "Callable[[], object]", timeout: float, uid: int | None = None,
+                 gid: int | None = None) -> Outcome:
     """Call ``check()`` in a child (as uid/gid if given); its return value is the detail."""
     r, w = os.pipe()
     pid = os.fork()
@@ -37,7 +43,8 @@ def run_in_child(check, timeout, uid=None, gid=None):
     return Outcome(False, data[1:] or "check process died")
 
 
-def _child(check, r, w, uid, gid):
+def _child(check: "Callable[[], object]", r: int, w: int, uid: int | None,
+           gid: int | None) -> "NoReturn":
     status = "1"
     try:
         os.close(r)

@@ -2,26 +2,26 @@
 ``nfvd-ha validate`` (the definition). Each returns a problem text, or None."""
 
 
-def control(value, what):
+def control(value: str, what: str) -> str | None:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         return f"{what}: control characters are not allowed"
     return None
 
 
-def absolute_path(value, what):
+def absolute_path(value: str, what: str) -> str | None:
     if not value.startswith("/") or any(c.isspace() or not c.isprintable() for c in value) \
             or "/../" in value + "/" or len(value) > 1024:
         return f"{what} '{value}' must be an absolute path without spaces or '..'"
     return None
 
 
-def in_range(value, low, high, what):
+def in_range(value: int, low: int, high: int, what: str) -> str | None:
     if not low <= value <= high:
         return f"{what} {value} is not {low}-{high}"
     return None
 
 
-def found(*problems):
+def found(*problems: str | None) -> list[str]:
     """The problems that are there (None dropped)."""
     return [p for p in problems if p]
 
@@ -43,13 +43,13 @@ GENERIC_WORDS = frozenset({
 MIN_TOKEN = 4  # characters of the distinctive word a pattern needs
 
 
-def _words(pattern):
+def _words(pattern: str) -> list[str]:
     for sep in PATTERN_SEPARATORS:
         pattern = pattern.replace(sep, " ")
     return pattern.split()
 
 
-def process_pattern(value, what):
+def process_pattern(value: str, what: str) -> str | None:
     """Why ``value`` cannot select the processes of a resource (a stop signals what it
     matches), or None: letters, digits and / . _ - = : @ + , only; at least one separator
     (a path fragment, KEY=VALUE or a dotted name - "ServiceActivator/EP/SOSA",

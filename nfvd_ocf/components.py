@@ -8,30 +8,35 @@ that ``stop`` leaves running is escalated (TERM, then KILL) when its processes c
 optionally where its pid files are.
 """
 
-from functools import partial
-
-from nfvd_ocf import checks, codes, initscript, owned
+from nfvd_ocf import checks, codes, initscript, owned, proc
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import Failed, NotInstalled
 from nfvd_ocf.nfvd import LABELS, NFV_DIRECTOR
+from nfvd_ocf.params import Context
+
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 STOP_GRACE = 5  # seconds a component gets to vanish after its stop before the escalation
 
 
-def components(ctx):
+def components(ctx: Context) -> list[str]:
     return ctx.params["components"].split()
 
 
-def per_component(ctx, name):
+def per_component(ctx: Context, name: str) -> dict[str, list[str]]:
     """{component: [values]} of a COMPONENT=VALUE list parameter (``process_match``...)."""
-    found = {}
+    found: dict[str, list[str]] = {}
     for word in ctx.params[name].split():
         component, _, value = word.partition("=")
         found.setdefault(component, []).append(value)
     return found
 
 
-def _pairs_problems(known, text, name, paths=False):
+def _pairs_problems(known: "Sequence[str]", text: str, name: str,
+                    paths: bool = False) -> list[str | None]:
     problems = [checks.control(text, name)]
     for word in text.split():
         component, sep, value = word.partition("=")
@@ -45,20 +50,20 @@ def _pairs_problems(known, text, name, paths=False):
     return problems
 
 
-def param_problems(known, values):
+def param_problems(known: "Sequence[str]", values: "Mapping[str, Any]") -> list[str]:
     names = values["components"].split()
     unknown = [n for n in names if n not in known]
     return checks.found(
         (f"components: unknown {' '.join(unknown) or '(empty)'}; known: "
          f"{' '.join(known)}") if unknown or not names else None,
-        len(set(names)) != len(names) and "components: a component is named twice",
+        "components: a component is named twice" if len(set(names)) != len(names) else None,
         checks.absolute_path(values["nfv_director"], "nfv_director"),
         *_pairs_problems(known, values["process_match"], "process_match"),
         *_pairs_problems(known, values["pid_files"], "pid_files", paths=True),
         checks.in_range(values["status_timeout"], 1, 600, "status_timeout"))
 
 
-def table(ctx):
+def table(ctx: Context) -> dict[str, str]:
     """{component: status text} from one ``nfv-director.sh status``."""
     tool = ctx.params["nfv_director"]
     initscript.require(tool, "NFVD administration tool")
@@ -67,11 +72,11 @@ def table(ctx):
     return {name: rows.get(LABELS[name], "Missing") for name in components(ctx)}
 
 
-def _describe(status):
+def _describe(status: "Mapping[str, str]") -> str:
     return "; ".join(f"{name}: {text}" for name, text in status.items())
 
 
-def installed_table(ctx):
+def installed_table(ctx: Context) -> dict[str, str]:
     """The status table; NotInstalled when a configured component is not on this host."""
     status = table(ctx)
     missing = [n for n, s in status.items() if s in ("Not Installed", "Missing")]
@@ -80,7 +85,7 @@ def installed_table(ctx):
     return status
 
 
-def state(ctx):
+def state(ctx: Context) -> int:
     status = installed_table(ctx)
     running = [n for n, s in status.items() if s == "Running"]
     if len(running) == len(status):
@@ -90,16 +95,17 @@ def state(ctx):
     raise Failed(f"partly running: {_describe(status)}")
 
 
-def monitor(ctx):
+def monitor(ctx: Context) -> int:
     return state(ctx)
 
 
-def _component(ctx, name, verb, limit=None):
+def _component(ctx: Context, name: str, verb: str,
+               limit: float | None = None) -> proc.Result:
     tool = ctx.params["nfv_director"]
     return initscript.call(ctx, [tool, "-c", name, verb], limit)
 
 
-def start(ctx):
+def start(ctx: Context) -> int:
     names = components(ctx)
     installed_table(ctx)
     for name in names:
@@ -110,7 +116,7 @@ def start(ctx):
     return state(ctx)
 
 
-def stop(ctx):
+def stop(ctx: Context) -> int:
     try:
         names = components(ctx)
         installed_table(ctx)
@@ -122,10 +128,12 @@ def stop(ctx):
     return codes.SUCCESS
 
 
-def _stop_one(ctx, name, left):
+def _stop_one(ctx: Context, name: str, left: int) -> None:
     """Stop one component within its share of the time left, escalating if it stays."""
     share = max(ctx.remaining() / left, 1.0)
-    stopped = lambda: table(ctx)[name] != "Running"  # noqa: E731
+    def stopped() -> bool:
+        return table(ctx)[name] != "Running"
+
     try:
         _component(ctx, name, "stop", max(share - STOP_GRACE - 2, 1))
     except Failed as exc:  # its stop did not return
@@ -142,14 +150,12 @@ def _stop_one(ctx, name, left):
                      + ("" if found else "; no process_match for it, so no escalation"))
 
 
-def validate_all(ctx):
+def validate_all(ctx: Context) -> int:
     initscript.require(ctx.params["nfv_director"], "NFVD administration tool")
     return codes.SUCCESS
 
 
-
-
-def agent(name, shortdesc, purpose, known):
+def agent(name: str, shortdesc: str, purpose: str, known: "Sequence[str]") -> Agent:
     """The declaration of an agent for ``known`` components (all of them, in that order, by
     default); ``purpose`` opens its long description."""
     return Agent(
@@ -186,5 +192,5 @@ def agent(name, shortdesc, purpose, known):
         ),
         handlers={"start": start, "stop": stop, "monitor": monitor,
                   "validate-all": validate_all},
-        check=partial(param_problems, known),
+        check=lambda values: param_problems(known, values),
     )

@@ -65,7 +65,7 @@ class PermissionDenied(AgentError):
     code = codes.ERR_PERM
 
 
-def code_for(action, probe, error):
+def code_for(action: str, probe: bool, error: AgentError) -> int:
     """The exit code an ``AgentError`` gives for ``action`` (``probe``: monitor, interval 0)."""
     if error.means_absent:
         if action == "stop":

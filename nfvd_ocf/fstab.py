@@ -16,20 +16,21 @@ MAX_FSTAB = 1 << 20  # bytes
 class Entry:
     __slots__ = ("number", "device", "directory", "fstype", "options", "line")
 
-    def __init__(self, number, device, directory, fstype, options, line):
+    def __init__(self, number: int, device: str, directory: str, fstype: str, options: str,
+                 line: str) -> None:
         self.number, self.device, self.directory = number, device, directory
         self.fstype, self.options, self.line = fstype, options, line
 
     @property
-    def at_boot(self):
+    def at_boot(self) -> bool:
         """True unless ``noauto``: ``mount -a`` (boot) mounts it."""
         return "noauto" not in self.options.split(",")
 
-    def where(self, path=FSTAB):
+    def where(self, path: str = FSTAB) -> str:
         return f"{path}:{self.number}"
 
 
-def _unescape(field):
+def _unescape(field: str) -> str:
     """fstab's octal escapes (\\040 for a space), as the kernel's mount table has them."""
     out, i = [], 0
     while i < len(field):
@@ -43,11 +44,11 @@ def _unescape(field):
     return "".join(out)
 
 
-def _canonical(directory):
+def _canonical(directory: str) -> str:
     return directory.rstrip("/") or "/"
 
 
-def parse(text):
+def parse(text: str) -> list[Entry]:
     """The entries of an fstab text (comments, blank and short lines skipped)."""
     found = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -59,7 +60,7 @@ def parse(text):
     return found
 
 
-def read(path=FSTAB):
+def read(path: str = FSTAB) -> str:
     """The text of the fstab at ``path`` ("" when there is none); OSError / ValueError when
     it is not a readable regular file of a sane size (opened without following a symlink and
     without blocking)."""
@@ -69,13 +70,13 @@ def read(path=FSTAB):
         return ""
 
 
-def boot_mounts(directory, text):
+def boot_mounts(directory: str, text: str) -> list[Entry]:
     """The entries that mount ``directory`` at boot."""
     wanted = _canonical(directory)
     return [e for e in parse(text) if e.directory == wanted and e.at_boot]
 
 
-def advice(entry, path=FSTAB):
+def advice(entry: Entry, path: str = FSTAB) -> str:
     """What the operator changes, naming the line."""
     line = "".join(c if c.isprintable() else "?" for c in entry.line[:200])
     return (f"{entry.where(path)} mounts {entry.directory} at boot ('{line}'): "
@@ -83,7 +84,7 @@ def advice(entry, path=FSTAB):
             "options or remove it, and unmount it here")
 
 
-def reason(entry, path=FSTAB):
+def reason(entry: Entry, path: str = FSTAB) -> str:
     """The same, short enough for an exit reason (Pacemaker keeps 128 characters)."""
     return (f"{entry.where(path)} mounts {entry.directory} at boot: add noauto to that line "
             "or remove it, then unmount it")

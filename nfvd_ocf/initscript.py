@@ -8,8 +8,14 @@ not by their exit code; the agents parse that text. A script the kernel cannot e
 from . import owned, proc
 from .errors import Failed, InvalidConfig, NotInstalled
 
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
 
-def require(path, what):
+    from .params import Context
+
+
+def require(path: str, what: str) -> None:
     if not path.startswith("/"):
         raise InvalidConfig(f"{what} '{path}' must be an absolute path")
     problem = proc.exec_problem(path)
@@ -17,7 +23,7 @@ def require(path, what):
         raise NotInstalled(f"{what} {path} cannot be executed: it {problem}")
 
 
-def call(ctx, argv, limit=None):
+def call(ctx: "Context", argv: list[str], limit: float | None = None) -> proc.Result:
     """Run an init-script action within the time left (or ``limit``); return its output."""
     timeout = ctx.remaining() if limit is None else min(limit, ctx.remaining())
     try:
@@ -29,13 +35,14 @@ def call(ctx, argv, limit=None):
     return result
 
 
-def converge(ctx, state, want, limit=None, interval=0.1):
+def converge(ctx: "Context", state: "Callable[[], object]", want: object,
+             limit: float | None = None, interval: float = 0.1) -> bool:
     """Poll ``state()`` until it returns ``want``, for at most ``limit`` or the time left."""
     timeout = ctx.remaining() if limit is None else min(limit, ctx.remaining())
     return proc.wait_until(lambda: state() == want, timeout, interval)
 
 
-def status_rows(text):
+def status_rows(text: str) -> list[tuple[str, str]]:
     """(label, state) pairs of an nfv-director.sh table: "UCA-EBC   : [Running]"."""
     rows = []
     for line in text.splitlines():
@@ -46,11 +53,11 @@ def status_rows(text):
     return rows
 
 
-def our_processes(pid_files, patterns):
+def our_processes(pid_files: "Iterable[str]", patterns: "Sequence[str]") -> list[owned.Proc]:
     """What the resource runs, proven: the live processes its pid files name, and those
     whose command line contains one of ``patterns`` (pid files alone prove nothing: each
     pid must run what the patterns describe)."""
-    found = {}
+    found: dict[int, owned.Proc] = {}
     for path in pid_files:
         named = owned.process_from_pidfile(path, patterns)
         if named is not None:

@@ -4,7 +4,7 @@ MOUNTINFO = "/proc/self/mountinfo"
 MAX_MOUNTINFO = 4 << 20  # bytes: a table larger than this is not a real node's
 
 
-def _unescape(field):
+def _unescape(field: str) -> str:
     """Undo the kernel's octal escapes (\\040 for a space) without importing re."""
     if "\\" not in field:
         return field
@@ -23,23 +23,24 @@ class Mount:
     __slots__ = ("mount_id", "parent_id", "device", "mountpoint", "fstype", "source",
                  "options")
 
-    def __init__(self, mount_id, parent_id, device, mountpoint, fstype, source, options):
+    def __init__(self, mount_id: int, parent_id: int, device: tuple[int, int], mountpoint: str,
+                 fstype: str, source: str, options: str) -> None:
         self.mount_id, self.parent_id, self.device = mount_id, parent_id, device
         self.mountpoint, self.fstype, self.source, self.options = (
             mountpoint, fstype, source, options)
 
-    def below(self, directory):
+    def below(self, directory: str) -> bool:
         """True when this mount sits at ``directory`` or anywhere under it."""
         return self.mountpoint == directory or self.mountpoint.startswith(
             directory.rstrip("/") + "/")
 
 
-def _device(field):
+def _device(field: str) -> tuple[int, int]:
     major, _, minor = field.partition(":")
     return (int(major), int(minor))
 
 
-def mounts(path=MOUNTINFO):
+def mounts(path: str = MOUNTINFO) -> list[Mount]:
     found = []
     with open(path, "rb") as f:
         text = f.read(MAX_MOUNTINFO).decode("utf-8", "surrogateescape")
@@ -56,18 +57,18 @@ def mounts(path=MOUNTINFO):
     return found
 
 
-def mounted_at(directory, table=None):
+def mounted_at(directory: str, table: "list[Mount] | None" = None) -> "Mount | None":
     """The topmost mount on ``directory``, or None."""
     hits = [m for m in (table if table is not None else mounts()) if m.mountpoint == directory]
     return hits[-1] if hits else None
 
 
-def root_mount(table=None):
+def root_mount(table: "list[Mount] | None" = None) -> "Mount | None":
     """The mount of this node's own root filesystem (the topmost one on /)."""
     return mounted_at("/", table)
 
 
-def same_fstype(wanted, actual):
+def same_fstype(wanted: str, actual: str) -> bool:
     """nfs matches nfs4; fuse.X matches fuse.X and fuse; otherwise equality."""
     if wanted == actual:
         return True
@@ -76,7 +77,7 @@ def same_fstype(wanted, actual):
     return wanted.startswith("fuse") and actual.startswith("fuse")
 
 
-def by_id(mount_id, table):
+def by_id(mount_id: int, table: "list[Mount]") -> "Mount | None":
     return next((m for m in table if m.mount_id == mount_id), None)
 
 
@@ -85,7 +86,7 @@ _TAGS = {"UUID=": "/dev/disk/by-uuid/", "LABEL=": "/dev/disk/by-label/",
          "PARTUUID=": "/dev/disk/by-partuuid/", "PARTLABEL=": "/dev/disk/by-partlabel/"}
 
 
-def source_matches(device, mount):
+def source_matches(device: str, mount: Mount) -> bool:
     """True when ``mount`` (a table entry) is a mount of ``device`` as the resource names it:
     the same source; an NFS export with or without a trailing '/'; a FUSE filesystem that
     shows it as PROGRAM:DEVICE; or, for a block device (path, UUID=, LABEL=), the same

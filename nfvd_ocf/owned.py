@@ -11,6 +11,15 @@ import os
 
 from .proc import S_IFMT, S_IFREG, SIGKILL, SIGTERM, wait_until  # noqa: F401  (SIG*: callers)
 
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from .log import Logger
+    from .mounts import Mount
+
+    Pid = int | str  # a pid, or its /proc directory's name
+
 MAX_PIDFILE = 64       # bytes: a pid file is a number and a newline
 MAX_PROC_READ = 1 << 16
 #: processes never signalled, by /proc/PID/comm (15 characters at most) or its prefix
@@ -21,7 +30,7 @@ PROTECTED_PREFIXES = ("pacemaker", "corosync", "containerd-shim")
 PF_KTHREAD = 0x00200000
 
 
-def boot_time():
+def boot_time() -> int:
     with open("/proc/stat") as f:
         for line in f:
             if line.startswith("btime "):
@@ -29,7 +38,7 @@ def boot_time():
     return 0
 
 
-def _read_small(path, limit=MAX_PROC_READ):
+def _read_small(path: str, limit: int = MAX_PROC_READ) -> bytes | None:
     try:
         with open(path, "rb") as f:
             return f.read(limit)
@@ -37,7 +46,7 @@ def _read_small(path, limit=MAX_PROC_READ):
         return None
 
 
-def _stat_fields(pid):
+def _stat_fields(pid: "Pid") -> list[str] | None:
     """Fields of /proc/PID/stat after the command name (state is [0], ppid [1])."""
     raw = _read_small(f"/proc/{pid}/stat")
     if not raw:
@@ -46,13 +55,13 @@ def _stat_fields(pid):
     return text[text.rindex(")") + 2:].split()
 
 
-def start_ticks(pid):
+def start_ticks(pid: "Pid") -> int | None:
     """The start time of ``pid`` in clock ticks since boot (its identity), or None."""
     fields = _stat_fields(pid)
     return int(fields[19]) if fields and len(fields) > 19 else None
 
 
-def process_start_time(pid):
+def process_start_time(pid: "Pid") -> float | None:
     """Wall-clock start time of ``pid`` (seconds), or None when it does not exist."""
     ticks = start_ticks(pid)
     return None if ticks is None else boot_time() + ticks / os.sysconf("SC_CLK_TCK")
@@ -76,7 +85,7 @@ NOT_A_SERVICE = frozenset({
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
-def arguments(pid):
+def arguments(pid: "Pid") -> list[str]:
     """The command line of ``pid`` as its arguments (argv), [] when it has none."""
     raw = _read_small(f"/proc/{pid}/cmdline")
     if not raw:
@@ -84,7 +93,7 @@ def arguments(pid):
     return [a.decode("utf-8", "replace") for a in raw.rstrip(b"\0").split(b"\0")]
 
 
-def environment(pid):
+def environment(pid: "Pid") -> dict[str, str]:
     """{name: value} of the environment ``pid`` was started with ({} when unreadable)."""
     raw = _read_small(f"/proc/{pid}/environ") or b""
     found: dict[str, str] = {}
@@ -95,7 +104,7 @@ def environment(pid):
     return found
 
 
-def user_of(pid):
+def user_of(pid: "Pid") -> int | None:
     """The real uid of ``pid`` (None when it is gone)."""
     raw = _read_small(f"/proc/{pid}/status", 4096) or b""
     for line in raw.splitlines():
@@ -104,7 +113,7 @@ def user_of(pid):
     return None
 
 
-def _program(pid, argv):
+def _program(pid: "Pid", argv: "Sequence[str]") -> set[str]:
     """The base names of what ``pid`` runs: its argv[0] and its executable."""
     names = {argv[0].rsplit("/", 1)[-1]} if argv else set()
     try:
@@ -115,7 +124,7 @@ def _program(pid, argv):
     return names
 
 
-def in_argument(pattern, argument):
+def in_argument(pattern: str, argument: str) -> bool:
     """True when ``pattern`` occurs in ``argument`` as whole words: what touches it on
     either side is the argument's end or a separator (/ = : . , @ ...), never a letter,
     digit, '_' or '-' ("ServiceActivator/EP/SOSA" is in "-Dhome=/opt/ServiceActivator/EP/
@@ -130,15 +139,15 @@ def in_argument(pattern, argument):
     return False
 
 
-def runs(pid, patterns):
+def runs(pid: "Pid", patterns: "Iterable[str]") -> bool:
     """True when one of ``patterns`` is in one argument of ``pid``'s command line (never
     across two: see :func:`in_argument`) and ``pid`` does not run a shell, pager, viewer,
     editor or another tool of :data:`NOT_A_SERVICE` (none: False)."""
-    patterns = [p for p in patterns if p]
+    wanted = [p for p in patterns if p]
     argv = arguments(pid)
-    if not patterns or not argv or _program(pid, argv) & NOT_A_SERVICE:
+    if not wanted or not argv or _program(pid, argv) & NOT_A_SERVICE:
         return False
-    return any(in_argument(p, a) for p in patterns for a in argv)
+    return any(in_argument(p, a) for p in wanted for a in argv)
 
 
 class Proc:
@@ -146,19 +155,19 @@ class Proc:
 
     __slots__ = ("pid", "start")
 
-    def __init__(self, pid, start):
+    def __init__(self, pid: int, start: int | None) -> None:
         self.pid, self.start = pid, start
 
-    def alive(self):
+    def alive(self) -> bool:
         fields = _stat_fields(self.pid)
-        return bool(fields) and fields[0] != "Z" and len(fields) > 19 and \
+        return fields is not None and len(fields) > 19 and fields[0] != "Z" and \
             int(fields[19]) == self.start
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return str(self.pid)
 
 
-def process_from_pidfile(path, patterns):
+def process_from_pidfile(path: str, patterns: "Sequence[str]") -> Proc | None:
     """The live process a pid file names, if it runs what ``patterns`` describe.
 
     The file is opened without following a symlink and without blocking (a FIFO never
@@ -189,7 +198,7 @@ def process_from_pidfile(path, patterns):
     return None if is_protected(proc.pid) else proc
 
 
-def matching(patterns):
+def matching(patterns: "Sequence[str]") -> list[Proc]:
     """Live processes (not protected) whose command line contains one of ``patterns``."""
     if not any(patterns):
         return []
@@ -202,7 +211,7 @@ def matching(patterns):
     return found
 
 
-def _ancestors():
+def _ancestors() -> set[int]:
     found, pid = set(), os.getpid()
     while pid > 1 and pid not in found:
         found.add(pid)
@@ -211,7 +220,7 @@ def _ancestors():
     return found
 
 
-def is_protected(pid, ancestors=None):
+def is_protected(pid: int, ancestors: "set[int] | None" = None) -> bool:
     """Pid 1, this agent and its ancestors, kernel threads, the cluster stack."""
     if pid <= 1 or pid in (ancestors if ancestors is not None else _ancestors()):
         return True
@@ -222,7 +231,7 @@ def is_protected(pid, ancestors=None):
     return comm in PROTECTED_COMMS or comm.startswith(PROTECTED_PREFIXES)
 
 
-def _fdinfo_mount_id(path):
+def _fdinfo_mount_id(path: str) -> int | None:
     raw = _read_small(path, 4096) or b""
     for line in raw.splitlines():
         if line.startswith(b"mnt_id:"):
@@ -230,12 +239,12 @@ def _fdinfo_mount_id(path):
     return None
 
 
-def mount_id_of(fd):
+def mount_id_of(fd: int) -> int | None:
     """The mount id of what the open descriptor ``fd`` is on (None when unknown)."""
     return _fdinfo_mount_id(f"/proc/self/fdinfo/{fd}")
 
 
-def _link_mount_id(link):
+def _link_mount_id(link: str) -> int | None:
     """The mount id of what a /proc magic link points at, without touching that fs."""
     try:
         fd = os.open(link, os.O_PATH | os.O_CLOEXEC)
@@ -247,21 +256,21 @@ def _link_mount_id(link):
         os.close(fd)
 
 
-def _under(target, directory, prefix):
+def _under(target: str, directory: str, prefix: str) -> bool:
     return target == directory or target.startswith(prefix)
 
 
 class MountUse:
     """Which processes use a mount and what sits below it (mount ids and devices)."""
 
-    def __init__(self, directory, table):
+    def __init__(self, directory: str, table: "Iterable[Mount]") -> None:
         self.directory = directory
         self.prefix = directory.rstrip("/") + "/"
         below = [m for m in table if m.below(directory)]
         self.mount_ids = {m.mount_id for m in below}
         self.devices = {m.device for m in below}
 
-    def users(self):
+    def users(self) -> list[Proc]:
         """Processes (not protected) with a cwd, root, open file or mapping on the mount."""
         ancestors, found = _ancestors(), []
         for name in os.listdir("/proc"):
@@ -272,7 +281,7 @@ class MountUse:
                 found.append(Proc(int(name), start))
         return found
 
-    def _uses(self, pid):
+    def _uses(self, pid: str) -> bool:
         base = f"/proc/{pid}/"
         for link in (base + "cwd", base + "root"):
             if self._link_points_here(link) and _link_mount_id(link) in self.mount_ids:
@@ -287,13 +296,13 @@ class MountUse:
                 return True
         return self._maps_here(base + "maps")
 
-    def _link_points_here(self, link):
+    def _link_points_here(self, link: str) -> bool:
         try:
             return _under(os.readlink(link), self.directory, self.prefix)
         except OSError:
             return False
 
-    def _maps_here(self, path):
+    def _maps_here(self, path: str) -> bool:
         raw = _read_small(path, 16 << 20) or b""
         for line in raw.decode("utf-8", "replace").splitlines():
             fields = line.split(None, 5)
@@ -307,7 +316,7 @@ class MountUse:
         return False
 
 
-def send(procs, sig):
+def send(procs: "Iterable[Proc]", sig: int) -> list[Proc]:
     """Signal each process still being the one judged (pid and start time), via a pidfd."""
     sent = []
     for proc in procs:
@@ -327,14 +336,14 @@ def send(procs, sig):
     return sent
 
 
-def terminate(procs, budget, log, what):
+def terminate(procs: "Iterable[Proc]", budget: float, log: "Logger", what: str) -> bool:
     """TERM, then KILL after half of ``budget`` seconds; True when all of them are gone."""
-    procs = [p for p in procs if p.alive()]
+    left = [p for p in procs if p.alive()]
     for sig, name, share in ((SIGTERM, "TERM", 0.5), (SIGKILL, "KILL", 0.5)):
-        if not procs:
+        if not left:
             return True
-        log.warning(f"sending {name} to {what}: {procs}")
-        send(procs, sig)
-        wait_until(lambda: not any(p.alive() for p in procs), budget * share, 0.05)
-        procs = [p for p in procs if p.alive()]
-    return not procs
+        log.warning(f"sending {name} to {what}: {left}")
+        send(left, sig)
+        wait_until(lambda: not any(p.alive() for p in left), budget * share, 0.05)
+        left = [p for p in left if p.alive()]
+    return not left

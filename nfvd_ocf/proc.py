@@ -10,6 +10,13 @@ it to die.
 import os
 import time
 
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 SIGTERM, SIGKILL = 15, 9  # numbers, not the signal module: it imports enum
 
 _ENV_KEEP = ("PATH", "OCF_ROOT", "HA_LOGFACILITY", "HA_LOGTAG", "HA_debug")
@@ -20,11 +27,11 @@ S_IFMT, S_IFREG = 0o170000, 0o100000
 class Result:
     __slots__ = ("rc", "output", "timed_out")
 
-    def __init__(self, rc, output, timed_out=False):
+    def __init__(self, rc: int | None, output: str, timed_out: bool = False) -> None:
         self.rc, self.output, self.timed_out = rc, output, timed_out
 
 
-def child_env(extra=None):
+def child_env(extra: "Mapping[str, str] | None" = None) -> dict[str, str]:
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env.setdefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
     env["LC_ALL"] = "C"
@@ -33,7 +40,7 @@ def child_env(extra=None):
     return env
 
 
-def run(argv, timeout, env=None):
+def run(argv: list[str], timeout: float, env: "Mapping[str, str] | None" = None) -> Result:
     """Run ``argv`` (no shell) for at most ``timeout`` seconds; stdout+stderr captured.
 
     At most MAX_OUTPUT bytes of output are kept (a sealed memory file that cannot grow).
@@ -57,7 +64,7 @@ def run(argv, timeout, env=None):
         os.close(out)
 
 
-def capped_buffer(limit=MAX_OUTPUT):
+def capped_buffer(limit: int = MAX_OUTPUT) -> int:
     """A memory file for a child's output that can never grow past ``limit`` bytes (writes
     beyond fail with EPERM). No pipe: a daemon the child leaves behind holding it cannot
     make anyone wait, and nothing has to read it while the child runs."""
@@ -69,13 +76,38 @@ def capped_buffer(limit=MAX_OUTPUT):
     return fd
 
 
-def buffer_text(fd):
+def buffer_text(fd: int) -> str:
     """What a child wrote into ``capped_buffer`` (the shared offset tells how far)."""
     end = os.lseek(fd, 0, os.SEEK_CUR)
     return os.pread(fd, end, 0).decode("utf-8", "replace")
 
 
-def _wait(pid, timeout):
+def _wait(pid: int, timeout: float) -> int | None:
+    """The wait status of our child ``pid`` once it exits, or None after ``timeout`` seconds.
+    Woken by the child's pidfd the moment it exits (a sleep-and-poll loop adds up to its last
+    sleep to every command); that loop only where the kernel refuses a pidfd."""
+    import select  # built into Debian's python3
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # (a seccomp profile that predates pidfds)
+        return _wait_polling(pid, timeout)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        deadline = time.monotonic() + max(timeout, 0)
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            poller.poll(max(1, int(left * 1000 + 0.999)))
+    finally:
+        os.close(fd)
+
+
+def _wait_polling(pid: int, timeout: float) -> int | None:
     deadline = time.monotonic() + max(timeout, 0)
     delay = 0.001
     while True:
@@ -88,25 +120,25 @@ def _wait(pid, timeout):
         delay = min(delay * 2, 0.05)
 
 
-def _kill_group(pid):
+def _kill_group(pid: int) -> None:
     try:
         os.killpg(pid, SIGKILL)
     except OSError:
         pass
 
 
-def is_regular_file(path):
+def is_regular_file(path: str) -> bool:
     try:
         return (os.stat(path).st_mode & S_IFMT) == S_IFREG
     except OSError:
         return False
 
 
-def is_executable(path):
+def is_executable(path: str) -> bool:
     return exec_problem(path) is None
 
 
-def read_head(path, size=256):
+def read_head(path: str, size: int = 256) -> bytes:
     """The first ``size`` bytes of ``path``, read without blocking (a FIFO gives nothing)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
@@ -115,7 +147,7 @@ def read_head(path, size=256):
         os.close(fd)
 
 
-def exec_problem(path, depth=0):
+def exec_problem(path: str, depth: int = 0) -> str | None:
     """Why the kernel could not execute ``path`` (as execve sees it), or None.
 
     A regular file with the execute bit, starting with an ELF header or a ``#!`` line whose
@@ -143,7 +175,7 @@ def exec_problem(path, depth=0):
     return f"names an interpreter {interpreter} that {problem}" if problem else None
 
 
-def wait_until(predicate, timeout, interval=0.2):
+def wait_until(predicate: "Callable[[], T]", timeout: float, interval: float = 0.2) -> "T":
     """Poll ``predicate`` until true or ``timeout`` seconds pass; returns its last value."""
     deadline = time.monotonic() + timeout
     while True:

@@ -5,8 +5,13 @@ a cap. Standard library only (the agents use it)."""
 import os
 import stat
 
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def read_regular(path, limit, judge=None):
+
+def read_regular(path: str, limit: int,
+                 judge: "Callable[[os.stat_result], str | None] | None" = None) -> bytes:
     """The bytes of ``path``; OSError when it cannot be opened (a symlink: ELOOP), ValueError
     (saying why, without the path) when it is not a regular file, is larger than ``limit`` or
     ``judge(fstat)`` says why not."""

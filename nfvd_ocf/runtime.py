@@ -8,13 +8,22 @@ from .errors import AgentError, InvalidConfig, code_for
 from .log import Logger
 from .params import Context
 
+TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
-def usage(agent):
+    from typing import NoReturn
+
+    from .declaration import Agent, Handler
+
+
+def usage(agent: "Agent") -> str:
     names = "|".join(a.name for a in agent.actions)
     return f"usage: {agent.name} {{{names}}}\n"
 
 
-def run(agent, argv=None, env=None):
+def run(agent: "Agent", argv: "Sequence[str] | None" = None,
+        env: "Mapping[str, str] | None" = None) -> int:
     """Run the action named in ``argv`` and return its exit code."""
     argv = sys.argv if argv is None else argv
     env = os.environ if env is None else env
@@ -36,9 +45,9 @@ def run(agent, argv=None, env=None):
     return _call(handler, ctx)
 
 
-def _checked(handler):
+def _checked(handler: "Handler") -> "Handler":
     """The handler, once the parameters are typed and pass the agent's own check."""
-    def call(ctx):
+    def call(ctx: Context) -> int | None:
         problems = ctx.agent.check(ctx.params) if ctx.agent.check else ()
         if problems:
             raise InvalidConfig("; ".join(problems))
@@ -46,7 +55,7 @@ def _checked(handler):
     return call
 
 
-def _call(handler, ctx):
+def _call(handler: "Handler", ctx: Context) -> int:
     handler = _checked(handler)
     try:
         rc = handler(ctx)
@@ -65,5 +74,15 @@ def _call(handler, ctx):
     return codes.SUCCESS if rc is None else rc
 
 
-def main(agent):
-    sys.exit(run(agent))
+def main(agent: "Agent") -> "NoReturn":
+    """Run the action of ``sys.argv`` and exit with its code, without the interpreter's
+    finalization (tearing every module down costs more than a monitor's own work): what is
+    written is flushed first; a flush that fails makes a generic error."""
+    rc = run(agent)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            rc = rc or codes.ERR_GENERIC
+    os._exit(rc)

@@ -17,7 +17,7 @@ class Untrusted(Exception):
     """The path cannot be trusted; the message says which component and why."""
 
 
-def directory_problem(info, where, sticky_ok=True):
+def directory_problem(info: os.stat_result, where: str, sticky_ok: bool = True) -> str | None:
     """Why a directory (its stat) lets others change what is in it, or None."""
     if info.st_uid not in (0, os.geteuid()):
         return f"{where} belongs to uid {info.st_uid}, not to root"
@@ -28,7 +28,7 @@ def directory_problem(info, where, sticky_ok=True):
     return None
 
 
-def components(path):
+def components(path: str) -> list[str]:
     """The names of an absolute path, or Untrusted when it is not a plain one."""
     if not isinstance(path, str) or not path.startswith("/") or "\0" in path:
         raise Untrusted(f"{path!r} is not an absolute path")
@@ -38,7 +38,8 @@ def components(path):
     return parts
 
 
-def open_beneath(path, flags=os.O_RDONLY, sticky_ok=True, mode=0o777, strict_last=0):
+def open_beneath(path: str, flags: int = os.O_RDONLY, sticky_ok: bool = True, mode: int = 0o777,
+                 strict_last: int = 0) -> int:
     """A descriptor of ``path`` opened with ``flags`` (never through a symlink), every
     directory on the way judged (see the module), the last ``strict_last`` of them with no
     sticky exception; Untrusted, or OSError when it cannot be opened."""
@@ -70,14 +71,14 @@ def open_beneath(path, flags=os.O_RDONLY, sticky_ok=True, mode=0o777, strict_las
         raise
 
 
-def _is_link(name, dir_fd):
+def _is_link(name: str, dir_fd: int) -> bool:
     try:
         return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
     except OSError:
         return False
 
 
-def directory_chain_problem(path, sticky_ok=True, create=False):
+def directory_chain_problem(path: str, sticky_ok: bool = True, create: bool = False) -> str | None:
     """Why the directory ``path`` is reached through a symlink or a directory others can
     change (or is no directory), or None. Missing components are fine (made by root below
     a directory judged trusted, they are trusted too); ``create`` makes them (0755)."""

@@ -31,7 +31,7 @@ def kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_bytes(path: str, limit: int = MAX_INPUT) -> bytes:
+def read_bytes(path: str | os.PathLike[str], limit: int = MAX_INPUT) -> bytes:
     """The content of the regular file ``path`` (at most ``limit`` bytes), or NfvdHaError."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -143,7 +143,7 @@ def read_trusted(path: str, limit: int, what: str = "", private: bool = False,
     return data
 
 
-def read_text(path: str, limit: int = MAX_INPUT) -> str:
+def read_text(path: str | os.PathLike[str], limit: int = MAX_INPUT) -> str:
     """The UTF-8 text of the regular file ``path`` (at most ``limit`` bytes), or NfvdHaError."""
     data = read_bytes(path, limit)
     try:

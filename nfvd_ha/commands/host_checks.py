@@ -41,8 +41,10 @@ AUTH_KEYS = ("auth_url", "username", "password", "project_name")
 FENCE_OPENSTACK_MODULES = ("yaml", "novaclient")
 
 
-def _shared_fs(cluster: Cluster) -> list[Resource]:
-    return [r for r in cluster.resources if r.type == "shared-fs" and r.param("directory")]
+def _shared_fs(cluster: Cluster) -> list[tuple[Resource, str]]:
+    """(resource, its directory) of the cluster's shared-fs resources."""
+    return [(r, directory) for r in cluster.resources
+            if r.type == "shared-fs" and (directory := r.param("directory"))]
 
 
 def shared_mounts(host: Host, cluster: Cluster, start: bool = True
@@ -59,8 +61,7 @@ def shared_mounts(host: Host, cluster: Cluster, start: bool = True
                 "boot"], []
     table = host.mounts()
     running = host.cluster_running()
-    for resource in _shared_fs(cluster):
-        directory = resource.param("directory")
+    for resource, directory in _shared_fs(cluster):
         problems += [f"{fstab.advice(e)} (resource {resource.id})"
                      for e in fstab.boot_mounts(directory, text)]
         found = None if running else mounts.mounted_at(directory, table)

@@ -54,8 +54,8 @@ def import_definition(directory: str, name: str | None = None, addresses: Sequen
 def shared_directory_notes(cluster: Cluster, fstab_text: str, table: Any,
                            fstab_path: str = fstab.FSTAB) -> list[str]:
     """What this host's fstab and mounts mean for the cluster's shared directories."""
-    managed = {r.param("directory"): r.id for r in cluster.resources
-               if r.type == "shared-fs" and r.param("directory")}
+    managed = {directory: r.id for r in cluster.resources
+               if r.type == "shared-fs" and (directory := r.param("directory"))}
     notes: list[str] = []
     for directory, rid in sorted(managed.items()):
         notes += [f"{fstab.advice(e, fstab_path)} (resource {rid}): do it on both nodes "

@@ -1,6 +1,9 @@
 """The [loadbalancer] of a definition: the guide's load-balanced services (2.8)."""
 
+from typing import Any
+
 from . import model
+from .checker import Checker, valid
 from .topology import unique
 
 SERVICE_KEYS = ("name", "mode", "bind", "port", "check", "servers", "fall", "rise",
@@ -11,7 +14,7 @@ F5_INTERVAL = 5
 F5_MAX_INTERVAL, F5_MAX_TIMEOUT = 899, 900
 
 
-def loadbalancer(check, lb, where):
+def loadbalancer(check: Checker, lb: Any, where: str) -> model.LoadBalancer:
     lb = check.keys(lb, where, ("service", "stats", "process"))
     stats = check.keys(lb.get("stats", {}), f"{where}.stats", ("bind", "user"))
     services = tuple(filter(None, (_service(check, s, f"{where}.service[{i}]")
@@ -20,14 +23,15 @@ def loadbalancer(check, lb, where):
            "service name")
     unique(check, [(s.bind, f"{where}.service[{i}].bind") for i, s in enumerate(services)],
            "bind address")
+    stats_bind = bind(check, check.get(stats, "bind", f"{where}.stats", str, "127.0.0.1:1936"),
+                      f"{where}.stats.bind")
     return model.LoadBalancer(
-        services, bind(check, check.get(stats, "bind", f"{where}.stats", str, "127.0.0.1:1936"),
-                       f"{where}.stats.bind"),
+        services, valid(stats_bind),
         check.get(stats, "user", f"{where}.stats", str, "nfvd", grammar="token"),
         _process(check, lb.get("process", {}), f"{where}.process"))
 
 
-def _process(check, p, where):
+def _process(check: Checker, p: Any, where: str) -> model.LbProcess:
     """HAProxy's user, group and chroot: it binds every address as root (``transparent``
     included), then changes root and drops to the user."""
     p = check.keys(p, where, ("user", "group", "chroot"))
@@ -37,7 +41,7 @@ def _process(check, p, where):
                            check.get(p, "chroot", where, str, default.chroot, grammar="path"))
 
 
-def bind(check, value, where):
+def bind(check: Checker, value: str | None, where: str) -> str | None:
     """address:port with the address an IP or * (any)."""
     if value is None:
         return None
@@ -52,7 +56,7 @@ def bind(check, value, where):
     return value if check.ip(host, where) else None
 
 
-def _service(check, s, where):
+def _service(check: Checker, s: Any, where: str) -> model.LbService:
     s = check.keys(s, where, SERVICE_KEYS, required=("name", "bind", "port", "servers"))
     mode = check.get(s, "mode", where, str, "active-active")
     if mode not in ("active-active", "primary-backup"):
@@ -64,8 +68,8 @@ def _service(check, s, where):
         w = f"{where}.servers[{i}]"
         v = check.keys(v, w, ("name", "address", "cookie"), required=("name", "address"))
         name = check.get(v, "name", w, str, grammar="id")
-        servers.append(model.Server(name, check.ip(check.get(v, "address", w, str),
-                                                   f"{w}.address"),
+        address = check.ip(check.get(v, "address", w, str), f"{w}.address")
+        servers.append(model.Server(name, valid(address),
                                     check.get(v, "cookie", w, str, name, grammar="token")))
     if "servers" in s and len(servers) < 2:
         check.error(f"{where}.servers", "a load-balanced service needs at least 2 servers")
@@ -75,7 +79,7 @@ def _service(check, s, where):
     f5_interval, f5_timeout = _f5_monitor(check, s.get("f5_monitor", {}), f"{where}.f5_monitor")
     return model.LbService(
         name=check.get(s, "name", where, str, grammar="id"),
-        mode=mode, bind=bind(check, check.get(s, "bind", where, str), f"{where}.bind"),
+        mode=mode, bind=valid(bind(check, check.get(s, "bind", where, str), f"{where}.bind")),
         port=port,
         check_port=check.ranged(hc, "port", f"{where}.check", 1, 65535, port),
         check_path=check.get(hc, "path", f"{where}.check", str, "/", grammar="url_path"),
@@ -87,7 +91,7 @@ def _service(check, s, where):
         f5_interval=f5_interval, f5_timeout=f5_timeout)
 
 
-def _f5_monitor(check, m, where):
+def _f5_monitor(check: Checker, m: Any, where: str) -> tuple[int, int]:
     """(interval, timeout) in whole seconds for the F5 monitor: the guide's 5 s and F5's rule
     3 x interval + 1 unless given; the timeout longer than the interval."""
     m = check.keys(m, where, ("interval", "timeout"))
@@ -100,7 +104,8 @@ def _f5_monitor(check, m, where):
     return interval, timeout
 
 
-def _seconds(check, m, key, where, high, default):
+def _seconds(check: Checker, m: dict[str, Any], key: str, where: str, high: int,
+             default: int) -> int:
     ms = check.ranged(m, key, where, 1000, high * 1000, default * 1000, "duration")
     if ms % 1000:
         check.error(f"{where}.{key}", f"{ms} ms is not a whole number of seconds (F5 "

@@ -3,6 +3,8 @@ the grammar every kind of string in a definition must follow."""
 
 import ipaddress
 import re
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from .. import durations
 from ..errors import NfvdHaError, Problem
@@ -35,7 +37,7 @@ GRAMMAR = {
 }
 
 
-def line_index(text):
+def line_index(text: str) -> dict[str, int]:
     """{key path: line} for table headers and keys, e.g. 'cluster[0].resource[1].params'."""
     index: dict[str, int] = {}
     counters: dict[str, int] = {}
@@ -58,7 +60,7 @@ def line_index(text):
     return index
 
 
-def _resolve(parts, counters):
+def _resolve(parts: list[str], counters: dict[str, int]) -> str:
     path = ""
     for part in parts:
         path = (path + "." if path else "") + part
@@ -67,7 +69,7 @@ def _resolve(parts, counters):
     return path
 
 
-def text_problem(value):
+def text_problem(value: str) -> str | None:
     """Why a string cannot appear in any rendered file (control characters, length)."""
     if len(value) > MAX_TEXT:
         return f"is longer than {MAX_TEXT} characters"
@@ -79,11 +81,15 @@ def text_problem(value):
 
 
 class Checker:
-    def __init__(self, file, text=""):
-        self.file, self.problems, self.notes = file, [], []
+    """Collects every problem of one definition file (and the notes printed with it)."""
+
+    def __init__(self, file: str, text: str = "") -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.notes: list[str] = []
         self.lines = line_index(text) if text else {}
 
-    def line_of(self, where):
+    def line_of(self, where: str) -> int | None:
         probe = where
         while probe:
             if probe in self.lines:
@@ -94,14 +100,15 @@ class Checker:
             probe = shorter
         return None
 
-    def error(self, where, message):
+    def error(self, where: str, message: str) -> None:
         self.problems.append(Problem(message, self.file, where, self.line_of(where)))
 
-    def raise_if_any(self):
+    def raise_if_any(self) -> None:
         if self.problems:
             raise NfvdHaError(self.problems, hint="nothing was written")
 
-    def keys(self, table, where, allowed, required=()):
+    def keys(self, table: Any, where: str, allowed: Iterable[str],
+             required: Iterable[str] = ()) -> dict[str, Any]:
         if not isinstance(table, dict):
             self.error(where, f"must be a table, not {_kind(table)}")
             return {}
@@ -113,7 +120,8 @@ class Checker:
                 self.error(join(where, key), "is required")
         return table
 
-    def get(self, table, key, where, kind, default=MISSING, grammar=None):
+    def get(self, table: dict[str, Any], key: str, where: str, kind: Any,
+            default: Any = MISSING, grammar: str | None = None) -> Any:
         """``table[key]`` checked against ``kind`` (a type or 'duration') and, for strings,
         against no control characters and ``grammar``; the default (or None) if bad."""
         if key not in table:
@@ -136,7 +144,7 @@ class Checker:
             return fallback
         return value
 
-    def string(self, value, where, grammar=None):
+    def string(self, value: str, where: str, grammar: str | None = None) -> bool:
         """True when ``value`` is a clean string of ``grammar`` (reports otherwise)."""
         problem = text_problem(value)
         if problem:
@@ -147,7 +155,8 @@ class Checker:
             return False
         return True
 
-    def ranged(self, table, key, where, low, high, default, kind=int):
+    def ranged(self, table: dict[str, Any], key: str, where: str, low: int, high: int,
+               default: Any, kind: Any = int) -> Any:
         """An integer (or a duration, kind='duration', bounds in ms) within [low, high]."""
         value = self.get(table, key, where, kind, default)
         if value is not None and not low <= value <= high:
@@ -156,20 +165,18 @@ class Checker:
             return default
         return value
 
-    def ip(self, value, where):
+    def ip(self, value: str | None, where: str) -> str | None:
         if value is None:
             return None
         try:
-            return str(ipaddress.ip_address(value)) if value.isascii() else self._no_ip(value,
-                                                                                        where)
+            if value.isascii():
+                return str(ipaddress.ip_address(value))
         except ValueError:
-            return self._no_ip(value, where)
-
-    def _no_ip(self, value, where):
+            pass
         self.error(where, f"'{_short(value)}' is not an IP address")
         return None
 
-    def host(self, value, where):
+    def host(self, value: str | None, where: str) -> str | None:
         """A host name or an IP address."""
         if value is None:
             return None
@@ -178,14 +185,15 @@ class Checker:
         except ValueError:
             return value if self.string(value, where, "hostname") else None
 
-    def array(self, table, key, where):
+    def array(self, table: dict[str, Any], key: str, where: str) -> list[Any]:
         value = table.get(key, [])
         if not isinstance(value, list):
             self.error(join(where, key), f"must be an array, not {_kind(value)}")
             return []
         return value
 
-    def strings(self, table, key, where, grammar):
+    def strings(self, table: dict[str, Any], key: str, where: str,
+                grammar: str | None) -> list[str]:
         """An array of strings of ``grammar`` (each checked)."""
         found = []
         for i, value in enumerate(self.array(table, key, where)):
@@ -195,28 +203,38 @@ class Checker:
                 found.append(value)
         return found
 
-    def note(self, text):
+    def note(self, text: str) -> None:
         """A warning the CLI prints every time (the definition is valid)."""
         self.notes.append(text)
 
 
-def join(where, key):
+T = TypeVar("T")
+
+
+def valid(value: T | None) -> T:
+    """``value`` for a model field that is never None in a loaded definition: a check returns
+    None only after recording an error, and ``raise_if_any`` refuses the definition before a
+    model holding that None leaves the loader."""
+    return value  # type: ignore[return-value]
+
+
+def join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def _short(value):
+def _short(value: object) -> str:
     """``value`` for an error message: one line, printable, at most 80 characters."""
     text = str(value)
     text = text if len(text) <= 80 else text[:77] + "..."
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def _kind(value):
+def _kind(value: object) -> str:
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
             list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
 
 
-def _name(kind):
+def _name(kind: type | tuple[type, ...]) -> str:
     if isinstance(kind, tuple):
         return " or ".join(_kind(k()) for k in kind)
     return _kind(kind())

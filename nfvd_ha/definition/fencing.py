@@ -7,8 +7,11 @@ entry of the node's clouds.yaml. A literal password is refused.
 """
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from . import model, qdevice_timing
+from .checker import Checker, valid
 
 #: fence agent parameters that hold a secret: never a literal in the definition
 SECRET_PARAMS = ("password", "passwd", "snmp_priv_passwd", "snmp-priv-passwd")
@@ -19,7 +22,8 @@ UNFENCED = ("runs without fencing: a network partition or a frozen node (a pause
             "or two UCA-EBC writers on the same data")
 
 
-def devices(check, c, where, node_names):
+def devices(check: Checker, c: dict[str, Any], where: str,
+            node_names: Sequence[str]) -> tuple[model.Fencing, ...]:
     found = []
     for i, f in enumerate(check.array(c, "fencing", where)):
         w = f"{where}.fencing[{i}]"
@@ -47,7 +51,8 @@ def devices(check, c, where, node_names):
 SERVER_ID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 
 
-def _openstack_server_id(check, where, params, targets):
+def _openstack_server_id(check: Checker, where: str, params: dict[str, Any],
+                         targets: Sequence[str]) -> None:
     """fence_openstack finds the server it fences by its ID (``servers.get(plug)``); a name,
     or no plug (Pacemaker then passes the node's name), makes every fence fail, and the
     survivor never takes over."""
@@ -65,9 +70,10 @@ def _openstack_server_id(check, where, params, targets):
                     f"finds the server by its ID, never by its name {how}")
 
 
-def _params(check, f, w):
+def _params(check: Checker, f: dict[str, Any],
+            w: str) -> tuple[tuple[str, str | model.SecretRef | None], ...]:
     raw = check.get(f, "params", w, dict, {})
-    params = []
+    params: list[tuple[str, str | model.SecretRef | None]] = []
     for key in sorted(raw):
         kw = f"{w}.params.{key}"
         if not check.string(key, kw, "param"):
@@ -92,13 +98,15 @@ def _params(check, f, w):
     return tuple(params)
 
 
-def _secret(check, value, where):
+def _secret(check: Checker, value: Any, where: str) -> model.SecretRef | None:
     value = check.keys(value, where, ("file",), required=("file",))
     path = check.get(value, "file", where, str, grammar="path")
     return model.SecretRef(path) if path else None
 
 
-def require_fencing(check, c, where, fencing, node_names, name):
+def require_fencing(check: Checker, c: dict[str, Any], where: str,
+                    fencing: Sequence[model.Fencing], node_names: Sequence[str],
+                    name: str) -> str | None:
     """Fenced, or an explicit reason (then a warning every time)."""
     reason = check.get(c, "fencing_disabled", where, str, None)
     if reason is not None and len(reason.strip()) < 10:
@@ -119,7 +127,8 @@ def require_fencing(check, c, where, fencing, node_names, name):
     return reason
 
 
-def quorum_device(check, q, where, vips, name):
+def quorum_device(check: Checker, q: Any, where: str, vips: Sequence[str],
+                  name: str) -> model.QuorumDevice:
     q = check.keys(q, where, ("host", "algorithm", "port", "tls", "heuristics", "timeout",
                               "sync_timeout"), required=("host",))
     algorithm = check.get(q, "algorithm", where, str, "ffsplit")
@@ -134,8 +143,8 @@ def quorum_device(check, q, where, vips, name):
         check.error(f"{where}.heuristics", f"'{heuristics}' is not one of vip, none")
     elif heuristics == "vip" and not vips:
         check.error(f"{where}.heuristics", "vip: the cluster has no VIP resource to hold")
-    return model.QuorumDevice(check.host(check.get(q, "host", where, str), f"{where}.host"),
-                              algorithm, check.ranged(q, "port", where, 1, 65535, 5403),
+    host = valid(check.host(check.get(q, "host", where, str), f"{where}.host"))
+    return model.QuorumDevice(host, algorithm, check.ranged(q, "port", where, 1, 65535, 5403),
                               bool(tls), heuristics,
                               check.ranged(q, "timeout", where, qdevice_timing.MIN_TIMEOUT,
                                            qdevice_timing.MAX_TIMEOUT, None, "duration"),

@@ -1,7 +1,10 @@
 """Load a definition file: TOML -> checked model, with every problem reported at once."""
 
+import os
 import re
 import tomllib
+from collections.abc import Sequence
+from typing import Any
 
 from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_text
@@ -18,11 +21,11 @@ MAX_DIGITS = 4300  # Python's int/str conversion limit
 MAX_NUMBER = 2 ** 63  # no number of a definition comes near it
 
 
-def load_definition(path):
+def load_definition(path: str | os.PathLike[str]) -> model.Definition:
     return load_text(read_text(path), str(path))
 
 
-def load_text(text, source="<definition>"):
+def load_text(text: str, source: str = "<definition>") -> model.Definition:
     depth = _nesting(text)
     if depth > MAX_DEPTH:
         raise NfvdHaError(Problem(f"nests tables or arrays {depth} deep (at most {MAX_DEPTH})",
@@ -52,15 +55,16 @@ def load_text(text, source="<definition>"):
         if "loadbalancer" in data else None
     host_mounts = mounts.host_mounts(check, data, clusters)
     check.raise_if_any()
-    return model.Definition(source, clusters, lb, tuple(check.notes), host_mounts)
+    return model.Definition(source, tuple(filter(None, clusters)), lb, tuple(check.notes),
+                            host_mounts)
 
 
-def _long_number_line(text):
+def _long_number_line(text: str) -> int | None:
     found = re.search(r"[0-9_]{%d,}" % MAX_DIGITS, text)
     return text.count("\n", 0, found.start()) + 1 if found else None
 
 
-def _huge_numbers(check, value, where):
+def _huge_numbers(check: Checker, value: object, where: str) -> None:
     """Report every integer beyond 64 bits (a 0x... of thousands of digits parses, but
     cannot even be printed): too large for any field, whatever the key."""
     if isinstance(value, dict):
@@ -73,7 +77,7 @@ def _huge_numbers(check, value, where):
         check.error(where, f"is too large (at most {MAX_NUMBER - 1})")
 
 
-def _nesting(text):
+def _nesting(text: str) -> int:
     """The deepest nesting of [ and { outside strings and comments (before tomllib's own
     recursion can blow up)."""
     depth = deepest = 0
@@ -96,7 +100,7 @@ def _nesting(text):
     return deepest
 
 
-def _cluster(check, c, where):
+def _cluster(check: Checker, c: Any, where: str) -> model.Cluster | None:
     if not isinstance(c, dict):
         check.error(where, "must be a table")
         return None
@@ -139,7 +143,8 @@ def _cluster(check, c, where):
     return cluster
 
 
-def _with_qdevice(check, c, where, cluster):
+def _with_qdevice(check: Checker, c: dict[str, Any], where: str,
+                  cluster: model.Cluster) -> model.Cluster:
     import dataclasses
     qdevice = fencing.quorum_device(check, c["quorum_device"], f"{where}.quorum_device",
                                     cluster.vips(), cluster.name)
@@ -148,7 +153,9 @@ def _with_qdevice(check, c, where, cluster):
     return dataclasses.replace(cluster, quorum_device=qdevice)
 
 
-def _references(check, where, resources, groups, clones, devices, alerts=()):
+def _references(check: Checker, where: str, resources: Sequence[model.Resource],
+                groups: Sequence[model.Group], clones: Sequence[model.Clone],
+                devices: Sequence[model.Fencing], alerts: Sequence[model.Alert] = ()) -> None:
     ids = [(r.id, f"{where}.resource[{i}].id") for i, r in enumerate(resources)]
     ids += [(g.id, f"{where}.group[{i}].id") for i, g in enumerate(groups)]
     ids += [(k.id, f"{where}.clone[{i}].id") for i, k in enumerate(clones)]

@@ -9,11 +9,11 @@ from ..paths import HEARTBEAT_LOG
 @dataclass(frozen=True)
 class Node:
     name: str
-    addresses: tuple     # one per corosync link / heartbeat medium, link 0 first
+    addresses: tuple[str, ...]  # one per corosync link / heartbeat medium, link 0 first
     nodeid: int
 
     @property
-    def address(self):
+    def address(self) -> str:
         return self.addresses[0]
 
 
@@ -28,13 +28,13 @@ class Timing:  # milliseconds
 @dataclass(frozen=True)
 class Transport:
     mode: str            # ucast | bcast | mcast
-    interfaces: tuple    # one per link, link 0 first
+    interfaces: tuple[str, ...]  # one per link, link 0 first
     udpport: int
     mcast_group: str = ""
     mcast_ttl: int = 1
 
     @property
-    def interface(self):
+    def interface(self) -> str:
         return self.interfaces[0]
 
 
@@ -60,27 +60,27 @@ class Op:
 class Resource:
     id: str
     type: str            # nfvd agent name or class:provider:type / lsb:name
-    params: tuple        # sorted (name, value) pairs, values as strings
-    ops: tuple
+    params: tuple[tuple[str, str], ...]  # sorted (name, value) pairs, values as strings
+    ops: tuple[Op, ...]
 
     @property
-    def agent(self):
+    def agent(self) -> tuple[str, str | None, str]:
         """(class, provider, type) for the CIB."""
         if ":" not in self.type:
             return ("ocf", "nfvd", self.type)
         parts = self.type.split(":")
         return (parts[0], parts[1], parts[2]) if len(parts) == 3 else (parts[0], None, parts[1])
 
-    def param(self, name, default=None):
+    def param(self, name: str, default: str | None = None) -> str | None:
         return dict(self.params).get(name, default)
 
 
 @dataclass(frozen=True)
 class Group:
     id: str
-    members: tuple
+    members: tuple[str, ...]
     preferred_node: Optional[str] = None   # overrides the cluster's
-    requires: tuple = ()                   # clone ids: runs only with them, started after
+    requires: tuple[str, ...] = ()                  # clone ids: runs only with them, started after
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Alert:
     called with every node, fencing and resource event, once per recipient."""
     id: str
     path: str            # the alert agent, executable on every node
-    recipients: tuple    # e-mail address, SNMP host, file path: what the agent takes
+    recipients: tuple[str, ...]  # e-mail address, SNMP host, file path: what the agent takes
     timeout: int = 30000  # ms
 
 
@@ -110,8 +110,8 @@ class SecretRef:
 class Fencing:
     id: str
     agent: str           # e.g. fence_openstack
-    params: tuple        # sorted (name, str | SecretRef) pairs
-    targets: tuple       # nodes this device fences
+    params: tuple[tuple[str, "str | SecretRef | None"], ...]  # sorted (name, value) pairs
+    targets: tuple[str, ...]  # nodes this device fences
 
 
 @dataclass(frozen=True)
@@ -128,53 +128,54 @@ class QuorumDevice:
 @dataclass(frozen=True)
 class Cluster:
     name: str
-    nodes: tuple
+    nodes: tuple[Node, ...]
     preferred_node: str
     auto_failback: bool
     timing: Timing
     transport: Transport
     recovery: Recovery
-    resources: tuple
-    groups: tuple
-    clones: tuple
-    fencing: tuple
+    resources: tuple[Resource, ...]
+    groups: tuple[Group, ...]
+    clones: tuple[Clone, ...]
+    fencing: tuple[Fencing, ...]
     quorum_device: Optional[QuorumDevice] = None
     logfacility: str = "local0"
     logfile: str = HEARTBEAT_LOG             # heartbeat's ha.cf logfile (guide 2.6.1.1)
     fencing_disabled: Optional[str] = None   # the reason given for running unfenced
     fencing_delay: int = 5000                # ms: priority-fencing-delay (no qdevice)
-    alerts: tuple = ()
+    alerts: tuple[Alert, ...] = ()
 
-    def preferred_for(self, top):
+    def preferred_for(self, top: str) -> str:
         """The node a top-level resource prefers (its group's, else the cluster's)."""
         group = next((g for g in self.groups if g.id == top), None)
         return (group.preferred_node if group and group.preferred_node
                 else self.preferred_node)
 
-    def resource(self, rid):
+    def resource(self, rid: str) -> Resource | None:
         return next((r for r in self.resources if r.id == rid), None)
 
-    def top_level(self):
+    def top_level(self) -> list[str]:
         """Ids Pacemaker places: groups, clones, and primitives in neither."""
         inside = {m for g in self.groups for m in g.members} | {c.member for c in self.clones}
         return ([g.id for g in self.groups if g.id not in inside]
                 + [c.id for c in self.clones]
                 + [r.id for r in self.resources if r.id not in inside])
 
-    def placed(self):
+    def placed(self) -> list[str]:
         """Top-level ids that run on one node at a time (not clones)."""
         cloned = {c.id for c in self.clones}
         return [top for top in self.top_level() if top not in cloned]
 
-    def vips(self):
+    def vips(self) -> list[str]:
         """The addresses of the vip resources that run on one node at a time."""
         cloned = {c.member for c in self.clones}
         inside_clones = {m for g in self.groups if g.id in cloned for m in g.members} | cloned
-        return [r.param("ip") for r in self.resources
-                if r.type == "vip" and r.id not in inside_clones and r.param("ip")]
+        found = (r.param("ip") for r in self.resources
+                 if r.type == "vip" and r.id not in inside_clones)
+        return [ip for ip in found if ip]
 
     @property
-    def links(self):
+    def links(self) -> int:
         return len(self.nodes[0].addresses) if self.nodes else 0
 
 
@@ -185,7 +186,7 @@ class Server:
     cookie: str
 
 
-def bind_host(bind):
+def bind_host(bind: str) -> str:
     """The address of an ``address:port`` bind (IPv6 without its brackets; ``*``: any)."""
     return bind.rpartition(":")[0].strip("[]")
 
@@ -199,20 +200,20 @@ class LbService:
     check_port: int
     check_path: str
     check_interval: int  # ms
-    servers: tuple
+    servers: tuple[Server, ...]
     fall: int = 3
     rise: int = 2
     f5_interval: int = 5     # s: the F5 monitor's (guide 2.8.x.4), apart from HAProxy's check
     f5_timeout: int = 16     # s: F5's rule, 3 x interval + 1
 
     @property
-    def sticky(self):
+    def sticky(self) -> bool:
         """Active/active services keep a client on its server with a cookie; a
         primary/backup one must not (its backup's clients would stay there)."""
         return self.mode == "active-active"
 
     @property
-    def cookie_name(self):
+    def cookie_name(self) -> str:
         """The persistence cookie, the same for HAProxy and F5."""
         return f"NFVD_{self.name.upper()}"
 
@@ -227,7 +228,7 @@ class LbProcess:
 
 @dataclass(frozen=True)
 class LoadBalancer:
-    services: tuple
+    services: tuple[LbService, ...]
     stats_bind: str = "127.0.0.1:1936"
     stats_user: str = "nfvd"
     process: LbProcess = LbProcess()
@@ -239,7 +240,7 @@ class HostMount:
     2.3.7.2: the GUI VMs' VNF image repository, shared with the FF pair's clone); rendered
     as a systemd mount unit and an fstab line per host."""
     id: str
-    hosts: tuple
+    hosts: tuple[str, ...]
     device: str
     directory: str
     fstype: str = "nfs"
@@ -250,10 +251,10 @@ class HostMount:
 @dataclass(frozen=True)
 class Definition:
     source: str
-    clusters: tuple
+    clusters: tuple[Cluster, ...]
     loadbalancer: Optional[LoadBalancer] = None
-    notes: tuple = field(default=(), compare=False)
-    mounts: tuple = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    mounts: tuple[HostMount, ...] = ()
 
-    def warnings(self):
+    def warnings(self) -> list[str]:
         return list(self.notes)

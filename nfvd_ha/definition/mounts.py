@@ -3,16 +3,20 @@ any Pacemaker cluster (guide 2.3.7.2: the GUI VMs mount the image repository the
 clone mounts). A node of a cluster never gets one: its shared directories are shared-fs
 resources, mounted where the cluster runs them."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from agents.shared_fs import directory_problem, token_problem
 
 from . import model
-from .checker import GRAMMAR
+from .checker import GRAMMAR, Checker
 from .topology import unique
 
 KEYS = ("id", "hosts", "device", "directory", "fstype", "options", "owner")
 
 
-def host_mounts(check, data, clusters):
+def host_mounts(check: Checker, data: dict[str, Any],
+                clusters: Sequence[model.Cluster | None]) -> tuple[model.HostMount, ...]:
     found = []
     for i, m in enumerate(check.array(data, "mount", "")):
         mount = _mount(check, m, f"mount[{i}]", clusters)
@@ -24,7 +28,8 @@ def host_mounts(check, data, clusters):
     return tuple(found)
 
 
-def _mount(check, m, where, clusters):
+def _mount(check: Checker, m: Any, where: str,
+           clusters: Sequence[model.Cluster | None]) -> model.HostMount | None:
     if not isinstance(m, dict):
         check.error(where, "must be a table")
         return None
@@ -52,13 +57,14 @@ def _mount(check, m, where, clusters):
     return model.HostMount(ident, tuple(hosts), **values)
 
 
-def _owner(check, owner, where):
+def _owner(check: Checker, owner: str, where: str) -> None:
     """user or user:group, each a user or group name."""
     if owner and not all(GRAMMAR["account"][0].match(part) for part in owner.split(":", 1)):
         check.error(where, f"'{owner}' is not user:group (user and group names)")
 
 
-def _outside_clusters(check, hosts, clusters, where):
+def _outside_clusters(check: Checker, hosts: Sequence[str],
+                      clusters: Sequence[model.Cluster | None], where: str) -> None:
     for cluster in clusters:
         for host in hosts:
             if cluster and host in {n.name for n in cluster.nodes}:
@@ -67,10 +73,11 @@ def _outside_clusters(check, hosts, clusters, where):
                             "node mounts it), never mounted by the host at boot")
 
 
-def _same_owner(check, values, clusters, where):
+def _same_owner(check: Checker, values: dict[str, Any],
+                clusters: Sequence[model.Cluster | None], where: str) -> None:
     """One share, one owner: a cluster's shared-fs resource on the same device agrees."""
-    for cluster in clusters:
-        for r in (cluster.resources if cluster else ()):
+    for cluster in filter(None, clusters):
+        for r in cluster.resources:
             if r.type == "shared-fs" and r.param("device") == values["device"] and \
                     values["owner"] and r.param("owner", "uca:uca") != values["owner"]:
                 check.error(where, f"'{values['owner']}': {values['device']} is also resource "

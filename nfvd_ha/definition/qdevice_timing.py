@@ -29,6 +29,10 @@ The heuristics (the VIP holder wins a 50:50 split) run with qdevice's default ti
 """
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .checker import Checker
 
 HEARTBEAT_SHARE = 0.8        # qdevice-net: heartbeat interval = 0.8 x quorum.device.timeout
 HEURISTICS_SHARE = 0.5       # qdevice: heuristics timeout = 0.5 x the (sync) heartbeat interval
@@ -78,7 +82,7 @@ def timers(token: int, timeout: int | None = None,
     return timeout, derived_sync_timeout(timeout) if sync_timeout is None else sync_timeout
 
 
-def judge(check, where: str, token: int, timeout: int | None,
+def judge(check: "Checker", where: str, token: int, timeout: int | None,
           sync_timeout: int | None) -> None:
     """Explain (a warning) an override that makes a silent crash cost more than
     CRASH_TOKENS_EXPLAINED tokens, refuse one votequorum or qnetd cannot work with."""

@@ -4,10 +4,14 @@ runs before every action), and its operations."""
 
 import importlib
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import agents
+from nfvd_ocf.declaration import Agent
 
 from . import model
+from .checker import Checker
 
 _TYPE = re.compile(r"^(ocf:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+"
                    r"|(lsb|systemd|service):[A-Za-z0-9_.@\-]+)$")
@@ -15,12 +19,15 @@ OP_NAMES = ("start", "stop", "monitor", "promote", "demote")
 DAY = 86400000  # ms
 
 
-def declaration(agent_type):
+def declaration(agent_type: str) -> Agent | None:
     module = agents.AGENTS.get(agent_type)
-    return importlib.import_module(f"agents.{module}").AGENT if module else None
+    if module is None:
+        return None
+    found: Agent = importlib.import_module(f"agents.{module}").AGENT
+    return found
 
 
-def check_resource(check, r, where):
+def check_resource(check: Checker, r: Any, where: str) -> model.Resource | None:
     r = check.keys(r, where, ("id", "type", "params", "ops"), required=("id", "type"))
     rid = check.get(r, "id", where, str, grammar="id")
     rtype = check.get(r, "type", where, str)
@@ -38,15 +45,15 @@ def check_resource(check, r, where):
     return model.Resource(rid, rtype, tuple(sorted(params.items())), ops)
 
 
-def param_text(value):
+def param_text(value: object) -> str:
     """A TOML value as Pacemaker's nvpair text (booleans as true/false)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def _texts(check, raw, where):
-    texts = {}
+def _texts(check: Checker, raw: dict[str, Any], where: str) -> dict[str, str]:
+    texts: dict[str, str] = {}
     for key, value in raw.items():
         if not check.string(key, f"{where}.{key}", "param"):
             continue
@@ -57,12 +64,14 @@ def _texts(check, raw, where):
     return texts
 
 
-def _check_params(check, decl, raw, texts, where):
+def _check_params(check: Checker, decl: Agent, raw: dict[str, Any], texts: dict[str, str],
+                  where: str) -> None:
     names = {p.name for p in decl.params}
     for key in sorted(set(raw) - names):
         check.error(f"{where}.{key}", f"unknown parameter '{key}' of ocf:nfvd:{decl.name} "
                     f"(known: {', '.join(sorted(names))})")
-    values, typed = {}, True
+    values: dict[str, Any] = {}
+    typed = True
     for p in decl.params:
         value = raw.get(p.name)
         if value is None:
@@ -89,9 +98,9 @@ def _check_params(check, decl, raw, texts, where):
             check.error(where, f"ocf:nfvd:{decl.name}: {problem}")
 
 
-def _ops(check, raw, where, decl):
+def _ops(check: Checker, raw: Any, where: str, decl: Agent | None) -> tuple[model.Op, ...]:
     raw = check.keys(raw, where, OP_NAMES)
-    ops = {}
+    ops: dict[str, list[model.Op | None]] = {}
     for name, spec in raw.items() if isinstance(raw, dict) else ():
         specs = spec if isinstance(spec, list) else [spec]
         ops[name] = [_op(check, name, s, f"{where}.{name}" + (f"[{i}]" if isinstance(spec, list)
@@ -106,7 +115,7 @@ def _ops(check, raw, where, decl):
     return flat
 
 
-def _op(check, name, spec, where):
+def _op(check: Checker, name: str, spec: Any, where: str) -> model.Op | None:
     spec = check.keys(spec, where, ("interval", "timeout", "depth"))
     interval = check.ranged(spec, "interval", where, 0, DAY, 0, "duration")
     timeout = check.ranged(spec, "timeout", where, 1000, DAY, 20000, "duration")
@@ -118,8 +127,8 @@ def _op(check, name, spec, where):
     return model.Op(name, interval, timeout, depth)
 
 
-def _unique_intervals(check, ops, where):
-    seen = set()
+def _unique_intervals(check: Checker, ops: Iterable[model.Op], where: str) -> None:
+    seen: set[tuple[str, int]] = set()
     for op in ops:
         if (op.name, op.interval) in seen:
             check.error(f"{where}.{op.name}", f"two {op.name} ops with interval "

@@ -1,16 +1,18 @@
 """Nodes and their links, timing, transport, recovery, groups and clones of a cluster."""
 
 import ipaddress
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from . import model
-from .checker import join
+from .checker import Checker, join, valid
 
 MAX_LINKS = 8  # corosync knet
 FACILITIES = ("daemon", "local0", "local1", "local2", "local3", "local4", "local5", "local6",
               "local7", "user", "none")
 
 
-def unique(check, pairs, what):
+def unique(check: Checker, pairs: Iterable[tuple[object, str]], what: str) -> None:
     seen: dict[object, str] = {}
     for value, where in pairs:
         if value in seen:
@@ -18,7 +20,7 @@ def unique(check, pairs, what):
         seen.setdefault(value, where)
 
 
-def nodes(check, c, where):
+def nodes(check: Checker, c: dict[str, Any], where: str) -> tuple[model.Node, ...]:
     found = []
     for i, n in enumerate(check.array(c, "nodes", where)):
         w = f"{where}.nodes[{i}]"
@@ -35,23 +37,23 @@ def nodes(check, c, where):
     return tuple(found)
 
 
-def _addresses(check, n, w):
+def _addresses(check: Checker, n: dict[str, Any], w: str) -> tuple[str, ...]:
     """A node's addresses, one per link: ``address = "ip"`` or ``addresses = [...]``."""
     if "address" in n and "addresses" in n:
         check.error(f"{w}.addresses", "give address or addresses, not both")
         return ()
     if "address" in n:
-        return (check.ip(check.get(n, "address", w, str), f"{w}.address"),)
+        return (valid(check.ip(check.get(n, "address", w, str), f"{w}.address")),)
     if "addresses" not in n:
         check.error(f"{w}.address", "is required (or addresses, one per link)")
         return ()
     raw = check.strings(n, "addresses", w, None)
     if not 1 <= len(raw) <= MAX_LINKS:
         check.error(f"{w}.addresses", f"must list 1-{MAX_LINKS} addresses (one per link)")
-    return tuple(check.ip(a, f"{w}.addresses[{i}]") for i, a in enumerate(raw))
+    return tuple(valid(check.ip(a, f"{w}.addresses[{i}]")) for i, a in enumerate(raw))
 
 
-def _same_links(check, found, where):
+def _same_links(check: Checker, found: list[model.Node], where: str) -> None:
     """Every node has the same links, and each link is one address family."""
     counts = {len(n.addresses) for n in found}
     if len(counts) > 1:
@@ -65,7 +67,7 @@ def _same_links(check, found, where):
             check.error(f"{where}.nodes", f"link {link} mixes IPv4 and IPv6 addresses")
 
 
-def timing(check, t, where):
+def timing(check: Checker, t: Any, where: str) -> model.Timing:
     t = check.keys(t, where, ("keepalive", "deadtime", "warntime", "initdead"))
     keepalive = check.ranged(t, "keepalive", where, 50, 60000, 250, "duration")
     deadtime = check.ranged(t, "deadtime", where, 200, 300000, 1000, "duration")
@@ -87,7 +89,7 @@ def timing(check, t, where):
     return model.Timing(keepalive, deadtime, warntime, initdead)
 
 
-def transport(check, t, where, links):
+def transport(check: Checker, t: Any, where: str, links: int) -> model.Transport:
     t = check.keys(t, where, ("mode", "interface", "interfaces", "udpport", "mcast_group",
                               "mcast_ttl"))
     mode = check.get(t, "mode", where, str, "ucast")
@@ -114,7 +116,7 @@ def transport(check, t, where, links):
     return model.Transport(mode, interfaces or ("eth0",), udpport, group, ttl)
 
 
-def recovery(check, r, where):
+def recovery(check: Checker, r: Any, where: str) -> model.Recovery:
     r = check.keys(r, where, ("restarts_before_failover", "failure_timeout",
                               "storage_restarts_before_failover", "storage_failure_timeout"))
     restarts = check.ranged(r, "restarts_before_failover", where, 0, 100, 3)
@@ -126,7 +128,8 @@ def recovery(check, r, where):
                           storage_timeout or 120000)
 
 
-def groups(check, c, where, node_names):
+def groups(check: Checker, c: dict[str, Any], where: str,
+           node_names: Iterable[str]) -> Iterator[model.Group]:
     for i, g in enumerate(check.array(c, "group", where)):
         w = f"{where}.group[{i}]"
         g = check.keys(g, w, ("id", "members", "preferred_node", "requires"),
@@ -141,7 +144,7 @@ def groups(check, c, where, node_names):
                           tuple(check.strings(g, "requires", w, "id")))
 
 
-def clones(check, c, where):
+def clones(check: Checker, c: dict[str, Any], where: str) -> Iterator[model.Clone]:
     for i, k in enumerate(check.array(c, "clone", where)):
         w = f"{where}.clone[{i}]"
         k = check.keys(k, w, ("id", "member", "max"), required=("id", "member"))
@@ -150,7 +153,7 @@ def clones(check, c, where):
                           check.ranged(k, "max", w, 1, 64, None))
 
 
-def alerts(check, c, where):
+def alerts(check: Checker, c: dict[str, Any], where: str) -> Iterator[model.Alert]:
     for i, a in enumerate(check.array(c, "alert", where)):
         w = f"{where}.alert[{i}]"
         a = check.keys(a, w, ("id", "path", "recipients", "timeout"),

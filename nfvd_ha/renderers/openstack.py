@@ -48,11 +48,11 @@ FILE = "openstack-allowed-address-pairs.sh"
 
 def vips(cluster: Cluster) -> list[tuple[str, str, int | None]]:
     """(resource id, address, prefix or None) of every vip resource the cluster can hold."""
-    found = []
+    found: list[tuple[str, str, int | None]] = []
     for r in cluster.resources:
-        if r.type == "vip" and r.param("ip"):
-            prefix = r.param("cidr_netmask")
-            found.append((r.id, r.param("ip"), _prefix(r.param("ip"), prefix)))
+        ip = r.param("ip")
+        if r.type == "vip" and ip:
+            found.append((r.id, ip, _prefix(ip, r.param("cidr_netmask"))))
     return found
 
 

@@ -143,3 +143,15 @@ def test_runs_appended_without_a_blank_line_are_runs_and_the_latest_is_current(t
     index = pages["README.md"]
     assert "| bench/results-nemesis.txt | nemesis.md | 2 | nemesis.py |" in index
     assert "| seed 8 | 3 | 11 | 0 | 4.4 s |" in index and "seed 7" not in index
+
+
+def test_the_readmes_headline_failover_figure_is_the_latest_silent_crash_median():
+    """The README's one figure is a silent crash's (a VM that dies sends nothing more), as
+    the latest failover run measured it: a new run that changes it fails here until the
+    README says the same."""
+    results = open(os.path.join(REPO, "bench", "results-failover.txt")).read()
+    row = re.search(r"^FF pair, silent crash .*? median\s+([\d.]+) s", results, re.M)
+    readme = open(os.path.join(REPO, "README.md")).read()
+    said = re.search(r"silently crashed active node[^.]*? in ([\d.]+) s \(median", readme)
+    assert row and said, "README.md or bench/results-failover.txt lost the silent-crash figure"
+    assert said.group(1) == row.group(1)

@@ -26,12 +26,23 @@ def modules():
     return found
 
 
+def _type_checking_only(tree):
+    """The import statements under ``if TYPE_CHECKING:``: names for the type checker, never
+    run (so no cycle at run time)."""
+    return {id(child) for node in ast.walk(tree) if isinstance(node, ast.If) and
+            (getattr(node.test, "id", None) or getattr(node.test, "attr", None)) ==
+            "TYPE_CHECKING" for stmt in node.body for child in ast.walk(stmt)}
+
+
 def imports(name, path, known):
-    """Our modules that ``name`` imports (anywhere in it, functions included)."""
+    """Our modules that ``name`` imports (anywhere in it, functions included; not the names
+    imported for the type checker alone)."""
     tree = ast.parse(open(path).read())
     package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
-    found = set()
+    found, skipped = set(), _type_checking_only(tree)
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -177,3 +188,11 @@ def test_lint_and_types(tool, argv):
 def test_the_cycle_check_sees_a_cycle():
     assert [c for c in _components({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
             if len(c) > 1] == [["a", "b", "c"]]
+
+
+def test_imports_for_the_type_checker_alone_are_not_edges(tmp_path):
+    module = tmp_path / "a.py"
+    module.write_text("import p.c\nTYPE_CHECKING = False\nif TYPE_CHECKING:\n"
+                      "    from p import b\n")
+    known = {"p.a": str(module), "p.b": "", "p.c": ""}
+    assert imports("p.a", str(module), known) == {"p.c"}

@@ -103,11 +103,14 @@ def test_mountinfo_unescape_and_fstype_families():
 
 
 def test_monitor_imports_stay_light():
-    """lxml, click, sh (and the slow dataclasses/socket/signal) stay off the hot path."""
+    """lxml, click, sh (and the slow dataclasses/socket/signal/typing...) stay off the hot
+    path: an agent's module, imported for every action, imports none of them."""
     import subprocess
     code = ("import sys, agents.vip, agents.shared_fs, agents.activator_ep, "
-            "agents.nfvd_assurance; heavy = {'lxml', 'click', 'sh', 'dataclasses', 'socket', "
-            "'signal', 'subprocess', 'inspect'} & set(sys.modules); print(sorted(heavy))")
+            "agents.nfvd_assurance, agents.nfvd_hpsa; heavy = {'lxml', 'click', 'sh', "
+            "'dataclasses', 'socket', 'signal', 'subprocess', 'inspect', 'typing', 're', "
+            "'enum', 'functools', 'collections', 'ipaddress'} & set(sys.modules); "
+            "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                          cwd=__import__("os").path.dirname(__import__("nfvd_ocf").__path__[0]))
     assert out.stdout.strip() == "[]", out.stderr
@@ -140,6 +143,23 @@ def test_command_output_is_capped(tmp_path):
     result = proc.run(["sh", "-c", "head -c 50000000 /dev/zero; echo done-rc >&2; exit 3"], 20)
     assert result.rc == 3
     assert len(result.output) == proc.MAX_OUTPUT  # the rest was refused, not buffered
+
+
+@pytest.mark.parametrize("pidfd", [True, False])
+def test_a_command_is_waited_for_until_it_exits_or_its_time_is_up(monkeypatch, pidfd):
+    """Woken by its pidfd when it exits (or, where the kernel refuses pidfds, by polling);
+    past the timeout it is killed and left, timed out."""
+    import time
+
+    from nfvd_ocf import proc
+    if not pidfd:
+        def refused(pid):
+            raise OSError(38, "Function not implemented")
+        monkeypatch.setattr(proc.os, "pidfd_open", refused)
+    assert proc.run(["sh", "-c", "echo out; exit 4"], 10).rc == 4
+    started = time.monotonic()
+    late = proc.run(["sleep", "30"], 0.3)
+    assert late.timed_out and late.rc is None and time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize("content,mode,problem", [
