@@ -22,7 +22,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
 from helpers import faults  # noqa: E402
 from helpers.lab import PAIR_SERVICES, running_lab  # noqa: E402
-from nfvd_ha.lab import PAIRS  # noqa: E402
+from nfvd_ha.commands.lab import PAIRS  # noqa: E402
 
 
 def main():

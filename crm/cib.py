@@ -6,8 +6,12 @@ crm_feature_set set: without them crm_verify passes invalid CIBs and per-op fail
 are silently off).
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from lxml import etree
 
+from nfvd_ha.definition.model import Cluster, Fencing, Resource, SecretRef
 from nfvd_ha.durations import text as duration
 from nfvd_ha.errors import NfvdHaError
 
@@ -31,7 +35,11 @@ OPERATIONS, OP, RSC_DEFAULTS = "operations", "op", "rsc_defaults"
 ALERTS, ALERT, RECIPIENT = "alerts", "alert", "recipient"
 
 
-def element(parent, tag, **attrs):
+#: an lxml element (lxml ships no type information here)
+Xml = Any
+
+
+def element(parent: Xml | None, tag: str, **attrs: object) -> Xml:
     """A child element with its attributes in sorted order (``None`` values left out).
 
     ``class_`` stands for the ``class`` attribute, ``with_rsc`` for ``with-rsc``.
@@ -43,14 +51,15 @@ def element(parent, tag, **attrs):
     return node
 
 
-def nvset(parent, tag, set_id, pairs):
+def nvset(parent: Xml, tag: str, set_id: str, pairs: Iterable[tuple[str, object]]) -> Xml:
+    """A set of nvpairs (instance or meta attributes) named ``set_id``."""
     block = element(parent, tag, id=set_id)
     for name, value in pairs:
         element(block, NVPAIR, id=f"{set_id}-{name}", name=name, value=value)
     return block
 
 
-def fence_race_by_priority(cluster):
+def fence_race_by_priority(cluster: Cluster) -> bool:
     """Without a quorum device both nodes of a pair keep quorum in a split and race to
     fence each other: priority-fencing-delay makes the node running the groups win. With a
     quorum device only one side has quorum (and may fence); no delay then, so a real node
@@ -58,8 +67,9 @@ def fence_race_by_priority(cluster):
     return bool(cluster.fencing) and cluster.quorum_device is None and len(cluster.nodes) == 2
 
 
-def render_cib(cluster, secrets=None):
-    """``secrets``: {SecretRef: value} for fence parameters kept out of the definition."""
+def cib_document(cluster: Cluster, secrets: Mapping[SecretRef, str] | None = None) -> Xml:
+    """The CIB of ``cluster`` as an lxml element; ``secrets``: {SecretRef: value} for fence
+    parameters kept out of the definition."""
     root = element(None, CIB, admin_epoch="0", crm_feature_set=CRM_FEATURE_SET, epoch="1",
                    num_updates="0", **{"validate-with": VALIDATE_WITH})
     config = element(root, CONFIGURATION)
@@ -71,10 +81,15 @@ def render_cib(cluster, secrets=None):
     if cluster.alerts:
         _alerts(element(config, ALERTS), cluster)
     element(root, STATUS)
-    return etree.tostring(root, pretty_print=True, encoding="unicode")
+    return root
 
 
-def _properties(parent, cluster):
+def render_cib(cluster: Cluster, secrets: Mapping[SecretRef, str] | None = None) -> str:
+    """The CIB of ``cluster`` as the text of a cib.xml file (``cib_document`` serialised)."""
+    return etree.tostring(cib_document(cluster, secrets), pretty_print=True, encoding="unicode")
+
+
+def _properties(parent: Xml, cluster: Cluster) -> None:
     pairs = [("cluster-name", cluster.name),
              ("stonith-enabled", "true" if cluster.fencing else "false"),
              ("no-quorum-policy", "stop"),
@@ -85,12 +100,12 @@ def _properties(parent, cluster):
     nvset(parent, PROPERTY_SET, "cib-bootstrap-options", pairs)
 
 
-def _nodes(parent, cluster):
+def _nodes(parent: Xml, cluster: Cluster) -> None:
     for node in cluster.nodes:
         element(parent, NODE, id=str(node.nodeid), uname=node.name)
 
 
-def _resources(parent, cluster, secrets):
+def _resources(parent: Xml, cluster: Cluster, secrets: Mapping[SecretRef, str]) -> None:
     for fence in cluster.fencing:
         _fence_device(parent, fence, secrets)
     placed = set(cluster.placed()) if fence_race_by_priority(cluster) else set()
@@ -98,7 +113,7 @@ def _resources(parent, cluster, secrets):
         _place(parent, cluster, top, top in placed)
 
 
-def _place(parent, cluster, rid, prioritised=False):
+def _place(parent: Xml, cluster: Cluster, rid: str, prioritised: bool = False) -> None:
     group = next((g for g in cluster.groups if g.id == rid), None)
     clone = next((c for c in cluster.clones if c.id == rid), None)
     if clone is not None:
@@ -109,19 +124,28 @@ def _place(parent, cluster, rid, prioritised=False):
     elif group is not None:
         node = element(parent, GROUP, id=group.id)
         for member in group.members:
-            _storage_policy(_primitive(node, cluster.resource(member)), cluster,
-                            cluster.resource(member))
+            resource = _resource(cluster, member)
+            _storage_policy(_primitive(node, resource), cluster, resource)
         if prioritised:
             nvset(node, META, f"{group.id}-meta_attributes", [("priority", str(PRIORITY))])
     else:
-        node = _primitive(parent, cluster.resource(rid))
-        pairs = _storage_pairs(cluster, cluster.resource(rid))
+        resource = _resource(cluster, rid)
+        node = _primitive(parent, resource)
+        pairs = _storage_pairs(cluster, resource)
         pairs += [("priority", str(PRIORITY))] if prioritised else []
         if pairs:
             nvset(node, META, f"{rid}-meta_attributes", pairs)
 
 
-def _storage_pairs(cluster, resource):
+def _resource(cluster: Cluster, rid: str) -> Resource:
+    """The resource ``rid`` of ``cluster`` (the loader refuses a reference to none)."""
+    resource = cluster.resource(rid)
+    if resource is None:
+        raise NfvdHaError(f"cluster {cluster.name}: no resource {rid}")
+    return resource
+
+
+def _storage_pairs(cluster: Cluster, resource: Resource) -> list[tuple[str, str]]:
     """Shared storage placed on one node fails over after its own restart count (0: at the
     first failure) and forgets its failures sooner: remounting on the node whose path to the
     server failed only fails again, and once the server answers the group may come back."""
@@ -132,13 +156,13 @@ def _storage_pairs(cluster, resource):
             ("failure-timeout", duration(recovery.storage_failure_timeout))]
 
 
-def _storage_policy(node, cluster, resource):
+def _storage_policy(node: Xml, cluster: Cluster, resource: Resource) -> None:
     pairs = _storage_pairs(cluster, resource)
     if pairs:
         nvset(node, META, f"{resource.id}-meta_attributes", pairs)
 
 
-def _primitive(parent, resource):
+def _primitive(parent: Xml, resource: Resource) -> Xml:
     klass, provider, rtype = resource.agent
     node = element(parent, PRIMITIVE, class_=klass, id=resource.id, provider=provider,
                    type=rtype)
@@ -156,7 +180,7 @@ def _primitive(parent, resource):
     return node
 
 
-def _fence_device(parent, fence, secrets):
+def _fence_device(parent: Xml, fence: Fencing, secrets: Mapping[SecretRef, str]) -> None:
     node = element(parent, PRIMITIVE, class_="stonith", id=fence.id, type=fence.agent)
     pairs = sorted([(k, _value(v, secrets, fence.id, k)) for k, v in fence.params]
                    + [("pcmk_host_list", " ".join(fence.targets))])
@@ -166,16 +190,19 @@ def _fence_device(parent, fence, secrets):
             timeout="20s")
 
 
-def _value(value, secrets, device, key):
+def _value(value: str | SecretRef | None, secrets: Mapping[SecretRef, str], device: str,
+           key: str) -> str:
     if isinstance(value, str):
         return value
+    if value is None:
+        raise NfvdHaError(f"fencing device {device}: {key} has no value")
     if value not in secrets:
         raise NfvdHaError(f"fencing device {device}: {key} comes from {value.path}, which was "
                           "not read")
     return secrets[value]
 
 
-def _constraints(parent, cluster):
+def _constraints(parent: Xml, cluster: Cluster) -> None:
     cloned = {c.id for c in cluster.clones}
     for top in cluster.top_level():
         if top not in cloned:
@@ -195,7 +222,7 @@ def _constraints(parent, cluster):
                     node=target, rsc=fence.id, score="-INFINITY")
 
 
-def _defaults(parent, cluster):
+def _defaults(parent: Xml, cluster: Cluster) -> None:
     recovery = cluster.recovery
     pairs = [("resource-stickiness", "0" if cluster.auto_failback else str(STICKY)),
              # N restarts in place, then move: the (N+1)th failure reaches the threshold
@@ -204,7 +231,7 @@ def _defaults(parent, cluster):
     nvset(parent, META, "rsc-options", pairs)
 
 
-def _alerts(parent, cluster):
+def _alerts(parent: Xml, cluster: Cluster) -> None:
     for alert in cluster.alerts:
         node = element(parent, ALERT, id=alert.id, path=alert.path)
         nvset(node, META, f"{alert.id}-meta", [("timeout", duration(alert.timeout))])

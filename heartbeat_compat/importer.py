@@ -8,8 +8,15 @@ validate and render warns until fencing devices are added.
 
 import os
 import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from nfvd_ha.errors import NfvdHaError, Problem
+
+#: a resource of haresources: (its type, its parameters)
+Resource = tuple[str, dict[str, str]]
+#: a group of haresources: (its preferred node, its resources, its line)
+Group = tuple[str, list[Resource], int]
 
 _TIME = re.compile(r"^([0-9]{1,9})(ms|s)?$")
 
@@ -18,7 +25,8 @@ IMPORTED_UNFENCED = ("imported from heartbeat v1, which ran this pair without fe
                      "[[cluster.fencing]] device per node before running it on Pacemaker")
 
 
-def _lines(text, continuation):
+def _lines(text: str, continuation: bool) -> Iterator[tuple[int, list[str]]]:
+    """(line number, words) of every line that says something (comments left out)."""
     if continuation:
         text = re.sub(r"\\\n", " ", text)
     for number, line in enumerate(text.splitlines(), 1):
@@ -27,13 +35,13 @@ def _lines(text, continuation):
             yield number, line.split()
 
 
-def ha_cf_nodes(text):
+def ha_cf_nodes(text: str) -> list[str]:
     """The node names of an ha.cf's ``node`` lines (comments and blank lines skipped)."""
     return [name for _, words in _lines(text, continuation=False) if words[0] == "node"
             for name in words[1:]]
 
 
-def _shown(words):
+def _shown(words: Sequence[str]) -> str:
     """Words of a line for a message: printable, at most 60 characters."""
     text = " ".join(words)
     text = text if text.isprintable() else repr(text)[1:-1]
@@ -51,10 +59,11 @@ ARGUMENTS = {"node": ((1, 64), "node names"), "ucast": ((2, 2), "an interface an
              "initdead": ((1, 1), "a time")}
 
 
-def parse_ha_cf(text, path):
+def parse_ha_cf(text: str, path: str) -> dict[str, Any]:
     """The directives nfvd-ha imports, each checked against what it takes; NfvdHaError
     naming file, line and directive for anything else (every problem at once)."""
-    conf, problems = {"node": [], "ucast": [], "media": []}, []
+    conf: dict[str, Any] = {"node": [], "ucast": [], "media": []}
+    problems: list[Problem] = []
     for number, words in _lines(text, continuation=False):
         key, args = words[0], words[1:]
         if key == "auto" and args[:1] == ["failback"]:  # the guide's "auto failback off"
@@ -81,7 +90,7 @@ def parse_ha_cf(text, path):
     return conf
 
 
-def _directive_problem(key, args):
+def _directive_problem(key: str, args: Sequence[str]) -> str | None:
     if key not in ARGUMENTS:
         return f"directive '{_shown([key])}' is not imported"
     (low, high), what = ARGUMENTS[key]
@@ -95,21 +104,22 @@ def _directive_problem(key, args):
     return None
 
 
-def _ms(word):
+def _ms(word: str) -> int | None:
     match = _TIME.match(word)
     if not match:
         return None
     return int(match.group(1)) * (1 if match.group(2) == "ms" else 1000)
 
 
-def parse_haresources(text, path):
-    groups = []
+def parse_haresources(text: str, path: str) -> list[Group]:
+    """The groups of a haresources file, in its order."""
+    groups: list[Group] = []
     for number, words in _lines(text, continuation=True):
         groups.append((words[0], [(_resource(w, path, number)) for w in words[1:]], number))
     return groups
 
 
-def _resource(word, path, number):
+def _resource(word: str, path: str, number: int) -> Resource:
     name, _, rest = word.partition("::")
     args = rest.split("::") if rest else []
     if re.match(r"^\d+\.\d+\.\d+\.\d+$", word):
@@ -136,7 +146,7 @@ def _resource(word, path, number):
     return f"lsb:{name}", {}
 
 
-def _vip(spec, path, number):
+def _vip(spec: str, path: str, number: int) -> dict[str, str]:
     ip, *rest = spec.split("/")
     params = {"ip": ip}
     if rest:
@@ -149,34 +159,38 @@ def _vip(spec, path, number):
     return params
 
 
-def import_heartbeat(texts, directory, name=None, addresses=None):
+def import_heartbeat(texts: Mapping[str, str], directory: str, name: str | None = None,
+                     addresses: Mapping[str, str] | None = None) -> str:
     """TOML text of a definition equivalent to ``texts`` ({"ha.cf": ..., "haresources":
     ...}, read from ``directory``)."""
     conf = parse_ha_cf(texts["ha.cf"], os.path.join(directory, "ha.cf"))
     groups = parse_haresources(texts["haresources"], os.path.join(directory, "haresources"))
     nodes = conf["node"]
-    addresses = dict(addresses or {})
-    if not addresses and len(conf["ucast"]) == len(nodes):
-        addresses = {n: a for n, (_, a) in zip(nodes, conf["ucast"])}
-    missing = [n for n in nodes if n not in addresses]
+    known = dict(addresses or {})
+    if not known and len(conf["ucast"]) == len(nodes):
+        known = {n: a for n, (_, a) in zip(nodes, conf["ucast"])}
+    missing = [n for n in nodes if n not in known]
     if missing:
         raise NfvdHaError(f"no address known for node(s) {', '.join(missing)}: ha.cf has "
                           f"{len(conf['ucast'])} ucast lines for {len(nodes)} nodes",
                           hint="give --address NODE=IP for each node")
     name = name or re.sub(r"[^A-Za-z0-9_.\-]", "-", os.path.basename(
         os.path.abspath(directory)).lstrip(".")) or "imported"
-    return _toml(name, conf, nodes, addresses, groups, directory)
+    return _toml(name, conf, nodes, known, groups, directory)
 
 
-def _q(value):
+def _q(value: object) -> str:
+    """``value`` as a TOML basic string."""
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _inline(d):
+def _inline(d: Mapping[str, object]) -> str:
+    """``d`` as a TOML inline table of strings."""
     return "{ " + ", ".join(f"{k} = {_q(v)}" for k, v in d.items()) + " }"
 
 
-def _toml(name, conf, nodes, addresses, groups, directory):
+def _toml(name: str, conf: dict[str, Any], nodes: list[str], addresses: Mapping[str, str],
+          groups: list[Group], directory: str) -> str:
     iface = conf["ucast"][0][0] if conf["ucast"] else (conf["media"][0][1][0]
                                                         if conf["media"] else "eth0")
     out = [f"# Imported by nfvd-ha from {os.path.abspath(directory)}",
@@ -196,7 +210,7 @@ def _toml(name, conf, nodes, addresses, groups, directory):
     if timing:
         out.append(f"timing = {_inline(timing)}")
     out.append(f"transport = {_transport(conf, iface)}")
-    count = {}
+    count: dict[str, int] = {}
     for g, (node, resources, number) in enumerate(groups):
         ids = []
         for rtype, params in resources:
@@ -215,7 +229,7 @@ def _toml(name, conf, nodes, addresses, groups, directory):
     return "\n".join(out) + "\n"
 
 
-def _transport(conf, iface):
+def _transport(conf: dict[str, Any], iface: str) -> str:
     spec = {"mode": "ucast", "interface": iface}
     if conf["media"]:
         kind, args = conf["media"][0]

@@ -5,7 +5,9 @@ naming the local node. Order matters: udpport before the media lines.
 """
 
 import os
+from collections.abc import Mapping
 
+from nfvd_ha.definition.model import Cluster, Resource, SecretRef
 from nfvd_ha.errors import NfvdHaError, Problem
 
 #: nfvd agent -> the init script heartbeat v1 runs (the guide's names)
@@ -16,12 +18,12 @@ UNFENCED = ("heartbeat v1 cannot fence this cluster: {why}. A partition or a fro
             "can run its services on both nodes at once; migrate it to Pacemaker")
 
 
-def hb_time(ms):
+def hb_time(ms: int) -> str:
     """Heartbeat takes whole seconds or an 'ms' suffix."""
     return str(ms // 1000) if ms % 1000 == 0 else f"{ms}ms"
 
 
-def unfenced_reason(cluster):
+def unfenced_reason(cluster: Cluster) -> str | None:
     """Why heartbeat would run this cluster unfenced, or None when every node has a
     stonith_host line."""
     if not cluster.fencing:
@@ -32,8 +34,10 @@ def unfenced_reason(cluster):
     return None
 
 
-def _stonith_lines(cluster, secrets):
-    lines = []
+def _stonith_lines(cluster: Cluster, secrets: Mapping[SecretRef, str]) -> list[str]:
+    """A stonith_host line per fenced node (NfvdHaError when a device lacks what its
+    heartbeat plugin needs)."""
+    lines: list[str] = []
     for fence in cluster.fencing:
         plugin, keys = STONITH_PLUGINS[fence.agent]
         params = dict(fence.params)
@@ -41,7 +45,8 @@ def _stonith_lines(cluster, secrets):
         for key in keys:
             value = params.get(key) if key != "password" else params.get("password",
                                                                          params.get("passwd"))
-            value = secrets.get(value, value) if value is not None else None
+            if isinstance(value, SecretRef):
+                value = secrets.get(value, value)
             if not value or any(c.isspace() for c in str(value)):
                 raise NfvdHaError(f"fencing device {fence.id}: heartbeat's {plugin} needs "
                                   f"{key} (one word)")
@@ -51,7 +56,7 @@ def _stonith_lines(cluster, secrets):
     return lines
 
 
-def render_ha_cf(cluster, secrets=None):
+def render_ha_cf(cluster: Cluster, secrets: Mapping[SecretRef, str] | None = None) -> str:
     """ha.cf text; stonith_host lines where heartbeat has a plugin for every device,
     otherwise a loud UNFENCED comment (and ``unfenced_reason`` says why)."""
     t, tr = cluster.timing, cluster.transport
@@ -79,7 +84,7 @@ def render_ha_cf(cluster, secrets=None):
     return "\n".join(lines) + "\n"
 
 
-def resource_spec(resource, where):
+def resource_spec(resource: Resource, where: str) -> str:
     """One haresources word for a resource, e.g. IPaddr::10.0.0.100/24/eth0:0."""
     p = dict(resource.params)
     carried = {"vip": ("cidr_netmask", "nic", "label"),
@@ -111,12 +116,12 @@ def resource_spec(resource, where):
                       hint="use an nfvd agent type or lsb:SCRIPT for heartbeat hosts")
 
 
-def _haresources_lines(cluster):
+def _haresources_lines(cluster: Cluster) -> tuple[list[str], list[Problem]]:
     """(haresources lines, [Problem] of what haresources cannot carry)."""
     lines = ["# Rendered by nfvd-ha: node resource... (started left to right, stopped "
              "right to left)"]
     cloned = {c.id for c in cluster.clones}
-    problems = []
+    problems: list[Problem] = []
     for top in cluster.top_level():
         if top in cloned:
             lines.append(f"# {top}: a clone, runs on every node outside heartbeat")
@@ -126,21 +131,24 @@ def _haresources_lines(cluster):
         words = []
         for rid in members:
             try:
-                words.append(resource_spec(cluster.resource(rid), f"{cluster.name}.{rid}"))
+                resource = cluster.resource(rid)
+                if resource is None:  # the loader refuses a reference to none
+                    raise NfvdHaError(f"cluster {cluster.name}: no resource {rid}")
+                words.append(resource_spec(resource, f"{cluster.name}.{rid}"))
             except NfvdHaError as error:
                 problems += error.problems
         lines.append(" ".join([cluster.preferred_for(top)] + words))
     return lines, problems
 
 
-def uncarried(cluster):
+def uncarried(cluster: Cluster) -> list[str]:
     """What of ``cluster`` heartbeat v1 cannot carry (texts; [] when it can carry it all):
     its heartbeat files are then not rendered at all - half a group (a service without its
     data mount) would be worse than none."""
     return [p.message for p in _haresources_lines(cluster)[1]]
 
 
-def render_haresources(cluster):
+def render_haresources(cluster: Cluster) -> str:
     """One line per group (and per lone primitive); clones have no v1 form: A/A services
     run outside heartbeat, as in the guide."""
     lines, problems = _haresources_lines(cluster)
@@ -149,5 +157,6 @@ def render_haresources(cluster):
     return "\n".join(lines) + "\n"
 
 
-def render_authkeys(key_hex):
+def render_authkeys(key_hex: str) -> str:
+    """heartbeat's authkeys with ``key_hex`` (sha1)."""
     return f"auth 1\n1 sha1 {key_hex}\n"

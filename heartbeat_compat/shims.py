@@ -9,31 +9,60 @@ them back if the peer fails (stickiness keeps them where they are otherwise).
 """
 
 import shlex
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
+from nfvd_ha import paths
+from nfvd_ha.errors import NfvdHaError
+from nfvd_ha.roles import ROLES
 from nfvd_ocf.nfvd import ACTIVATOR_EP, ASSURANCE_COMPONENTS, HA_EXAMPLE, LABELS, SHIM_MARK
 
-from nfvd_ha.errors import NfvdHaError
+T = TypeVar("T")
 
 
-def rscstatus(cluster):
-    """``cluster``: the nfvd_ha.cluster.Cluster adapter of this node."""
-    me, where, homes = cluster.node_name(), cluster.placement(), cluster.homes()
-    groups = [g for g in where if g in homes]
+class PacemakerView(Protocol):
+    """What the runbook commands need of this node's cluster (the Pacemaker adapter,
+    nfvd_ha.adapters.pacemaker.Pacemaker, is one)."""
+
+    def node_name(self) -> str: ...
+
+    def placement(self) -> dict[str, str | None]: ...
+
+    def preferred_nodes(self) -> dict[str, str]: ...
+
+    def ban(self, resource: str, node: str) -> None: ...
+
+    def clear(self, resource: str, node: str) -> None: ...
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float, interval: float = 0.5
+                 ) -> T: ...
+
+
+def rscstatus(cluster: PacemakerView) -> str:
+    """What this node holds of the active/passive groups, in heartbeat's words: all, local
+    (only those preferring this node), foreign (only the peer's) or none. ``cluster``: the
+    Pacemaker adapter of this node (nfvd_ha.adapters.pacemaker.Pacemaker)."""
+    me, where, preferred = cluster.node_name(), cluster.placement(), cluster.preferred_nodes()
+    groups = [g for g in where if g in preferred]
     held = {g for g in groups if where[g] == me}
     if groups and held == set(groups):
         return "all"
     if not held:
         return "none"
-    local = {g for g in groups if homes[g] == me}
+    local = {g for g in groups if preferred[g] == me}
     return "local" if held == local else "foreign"
 
 
-def standby(cluster, which="all", timeout=120, progress=lambda text: None):
+def standby(cluster: PacemakerView, which: str = "all", timeout: float = 120,
+            progress: Callable[[str], object] = lambda text: None) -> list[str]:
+    """hb_standby WHICH: ban the groups this node holds (all, or those preferring this node
+    - local - or its peer - foreign) from it until they run elsewhere, then clear the bans;
+    the groups moved."""
     if which not in ("all", "local", "foreign"):
         raise NfvdHaError(f"hb_standby: '{which}' is not all, local or foreign")
-    me, where, homes = cluster.node_name(), cluster.placement(), cluster.homes()
-    chosen = [g for g in where if g in homes and where[g] == me and
-              (which == "all" or (homes[g] == me) == (which == "local"))]
+    me, where, preferred = cluster.node_name(), cluster.placement(), cluster.preferred_nodes()
+    chosen = [g for g in where if g in preferred and where[g] == me and
+              (which == "all" or (preferred[g] == me) == (which == "local"))]
     progress(f"Going standby [{which}].")
     for group in chosen:
         cluster.ban(group, me)
@@ -52,29 +81,31 @@ def standby(cluster, which="all", timeout=120, progress=lambda text: None):
 MARK = SHIM_MARK
 
 
-def shims(nfvd_ha="nfvd-ha", activator_ep=ACTIVATOR_EP):
+def shims(nfvd_ha: str = "nfvd-ha", activator_ep: str = ACTIVATOR_EP
+          ) -> dict[str, tuple[str, str]]:
     """{name: (default path, script text)}: each a two-line sh script calling nfvd-ha."""
-    def script(what, command):
+    def script(what: str, command: str) -> str:
         return (f'#!/bin/sh\n{MARK}: {what}\nexec {shlex.quote(nfvd_ha)} {command} '
                 '"$@"\n')
     found = {
-        "cl_status": ("/usr/local/sbin/cl_status", script(
+        "cl_status": (paths.CL_STATUS_SHIM, script(
             "heartbeat's cl_status on Pacemaker", "compat cl_status")),
-        "hb_standby": ("/usr/share/heartbeat/hb_standby", script(
+        "hb_standby": (paths.HB_STANDBY, script(
             "heartbeat's hb_standby on Pacemaker", "compat hb_standby")),
-        "activator-ep": ("/etc/init.d/activator-ep", script(
+        "activator-ep": (paths.ACTIVATOR_EP_INIT, script(
             "SOSA + Lock Manager under Pacemaker (check/status answer, start/stop guarded)",
             f"compat activator-ep --script {shlex.quote(activator_ep)}")),
-        "nfvd": ("/etc/init.d/nfvd", script(
+        "nfvd": (paths.NFVD_INIT, script(
             "NFVD Assurance under Pacemaker (status answers, start/stop guarded)",
             "compat nfvd")),
         "maintenance_mode.sh": (f"{HA_EXAMPLE}/maintenance_mode.sh", script(
             "the guide's maintenance utility", "maintenance")),
     }
-    for role, prefix in (("gui", "gui"), ("aa", "aa"), ("sitescope", "sis")):
-        found[f"{prefix}_maintenance_mode.sh"] = (
-            f"{HA_EXAMPLE}/{prefix}_maintenance_mode.sh",
-            script(f"the guide's maintenance utility ({role})", f"maintenance --role {role}"))
+    for role in (r for r in ROLES.values() if r.shim):
+        found[f"{role.shim}_maintenance_mode.sh"] = (
+            f"{HA_EXAMPLE}/{role.shim}_maintenance_mode.sh",
+            script(f"the guide's maintenance utility ({role.name})",
+                   f"maintenance --role {role.name}"))
     return found
 
 
@@ -82,7 +113,8 @@ def shims(nfvd_ha="nfvd-ha", activator_ep=ACTIVATOR_EP):
 GUARDED = ("start", "stop", "restart", "force-reload", "reload")
 
 
-def guarded(name, action, resource_type):
+def guarded(name: str, action: str, resource_type: str) -> None:
+    """Refuse ``/etc/init.d/NAME ACTION``: Pacemaker runs it (as ocf:nfvd:RESOURCE_TYPE)."""
     raise NfvdHaError(
         f"/etc/init.d/{name} {action}: {name} runs under Pacemaker here "
         f"(ocf:nfvd:{resource_type}); starting or stopping it behind the cluster's back "
@@ -90,7 +122,7 @@ def guarded(name, action, resource_type):
         "or `nfvd-ha maintenance start|stop`")
 
 
-def nfvd_status(rows):
+def nfvd_status(rows: Iterable[tuple[str, str]]) -> tuple[list[str], int]:
     """/etc/init.d/nfvd status (guide 5.3): text and LSB status code."""
     states = dict(rows)
     found = [(LABELS[c], states.get(LABELS[c], "Not Installed")) for c in ASSURANCE_COMPONENTS]
@@ -104,10 +136,13 @@ def nfvd_status(rows):
     return lines + [f"NFVD processes are partly running: {detail}"], 1
 
 
-def install_plan(targets, existing, force):
-    """[(path, text)] to write; NfvdHaError naming every foreign file found (no --force)."""
-    foreign = [path for path, _ in targets if existing.get(path) is not None
-               and MARK not in existing[path]]
+def foreign_files(targets: Sequence[tuple[str, str]], existing: Mapping[str, str | None],
+                  force: bool) -> list[str]:
+    """The paths among ``targets`` ([(path, text)]) whose ``existing`` text ({path: text or
+    None}) is not one of our shims: they are kept as ``<path>.nfvd-ha-orig`` before the
+    shims replace them. NfvdHaError naming every one of them unless ``force``."""
+    foreign = [path for path, _ in targets
+               if (text := existing.get(path)) is not None and MARK not in text]
     if foreign and not force:
         raise NfvdHaError([f"{path} exists and is not an nfvd-ha shim" for path in foreign],
                           hint="--force keeps a copy as <path>.nfvd-ha-orig and replaces it; "

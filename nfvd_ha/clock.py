@@ -1,6 +1,10 @@
 """Time, injectable: code that waits takes a clock, so unit tests never really sleep."""
 
 import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Clock:
@@ -9,7 +13,7 @@ class Clock:
     monotonic = staticmethod(time.monotonic)
     sleep = staticmethod(time.sleep)
 
-    def wait_for(self, predicate, timeout, interval):
+    def wait_for(self, predicate: Callable[[], T], timeout: float, interval: float) -> T:
         """Poll ``predicate`` until it returns something true or ``timeout`` passes;
         returns its last value."""
         deadline = self.monotonic() + timeout

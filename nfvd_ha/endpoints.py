@@ -44,6 +44,6 @@ ENDPOINTS = {
 }
 
 
-def endpoint_on(port):
+def endpoint_on(port: int) -> Endpoint | None:
     """The endpoint a load balancer check on ``port`` talks to (its default port), or None."""
     return next((e for e in ENDPOINTS.values() if e.port == port), None)

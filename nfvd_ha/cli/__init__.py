@@ -6,14 +6,14 @@ Only the CLI prints. Errors: ``Error: ...`` on stderr, one line per problem, exi
 
 import click
 
-from . import (agents, backup, compat, definition, health, lab, maintenance, node, plan,
-               status, supervise, upgrade)
+from . import (agents, backup, compat, definition, health, lab, maintenance, node, plan, status,
+               supervise, upgrade)
 from .base import Group
 
 
 @click.group(cls=Group)
 @click.version_option(package_name="nfvd-ha")
-def main():
+def main() -> None:
     """High availability for HPE NFV Director on Pacemaker/Corosync."""
 
 

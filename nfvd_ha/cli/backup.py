@@ -10,12 +10,11 @@ from .. import paths
 @click.argument("archive", type=click.Path())
 @click.option("--definition", type=click.Path(), default=None,
               help=f"The definition to keep with it (default: {paths.DEFINITION} if there).")
-def backup(archive, definition):
+def backup(archive: str, definition: str | None) -> None:
     """This node's HA layer into ARCHIVE: corosync.conf, the authkey, the quorum device's
     certificates, the live CIB, the definition (created, never overwritten; 0600)."""
-    from .. import backup as use_case
-    from ..runner import Runner
-    manifest = use_case.backup(archive, Runner(), definition=definition)
+    from ..commands import backup as use_case
+    manifest = use_case.backup(archive, definition=definition)
     click.echo(f"wrote {archive} (0600): cluster {manifest['cluster']}, taken on "
                f"{manifest['node']}, CIB epoch {manifest['cib'][1]}, "
                f"{len(manifest['members'])} files: {', '.join(manifest['members'])}")
@@ -31,13 +30,13 @@ def backup(archive, definition):
               help="Seconds to wait for the node to join (with systemd).")
 @click.option("--definition-to", default=paths.DEFINITION, show_default=True,
               type=click.Path(), help="Where the archive's definition goes.")
-def restore(archive, cluster, force, no_start, timeout, definition_to):
+def restore(archive: str, cluster: str | None, force: bool, no_start: bool, timeout: int,
+            definition_to: str) -> None:
     """A backup onto a rebuilt node (its stack stopped): check ARCHIVE, write corosync.conf,
     the authkey, the quorum device's certificates and the definition, then (systemd) start
     the stack and wait until the node rejoins."""
-    from .. import backup as use_case
-    from ..runner import Runner
-    manifest = use_case.restore(archive, Runner(), click.echo, cluster=cluster, force=force,
+    from ..commands import backup as use_case
+    manifest = use_case.restore(archive, progress=click.echo, cluster=cluster, force=force,
                                 start=not no_start, timeout=timeout,
                                 definition_to=definition_to)
     click.echo(f"restored cluster {manifest['cluster']} (backup taken on {manifest['node']} "

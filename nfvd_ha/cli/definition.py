@@ -1,6 +1,7 @@
 """Definition commands: example, validate, render, keygen, import-heartbeat."""
 
 import os
+from typing import Any
 
 import click
 
@@ -10,21 +11,19 @@ DEFINITION = click.argument("definition", type=click.Path())
 
 
 @click.command()
-def example():
+def example() -> None:
     """Print the built-in reference definition (the guide's topology)."""
-    from ..definition import EXAMPLE
-    from ..files import read_text
-    click.echo(read_text(EXAMPLE), nl=False)
+    from ..commands import definition as use_case
+    click.echo(use_case.example(), nl=False)
 
 
 @click.command()
 @DEFINITION
-def validate(definition):
+def validate(definition: str) -> None:
     """Check DEFINITION; report every problem with its file, key and line."""
-    from ..definition import load_definition
-    from ..render import validation_notes
-    loaded = load_definition(definition)
-    for text in loaded.warnings() + validation_notes(loaded):
+    from ..commands import definition as use_case
+    loaded, notes = use_case.validate(definition)
+    for text in notes:
         warn(text)
     for cluster in loaded.clusters:
         click.echo(f"cluster {cluster.name}: {len(cluster.nodes)} nodes, "
@@ -43,10 +42,10 @@ def validate(definition):
               type=click.Choice(["cib", "corosync", "heartbeat", "haproxy", "f5", "openstack",
                                  "mounts", "all"]))
 @click.option("--force", is_flag=True, help="Replace existing key files too.")
-def render(definition, out, targets, force):
+def render(definition: str, out: str, targets: tuple[str, ...], force: bool) -> None:
     """Render DEFINITION into OUT: CIB, corosync.conf, heartbeat, haproxy.cfg, F5 AS3/tmsh,
     OpenStack allowed address pairs, boot mounts of the hosts outside clusters."""
-    from .. import render as use_case
+    from ..commands import render as use_case
     chosen = use_case.TARGETS if "all" in targets else tuple(targets)
     report = use_case.render(definition, out, chosen, force)
     _report(out, report, "existing key; --force replaces it")
@@ -56,13 +55,13 @@ def render(definition, out, targets, force):
 @DEFINITION
 @click.option("--out", required=True, type=click.Path())
 @click.option("--force", is_flag=True, help="Replace existing key files.")
-def keygen(definition, out, force):
+def keygen(definition: str, out: str, force: bool) -> None:
     """Generate the shared keys DEFINITION's clusters need (never printed)."""
-    from .. import render as use_case
+    from ..commands import render as use_case
     _report(out, use_case.keygen(definition, out, force), "exists; --force replaces it")
 
 
-def _report(out, report, kept_why):
+def _report(out: str, report: dict[str, Any], kept_why: str) -> None:
     for text in report["warnings"]:
         warn(text)
     for rel in report["written"]:
@@ -77,9 +76,10 @@ def _report(out, report, kept_why):
 @click.option("--address", "addresses", multiple=True, metavar="NODE=IP",
               help="Address of a node, when ha.cf's ucast lines do not say.")
 @click.option("--out", type=click.Path(), help="Write here (default: stdout).")
-def import_heartbeat(directory, name, addresses, out):
+def import_heartbeat(directory: str, name: str | None, addresses: tuple[str, ...],
+                     out: str | None) -> None:
     """Turn DIRECTORY's ha.cf + haresources into a definition."""
-    from .. import importing as use_case
+    from ..commands import importing as use_case
     text, warnings = use_case.import_definition(directory, name, addresses, out)
     for said in warnings:
         warn(said)

@@ -3,18 +3,19 @@
 import click
 
 from .. import paths
+from ..endpoints import ENDPOINTS
 from .base import Group, nfvd_ha_executable
 
-ROLES = click.Choice(["gui", "sitescope", "ffapi"])
+ENDPOINT_CHOICE = click.Choice(list(ENDPOINTS))
 
 
 @click.group(cls=Group)
-def health():
+def health() -> None:
     """Health endpoints for the load balancer."""
 
 
 @health.command("serve")
-@click.option("--role", "roles", multiple=True, required=True, type=ROLES)
+@click.option("--role", "endpoints", multiple=True, required=True, type=ENDPOINT_CHOICE)
 @click.option("--bind", default="127.0.0.1", show_default=True,
               help="Address to listen on; the load balancer's checks need this node's own "
                    "address (0.0.0.0 for every address).")
@@ -22,15 +23,15 @@ def health():
               help="Serve ROLE on PORT instead of the guide's (repeatable).")
 @click.option("--lock", default=paths.LOCK, show_default=True,
               help="Maintenance lock: while it exists, report unavailable.")
-def health_serve(roles, bind, ports, lock):
+def health_serve(endpoints: tuple[str, ...], bind: str, ports: tuple[str, ...], lock: str) -> None:
     """Serve GUI :3001, SiteScope :8898, FF API :8081 health (the guide's texts)."""
-    from .. import health as use_case
-    use_case.serve(roles, lock, bind, ports=_ports(ports),
+    from ..commands import health as use_case
+    use_case.serve(endpoints, lock, bind, ports=_ports(ports),
                    announce=lambda text: click.echo(text, err=True))
 
 
 @health.command("install-unit")
-@click.option("--role", "roles", multiple=True, required=True, type=ROLES)
+@click.option("--role", "endpoints", multiple=True, required=True, type=ENDPOINT_CHOICE)
 @click.option("--bind", required=True,
               help="This node's address the load balancer checks (0.0.0.0: every address).")
 @click.option("--port", "ports", multiple=True, metavar="ROLE=PORT",
@@ -41,24 +42,25 @@ def health_serve(roles, bind, ports, lock):
               type=click.Path())
 @click.option("--path", default=paths.HEALTH_UNIT, show_default=True,
               type=click.Path())
-def health_install_unit(roles, bind, ports, take_over_xinetd, xinetd_dir, path):
+def health_install_unit(endpoints: tuple[str, ...], bind: str, ports: tuple[str, ...],
+                        take_over_xinetd: bool, xinetd_dir: str, path: str) -> None:
     """Install the systemd unit serving ROLEs (the guide's ports unless --port)."""
-    from ..health_unit import install
-    for line in install(path, nfvd_ha_executable(), roles, bind, _ports(ports),
+    from ..commands.health_unit import install
+    for line in install(path, nfvd_ha_executable(), endpoints, bind, _ports(ports),
                         take_over_xinetd, xinetd_dir):
         click.echo(line)
 
 
-def _ports(pairs):
+def _ports(pairs: tuple[str, ...]) -> dict[str, int]:
     from ..errors import NfvdHaError
     found = {}
     for pair in pairs:
-        role, _, port = pair.partition("=")
-        if role not in ("gui", "sitescope", "ffapi") or not (
+        endpoint, _, port = pair.partition("=")
+        if endpoint not in ENDPOINTS or not (
                 port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
-            raise NfvdHaError(f"--port {pair}: expected ROLE=PORT, ROLE one of gui, "
-                              "sitescope, ffapi, PORT 1-65535")
-        found[role] = int(port)
+            raise NfvdHaError(f"--port {pair}: expected ROLE=PORT, ROLE one of "
+                              f"{', '.join(ENDPOINTS)}, PORT 1-65535")
+        found[endpoint] = int(port)
     return found
 
 

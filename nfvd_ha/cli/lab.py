@@ -6,36 +6,33 @@ from .base import Group
 
 
 @click.group(cls=Group)
-def lab():
+def lab() -> None:
     """The Docker lab of the reference topology (needs a source checkout and Docker)."""
 
 
 @lab.command("up")
-def lab_up():
+def lab_up() -> None:
     """Render, build the images, start the lab, load the CIB; then show its status."""
-    from .. import lab as use_case
-    from ..runner import Runner
-    _show(use_case.up(Runner(), lambda text: click.echo(text, err=True)))
+    from ..commands import lab as use_case
+    _show(use_case.up(progress=lambda text: click.echo(text, err=True)))
 
 
 @lab.command("status")
-def lab_status():
+def lab_status() -> None:
     """What the lab's clusters and VIPs say."""
-    from .. import lab as use_case
-    from ..runner import Runner
-    _show(use_case.status(Runner()))
+    from ..commands import lab as use_case
+    _show(use_case.status())
 
 
 @lab.command("down")
-def lab_down():
+def lab_down() -> None:
     """Stop and remove the lab's containers and network."""
-    from .. import lab as use_case
-    from ..runner import Runner
-    use_case.down(Runner())
+    from ..commands import lab as use_case
+    use_case.down()
     click.echo("lab removed")
 
 
-def _show(parts):
+def _show(parts: list[tuple[str, str]]) -> None:
     for title, text in parts:
         click.echo(f"== {title}\n{text.rstrip()}\n")
 

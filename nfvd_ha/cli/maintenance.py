@@ -1,28 +1,35 @@
 """Maintenance commands: ``maintenance start|stop|status`` and the ``controller``."""
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import paths
+from ..roles import ROLES, drain_defaults
 from .base import Group, nfvd_ha_executable
 
+if TYPE_CHECKING:
+    from ..commands.maintenance.command import Maintenance
+    from ..commands.maintenance.peers import PeerSource
+
 role_option = click.option(
-    "--role", envvar="NFVD_HA_ROLE", type=click.Choice(["gui", "ff", "aa", "sitescope"]),
+    "--role", envvar="NFVD_HA_ROLE", type=click.Choice(list(ROLES)),
     help="This VM's role (default: told by the installed NFVD components).")
 lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
                            type=click.Path(), help="The maintenance lock.")
 
 
-def _maintenance(role, lock, timeout=300, peers=None):
-    from ..maintenance.command import Maintenance
-    from ..maintenance.reconcile import Paths
-    from ..runner import Runner
-    return Maintenance(Runner(), Paths(lock=lock), role, timeout, say=click.echo, peers=peers)
+def _maintenance(role: str | None, lock: str, timeout: float = 300,
+                 peers: "PeerSource | None" = None) -> "Maintenance":
+    from ..commands.maintenance.command import Maintenance
+    from ..commands.maintenance.reconcile import MaintenanceFiles
+    return Maintenance(files=MaintenanceFiles(lock=lock), role=role, timeout=timeout,
+                       say=click.echo, peers=peers)
 
 
 @click.group(cls=Group)
-def maintenance():
+def maintenance() -> None:
     """The guide's maintenance_mode.sh: put this VM in or out of maintenance."""
 
 
@@ -31,7 +38,7 @@ def maintenance():
 @lock_option
 @click.option("--drain", type=click.FloatRange(0, 3600), default=None,
               help="Seconds for the load balancer to drain this VM before its services stop "
-                   "(default 10, 0 on Assurance).")
+                   f"(default {drain_defaults()}).")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=300, show_default=True,
               help="Seconds to wait for the resources to leave this node.")
 @click.option("--force", is_flag=True,
@@ -44,9 +51,10 @@ def maintenance():
               help="GUI/SiteScope: the definition naming this VM's peers.")
 @click.option("--peer-timeout", type=click.FloatRange(0.1, 60), default=3, show_default=True,
               help="Seconds a peer's health endpoint has to answer.")
-def maintenance_start(role, lock, drain, timeout, force, peer, definition, peer_timeout):
+def maintenance_start(role: str | None, lock: str, drain: float | None, timeout: float, force: bool,
+                      peer: tuple[str, ...], definition: str, peer_timeout: float) -> None:
     """Switch over (standby), then stop this VM's active/active services."""
-    from ..maintenance.peers import PeerSource
+    from ..commands.maintenance.peers import PeerSource
     peers = PeerSource(peer, definition, timeout=peer_timeout)
     sys.exit(_maintenance(role, lock, timeout, peers).start(drain, force))
 
@@ -54,7 +62,7 @@ def maintenance_start(role, lock, drain, timeout, force, peer, definition, peer_
 @maintenance.command("stop")
 @role_option
 @lock_option
-def maintenance_stop(role, lock):
+def maintenance_stop(role: str | None, lock: str) -> None:
     """Back in service: leave standby (no failback), start active/active services."""
     sys.exit(_maintenance(role, lock).stop())
 
@@ -62,7 +70,7 @@ def maintenance_stop(role, lock):
 @maintenance.command("status")
 @role_option
 @lock_option
-def maintenance_status(role, lock):
+def maintenance_status(role: str | None, lock: str) -> None:
     """Whether this VM is in maintenance, in the guide's words."""
     sys.exit(_maintenance(role, lock).status())
 
@@ -74,19 +82,20 @@ def maintenance_status(role, lock):
               help="Seconds between level-triggered passes (events act at once).")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=300, show_default=True)
 @click.pass_context
-def controller(ctx, role, lock, tick, timeout):
+def controller(ctx: click.Context, role: str | None, lock: str, tick: float,
+               timeout: float) -> None:
     """Keep this node where the maintenance lock says (pyinotify + level-triggered)."""
     if ctx.invoked_subcommand:
         return
     import logging
-    from ..maintenance.controller import Controller, hold_instance_lock
-    from ..maintenance.reconcile import Paths
-    from ..runner import Runner
+
+    from ..commands.maintenance.controller import Controller, hold_instance_lock
+    from ..commands.maintenance.reconcile import MaintenanceFiles
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
     hold_instance_lock()
     try:
-        Controller(Runner(), Paths(lock=lock), role, tick, timeout).run()
+        Controller(files=MaintenanceFiles(lock=lock), role=role, tick=tick, timeout=timeout).run()
     except KeyboardInterrupt:
         pass
 
@@ -94,9 +103,9 @@ def controller(ctx, role, lock, tick, timeout):
 @controller.command("install-unit")
 @click.option("--path", default=paths.CONTROLLER_UNIT, show_default=True,
               type=click.Path())
-def controller_install_unit(path):
+def controller_install_unit(path: str) -> None:
     """Install the systemd unit (then: systemctl daemon-reload; systemctl enable --now ...)."""
-    from ..maintenance.unit import install_unit
+    from ..commands.maintenance.unit import install_unit
     install_unit(path, nfvd_ha_executable())
     click.echo(f"installed {path}")
 

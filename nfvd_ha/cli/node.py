@@ -6,7 +6,7 @@ from .base import Group
 
 
 @click.group(cls=Group)
-def node():
+def node() -> None:
     """This host as a node of a cluster of the definition."""
 
 
@@ -25,15 +25,15 @@ def node():
                    "host being migrated starts corosync alone first).")
 @click.option("--timeout", default=120, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for the node to join (with systemd).")
-def node_setup(definition, name, keys_dir, qdevice_ca, qdevice_p12, check, no_start, timeout):
+def node_setup(definition: str, name: str, keys_dir: str, qdevice_ca: str | None,
+               qdevice_p12: str | None, check: bool, no_start: bool, timeout: int) -> None:
     """Check this host, then write the agents, corosync.conf, the authkey and the quorum
     device's certificate that differ, enable and start corosync and pacemaker (systemd) and
     wait until the node is online. Idempotent; --check changes nothing."""
-    from .. import node_setup as use_case
-    from ..runner import Runner
-    qdevice = (qdevice_ca, qdevice_p12) if qdevice_ca or qdevice_p12 else None
-    use_case.setup(definition, name, keys_dir, Runner(), click.echo, check, timeout, qdevice,
-                   start=not no_start)
+    from ..commands import node_setup as use_case
+    qdevice = (qdevice_ca or "", qdevice_p12 or "") if qdevice_ca or qdevice_p12 else None
+    use_case.setup(definition, name, keys_dir, progress=click.echo, check=check, timeout=timeout,
+                   qdevice=qdevice, start=not no_start)
 
 
 COMMANDS = (node,)

@@ -10,12 +10,11 @@ import click
 @click.option("--out", "out", type=click.Path(), default=None,
               help="Where the plan goes (default: ./CLUSTER.plan.json, a new file, 0600).")
 @click.option("--force", is_flag=True, help="Replace an existing file at --out.")
-def plan(definition, name, out, force):
+def plan(definition: str, name: str, out: str | None, force: bool) -> None:
     """What would change in the live CIB (on a cluster node; offline with CIB_file=FILE) and
     what the cluster would do about it (crm_simulate). Nothing is changed."""
-    from .. import plan as use_case
-    from ..runner import Runner
-    found = use_case.plan_cluster(definition, name, Runner())
+    from ..commands import plan as use_case
+    found = use_case.plan_cluster(definition, name)
     out = out or f"{name}.plan.json"
     use_case.save(found, out, force)
     click.echo(f"Changes to {name} ({len(found['changes'])}):")
@@ -36,13 +35,11 @@ def plan(definition, name, out, force):
 @click.argument("plan_file", type=click.Path())
 @click.option("--timeout", default=120, show_default=True, type=click.IntRange(1, 3600),
               help="Seconds to wait for the cluster to settle.")
-def apply(plan_file, timeout):
+def apply(plan_file: str, timeout: int) -> None:
     """Push exactly what `nfvd-ha plan` planned (refused when the live CIB changed since),
     then wait until the cluster settles."""
-    from .. import plan as use_case
-    from ..runner import Runner
-    done, settled = use_case.Planner(Runner()).apply(use_case.load(plan_file), timeout,
-                                                     click.echo)
+    from ..commands import plan as use_case
+    done, settled = use_case.apply_plan(plan_file, timeout, click.echo)
     if not done:
         click.echo("Nothing to apply: the live CIB already has what the definition says.")
     else:

@@ -3,16 +3,19 @@ node out of the load balancer and raise an alert (guide 2.9, without cron)."""
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from .. import paths
+from ..roles import ROLES
 from .base import Group, nfvd_ha_executable
 
-ROLE = click.Choice(["gui", "sitescope", "ff", "aa"])
+ROLE = click.Choice(list(ROLES))
 
 
-def _options(command):
+def _options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed((
             click.option("--role", envvar="NFVD_HA_ROLE", type=ROLE, default=None,
                          help="This VM's role (default: told by the installed components)."),
@@ -34,14 +37,15 @@ def _options(command):
 @click.group(cls=Group, invoke_without_command=True)
 @_options
 @click.pass_context
-def supervise(ctx, role, interval, restarts, window, alert, recipients):
+def supervise(ctx: click.Context, role: str | None, interval: float, restarts: int, window: float,
+              alert: str | None, recipients: tuple[str, ...]) -> None:
     """Supervise this VM's NFVD services (GUI, SiteScope; FF and AA on heartbeat hosts)."""
     if ctx.invoked_subcommand:
         return
-    from ..supervise import run
+    from ..commands.supervise import SuperviseOptions, run
+    options = SuperviseOptions(role, interval, restarts, window, alert, tuple(recipients))
     try:
-        run(role, interval, restarts, window, alert, recipients,
-            say=lambda text: click.echo(text, err=True))
+        run(options, say=lambda text: click.echo(text, err=True))
     except KeyboardInterrupt:
         sys.exit(0)
 
@@ -50,11 +54,12 @@ def supervise(ctx, role, interval, restarts, window, alert, recipients):
 @_options
 @click.option("--path", default=paths.SUPERVISE_UNIT, show_default=True,
               type=click.Path())
-def supervise_install_unit(role, interval, restarts, window, alert, recipients, path):
+def supervise_install_unit(role: str | None, interval: float, restarts: int, window: float,
+                           alert: str | None, recipients: tuple[str, ...], path: str) -> None:
     """Install the systemd unit running the supervisor with these options."""
-    from ..supervise import install_unit
-    install_unit(path, nfvd_ha_executable(), role, interval, restarts, window, alert,
-                 recipients)
+    from ..commands.supervise import SuperviseOptions, install_unit
+    install_unit(path, nfvd_ha_executable(),
+                 SuperviseOptions(role, interval, restarts, window, alert, tuple(recipients)))
     click.echo(f"installed {path}")
     click.echo("then: systemctl daemon-reload && systemctl enable --now "
                f"{os.path.basename(path)}")

@@ -1,9 +1,14 @@
 """``nfvd-ha upgrade check|begin|end``: the guide's upgrade (4.4), one checked step at a time."""
 
+from typing import TYPE_CHECKING
+
 import click
 
 from .. import paths
 from .base import Group
+
+if TYPE_CHECKING:
+    from ..commands.upgrade import Upgrade
 
 platform_option = click.option(
     "--platform", type=click.Choice(["secondary", "primary"]), default=None,
@@ -14,22 +19,21 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True, type
                            help="The maintenance lock.")
 
 
-def _upgrade(lock, timeout):
-    from ..maintenance.reconcile import Paths
-    from ..runner import Runner
-    from ..upgrade import Upgrade
-    return Upgrade(Runner(), click.echo, timeout, Paths(lock=lock))
+def _upgrade(lock: str, timeout: float) -> "Upgrade":
+    from ..commands.maintenance.reconcile import MaintenanceFiles
+    from ..commands.upgrade import Upgrade
+    return Upgrade(say=click.echo, timeout=timeout, files=MaintenanceFiles(lock=lock))
 
 
 @click.group(cls=Group)
-def upgrade():
+def upgrade() -> None:
     """Upgrade an HA platform as the guide says (4.4), secondary first, each step checked."""
 
 
 @upgrade.command("check")
 @platform_option
 @lock_option
-def upgrade_check(platform, lock):
+def upgrade_check(platform: str | None, lock: str) -> None:
     """Is it safe to upgrade this node now? (Changes nothing.)"""
     _upgrade(lock, 300).check(platform)
 
@@ -38,7 +42,7 @@ def upgrade_check(platform, lock):
 @platform_option
 @lock_option
 @timeout_option
-def upgrade_begin(platform, lock, timeout):
+def upgrade_begin(platform: str | None, lock: str, timeout: float) -> None:
     """Check, then bring the groups here and enter maintenance in place for the installer."""
     _upgrade(lock, timeout).begin(platform)
 
@@ -48,7 +52,7 @@ def upgrade_begin(platform, lock, timeout):
 @timeout_option
 @click.option("--force", is_flag=True,
               help="Leave maintenance even if the installer left services stopped here.")
-def upgrade_end(lock, timeout, force):
+def upgrade_end(lock: str, timeout: float, force: bool) -> None:
     """After the installer: leave maintenance, wait until settled, record the step done."""
     _upgrade(lock, timeout).end(force)
 

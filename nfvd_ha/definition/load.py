@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NfvdHaError, Problem
-from ..files import read_text
+from ..adapters.files import read_text
 from ..paths import HEARTBEAT_LOG
 from . import balancer, fencing, model, mounts, qdevice_timing, topology
 from .checker import Checker

@@ -1,7 +1,7 @@
 """The Docker lab, driven by pytest-docker: real Pacemaker/corosync and heartbeat nodes,
 fenced through the lab's power switch, with a quorum device and two links.
 
-The lab's lifecycle is nfvd_ha.lab's (the same as `nfvd-ha lab up` and the benches): its
+The lab's lifecycle is nfvd_ha.commands.lab's (the same as `nfvd-ha lab up` and the benches): its
 definitions rendered by the real renderer, its keys, the node image from
 docker/build-images.sh (offline, rebuilt only when inputs change). pytest-docker brings the
 compose project up and down.
@@ -12,7 +12,7 @@ import os
 import pytest
 
 from helpers.lab import Pacemaker, TestLab
-from nfvd_ha.lab import CLUSTERS, PAIRS
+from nfvd_ha.commands.lab import CLUSTERS, PAIRS
 
 PROJECT = f"nfvdlab{os.getpid()}"
 SERVICES = ("ff-node1", "ff-node2", "aa-node1", "aa-node2", "qnetd", "power", "hb-node1",

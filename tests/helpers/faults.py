@@ -609,7 +609,7 @@ def steady(pair):
 def run_fault(lab, name, settle=300):
     """Inject one fault of the matrix on a settled pair, wait until it settles again, and
     read the invariants over the whole window."""
-    from nfvd_ha.lab import PAIRS
+    from nfvd_ha.commands.lab import PAIRS
     cluster, fault = MATRIX[name]
     pair, witness = Pair(lab, cluster, PAIRS[cluster]), Witness(lab.state)
     holder = wait(pair.settled, settle, 1.0)

@@ -8,8 +8,8 @@ import tempfile
 import time
 from contextlib import contextmanager
 
-from nfvd_ha.lab import DEFINITIONS, Lab
-from nfvd_ha.runner import Runner
+from nfvd_ha.commands.lab import DEFINITIONS, Lab
+from nfvd_ha.adapters.runner import Runner
 
 #: what a Pacemaker pair needs around it: its quorum device, its power switch, a client
 PAIR_SERVICES = ("qnetd", "power", "client")

@@ -2,8 +2,8 @@
 
 import sys
 
-from nfvd_ha.host_checks import imports_missing
-from nfvd_ha.runner import Runner
+from nfvd_ha.commands.host_checks import imports_missing
+from nfvd_ha.adapters.runner import Runner
 
 
 def test_a_real_interpreter_says_which_modules_it_cannot_import():

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from nfvd_ha import render
+from nfvd_ha.commands import render
 from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_definition
 

@@ -4,7 +4,7 @@ port or a refused pair counted and the exit code 1, the rest still done."""
 
 import subprocess
 
-from nfvd_ha import openstack
+from nfvd_ha.renderers import openstack
 from nfvd_ha.definition import load_text
 
 from helpers.definitions import OPENSTACK_CLUSTER as CLUSTER

@@ -206,7 +206,7 @@ echo "== validate"; $py /usr/bin/nfvd-ha validate "$WORK/nfvd.toml"
 echo "== render"; $py /usr/bin/nfvd-ha render "$WORK/nfvd.toml" --out "$WORK/out" | tail -1
 echo "== imports"
 $py -c 'import sys; sys.path.insert(0, "/usr/lib/nfvd-ha")
-from nfvd_ha.maintenance import watch
+from nfvd_ha.commands.maintenance import watch
 import click, lxml, pyinotify
 pyinotify.WatchManager().add_watch("/usr/lib/nfvd-ha", pyinotify.IN_CREATE)
 print(click.__file__, pyinotify.__file__, lxml.__file__)'

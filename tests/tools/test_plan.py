@@ -11,11 +11,11 @@ import subprocess
 import pytest
 
 from crm.cib import render_cib
-from nfvd_ha import plan
+from nfvd_ha.commands import plan
 from nfvd_ha.definition import EXAMPLE, load_text
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.render import fence_secrets
-from nfvd_ha.runner import Runner
+from nfvd_ha.commands.render import fence_secrets
+from nfvd_ha.adapters.runner import Runner
 
 TEXT = open(EXAMPLE).read()
 #: the example's fencing parameters of ff-node1 (its server ID as fence_openstack needs it)

@@ -16,7 +16,7 @@ import tomllib
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from nfvd_ha import render
+from nfvd_ha.commands import render
 from nfvd_ha.definition import EXAMPLE, load_text
 from nfvd_ha.definition.checker import GRAMMAR
 from nfvd_ha.errors import NfvdHaError

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from nfvd_ha import mount_units, render
+from nfvd_ha.renderers import mount_units
+from nfvd_ha.commands import render
 from nfvd_ha.definition import EXAMPLE, load_definition, load_text
 
 

@@ -11,12 +11,12 @@ import tarfile
 import pytest
 from click.testing import CliRunner
 
-from nfvd_ha import backup
+from nfvd_ha.commands import backup
 from nfvd_ha.cli import main
-from nfvd_ha.corosync import render_corosync_conf
+from nfvd_ha.renderers.corosync import render_corosync_conf
 from nfvd_ha.definition import load_definition
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.node_setup import Host
+from nfvd_ha.commands.node_setup import Host
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB_FF = os.path.join(REPO, "docker", "lab-ff.toml")
@@ -129,7 +129,7 @@ def test_restore_with_systemd_starts_the_stack_and_waits_for_the_node(tmp_path, 
         def wait_for(self, predicate, timeout, interval):
             return predicate()
     said = []
-    backup.restore(str(out), runner, said.append, host=host, cluster_adapter=Online())
+    backup.restore(str(out), runner, said.append, host=host, pacemaker=Online())
     assert said[-1] == "ff-node2 is online in its cluster"
 
 

@@ -100,21 +100,80 @@ def _components(graph):
     return out
 
 
-def test_layers():
+#: nfvd_ha's bottom layer: errors, durations, paths, the clock and the tables every layer uses
+BOTTOM = ("nfvd_ha", "nfvd_ha.errors", "nfvd_ha.durations", "nfvd_ha.paths", "nfvd_ha.clock",
+          "nfvd_ha.endpoints", "nfvd_ha.roles")
+MODEL = "nfvd_ha.definition"
+
+
+def _in(name, *layers):
+    """``name`` is one of ``layers`` or inside one (the package ``nfvd_ha`` itself: only its
+    ``__init__``, the whole of it is no layer)."""
+    return any(name == layer or (layer != "nfvd_ha" and name.startswith(layer + "."))
+               for layer in layers)
+
+
+def third_party(path):
+    """The top-level names of what a module imports from outside the product."""
+    found = set()
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.add((node.module or "").split(".")[0])
+    return found
+
+
+#: (whose imports, what they may import of ours, what they may never import from outside)
+LAYERS = (
+    (("nfvd_ocf", "agents"), ("nfvd_ocf", "agents"),  # installed self-contained, stdlib only
+     {"lxml", "click", "pyinotify", "sh", "nfvd_ha"}),
+    # the rendered CIB and heartbeat's files: the model and the bottom layer, no use case
+    (("crm", "heartbeat_compat"), ("crm", "heartbeat_compat", MODEL, "nfvd_ocf", "agents")
+     + BOTTOM, {"click", "subprocess"}),
+    (BOTTOM, BOTTOM + ("nfvd_ocf",), {"click", "subprocess", "lxml"}),
+    # the CLI: click commands over the use cases (and the bottom layer's paths and errors)
+    (("nfvd_ha.cli",), ("nfvd_ha.cli", "nfvd_ha.commands") + BOTTOM, set()),
+    # use cases never print or parse arguments
+    (("nfvd_ha.commands",), ("nfvd_ha.commands", "nfvd_ha.adapters", "nfvd_ha.renderers",
+                             MODEL, "crm", "heartbeat_compat", "nfvd_ocf", "agents") + BOTTOM,
+     {"click"}),
+    # the outside world: what the use cases reach it through
+    (("nfvd_ha.adapters",), ("nfvd_ha.adapters", "heartbeat_compat", "nfvd_ocf") + BOTTOM,
+     {"click"}),
+    # renderers: a definition in, a document out; they run no process (keys read secret
+    # files through adapters.files)
+    (("nfvd_ha.renderers",), ("nfvd_ha.renderers", "nfvd_ha.adapters.files", MODEL)
+     + BOTTOM, {"click", "subprocess"}),
+)
+
+
+@pytest.mark.parametrize("whose,allowed,banned", LAYERS, ids=lambda v: str(v)[:40])
+def test_layers(whose, allowed, banned):
     known = modules()
+    wrong = {}
     for name, path in known.items():
-        ours = imports(name, path, known)
-        if name.startswith(("nfvd_ocf", "agents")):  # installed self-contained, stdlib only
-            assert all(m.startswith(("nfvd_ocf", "agents")) for m in ours), (name, ours)
-            for node in ast.walk(ast.parse(open(path).read())):
-                if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    top = {(a.name if isinstance(node, ast.Import) else node.module or "")
-                           .split(".")[0] for a in node.names}
-                    assert not top & {"lxml", "click", "pyinotify", "sh", "nfvd_ha"}, \
-                        (name, top)
-        if name.startswith("heartbeat_compat"):  # nfvd_ha's errors and nothing else of it
-            assert all(not m.startswith("nfvd_ha") or m == "nfvd_ha.errors" for m in ours), \
-                (name, ours)
+        if not _in(name, *whose):
+            continue
+        ours = {m for m in imports(name, path, known) if not _in(m, *allowed)}
+        outside = third_party(path) & banned
+        if ours or outside:
+            wrong[name] = sorted(ours | outside)
+    assert wrong == {}
+
+
+def test_every_module_of_nfvd_ha_is_in_a_layer():
+    layered = BOTTOM + (MODEL, "nfvd_ha.cli", "nfvd_ha.commands", "nfvd_ha.adapters",
+                        "nfvd_ha.renderers", "nfvd_ha.__main__")
+    assert [n for n in modules() if n.startswith("nfvd_ha") and not _in(n, *layered)] == []
+
+
+def test_the_layer_check_sees_a_use_case_in_the_cli(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("from ..adapters.runner import Runner\nimport click\n")
+    known = {"nfvd_ha.cli.m": str(path), "nfvd_ha.adapters.runner": "", "nfvd_ha.cli": ""}
+    assert imports("nfvd_ha.cli.m", str(path), known) == {"nfvd_ha.adapters.runner"}
+    assert "click" in third_party(str(path))
 
 
 @pytest.mark.parametrize("tool,argv", [("ruff", ["ruff", "check", "."]),

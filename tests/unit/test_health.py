@@ -6,8 +6,8 @@ import time
 from dataclasses import replace
 
 from nfvd_ha.endpoints import ENDPOINTS
-from nfvd_ha import health
-from nfvd_ha.health import HealthServer
+from nfvd_ha.commands import health
+from nfvd_ha.commands.health import HealthServer
 
 
 async def fetch(port, request=b"GET / HTTP/1.0\r\n\r\n", timeout=5):

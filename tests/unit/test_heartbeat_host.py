@@ -4,7 +4,7 @@ cl_status and hb_standby, exact argv, every call bounded; the waits on a fake cl
 import pytest
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.heartbeat import Heartbeat
+from nfvd_ha.adapters.heartbeat import Heartbeat
 
 HA_CF = "# rendered by nfvd-ha\nkeepalive 200ms\nnode hb-node1\nnode hb-node2  # the peer\n"
 

@@ -1,7 +1,7 @@
 """import-heartbeat on a host built by the guide: the shared directories' fstab lines and
 mounts come back as warnings that say what to change before the node joins Pacemaker."""
 
-from nfvd_ha.importing import import_definition
+from nfvd_ha.commands.importing import import_definition
 from nfvd_ocf.mounts import Mount
 
 HA_CF = ("keepalive 2\ndeadtime 30\nucast eth0 10.0.0.21\nucast eth0 10.0.0.22\n"

@@ -4,7 +4,7 @@ definitions differ from the example only where the lab must."""
 import dataclasses
 import os
 
-from nfvd_ha import lab
+from nfvd_ha.commands import lab
 from nfvd_ha.definition import EXAMPLE, load_definition
 
 DIED = "pidof pacemakerd >/dev/null && ! pidof corosync >/dev/null"

@@ -7,7 +7,7 @@ import os
 import pytest
 from lxml import etree
 
-from nfvd_ha import node_setup, render
+from nfvd_ha.commands import node_setup, render
 from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.errors import NfvdHaError
 
@@ -156,13 +156,13 @@ def test_with_systemd_the_units_start_and_the_node_must_join(tmp_path, runner, k
     for unit in ("corosync", "pacemaker", "corosync-qdevice"):
         runner.expect(["systemctl", "enable", "--now", f"{unit}.service"])
     said = []
-    setup(tmp_path, keys, runner, h, said=said, cluster_adapter=Joined(2))
+    setup(tmp_path, keys, runner, h, said=said, pacemaker=Joined(2))
     assert said[-1] == "ff-node1 is online in nfvd-ff"
     for unit in ("corosync", "pacemaker", "corosync-qdevice"):
         runner.expect(["systemctl", "is-enabled", f"{unit}.service"], "enabled\n")
         runner.expect(["systemctl", "is-active", f"{unit}.service"], "active\n")
     with pytest.raises(NfvdHaError) as error:
-        setup(tmp_path, keys, runner, h, cluster_adapter=Joined(1000), timeout=5)
+        setup(tmp_path, keys, runner, h, pacemaker=Joined(1000), timeout=5)
     assert "ff-node1 did not join its cluster within 5s" in str(error.value.problems[0])
 
 
@@ -290,12 +290,12 @@ def test_root_s_own_clouds_yaml_comes_first_as_fence_openstack_reads_it(tmp_path
      "cloud 'nfvd' auth lacks username, password, project_name"),
 ])
 def test_the_cloud_entry_is_read_from_block_style_yaml(text, problem):
-    from nfvd_ha.host_checks import cloud_problem
+    from nfvd_ha.commands.host_checks import cloud_problem
     assert cloud_problem(text, "nfvd") == problem
 
 
 def test_the_modules_are_asked_of_fence_openstacks_interpreter(runner):
-    from nfvd_ha.host_checks import IMPORT_CHECK, imports_missing
+    from nfvd_ha.commands.host_checks import IMPORT_CHECK, imports_missing
     runner.expect(["/usr/bin/python3", "-c", IMPORT_CHECK, "yaml", "novaclient"],
                   '["novaclient: No module named \'novaclient\'"]\n')
     assert imports_missing(runner, "/usr/bin/python3", ("yaml", "novaclient")) == \

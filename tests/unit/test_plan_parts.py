@@ -2,7 +2,7 @@
 
 from lxml import etree
 
-from nfvd_ha.plan import not_running, touched
+from nfvd_ha.commands.plan import not_running, touched
 
 
 def cib(resources):

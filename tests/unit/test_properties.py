@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from nfvd_ha import render
+from nfvd_ha.commands import render
 from nfvd_ha.cli import main
 from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_text

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.runner import Runner
+from nfvd_ha.adapters.runner import Runner
 
 
 def test_the_environment_is_whitelisted(monkeypatch):

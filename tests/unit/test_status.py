@@ -3,8 +3,8 @@
 import json
 import os
 
-from nfvd_ha import status
-from nfvd_ha.heartbeat import Heartbeat
+from nfvd_ha.commands import status
+from nfvd_ha.adapters.heartbeat import Heartbeat
 
 TABLE = """Service Activator (HPSA)           : [Running]
 Service Order Smart Adapter (SOSA) : [Running]
@@ -60,7 +60,7 @@ def test_a_node_without_pacemaker_says_so(runner, tmp_path):
     runner.expect([tool(tmp_path), "status"], TABLE)
     runner.expect(["crm_node", "-n"], "", rc=102, stderr="Could not connect")
     report = status.status(runner, tool(tmp_path), str(tmp_path / "lock"),
-                           hb=heartbeat_host(runner, tmp_path, present=False))
+                           heartbeat=heartbeat_host(runner, tmp_path, present=False))
     assert report["cluster"] == {"running": False}
     assert "Cluster                            : not running on this node" in \
         status.render_text(report)
@@ -84,7 +84,7 @@ def test_a_heartbeat_host_shows_what_it_holds_and_its_peer(runner, tmp_path):
     runner.expect([cl, "hbstatus"], "Heartbeat is running on this machine.\n")
     runner.expect([cl, "rscstatus"], "all\n").expect([cl, "nodestatus", "hb-node2"], "active\n")
     report = status.status(runner, tool(tmp_path), str(tmp_path / "lock"),
-                           hb=heartbeat_host(runner, tmp_path))
+                           heartbeat=heartbeat_host(runner, tmp_path))
     assert report["cluster"] == {"running": True, "stack": "heartbeat", "node": "hb-node1",
                                  "holding": "all", "role": "active",
                                  "peers": {"hb-node2": "active"}}
@@ -101,7 +101,7 @@ def test_a_heartbeat_host_with_heartbeat_stopped_says_so(runner, tmp_path):
     runner.expect(["crm_node", "-n"], "", rc=102, stderr="Could not connect")
     runner.expect([cl, "hbstatus"], "Heartbeat is stopped on this machine.\n", rc=1)
     report = status.status(runner, tool(tmp_path), str(tmp_path / "lock"),
-                           hb=heartbeat_host(runner, tmp_path))
+                           heartbeat=heartbeat_host(runner, tmp_path))
     assert report["cluster"] == {"running": False, "stack": "heartbeat", "node": "hb-node1"}
     assert "Cluster (heartbeat)                : hb-node1: heartbeat not running on this node" \
         in status.render_text(report)

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from nfvd_ha.cli import main
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.roles import ROLES
-from nfvd_ha.runner import Result
-from nfvd_ha.supervise import Supervisor, check_alert
+from nfvd_ha.roles import ROLES
+from nfvd_ha.adapters.runner import Result
+from nfvd_ha.commands.supervise import Supervisor, check_alert
 
 from helpers.fakes import FakeClock
 from maintenance.fakes import FakeHeartbeat, FakeServices
@@ -191,8 +191,8 @@ def test_a_passive_heartbeat_node_leaves_the_active_nodes_components_alone(tmp_p
 
 
 def test_a_pacemaker_node_is_refused_pacemaker_supervises_it(monkeypatch):
-    from nfvd_ha import cluster
-    monkeypatch.setattr(cluster.Cluster, "present", lambda self: True)
+    from nfvd_ha.adapters import pacemaker
+    monkeypatch.setattr(pacemaker.Pacemaker, "present", lambda self: True)
     result = CliRunner().invoke(main, ["supervise", "--role", "ff"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
@@ -203,8 +203,8 @@ def test_a_pacemaker_node_is_refused_pacemaker_supervises_it(monkeypatch):
 def test_role_aa_is_accepted_like_the_others(monkeypatch):
     """`supervise --role aa` (an Assurance heartbeat host) is a role, not click's usage error;
     off a heartbeat host an Assurance VM has nothing active/active to supervise."""
-    from nfvd_ha import cluster, heartbeat
-    monkeypatch.setattr(cluster.Cluster, "present", lambda self: False)
+    from nfvd_ha.adapters import heartbeat, pacemaker
+    monkeypatch.setattr(pacemaker.Pacemaker, "present", lambda self: False)
     monkeypatch.setattr(heartbeat.Heartbeat, "present", lambda self: False)
     result = CliRunner().invoke(main, ["supervise", "--role", "aa"])
     assert result.exit_code == 1
@@ -229,7 +229,7 @@ def test_an_assurance_heartbeat_holder_hands_over_after_three_restarts(tmp_path)
 
 # --- the log beside the maintenance lock is untrusted ground --------------------------------
 def test_the_log_never_follows_a_symlink(tmp_path):
-    from nfvd_ha.supervise import logger
+    from nfvd_ha.commands.supervise import logger
     victim = tmp_path / "passwd"
     victim.write_text("root:x:0:0:root:/root:/bin/bash\n")
     log_path = tmp_path / "nfvd-ha-supervise.log"
@@ -243,7 +243,7 @@ def test_the_log_never_follows_a_symlink(tmp_path):
 
 def test_a_fifo_for_a_log_never_stalls_the_supervisor(tmp_path):
     import threading
-    from nfvd_ha.supervise import logger
+    from nfvd_ha.commands.supervise import logger
     log_path = tmp_path / "nfvd-ha-supervise.log"
     os.mkfifo(log_path)
     services = Crashing(GUI, set(GUI) - {"uoc"})
@@ -282,7 +282,7 @@ class Injecting(Crashing):
 
 
 def test_control_characters_are_escaped_in_the_log(tmp_path):
-    from nfvd_ha.supervise import logger
+    from nfvd_ha.commands.supervise import logger
     log_path = tmp_path / "nfvd-ha-supervise.log"
     said = []
     sup = Supervisor(Injecting(GUI, set(GUI) - {"uoc"}), ROLES["gui"], AlertRunner(),

@@ -5,7 +5,9 @@ as `nfvd-ha health install-unit`'s unit, from the environment file nfvd-ha docum
 import os
 import shlex
 
-from nfvd_ha import health_unit, paths, systemd
+from nfvd_ha.commands import health_unit
+from nfvd_ha import paths
+from nfvd_ha.adapters import systemd
 
 UNITS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "nfvd_ha", "units")

@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from nfvd_ha.cluster import Cluster
+from nfvd_ha.adapters.pacemaker import Pacemaker
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.lockfile import read_lock
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
-from nfvd_ha.upgrade import Upgrade
+from nfvd_ha.adapters.lockfile import read_lock
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
+from nfvd_ha.commands.upgrade import Upgrade
 
 from helpers.fakes import FakeClock
 from unit.maintenance.fakes import FakeHeartbeat, FakeServices
@@ -18,7 +18,7 @@ AA = ("uca-ebc", "openmediation", "nfvd-agw")
 PAIR = ("aa-node1", "aa-node2")
 
 
-class FakePair(Cluster):
+class FakePair(Pacemaker):
     """Two nodes, the group ``assurance`` (preferred on aa-node1) on ``holder``."""
 
     def __init__(self, me, holder="aa-node1"):
@@ -49,7 +49,7 @@ class FakePair(Cluster):
             f"<resource id='uca' role='Started' active='{active}'>{where}</resource>"
             f"</group></resources>{failures}</r>")
 
-    def homes(self):
+    def preferred_nodes(self):
         return {"assurance": "aa-node1"}
 
     def attributes(self, node=None):
@@ -77,8 +77,8 @@ class FakePair(Cluster):
 
 def upgrade(tmp_path, pair, services=None):
     said = []
-    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  reconcile_lock=str(tmp_path / "turn"))
     services = services or FakeServices(AA, AA)
     reconciler = Reconciler(None, paths, None, 30, said.append, pair, services,
                             clock=FakeClock(), heartbeat=FakeHeartbeat())
@@ -191,7 +191,7 @@ def test_cli_without_a_cluster_here_is_one_error_line(monkeypatch):
     from click.testing import CliRunner
 
     from nfvd_ha.cli import main
-    from nfvd_ha.runner import Runner
+    from nfvd_ha.adapters.runner import Runner
 
     def no_cluster(self, argv, *, timeout, env=None, check=False):
         assert check  # as the real runner with check: the tool's failure is the error

@@ -3,7 +3,7 @@ costs a failover of a few tokens, not qnetd's 12 s default; overrides bounded an
 
 import pytest
 
-from nfvd_ha.corosync import render_corosync_conf
+from nfvd_ha.renderers.corosync import render_corosync_conf
 from nfvd_ha.definition import load_text
 from nfvd_ha.definition import qdevice_timing as timing
 

@@ -4,7 +4,7 @@ runner (exact argv, in order)."""
 import pytest
 
 from heartbeat_compat.shims import nfvd_status, rscstatus, standby
-from nfvd_ha.cluster import Cluster
+from nfvd_ha.adapters.pacemaker import Pacemaker
 
 CONSTRAINTS = """<constraints>
   <rsc_location id="location-fulfillment-ff-node1" node="ff-node1" rsc="fulfillment" score="100"/>
@@ -44,7 +44,7 @@ def views(runner, me, placement):
 ])
 def test_rscstatus(runner, me, placement, expected):
     views(runner, me, placement)
-    assert rscstatus(Cluster(runner)) == expected
+    assert rscstatus(Pacemaker(runner)) == expected
 
 
 def ban(verb, group):
@@ -59,7 +59,7 @@ def test_hb_standby_all_bans_moves_then_clears(runner, clock):
     runner.expect(MON, status("ff-node2", "ff-node2"))
     runner.expect(ban("clear", "fulfillment")).expect(ban("clear", "batch"))
     said = []
-    moved = standby(Cluster(runner, clock), "all", timeout=10, progress=said.append)
+    moved = standby(Pacemaker(runner, clock), "all", timeout=10, progress=said.append)
     assert said == ["Going standby [all]."]
     assert sorted(moved) == ["batch", "fulfillment"]
     assert clock.slept == [0.5, 0.5]
@@ -72,7 +72,7 @@ def test_hb_standby_gives_up_in_time_and_still_clears_its_bans(runner, clock):
         runner.expect(MON, status("ff-node1", None))
     runner.expect(ban("clear", "fulfillment"))
     with pytest.raises(Exception) as error:
-        standby(Cluster(runner, clock), "all", timeout=2)
+        standby(Pacemaker(runner, clock), "all", timeout=2)
     assert "did not move off ff-node1 within 2" in str(error.value)
 
 
@@ -81,7 +81,7 @@ def test_hb_standby_foreign_gives_back_only_the_peers_groups(runner, clock):
     runner.expect(ban("ban", "batch"))
     runner.expect(MON, status("ff-node1", "ff-node2"))
     runner.expect(ban("clear", "batch"))
-    assert standby(Cluster(runner, clock), "foreign", timeout=10) == ["batch"]
+    assert standby(Pacemaker(runner, clock), "foreign", timeout=10) == ["batch"]
 
 
 def test_a_group_half_started_is_not_placed_yet(runner):
@@ -89,13 +89,13 @@ def test_a_group_half_started_is_not_placed_yet(runner):
             '<resource id="ff-vip" active="true" role="Started"><node name="ff-node2"/></resource>'
             '<resource id="sosa" active="false"/></group></resources></pacemaker-result>')
     runner.expect(MON, half)
-    assert Cluster(runner).placement()["fulfillment"] is None
+    assert Pacemaker(runner).placement()["fulfillment"] is None
 
 
 def test_garbage_from_crm_mon_is_an_error_naming_it(runner):
     runner.expect(MON, "<oops")
     with pytest.raises(Exception) as error:
-        Cluster(runner).placement()
+        Pacemaker(runner).placement()
     assert "crm_mon did not answer with XML" in str(error.value)
 
 

@@ -5,9 +5,9 @@ import os
 import pytest
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.command import HEADER, Maintenance
-from nfvd_ha.cluster import Cluster
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.command import HEADER, Maintenance
+from nfvd_ha.adapters.pacemaker import Pacemaker
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakePeers, FakeServices
@@ -17,8 +17,8 @@ GUI = ("couchdb", "uoc", "idp", "imageuploader")
 
 def utility(tmp_path, cluster, services, role=None, peers=None):
     said = []
-    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  reconcile_lock=str(tmp_path / "turn"))
     reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
                             clock=FakeClock(), heartbeat=FakeHeartbeat())
     return Maintenance(None, paths, role, 30, said.append, reconciler=reconciler,
@@ -98,7 +98,7 @@ def test_cluster_adapter_commands(runner):
                    "on", "--lifetime", "forever"])
     runner.expect(["crm_attribute", "--node", "aa-node1", "--name", "nfvd-maintenance",
                    "--delete", "--lifetime", "forever"])
-    node = Cluster(runner, files=(os.devnull, os.devnull))
+    node = Pacemaker(runner, files=(os.devnull, os.devnull))
     assert node.node_name() == "aa-node1"
     assert node.attributes() == {"standby": "on"}
     assert node.active() == {"m": {"aa-node2": None}, "v": {"aa-node1": None}}

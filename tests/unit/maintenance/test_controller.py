@@ -7,8 +7,9 @@ import time
 import pytest
 
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.controller import Controller, controller_running, hold_instance_lock
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.controller import (Controller, controller_running,
+                                                     hold_instance_lock)
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 
@@ -16,8 +17,8 @@ from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 @pytest.fixture
 def running(tmp_path):
     """A controller in a thread; the lock's directory does not exist yet."""
-    paths = Paths(lock=str(tmp_path / "opt" / "halogs" / "nfvd-ha-maintenance.lock"),
-                  record=str(tmp_path / "maintenance.json"), turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "opt" / "halogs" / "nfvd-ha-maintenance.lock"),
+                  record=str(tmp_path / "maintenance.json"), reconcile_lock=str(tmp_path / "turn"))
     cluster = FakeCluster(active=())
     reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()),
                             heartbeat=FakeHeartbeat())
@@ -65,7 +66,8 @@ def test_lock_dir_removed_and_recreated(running):
 
 
 def test_level_triggered_tick_repairs_drift(tmp_path):
-    paths = Paths(lock=str(tmp_path / "l"), record=str(tmp_path / "r"), turn=str(tmp_path / "t"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "l"), record=str(tmp_path / "r"),
+                             reconcile_lock=str(tmp_path / "t"))
     open(paths.lock, "w").close()
     cluster = FakeCluster(active=())
     reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()),
@@ -101,6 +103,7 @@ def test_a_failing_pass_is_retried_not_fatal(tmp_path):
                 raise TimeoutError("crm_mon did not answer")  # not an NfvdHaError
             raise ValueError("garbage XML")
 
-    paths = Paths(lock=str(tmp_path / "l"), record=str(tmp_path / "r"), turn=str(tmp_path / "t"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "l"), record=str(tmp_path / "r"),
+                             reconcile_lock=str(tmp_path / "t"))
     ctl = Controller(None, paths, tick=0.2, reconciler=Flaky())
     assert ctl.pass_once("start") == "failed" and ctl.pass_once("tick") == "failed"

@@ -10,9 +10,10 @@ import pytest
 
 from nfvd_ha.definition import load_definition
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.command import Maintenance
-from nfvd_ha.maintenance.peers import Peer, PeerSource, ask_health, from_definition, parse_peer
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.command import Maintenance
+from nfvd_ha.commands.maintenance.peers import (Peer, PeerSource, ask_health, from_definition,
+                                                parse_peer)
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
@@ -143,8 +144,8 @@ def test_any_serving_peer_is_enough_and_no_peer_named_is_a_reason(endpoint, tmp_
 
 def utility(tmp_path, peers):
     said = []
-    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  reconcile_lock=str(tmp_path / "turn"))
     services = FakeServices(GUI, GUI)
     reconciler = Reconciler(None, paths, "gui", 30, said.append, FakeCluster(present=False),
                             services, clock=FakeClock(), heartbeat=FakeHeartbeat())

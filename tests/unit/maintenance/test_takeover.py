@@ -7,10 +7,10 @@ import os
 import pytest
 from lxml import etree
 
-from nfvd_ha.cluster import takeover_problems
+from nfvd_ha.adapters.pacemaker import takeover_problems
 from nfvd_ha.errors import NfvdHaError
-from nfvd_ha.maintenance.command import Maintenance
-from nfvd_ha.maintenance.reconcile import Paths, Reconciler
+from nfvd_ha.commands.maintenance.command import Maintenance
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
@@ -104,8 +104,8 @@ def test_nothing_here_to_move_needs_no_peer():
 
 def utility(tmp_path, cluster, heartbeat=None):
     said = []
-    paths = Paths(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  turn=str(tmp_path / "turn"))
+    paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
+                  reconcile_lock=str(tmp_path / "turn"))
     reconciler = Reconciler(None, paths, "ff", 30, said.append, cluster,
                             FakeServices(FF, FF), clock=FakeClock(),
                             heartbeat=heartbeat or FakeHeartbeat())
@@ -189,8 +189,8 @@ def test_on_a_heartbeat_host_leaving_starts_heartbeat_before_the_services(tmp_pa
 def test_a_crash_after_heartbeat_stopped_finishes_without_asking_heartbeat(tmp_path):
     """Killed after heartbeat stopped (the record says so, not done): the next pass finishes
     without hb_standby or cl_status, which would fail with heartbeat down."""
-    from nfvd_ha.maintenance.lockfile import write_switchover_lock
-    from nfvd_ha.maintenance.record import Record
+    from nfvd_ha.adapters.lockfile import write_switchover_lock
+    from nfvd_ha.commands.maintenance.record import Record
     heartbeat = FakeHeartbeat(present=True)
     m, _ = utility(tmp_path, FakeCluster(present=False), heartbeat)
     write_switchover_lock(str(tmp_path / "lock"))

@@ -13,10 +13,10 @@ from dataclasses import replace
 import jsonschema
 import pytest
 
-from nfvd_ha import f5
+from nfvd_ha.renderers import f5
 from nfvd_ha.definition import EXAMPLE, load_definition
 from nfvd_ha.endpoints import ENDPOINTS
-from nfvd_ha.health import HealthServer
+from nfvd_ha.commands.health import HealthServer
 
 from helpers.definitions import LB_ONE_SERVICE
 

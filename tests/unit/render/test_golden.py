@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from nfvd_ha import render
+from nfvd_ha.commands import render
 from nfvd_ha.definition import EXAMPLE, load_definition
 
 GOLDEN = os.path.join(os.path.dirname(os.path.dirname(__file__)), "golden")

@@ -4,7 +4,7 @@
 import pytest
 
 from nfvd_ha.definition import load_text
-from nfvd_ha.haproxy import render_haproxy_cfg
+from nfvd_ha.renderers.haproxy import render_haproxy_cfg
 
 from helpers.definitions import LB_ONE_SERVICE, problems
 

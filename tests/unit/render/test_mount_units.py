@@ -4,7 +4,8 @@ and fstab lines per host, the guide's options and owner; bad entries refused by 
 
 import pytest
 
-from nfvd_ha import mount_units, render
+from nfvd_ha.renderers import mount_units
+from nfvd_ha.commands import render
 from nfvd_ha.definition import EXAMPLE, load_definition, load_text
 
 from helpers.definitions import problems

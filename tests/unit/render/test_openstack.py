@@ -1,7 +1,7 @@
 """OpenStack allowed address pairs (guide 2.3.4.3): one `openstack port set --allowed-address`
 per node port x VIP, the port named by its server and fixed IP."""
 
-from nfvd_ha import openstack
+from nfvd_ha.renderers import openstack
 from nfvd_ha.definition import EXAMPLE, load_definition, load_text
 
 from helpers.definitions import OPENSTACK_CLUSTER as CLUSTER
