@@ -1,4 +1,4 @@
-"""Driving the Docker lab from tests: nfvd_ha.lab's lifecycle, plus waits that fail a test
+"""Driving the Docker lab from tests: nfvd_ha.commands.lab's lifecycle, plus waits that fail a test
 and the cluster's own view (crm_mon XML, crm_failcount), never our logs."""
 
 import re

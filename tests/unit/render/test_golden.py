@@ -38,9 +38,10 @@ def test_matches_golden(rel):
 
 
 def test_a_fresh_process_renders_the_same_bytes():
-    code = ("import json; from nfvd_ha import render; from nfvd_ha.definition import EXAMPLE, "
-            "load_definition; files, _ = render.build(load_definition(EXAMPLE), "
-            f"stats_password={PASSWORD!r}); print(json.dumps({{r: d for r, d, _ in files}}))")
+    code = ("import json; from nfvd_ha.commands import render; "
+            "from nfvd_ha.definition import EXAMPLE, load_definition; "
+            f"files, _ = render.build(load_definition(EXAMPLE), stats_password={PASSWORD!r}); "
+            "print(json.dumps({r: d for r, d, _ in files}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=dict(os.environ, PYTHONHASHSEED="12345")).stdout
     assert json.loads(out) == FILES
