@@ -42,7 +42,7 @@ QNETD_HEARTBEAT_MIN = 1000   # ms, corosync-qnetd's default heartbeat_interval_m
 MIN_TIMEOUT = math.ceil(QNETD_HEARTBEAT_MIN / HEARTBEAT_SHARE)  # 1250 ms
 DEFAULT_TIMEOUT, DEFAULT_SYNC_TIMEOUT = 10000, 30000  # corosync's own defaults (ms)
 MAX_TIMEOUT, MAX_SYNC_TIMEOUT = 120000, 300000
-CONSENSUS_SHARE = 1.2        # corosync.conf: consensus = 1.2 x token (nfvd_ha/renderers/corosync.py)
+CONSENSUS_SHARE = 1.2  # corosync.conf: consensus = 1.2 x token (nfvd_ha/renderers/corosync.py)
 STEP = 250                   # ms
 #: a silent crash may cost this many tokens of qnetd detection before validate explains it
 CRASH_TOKENS_EXPLAINED = 6
