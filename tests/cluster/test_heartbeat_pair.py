@@ -62,6 +62,9 @@ def test_maintenance_on_a_heartbeat_host_hands_over_or_refuses(lab):
     finally:
         lab.sh(peer, "/etc/init.d/heartbeat start", timeout=60)
     lab.wait(lambda: node_status(lab, holder, peer) == "active", 60, f"{peer} active again")
+    # the peer's return starts a resource negotiation: heartbeat says "transition" until it ends
+    lab.wait(lambda: lab.sh(holder, "/usr/bin/cl_status rscstatus").stdout.strip() == "all", 30,
+             f"{holder} holding all once {peer} is back")
     shown = lab.sh(holder, "nfvd-ha status").stdout
     assert f"Cluster (heartbeat)                : {holder}\n" in shown
     assert "Resources (cl_status rscstatus)    : all (active)" in shown
