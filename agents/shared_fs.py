@@ -22,9 +22,8 @@ stop really unmounts it and ends its users).
 """
 
 import os
-import stat
 
-from nfvd_ocf import bounded, codes, fstab, mounts, runtime
+from nfvd_ocf import bounded, codes, fstab, mounts, regular, runtime
 from nfvd_ocf.declaration import Action, Agent, Param
 from nfvd_ocf.errors import ConflictHere, Failed, InvalidConfig, InvalidHere, NotInstalled
 from nfvd_ocf.mounts import Mount
@@ -121,20 +120,10 @@ def _noted(ctx: Context) -> Noted | None:
     read without following a symlink or blocking, three numbers; and it only ever names a
     mount that also has our source and fstype."""
     try:
-        fd = os.open(_state_file(ctx), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-                     | os.O_CLOEXEC)
-    except OSError:
+        raw = regular.read_regular(_state_file(ctx), 80, regular.ours_alone)
+    except (OSError, ValueError):
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
-                info.st_mode & 0o022:
-            return None
-        words = os.read(fd, 80).decode("ascii", "replace").split()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    words = raw.decode("ascii", "replace").split()
     major, _, minor = words[2].partition(":") if len(words) == 3 else ("", "", "")
     if not all(w.isascii() and w.isdigit() for w in (words[:2] + [major, minor])):
         return None

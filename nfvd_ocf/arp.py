@@ -6,10 +6,11 @@ start that waits a second for a reply that never comes slows every failover.
 
 import os
 import select
-import stat
 import socket
 import struct
 import time
+
+from .regular import ours_alone, read_regular
 
 ETH_P_ARP = 0x0806
 _BROADCAST = b"\xff" * 6
@@ -125,19 +126,9 @@ def _state(state_file: str) -> tuple[int, int] | None:
     """(pid, start ticks) the announcer noted, from a regular file of ours no one else can
     write (never through a symlink, never blocking), or None."""
     try:
-        fd = os.open(state_file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
+        words = read_regular(state_file, 64, ours_alone).split()
+    except (OSError, ValueError):
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
-                info.st_mode & 0o022:
-            return None
-        words = os.read(fd, 64).split()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     if len(words) != 2 or not all(w.isdigit() for w in words):
         return None
     return int(words[0]), int(words[1])

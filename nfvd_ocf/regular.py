@@ -29,3 +29,11 @@ def read_regular(path: str, limit: int,
     if len(data) > limit:
         raise ValueError(f"is larger than {limit} bytes")
     return data
+
+
+def ours_alone(info: os.stat_result) -> str | None:
+    """A judge for ``read_regular``: a state file this process's user owns and no one else
+    can write."""
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        return "is not ours alone (owner, or writable by others)"
+    return None
