@@ -3,8 +3,8 @@
 A process is found (pid files read without blocking, command lines checked against what
 the resource runs, mounts compared by mount id and device), its start time is noted, and a
 signal is sent through a pidfd opened *before* that start time is checked again, so a
-recycled pid is never hit. The agent itself, its ancestors, pid 1, kernel threads and the
-cluster stack are never hit.
+recycled pid is never hit. The agent itself, its ancestors, pid 1, kernel threads, the
+cluster stack and the processes of other pid namespaces (containers) are never hit.
 """
 
 import os
@@ -220,9 +220,24 @@ def _ancestors() -> set[int]:
     return found
 
 
+def pid_namespace(pid: "Pid") -> tuple[int, int] | None:
+    """The identity (device, inode) of the pid namespace ``pid`` lives in, or None when it
+    cannot be read (the process is gone, or not ours to inspect)."""
+    try:
+        info = os.stat(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def is_protected(pid: int, ancestors: "set[int] | None" = None) -> bool:
-    """Pid 1, this agent and its ancestors, kernel threads, the cluster stack."""
+    """Pid 1, this agent and its ancestors, kernel threads, the cluster stack, and every
+    process of another pid namespace: a container's processes are visible in the host's
+    /proc with the same command lines, and are never the resource this agent manages."""
     if pid <= 1 or pid in (ancestors if ancestors is not None else _ancestors()):
+        return True
+    own = pid_namespace("self")
+    if own is None or pid_namespace(pid) != own:
         return True
     fields = _stat_fields(pid)
     if fields is None or len(fields) < 7 or int(fields[6]) & PF_KTHREAD:

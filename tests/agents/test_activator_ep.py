@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -287,3 +288,45 @@ def test_with_the_default_patterns_a_stop_signals_sosa_only(agent, tmp_path, bys
     assert result.rc == 0, result
     assert alive_after(result) == {"sshd", "postgres", "tail", "shell", "backup"}
     assert "sending TERM" in result.stderr  # SOSA (its java, by -Dsosa.home=...) was ended
+
+
+def test_a_stop_never_signals_a_container_s_processes(agent, params, standins, tmp_path):
+    """A host's /proc shows its containers' processes with their command lines: a SOSA in a
+    container (another pid namespace) matches process_match as well as ours does. A stop
+    that escalates ends our SOSA and Lock Manager and leaves the container's alone (the
+    lab saw a Fulfillment node's SOSA and Lock Manager TERMed from outside its namespace
+    while these tests ran on its host)."""
+    script = tmp_path / "container.sh"  # the pattern only inside the container
+    script.write_text("exec python3 -c 'import time; time.sleep(300)' daemon sosa"
+                      " nfvd-standin-daemon=sosa\n")
+    container = subprocess.Popen(["unshare", "--pid", "--fork", "--mount", "--mount-proc",
+                                  "--propagation", "private", "sh", str(script)])
+    try:
+        inside = wait_for_pid_in_other_namespace("nfvd-standin-daemon=sosa")
+        assert agent("activator-ep", "start", params).rc == 0
+        sosa, lockmgr = standins.pid("sosa"), standins.pid("lockmgr")
+        result = agent("activator-ep", "stop", dict(params, init_script=str(tmp_path / "none")))
+        assert result.rc == 0, result
+        assert not alive(sosa) and not alive(lockmgr)
+        assert alive(inside), "the container's SOSA was signalled"
+    finally:
+        container.kill()
+        container.wait(timeout=10)
+
+
+def wait_for_pid_in_other_namespace(fragment, timeout=10.0):
+    """The pid (host's view) of a process of another pid namespace running ``fragment``."""
+    own = os.stat("/proc/self/ns/pid").st_ino
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    argv = f.read().decode(errors="replace").split("\0")
+                other = os.stat(f"/proc/{name}/ns/pid").st_ino != own
+            except OSError:
+                continue
+            if fragment in argv and other:
+                return int(name)
+        time.sleep(0.05)
+    raise AssertionError(f"no process of another pid namespace runs {fragment!r}")
