@@ -321,7 +321,7 @@ def _write_check(directory: str, name: str, device: tuple[int, int]) -> str:
     finally:
         os.close(dirfd)
     if back != nonce:
-        raise IOError("data read back differs from data written")
+        raise OSError("data read back differs from data written")
     return "ok"
 
 
