@@ -111,7 +111,7 @@ def start(ctx: Context) -> int:
     for name in names:
         if table(ctx)[name] != "Running":
             _component(ctx, name, "start")
-        if not initscript.converge(ctx, lambda: table(ctx)[name], "Running"):
+        if not initscript.converge(ctx, lambda name=name: table(ctx)[name], "Running"):
             raise Failed(f"{name} did not start ({_describe(table(ctx))})")
     return state(ctx)
 

@@ -344,6 +344,6 @@ def terminate(procs: "Iterable[Proc]", budget: float, log: "Logger", what: str) 
             return True
         log.warning(f"sending {name} to {what}: {left}")
         send(left, sig)
-        wait_until(lambda: not any(p.alive() for p in left), budget * share, 0.05)
+        wait_until(lambda left=left: not any(p.alive() for p in left), budget * share, 0.05)
         left = [p for p in left if p.alive()]
     return not left
