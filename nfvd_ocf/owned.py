@@ -116,7 +116,7 @@ def user_of(pid: "Pid") -> int | None:
 def _program(pid: "Pid", argv: "Sequence[str]") -> set[str]:
     """The base names of what ``pid`` runs: its argv[0] and its executable."""
     names = {argv[0].rsplit("/", 1)[-1]} if argv else set()
-    try:
+    try:  # noqa: SIM105 - no contextlib import on the agents' lean path
         names.add(os.readlink(f"/proc/{pid}/exe").rsplit("/", 1)[-1].removesuffix(
             " (deleted)"))
     except OSError:
