@@ -1,5 +1,6 @@
 """Maintenance commands: ``maintenance start|stop|status`` and the ``controller``."""
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING
 
@@ -94,10 +95,8 @@ def controller(ctx: click.Context, role: str | None, lock: str, tick: float,
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
     hold_instance_lock()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         Controller(files=MaintenanceFiles(lock=lock), role=role, tick=tick, timeout=timeout).run()
-    except KeyboardInterrupt:
-        pass
 
 
 @controller.command("install-unit")

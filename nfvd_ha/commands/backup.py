@@ -174,22 +174,11 @@ def read_archive(path: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """(manifest, {member: bytes}) of a backup archive; NfvdHaError with every reason not."""
     raw = read_bytes(path, MAX_ARCHIVE)
     try:
-        tar = tarfile.open(fileobj=io.BytesIO(raw), mode="r:")
-        infos = tar.getmembers()
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+            members, problems = _read_members(path, tar)
     except (tarfile.TarError, EOFError, ValueError) as exc:
         raise NfvdHaError(f"{path}: not an nfvd-ha backup (not an uncompressed tar archive: "
                           f"{exc})") from None
-    problems: list[str] = []
-    members: dict[str, bytes] = {}
-    if len(infos) > MAX_MEMBERS:
-        raise NfvdHaError(f"{path}: {len(infos)} members (at most {MAX_MEMBERS})")
-    for info in infos:
-        why = _member_problem(info, members)
-        if why:
-            problems.append(f"{path}: member {info.name!r}: {why}")
-            continue
-        handle = tar.extractfile(info)
-        members[info.name] = handle.read(MAX_MEMBER + 1) if handle else b""
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     manifest = _manifest(path, members.pop("manifest.json", None))
@@ -198,6 +187,23 @@ def read_archive(path: str) -> tuple[dict[str, Any], dict[str, bytes]]:
         raise NfvdHaError(problems, hint="the archive was changed or damaged; nothing was "
                                          "written")
     return manifest, members
+
+
+def _read_members(path: str, tar: tarfile.TarFile) -> tuple[dict[str, bytes], list[str]]:
+    """({member: bytes}, [problem]) of the members of ``tar`` (read from ``path``)."""
+    infos = tar.getmembers()
+    if len(infos) > MAX_MEMBERS:
+        raise NfvdHaError(f"{path}: {len(infos)} members (at most {MAX_MEMBERS})")
+    problems: list[str] = []
+    members: dict[str, bytes] = {}
+    for info in infos:
+        why = _member_problem(info, members)
+        if why:
+            problems.append(f"{path}: member {info.name!r}: {why}")
+            continue
+        handle = tar.extractfile(info)
+        members[info.name] = handle.read(MAX_MEMBER + 1) if handle else b""
+    return members, problems
 
 
 def _member_problem(info: tarfile.TarInfo, seen: Collection[str]) -> str | None:

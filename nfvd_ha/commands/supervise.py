@@ -19,6 +19,7 @@ peer takes them over, as the guide's checkers did, and raises the alert. Pacemak
 refused: Pacemaker supervises their services (the FF nodes' HPSA is the hpsa clone).
 """
 
+import contextlib
 import errno
 import os
 import socket
@@ -151,10 +152,8 @@ class Supervisor:
             self._raise_alert(name, "running again")
         self.exhausted.clear()
         self.history.clear()
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.out_of_service)
-        except FileNotFoundError:
-            pass
 
     def _raise_alert(self, name: str, desc: str) -> None:
         if not self.alert:
