@@ -462,7 +462,7 @@ def serve(names: Iterable[str], lock: str = paths.LOCK, bind: str = "127.0.0.1",
 
     async def run() -> None:
         bound = await server.start()
-        for endpoint, port in zip(server.endpoints, bound):
+        for endpoint, port in zip(server.endpoints, bound, strict=True):
             (announce or (lambda t: None))(f"{endpoint.name}: serving on {bind}:{port}")
         await asyncio.Event().wait()
     asyncio.run(run())
