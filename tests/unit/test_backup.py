@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import tarfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -37,7 +38,7 @@ def node(root, hostname="ff-node2", nss=True):
     for name, data in NSS.items() if nss else ():
         (root / "etc/corosync/qdevice/net/nssdb" / name).write_bytes(data)
     os.makedirs(root / "etc/nfvd-ha")
-    (root / "etc/nfvd-ha/nfvd.toml").write_bytes(open(LAB_FF, "rb").read())
+    (root / "etc/nfvd-ha/nfvd.toml").write_bytes(Path(LAB_FF).read_bytes())
     return Host(root=str(root), hostname=hostname)
 
 

@@ -3,6 +3,7 @@ a second run changes nothing; --check changes nothing; with systemd the units ar
 and started and the node must join. A host under a temporary root, the fake runner."""
 
 import os
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -101,10 +102,10 @@ def test_writes_what_differs_once_then_nothing(tmp_path, runner, keys):
     assert said[0] == "would install the agents into /usr/lib/ocf"
     assert not os.path.exists(h.path("/etc/corosync"))             # --check changed nothing
     setup(tmp_path, keys, runner, h)
-    conf = open(h.path("/etc/corosync/corosync.conf")).read()
+    conf = Path(h.path("/etc/corosync/corosync.conf")).read_text()
     assert "cluster_name: nfvd-ff" in conf and "model: net" in conf
     key = h.path("/etc/corosync/authkey")
-    assert open(key, "rb").read() == open(os.path.join(keys, "nfvd-ff", "authkey"), "rb").read()
+    assert Path(key).read_bytes() == Path(os.path.join(keys, "nfvd-ff", "authkey")).read_bytes()
     assert os.stat(key).st_mode & 0o777 == 0o400
     assert os.access(os.path.join(h.ocf_root, "resource.d", "nfvd", "nfvd-hpsa"), os.X_OK)
     said = []
@@ -142,10 +143,7 @@ class Joined:
                                 "</nodes></crm_mon>")
 
     def wait_for(self, predicate, timeout, interval):
-        for _ in range(int(timeout)):
-            if predicate():
-                return True
-        return False
+        return any(predicate() for _ in range(int(timeout)))
 
 
 def test_with_systemd_the_units_start_and_the_node_must_join(tmp_path, runner, keys):
@@ -371,7 +369,7 @@ def test_a_key_swapped_under_the_check_is_never_installed(tmp_path, runner, reac
                     error.problems
                 continue
             key = h.path("/etc/corosync/authkey")
-            if open(key, "rb").read() == evil:
+            if Path(key).read_bytes() == evil:
                 installed += 1
             os.unlink(key)
     finally:

@@ -181,11 +181,10 @@ def test_a_lock_that_is_not_a_regular_file_never_blocks_and_changes_nothing(path
 
 def test_the_reconcile_turn_is_waited_for_within_a_bound_naming_its_holder(paths, clock):
     from nfvd_ha.commands.maintenance.reconcile import reconcile_lock
-    with reconcile_lock(paths.reconcile_lock, who="nfvd-ha controller"):
-        with pytest.raises(NfvdHaError) as error:
-            with reconcile_lock(paths.reconcile_lock, wait=5, who="nfvd-ha maintenance",
-                                clock=clock):
-                pass
+    with (reconcile_lock(paths.reconcile_lock, who="nfvd-ha controller"),
+          pytest.raises(NfvdHaError) as error,
+          reconcile_lock(paths.reconcile_lock, wait=5, who="nfvd-ha maintenance", clock=clock)):
+        pass
     assert f"held by pid {os.getpid()} (nfvd-ha controller)" in str(error.value)
     assert sum(clock.slept) == pytest.approx(5, abs=0.2)
 
