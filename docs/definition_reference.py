@@ -330,14 +330,14 @@ class Recorder(checker.Checker):
                 noted.grammar.add(grammar)
         return super().get(table, key, where, kind, default, grammar)
 
-    def ranged(self, table, key, where, low, high, default, kind=int):  # type: ignore[no-untyped-def]  # noqa: E501
-        noted = self._key(where, key)
+    def ranged(self, table, key, where, bounds):  # type: ignore[no-untyped-def]
+        noted, kind = self._key(where, key), bounds.kind
         noted.kinds.add(kind if isinstance(kind, str) else kind.__name__)
-        noted.ranges.add((low, high, kind if isinstance(kind, str) else "int"))
-        noted.defaults.append(default)
+        noted.ranges.add((bounds.low, bounds.high, kind if isinstance(kind, str) else "int"))
+        noted.defaults.append(bounds.default)
         type(self)._inside += 1
         try:
-            return super().ranged(table, key, where, low, high, default, kind)
+            return super().ranged(table, key, where, bounds)
         finally:
             type(self)._inside -= 1
 

@@ -10,7 +10,7 @@ from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_text
 from ..paths import HEARTBEAT_LOG
 from . import balancer, fencing, model, mounts, qdevice_timing, topology
-from .checker import Checker
+from .checker import Bounds, Checker
 from .resources import check_resource
 
 CLUSTER_KEYS = ("name", "nodes", "preferred_node", "auto_failback", "timing", "transport",
@@ -136,7 +136,8 @@ def _cluster(check: Checker, c: Any, where: str) -> model.Cluster | None:
         logfacility=logfacility,
         logfile=check.get(c, "logfile", where, str, HEARTBEAT_LOG, grammar="path"),
         fencing_disabled=fencing.require_fencing(check, c, where, devices, node_names, name),
-        fencing_delay=check.ranged(c, "fencing_delay", where, 0, 120000, 5000, "duration"),
+        fencing_delay=check.ranged(c, "fencing_delay", where,
+                                   Bounds.duration(0, 120000, default=5000)),
         alerts=alerts)
     if "quorum_device" in c:
         cluster = _with_qdevice(check, c, where, cluster)

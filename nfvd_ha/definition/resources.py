@@ -11,7 +11,7 @@ import agents
 from nfvd_ocf.declaration import Agent, Param
 
 from . import model
-from .checker import Checker
+from .checker import Bounds, Checker
 
 _TYPE = re.compile(r"^(ocf:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+"
                    r"|(lsb|systemd|service):[A-Za-z0-9_.@\-]+)$")
@@ -129,9 +129,9 @@ def _ops(check: Checker, raw: Any, where: str, decl: Agent | None) -> tuple[mode
 
 def _op(check: Checker, name: str, spec: Any, where: str) -> model.Op | None:
     spec = check.keys(spec, where, ("interval", "timeout", "depth"))
-    interval = check.ranged(spec, "interval", where, 0, DAY, 0, "duration")
-    timeout = check.ranged(spec, "timeout", where, 1000, DAY, 20000, "duration")
-    depth = check.ranged(spec, "depth", where, 0, 100, None)
+    interval = check.ranged(spec, "interval", where, Bounds.duration(0, DAY, default=0))
+    timeout = check.ranged(spec, "timeout", where, Bounds.duration(1000, DAY, default=20000))
+    depth = check.ranged(spec, "depth", where, Bounds(0, 100))
     if name == "monitor" and interval == 0:
         check.error(f"{where}.interval", "a recurring monitor needs an interval above 0")
     if interval is None or timeout is None:
