@@ -61,10 +61,11 @@ def host(tmp_path, programs=PROGRAMS, hostname="ff-node1", local=FF1, systemd=Fa
     return h
 
 
-def setup(tmp_path, keys, runner, h, check=False, said=None, **kw):
+def setup(tmp_path, keys, runner, h, check=False, said=None, pacemaker=None, **kw):
     said = [] if said is None else said
-    return node_setup.setup(EXAMPLE, "ff-node1", keys, runner, said.append, check, host=h,
-                            python="/usr/bin/python3", **kw)
+    options = node_setup.SetupOptions(EXAMPLE, "ff-node1", keys, check=check,
+                                      python="/usr/bin/python3", **kw)
+    return node_setup.setup(options, said.append, runner=runner, host=h, pacemaker=pacemaker)
 
 
 def test_every_problem_at_once_and_nothing_changed(tmp_path, runner, keys):
@@ -88,8 +89,9 @@ def test_every_problem_at_once_and_nothing_changed(tmp_path, runner, keys):
 
 def test_an_unknown_node_is_named(tmp_path, runner, keys):
     with pytest.raises(NfvdHaError) as error:
-        node_setup.setup(EXAMPLE, "ff-node9", keys, runner, print, host=host(tmp_path),
-                         python="/usr/bin/python3")
+        node_setup.setup(node_setup.SetupOptions(EXAMPLE, "ff-node9", keys,
+                                                 python="/usr/bin/python3"),
+                         print, runner=runner, host=host(tmp_path))
     assert "--node ff-node9: not a node of any cluster" in str(error.value.problems[0])
 
 
@@ -177,8 +179,9 @@ GUIDE_FSTAB = "10.75.14.23:/var/opt/UCA-EBC /var/opt/UCA-EBC nfs defaults 0 0\n"
 
 def aa_setup(h, keys, runner, **kw):
     said = []
-    node_setup.setup(EXAMPLE, "aa-node1", keys, runner, said.append, host=h,
-                     python="/usr/bin/python3", **kw)
+    options = node_setup.SetupOptions(EXAMPLE, "aa-node1", keys, python="/usr/bin/python3",
+                                      **kw)
+    node_setup.setup(options, said.append, runner=runner, host=h)
     return said
 
 
