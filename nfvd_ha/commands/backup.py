@@ -29,6 +29,7 @@ import stat
 import tarfile
 import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import paths
@@ -279,10 +280,25 @@ def _differs(path: str, data: bytes) -> bool:
     return not stat.S_ISREG(info.st_mode) or read_bytes(path, MAX_MEMBER) != data
 
 
+@dataclass(frozen=True)
+class RestoreOptions:
+    """What ``nfvd-ha backup restore`` is asked: the archive; the cluster it must be of
+    (None: any); ``force``: replace this host's other files; ``start``: start the stack
+    (systemd) and wait up to ``timeout`` seconds for the node to rejoin; where the
+    archive's definition goes."""
+
+    archive: str
+    cluster: str | None = None
+    force: bool = False
+    start: bool = True
+    timeout: float = 120
+    definition_to: str = paths.DEFINITION
+
+
 def refusals(manifest: dict[str, Any], members: Mapping[str, bytes], host: Host,
-             runner: CommandRunner, cluster: str | None, force: bool, definition_to: str
-             ) -> list[str]:
+             runner: CommandRunner, options: RestoreOptions) -> list[str]:
     """Why this archive must not be restored here (every reason)."""
+    cluster, force, definition_to = options.cluster, options.force, options.definition_to
     text = members["corosync.conf"].decode("utf-8", "replace")
     name, nodes, _ = corosync_facts(text)
     found = []
@@ -319,39 +335,37 @@ def _corosync_runs(runner: CommandRunner) -> bool:
         return False
 
 
-def restore(archive: str, runner: CommandRunner | None = None,
-            progress: Callable[[str], object] = lambda text: None, host: Host | None = None,
-            cluster: str | None = None, force: bool = False, start: bool = True,
-            timeout: float = 120, definition_to: str = paths.DEFINITION,
+def restore(options: RestoreOptions, progress: Callable[[str], object] = lambda text: None, *,
+            runner: CommandRunner | None = None, host: Host | None = None,
             pacemaker: Pacemaker | None = None) -> dict[str, Any]:
     """Check the archive and this host, write the files together, start (systemd) and wait
     until the node is online. Returns the manifest."""
     runner = runner or Runner()
     host = host or Host()
-    definition_to = os.path.abspath(definition_to)
-    manifest, members = read_archive(archive)
-    found = refusals(manifest, members, host, runner, cluster, force, definition_to)
+    options = replace(options, definition_to=os.path.abspath(options.definition_to))
+    manifest, members = read_archive(options.archive)
+    found = refusals(manifest, members, host, runner, options)
     if found:
         raise NfvdHaError(found, hint="nothing was written")
     for path in _stale_nss(members, host):
         os.unlink(path)
-    files = targets(members, host, definition_to)
+    files = targets(members, host, options.definition_to)
     write_all_atomic(files)
     for path, _, mode in files:
         progress(f"restored {path} ({mode:04o})")
     progress(f"the archive's CIB (epoch {manifest['cib'][1]}) is in {files[-1][0]}: a node "
              "that rejoins takes its peer's; for a whole-cluster rebuild: cibadmin --replace "
              f"--xml-file {RESTORED_CIB}")
-    _start(members, host, runner, progress, start, timeout, pacemaker)
+    _start(members, host, runner, progress, options, pacemaker)
     return manifest
 
 
 def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
-           progress: Callable[[str], object], start: bool, timeout: float,
+           progress: Callable[[str], object], options: RestoreOptions,
            pacemaker: Pacemaker | None) -> None:
     _, _, qdevice = corosync_facts(members["corosync.conf"].decode("utf-8", "replace"))
     units = ["corosync", "pacemaker"] + (["corosync-qdevice"] if qdevice else [])
-    if not start:
+    if not options.start:
         progress("note: --no-start: nothing was started")
         return
     if not host.systemd():
@@ -361,5 +375,5 @@ def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
     for change in [c for unit in units for c in unit_changes(runner, unit)]:
         change.apply()
         progress(f"done: {change.what}")
-    joined(pacemaker or Pacemaker(runner), host.hostname, timeout)
+    joined(pacemaker or Pacemaker(runner), host.hostname, options.timeout)
     progress(f"{host.hostname} is online in its cluster")
