@@ -142,7 +142,7 @@ def _note(ctx: Context, mount: Mount) -> None:
 
 
 def _forget(ctx: Context) -> None:
-    try:
+    try:  # noqa: SIM105 - no contextlib import on the agents' lean path
         os.unlink(_state_file(ctx))
     except OSError:
         pass
@@ -321,7 +321,7 @@ def _write_check(directory: str, name: str, device: tuple[int, int]) -> str:
     finally:
         os.close(dirfd)
     if back != nonce:
-        raise IOError("data read back differs from data written")
+        raise OSError("data read back differs from data written")
     return "ok"
 
 
@@ -372,8 +372,14 @@ def _mounted_now(ctx: Context, earlier: set[int]) -> Ours:
     return Ours(made[-1])
 
 
+def _owner(path: str) -> str:
+    """``uid:gid`` of ``path``."""
+    st = os.stat(path)
+    return f"{st.st_uid}:{st.st_gid}"
+
+
 def _check_owner(ctx: Context, directory: str, uid: int, gid: int) -> None:
-    outcome = bounded.run_in_child(lambda: "%d:%d" % os.stat(directory)[4:6], _bound(ctx))
+    outcome = bounded.run_in_child(lambda: _owner(directory), _bound(ctx))
     _expect(outcome, f"owner check of {directory}")
     if outcome.detail != f"{uid}:{gid}":
         raise Failed(f"{directory} is owned by {outcome.detail}, expected "

@@ -172,7 +172,7 @@ def node_losses(lab, cluster, kind, runs):
         lab.settle(peer)
         moment = {}
 
-        def act():
+        def act(node=node, peer=peer, moment=moment):
             moment["t"] = fault(inject, node, peer)
             return moment["t"]
         took.append(poll_then(lab, vip, port, f"{answer} {peer}", act))
@@ -193,7 +193,7 @@ def storage_losses(lab, runs):
         peer = AA[1] if node == AA[0] else AA[0]
         lab.settle(peer)
 
-        def hang():
+        def hang(node=node):
             inject.flag(node, faults.STORAGE_HANG)
             return time.time()
         took.append(poll_then(lab, vip, port, f"{answer} {peer}", hang, timeout=120))
@@ -211,7 +211,8 @@ def process_kills(lab, runs):
         before = lab.sh(node, "cat /var/run/nfvd/sosa.pid").stdout.strip()
         t0 = time.time()
         lab.sh(node, f"kill -9 {before}")
-        lab.wait(lambda: lab.sh(node, "cat /var/run/nfvd/sosa.pid").stdout.strip()
+        lab.wait(lambda node=node, before=before:
+                 lab.sh(node, "cat /var/run/nfvd/sosa.pid").stdout.strip()
                  not in ("", before) and lab.curl("http://172.30.77.100:7001/").strip()
                  == f"sosa on {node}", 60, "SOSA back", interval=0.05)
         took.append(time.time() - t0)
@@ -227,7 +228,7 @@ def switchovers(lab, runs):
         node = lab.wait(lambda: ff.where("sosa-lockmgr"), 120, "SOSA started")
         peer = FF[1] if node == FF[0] else FF[0]
 
-        def standby():
+        def standby(node=node):
             t0 = time.time()
             lab.sh(node, f"crm node standby {node}")
             return t0
@@ -238,7 +239,8 @@ def switchovers(lab, runs):
 
 
 def heartbeat_runs(timing, runs):
-    text = open(os.path.join(REPO, "docker", "lab-heartbeat.toml")).read()
+    with open(os.path.join(REPO, "docker", "lab-heartbeat.toml")) as f:
+        text = f.read()
     line = next(x for x in text.splitlines() if x.startswith("timing = "))
     new = "timing = { " + ", ".join(f'{k} = "{v}"' for k, v in timing.items()) + " }"
     path = os.path.join(tempfile.mkdtemp(prefix="nfvd-bench-"), "hb.toml")
@@ -260,11 +262,12 @@ def heartbeat_runs(timing, runs):
             node = lab.wait(holder, 240, "heartbeat holder")
             peer = "hb-node2" if node == "hb-node1" else "hb-node1"
             results.append(poll_then(lab, "172.30.77.160", 7001, f"sosa on {peer}",
-                                     lambda: inject.crash(node)))
+                                     lambda node=node: inject.crash(node)))
             lab.docker("start", lab.container(node))
             # back *and* joined: it sees the holder active and holds nothing itself (killing
             # the holder before then left the pair with nobody taking over)
-            lab.wait(lambda: lab.sh(node, f"cl_status nodestatus {peer}").stdout.strip()
+            lab.wait(lambda node=node, peer=peer:
+                     lab.sh(node, f"cl_status nodestatus {peer}").stdout.strip()
                      == "active" and lab.sh(node, "cl_status rscstatus").stdout.strip()
                      == "none", rejoin, "heartbeat back and joined")
         return results
@@ -299,7 +302,7 @@ def main():
     print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
     with running_lab("benchpcmk", [*FF, *AA, *PAIR_SERVICES]) as lab:
         for cluster in ("nfvd-ff", "nfvd-aa"):
-            lab.wait(lambda: lab.pair_ready(cluster), 180, f"{cluster} ready")
+            lab.wait(lambda cluster=cluster: lab.pair_ready(cluster), 180, f"{cluster} ready")
             lab.load_cib(cluster)
         for kind in ("crash", "freeze", "cutoff", "polite"):
             took, phases = node_losses(lab, "nfvd-ff", kind, args.runs)

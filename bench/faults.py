@@ -40,7 +40,7 @@ def main():
     details = []
     with running_lab("benchfaults", services) as lab:
         for cluster in PAIRS:
-            lab.wait(lambda: lab.pair_ready(cluster), 180, f"{cluster} ready")
+            lab.wait(lambda cluster=cluster: lab.pair_ready(cluster), 180, f"{cluster} ready")
             lab.load_cib(cluster)
         for name in names:
             outcomes = []

@@ -83,7 +83,7 @@ def main():
     services = [n for p in PAIRS.values() for n in p] + list(PAIR_SERVICES)
     with running_lab("soak", services, definitions) as lab:
         for name in PAIRS:
-            lab.wait(lambda: lab.pair_ready(name), 180, f"{name} online")
+            lab.wait(lambda name=name: lab.pair_ready(name), 180, f"{name} online")
             lab.load_cib(name)
         for name in PAIRS:  # both pairs settled (groups started) before the rings are read
             lab.sh(PAIRS[name][0], "crm_resource --wait --timeout=120", timeout=130)

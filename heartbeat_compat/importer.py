@@ -71,23 +71,29 @@ def parse_ha_cf(text: str, path: str) -> dict[str, Any]:
         problem = _directive_problem(key, args)
         if problem:
             problems.append(Problem(problem, path, None, number))
-        elif key in ("node",):
-            conf["node"] += args
-        elif key == "ucast":
-            conf["ucast"].append((args[0], args[1]))
-        elif key in ("bcast", "mcast"):
-            conf["media"].append((key, args))
-        elif key in ("keepalive", "deadtime", "warntime", "initdead"):
-            conf[key] = _ms(args[0])
-        elif key == "udpport":
-            conf[key] = int(args[0])
         else:
-            conf[key] = args[0]
+            _take(conf, key, args)
     if problems:
         raise NfvdHaError(problems)
     if not conf["node"]:
         raise NfvdHaError(Problem("has no node lines: which nodes form the pair?", path))
     return conf
+
+
+def _take(conf: dict[str, Any], key: str, args: list[str]) -> None:
+    """Add a checked directive to ``conf``."""
+    if key == "node":
+        conf["node"] += args
+    elif key == "ucast":
+        conf["ucast"].append((args[0], args[1]))
+    elif key in ("bcast", "mcast"):
+        conf["media"].append((key, args))
+    elif key in ("keepalive", "deadtime", "warntime", "initdead"):
+        conf[key] = _ms(args[0])
+    elif key == "udpport":
+        conf[key] = int(args[0])
+    else:
+        conf[key] = args[0]
 
 
 def _directive_problem(key: str, args: Sequence[str]) -> str | None:
@@ -168,7 +174,7 @@ def import_heartbeat(texts: Mapping[str, str], directory: str, name: str | None 
     nodes = conf["node"]
     known = dict(addresses or {})
     if not known and len(conf["ucast"]) == len(nodes):
-        known = {n: a for n, (_, a) in zip(nodes, conf["ucast"])}
+        known = {n: a for n, (_, a) in zip(nodes, conf["ucast"], strict=True)}
     missing = [n for n in nodes if n not in known]
     if missing:
         raise NfvdHaError(f"no address known for node(s) {', '.join(missing)}: ha.cf has "
@@ -211,7 +217,7 @@ def _toml(name: str, conf: dict[str, Any], nodes: list[str], addresses: Mapping[
         out.append(f"timing = {_inline(timing)}")
     out.append(f"transport = {_transport(conf, iface)}")
     count: dict[str, int] = {}
-    for g, (node, resources, number) in enumerate(groups):
+    for g, (node, resources, _) in enumerate(groups):
         ids = []
         for rtype, params in resources:
             base = {"vip": "vip", "shared-fs": "fs"}.get(rtype, rtype.replace("lsb:", ""))

@@ -16,7 +16,7 @@ from nfvd_ocf.params import Context
 
 TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
 STOP_GRACE = 5  # seconds a component gets to vanish after its stop before the escalation
@@ -105,13 +105,18 @@ def _component(ctx: Context, name: str, verb: str,
     return initscript.call(ctx, [tool, "-c", name, verb], limit)
 
 
+def _status_of(ctx: Context, name: str) -> "Callable[[], str]":
+    """A fresh read of ``name``'s status, each call."""
+    return lambda: table(ctx)[name]
+
+
 def start(ctx: Context) -> int:
     names = components(ctx)
     installed_table(ctx)
     for name in names:
         if table(ctx)[name] != "Running":
             _component(ctx, name, "start")
-        if not initscript.converge(ctx, lambda: table(ctx)[name], "Running"):
+        if not initscript.converge(ctx, _status_of(ctx, name), "Running"):
             raise Failed(f"{name} did not start ({_describe(table(ctx))})")
     return state(ctx)
 

@@ -13,7 +13,7 @@ from .proc import S_IFMT, S_IFREG, SIGKILL, SIGTERM, wait_until  # noqa: F401  (
 
 TYPE_CHECKING = False  # (the typing module is slow to import: names for mypy only)
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from .log import Logger
     from .mounts import Mount
@@ -116,7 +116,7 @@ def user_of(pid: "Pid") -> int | None:
 def _program(pid: "Pid", argv: "Sequence[str]") -> set[str]:
     """The base names of what ``pid`` runs: its argv[0] and its executable."""
     names = {argv[0].rsplit("/", 1)[-1]} if argv else set()
-    try:
+    try:  # noqa: SIM105 - no contextlib import on the agents' lean path
         names.add(os.readlink(f"/proc/{pid}/exe").rsplit("/", 1)[-1].removesuffix(
             " (deleted)"))
     except OSError:
@@ -351,6 +351,11 @@ def send(procs: "Iterable[Proc]", sig: int) -> list[Proc]:
     return sent
 
 
+def _none_alive(procs: "Sequence[Proc]") -> "Callable[[], bool]":
+    """True once none of ``procs`` is alive (each call looks again)."""
+    return lambda: not any(p.alive() for p in procs)
+
+
 def terminate(procs: "Iterable[Proc]", budget: float, log: "Logger", what: str) -> bool:
     """TERM, then KILL after half of ``budget`` seconds; True when all of them are gone."""
     left = [p for p in procs if p.alive()]
@@ -359,6 +364,6 @@ def terminate(procs: "Iterable[Proc]", budget: float, log: "Logger", what: str) 
             return True
         log.warning(f"sending {name} to {what}: {left}")
         send(left, sig)
-        wait_until(lambda: not any(p.alive() for p in left), budget * share, 0.05)
+        wait_until(_none_alive(left), budget * share, 0.05)
         left = [p for p in left if p.alive()]
     return not left

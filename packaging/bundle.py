@@ -39,7 +39,9 @@ SDISTS = {"pyinotify": ({"python3/pyinotify.py": "pyinotify.py"}, "COPYING")}
 def pins(path: str = PINS) -> list[tuple[str, str, str]]:
     """[(name, version, sha256)] of bundled.txt."""
     found: list[tuple[str, str, str]] = []
-    for number, line in enumerate(open(path, encoding="utf-8").read().splitlines(), 1):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         pin = PIN.match(line.strip())

@@ -330,7 +330,7 @@ def build_date(given: str | None = None) -> str:
         epoch = done.stdout.strip() if done.returncode == 0 else ""
     if not epoch.isdigit():
         raise SystemExit("Error: no date for the pages: give --date or SOURCE_DATE_EPOCH")
-    return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).strftime(
+    return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).strftime(
         "%Y-%m-%d")
 
 

@@ -7,6 +7,7 @@ set before any byte is written) and renamed into place together. On any failure,
 directories created for them are removed, and the error names the path: nothing is written.
 """
 
+import contextlib
 import errno
 import os
 import stat
@@ -238,12 +239,8 @@ def _stage(path: str, data: str | bytes, mode: int, staged: list[tuple[str, str]
 
 def _undo(staged: list[tuple[str, str]], made: list[str]) -> None:
     for tmp, _ in staged:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
     for directory in reversed(made):
-        try:
+        with contextlib.suppress(OSError):
             os.rmdir(directory)
-        except OSError:
-            pass

@@ -5,6 +5,7 @@ into the project's error naming it (never a traceback).
 Unit tests pass the queue-style fake of tests/unit/conftest.py, which checks exact argv.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -104,11 +105,8 @@ def failure_text(result: Result) -> str:
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(child.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:
-        child.wait(timeout=2)  # a child stuck in the kernel is left behind, not waited for
-    except subprocess.TimeoutExpired:
-        pass
+    # a child stuck in the kernel is left behind, not waited for
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=2)

@@ -36,9 +36,9 @@ def restore(archive: str, cluster: str | None, force: bool, no_start: bool, time
     the authkey, the quorum device's certificates and the definition, then (systemd) start
     the stack and wait until the node rejoins."""
     from ..commands import backup as use_case
-    manifest = use_case.restore(archive, progress=click.echo, cluster=cluster, force=force,
-                                start=not no_start, timeout=timeout,
-                                definition_to=definition_to)
+    manifest = use_case.restore(use_case.RestoreOptions(
+        archive, cluster=cluster, force=force, start=not no_start, timeout=timeout,
+        definition_to=definition_to), click.echo)
     click.echo(f"restored cluster {manifest['cluster']} (backup taken on {manifest['node']} "
                f"at {manifest.get('created', '?')})")
 

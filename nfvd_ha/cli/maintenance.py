@@ -1,5 +1,6 @@
 """Maintenance commands: ``maintenance start|stop|status`` and the ``controller``."""
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING
 
@@ -23,9 +24,9 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True,
 def _maintenance(role: str | None, lock: str, timeout: float = 300,
                  peers: "PeerSource | None" = None) -> "Maintenance":
     from ..commands.maintenance.command import Maintenance
-    from ..commands.maintenance.reconcile import MaintenanceFiles
-    return Maintenance(files=MaintenanceFiles(lock=lock), role=role, timeout=timeout,
-                       say=click.echo, peers=peers)
+    from ..commands.maintenance.reconcile import MaintenanceFiles, ReconcileOptions
+    return Maintenance(ReconcileOptions(files=MaintenanceFiles(lock=lock), role=role,
+                                        timeout=timeout, progress=click.echo), peers=peers)
 
 
 @click.group(cls=Group)
@@ -90,14 +91,13 @@ def controller(ctx: click.Context, role: str | None, lock: str, tick: float,
     import logging
 
     from ..commands.maintenance.controller import Controller, hold_instance_lock
-    from ..commands.maintenance.reconcile import MaintenanceFiles
+    from ..commands.maintenance.reconcile import MaintenanceFiles, ReconcileOptions
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s nfvd-ha-controller[%(process)d]: %(message)s")
     hold_instance_lock()
-    try:
-        Controller(files=MaintenanceFiles(lock=lock), role=role, tick=tick, timeout=timeout).run()
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):
+        Controller(ReconcileOptions(files=MaintenanceFiles(lock=lock), role=role,
+                                    timeout=timeout), tick=tick).run()
 
 
 @controller.command("install-unit")

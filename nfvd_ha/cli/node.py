@@ -32,8 +32,9 @@ def node_setup(definition: str, name: str, keys_dir: str, qdevice_ca: str | None
     wait until the node is online. Idempotent; --check changes nothing."""
     from ..commands import node_setup as use_case
     qdevice = (qdevice_ca or "", qdevice_p12 or "") if qdevice_ca or qdevice_p12 else None
-    use_case.setup(definition, name, keys_dir, progress=click.echo, check=check, timeout=timeout,
-                   qdevice=qdevice, start=not no_start)
+    use_case.setup(use_case.SetupOptions(definition, name, keys_dir, qdevice=qdevice,
+                                         check=check, start=not no_start, timeout=timeout),
+                   click.echo)
 
 
 COMMANDS = (node,)

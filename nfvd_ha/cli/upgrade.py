@@ -20,9 +20,10 @@ lock_option = click.option("--lock", default=paths.LOCK, show_default=True, type
 
 
 def _upgrade(lock: str, timeout: float) -> "Upgrade":
-    from ..commands.maintenance.reconcile import MaintenanceFiles
+    from ..commands.maintenance.reconcile import MaintenanceFiles, ReconcileOptions
     from ..commands.upgrade import Upgrade
-    return Upgrade(say=click.echo, timeout=timeout, files=MaintenanceFiles(lock=lock))
+    return Upgrade(ReconcileOptions(files=MaintenanceFiles(lock=lock), timeout=timeout,
+                                    progress=click.echo))
 
 
 @click.group(cls=Group)

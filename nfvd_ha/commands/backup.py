@@ -29,6 +29,7 @@ import stat
 import tarfile
 import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import paths
@@ -174,22 +175,11 @@ def read_archive(path: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """(manifest, {member: bytes}) of a backup archive; NfvdHaError with every reason not."""
     raw = read_bytes(path, MAX_ARCHIVE)
     try:
-        tar = tarfile.open(fileobj=io.BytesIO(raw), mode="r:")
-        infos = tar.getmembers()
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+            members, problems = _read_members(path, tar)
     except (tarfile.TarError, EOFError, ValueError) as exc:
         raise NfvdHaError(f"{path}: not an nfvd-ha backup (not an uncompressed tar archive: "
                           f"{exc})") from None
-    problems: list[str] = []
-    members: dict[str, bytes] = {}
-    if len(infos) > MAX_MEMBERS:
-        raise NfvdHaError(f"{path}: {len(infos)} members (at most {MAX_MEMBERS})")
-    for info in infos:
-        why = _member_problem(info, members)
-        if why:
-            problems.append(f"{path}: member {info.name!r}: {why}")
-            continue
-        handle = tar.extractfile(info)
-        members[info.name] = handle.read(MAX_MEMBER + 1) if handle else b""
     if problems:
         raise NfvdHaError(problems, hint="nothing was written")
     manifest = _manifest(path, members.pop("manifest.json", None))
@@ -198,6 +188,23 @@ def read_archive(path: str) -> tuple[dict[str, Any], dict[str, bytes]]:
         raise NfvdHaError(problems, hint="the archive was changed or damaged; nothing was "
                                          "written")
     return manifest, members
+
+
+def _read_members(path: str, tar: tarfile.TarFile) -> tuple[dict[str, bytes], list[str]]:
+    """({member: bytes}, [problem]) of the members of ``tar`` (read from ``path``)."""
+    infos = tar.getmembers()
+    if len(infos) > MAX_MEMBERS:
+        raise NfvdHaError(f"{path}: {len(infos)} members (at most {MAX_MEMBERS})")
+    problems: list[str] = []
+    members: dict[str, bytes] = {}
+    for info in infos:
+        why = _member_problem(info, members)
+        if why:
+            problems.append(f"{path}: member {info.name!r}: {why}")
+            continue
+        handle = tar.extractfile(info)
+        members[info.name] = handle.read(MAX_MEMBER + 1) if handle else b""
+    return members, problems
 
 
 def _member_problem(info: tarfile.TarInfo, seen: Collection[str]) -> str | None:
@@ -273,10 +280,25 @@ def _differs(path: str, data: bytes) -> bool:
     return not stat.S_ISREG(info.st_mode) or read_bytes(path, MAX_MEMBER) != data
 
 
+@dataclass(frozen=True)
+class RestoreOptions:
+    """What ``nfvd-ha backup restore`` is asked: the archive; the cluster it must be of
+    (None: any); ``force``: replace this host's other files; ``start``: start the stack
+    (systemd) and wait up to ``timeout`` seconds for the node to rejoin; where the
+    archive's definition goes."""
+
+    archive: str
+    cluster: str | None = None
+    force: bool = False
+    start: bool = True
+    timeout: float = 120
+    definition_to: str = paths.DEFINITION
+
+
 def refusals(manifest: dict[str, Any], members: Mapping[str, bytes], host: Host,
-             runner: CommandRunner, cluster: str | None, force: bool, definition_to: str
-             ) -> list[str]:
+             runner: CommandRunner, options: RestoreOptions) -> list[str]:
     """Why this archive must not be restored here (every reason)."""
+    cluster, force, definition_to = options.cluster, options.force, options.definition_to
     text = members["corosync.conf"].decode("utf-8", "replace")
     name, nodes, _ = corosync_facts(text)
     found = []
@@ -313,39 +335,37 @@ def _corosync_runs(runner: CommandRunner) -> bool:
         return False
 
 
-def restore(archive: str, runner: CommandRunner | None = None,
-            progress: Callable[[str], object] = lambda text: None, host: Host | None = None,
-            cluster: str | None = None, force: bool = False, start: bool = True,
-            timeout: float = 120, definition_to: str = paths.DEFINITION,
+def restore(options: RestoreOptions, progress: Callable[[str], object] = lambda text: None, *,
+            runner: CommandRunner | None = None, host: Host | None = None,
             pacemaker: Pacemaker | None = None) -> dict[str, Any]:
     """Check the archive and this host, write the files together, start (systemd) and wait
     until the node is online. Returns the manifest."""
     runner = runner or Runner()
     host = host or Host()
-    definition_to = os.path.abspath(definition_to)
-    manifest, members = read_archive(archive)
-    found = refusals(manifest, members, host, runner, cluster, force, definition_to)
+    options = replace(options, definition_to=os.path.abspath(options.definition_to))
+    manifest, members = read_archive(options.archive)
+    found = refusals(manifest, members, host, runner, options)
     if found:
         raise NfvdHaError(found, hint="nothing was written")
     for path in _stale_nss(members, host):
         os.unlink(path)
-    files = targets(members, host, definition_to)
+    files = targets(members, host, options.definition_to)
     write_all_atomic(files)
     for path, _, mode in files:
         progress(f"restored {path} ({mode:04o})")
     progress(f"the archive's CIB (epoch {manifest['cib'][1]}) is in {files[-1][0]}: a node "
              "that rejoins takes its peer's; for a whole-cluster rebuild: cibadmin --replace "
              f"--xml-file {RESTORED_CIB}")
-    _start(members, host, runner, progress, start, timeout, pacemaker)
+    _start(members, host, runner, progress, options, pacemaker)
     return manifest
 
 
 def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
-           progress: Callable[[str], object], start: bool, timeout: float,
+           progress: Callable[[str], object], options: RestoreOptions,
            pacemaker: Pacemaker | None) -> None:
     _, _, qdevice = corosync_facts(members["corosync.conf"].decode("utf-8", "replace"))
     units = ["corosync", "pacemaker"] + (["corosync-qdevice"] if qdevice else [])
-    if not start:
+    if not options.start:
         progress("note: --no-start: nothing was started")
         return
     if not host.systemd():
@@ -355,5 +375,5 @@ def _start(members: Mapping[str, bytes], host: Host, runner: CommandRunner,
     for change in [c for unit in units for c in unit_changes(runner, unit)]:
         change.apply()
         progress(f"done: {change.what}")
-    joined(pacemaker or Pacemaker(runner), host.hostname, timeout)
+    joined(pacemaker or Pacemaker(runner), host.hostname, options.timeout)
     progress(f"{host.hostname} is online in its cluster")

@@ -90,7 +90,7 @@ class Prober:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
                                                     self.timeout)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return False
         try:
             if len(target) == 2:
@@ -98,7 +98,7 @@ class Prober:
             writer.write(f"GET {target[2]} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
             answer = await asyncio.wait_for(read_answer(reader), self.timeout)
             return healthy_answer(answer, target[3])
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return False
         finally:
             writer.close()
@@ -163,7 +163,7 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bool] | Non
 async def _line(reader: asyncio.StreamReader, deadline: float) -> bytes:
     left = deadline - asyncio.get_running_loop().time()
     if left <= 0:
-        raise asyncio.TimeoutError
+        raise TimeoutError
     return await asyncio.wait_for(reader.readline(), left)
 
 
@@ -370,7 +370,7 @@ class HealthServer:
             if slots.answering(peer, writer):  # answering: not evicted any more
                 writer.write(answer)
                 await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             pass
         finally:
             slots.release(peer, writer)
@@ -381,7 +381,7 @@ class HealthServer:
         """The answer to the request ``reader`` holds."""
         try:
             request = await read_request(reader)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                 ValueError, OSError):
             request = None
         if request is None:
@@ -462,7 +462,7 @@ def serve(names: Iterable[str], lock: str = paths.LOCK, bind: str = "127.0.0.1",
 
     async def run() -> None:
         bound = await server.start()
-        for endpoint, port in zip(server.endpoints, bound):
+        for endpoint, port in zip(server.endpoints, bound, strict=True):
             (announce or (lambda t: None))(f"{endpoint.name}: serving on {bind}:{port}")
         await asyncio.Event().wait()
     asyncio.run(run())

@@ -18,6 +18,7 @@ import hashlib
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from nfvd_ocf import addresses, mounts, trusted
@@ -151,13 +152,31 @@ def read_authkey(keys_dir: str, cluster_name: str) -> tuple[str, bytes | None, s
     return key, data, problem
 
 
-def changes_needed(definition_path: str, name: str, keys_dir: str, runner: CommandRunner,
-                   host: Host | None = None, python: str | None = None,
-                   qdevice: tuple[str, str] | None = None, start: bool = True
+@dataclass(frozen=True)
+class SetupOptions:
+    """What ``nfvd-ha node setup`` is asked: make this host node ``name`` of the definition
+    at ``definition`` with the keys under ``keys_dir``; ``qdevice``: (CA certificate, node
+    p12) issued by the quorum device's qnetd; ``check``: only say what would change;
+    ``start``: enable and start the units and wait up to ``timeout`` seconds for the node to
+    join; ``python``: what the agents' launchers run (None: the system's Python)."""
+
+    definition: str
+    name: str
+    keys_dir: str
+    qdevice: tuple[str, str] | None = None
+    check: bool = False
+    start: bool = True
+    timeout: float = 120
+    python: str | None = None
+
+
+def changes_needed(options: SetupOptions, runner: CommandRunner, host: Host | None = None
                    ) -> tuple[model.Cluster, list[Change], list[str]]:
-    """(cluster, [Change], [note]) for making this host ``name``; NfvdHaError when it
-    cannot be. ``qdevice``: (CA certificate, node p12) issued by the quorum device's qnetd."""
+    """(cluster, [Change], [note]) for making this host ``options.name``; NfvdHaError when
+    it cannot be."""
     host = host or Host()
+    definition_path, name, keys_dir = options.definition, options.name, options.keys_dir
+    qdevice, start = options.qdevice, options.start
     cluster, node = find_node(load_definition(definition_path), name, definition_path)
     found = problems(host, cluster, node, keys_dir)
     conflicts, notes = host_checks.shared_mounts(host, cluster, start)
@@ -165,7 +184,7 @@ def changes_needed(definition_path: str, name: str, keys_dir: str, runner: Comma
     if found:
         raise NfvdHaError(found, hint="nothing was changed")
     changes = []
-    python = python or agents_install.default_python(runner)
+    python = options.python or agents_install.default_python(runner)
     wanted = agents_install.files(paths.OCF_ROOT, python, host.ocf_root)
     if any(_differs(path, data) for path, data, _ in wanted):
         changes.append(Change(f"install the agents into {paths.OCF_ROOT}",
@@ -259,20 +278,18 @@ def joined(pacemaker: Pacemaker, name: str, timeout: float) -> None:
                                "shows the links")
 
 
-def setup(definition_path: str, name: str, keys_dir: str, runner: CommandRunner | None = None,
-          progress: Callable[[str], object] = lambda text: None, check: bool = False,
-          timeout: float = 120, qdevice: tuple[str, str] | None = None, host: Host | None = None,
-          pacemaker: Pacemaker | None = None, python: str | None = None,
-          start: bool = True) -> list[Change]:
-    """Work out the changes, then (unless ``check``) make what differs and, with systemd,
-    wait until the node joined. ``progress`` is told each change (done, or that it would be)
-    and each note; returns the changes."""
+def setup(options: SetupOptions, progress: Callable[[str], object] = lambda text: None, *,
+          runner: CommandRunner | None = None, host: Host | None = None,
+          pacemaker: Pacemaker | None = None) -> list[Change]:
+    """Work out the changes, then (unless ``options.check``) make what differs and, with
+    systemd, wait until the node joined. ``progress`` is told each change (done, or that it
+    would be) and each note; returns the changes."""
     runner = runner or Runner()
     host = host or Host()
-    if qdevice is not None and not all(qdevice):
+    name, check = options.name, options.check
+    if options.qdevice is not None and not all(options.qdevice):
         raise NfvdHaError("--qdevice-ca and --qdevice-p12 go together")
-    cluster, changes, notes = changes_needed(definition_path, name, keys_dir, runner, host,
-                                             python, qdevice, start)
+    cluster, changes, notes = changes_needed(options, runner, host)
     for change in changes:
         if check:
             progress(f"would {change.what}")
@@ -283,7 +300,7 @@ def setup(definition_path: str, name: str, keys_dir: str, runner: CommandRunner 
         progress(f"{name}: nothing to change")
     for note in notes:
         progress(f"note: {note}")
-    if not check and start and host.systemd():
-        joined(pacemaker or Pacemaker(runner), name, timeout)
+    if not check and options.start and host.systemd():
+        joined(pacemaker or Pacemaker(runner), name, options.timeout)
         progress(f"{name} is online in {cluster.name}")
     return changes

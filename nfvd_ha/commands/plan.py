@@ -325,7 +325,7 @@ class Planner:
         new.set("epoch", str(int(live.get("epoch", "0")) + 1))
         new.set("num_updates", "0")
         self.cluster.patch(live, new)
-        if os.environ.get("CIB_file"):
+        if os.environ.get("CIB_file"):  # noqa: SIM112 - Pacemaker spells it so
             return plan["changes"], False  # a file, not a cluster: nothing to wait for
         progress(f"Applied {len(plan['changes'])} change(s); waiting up to {wait}s for the "
                  "cluster to settle")

@@ -19,6 +19,7 @@ peer takes them over, as the guide's checkers did, and raises the alert. Pacemak
 refused: Pacemaker supervises their services (the FF nodes' HPSA is the hpsa clone).
 """
 
+import contextlib
 import errno
 import os
 import socket
@@ -49,7 +50,9 @@ HOLDING = ("all", "local", "foreign")
 class SuperviseOptions:
     """What ``nfvd-ha supervise`` is told: this VM's role (None: told by its components),
     seconds between looks, restarts in place within ``window`` seconds before giving up, and
-    the Pacemaker alert agent told then, with its recipients."""
+    the Pacemaker alert agent told then, with its recipients; and the files it heeds: the
+    maintenance lock (nothing is done while it is there) and the out-of-service mark it
+    writes when it gives up."""
 
     role: str | None = None
     interval: float = 10
@@ -57,22 +60,24 @@ class SuperviseOptions:
     window: float = 600
     alert: str | None = None
     recipients: tuple[str, ...] = ()
+    lock: str = paths.LOCK
+    out_of_service: str = paths.OUT_OF_SERVICE
 
 
 class Supervisor:
     """Restarts this VM's services in place; when that keeps failing, takes the node out of
     the load balancer (or, on a heartbeat host, hands the pair's groups over) and alerts."""
 
-    def __init__(self, services: Services, role: Role, runner: CommandRunner, clock: Clock,
-                 log: Callable[[str], None], restarts: int = 3, window: float = 600.0,
-                 lock: str = paths.LOCK, out_of_service: str = paths.OUT_OF_SERVICE,
-                 alert: str | None = None, recipients: Sequence[str] = (),
-                 heartbeat: Heartbeat | None = None) -> None:
+    def __init__(self, services: Services, role: Role, runner: CommandRunner,
+                 log: Callable[[str], None], options: SuperviseOptions | None = None, *,
+                 clock: Clock = REAL, heartbeat: Heartbeat | None = None) -> None:
+        """``role`` as resolved (``options.role`` is only what was asked for)."""
+        options = options or SuperviseOptions()
         self.services, self.role, self.runner, self.clock = services, role, runner, clock
-        self.heartbeat = heartbeat
-        self.log, self.restarts, self.window = log, restarts, window
-        self.lock, self.out_of_service = lock, out_of_service
-        self.alert, self.recipients = alert, tuple(recipients)
+        self.heartbeat, self.log = heartbeat, log
+        self.restarts, self.window = options.restarts, options.window
+        self.lock, self.out_of_service = options.lock, options.out_of_service
+        self.alert, self.recipients = options.alert, tuple(options.recipients)
         self.history: dict[str, list[float]] = {}
         self.exhausted: set[str] = set()
 
@@ -151,10 +156,8 @@ class Supervisor:
             self._raise_alert(name, "running again")
         self.exhausted.clear()
         self.history.clear()
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.out_of_service)
-        except FileNotFoundError:
-            pass
 
     def _raise_alert(self, name: str, desc: str) -> None:
         if not self.alert:
@@ -288,6 +291,5 @@ def run(options: SuperviseOptions, say: Callable[[str], object],
     chosen = ROLES[role] if role else detect(services.rows())
     if not chosen.local and not (heartbeat and chosen.held):
         raise NfvdHaError(f"role {chosen.name}: no active/active services to supervise here")
-    Supervisor(services, chosen, runner, REAL, logger(say), options.restarts, options.window,
-               alert=alert, recipients=recipients, heartbeat=heartbeat).run(options.interval,
-                                                                            stopped)
+    Supervisor(services, chosen, runner, logger(say), options,
+               heartbeat=heartbeat).run(options.interval, stopped)

@@ -24,8 +24,6 @@ other platform meanwhile. So, on each node in turn (secondary first):
                      done (after the primary: the upgrade is over, the records go).
 """
 
-from collections.abc import Callable
-
 from nfvd_ocf.nfvd import LABELS
 
 from ..adapters.files import write_atomic
@@ -37,7 +35,7 @@ from ..clock import REAL, Clock
 from ..errors import NfvdHaError
 from ..paths import NFVD_INSTALL, NFVD_RECONFIGURE
 from ..roles import detect, installed
-from .maintenance.reconcile import MaintenanceFiles, Reconciler, reconcile_lock
+from .maintenance.reconcile import ReconcileOptions, Reconciler, reconcile_lock
 
 #: node attribute: "<platform>:in-progress" or "secondary:done"
 ATTRIBUTE = "nfvd-upgrade"
@@ -49,18 +47,19 @@ WHO = "nfvd-ha upgrade"
 class Upgrade:
     """The guide's upgrade of an HA platform (4.4), one checked step at a time."""
 
-    def __init__(self, runner: CommandRunner | None = None,
-                 say: Callable[[str], object] = lambda text: None, timeout: float = 300,
-                 files: MaintenanceFiles | None = None,
-                 cluster: Pacemaker | None = None, services: Services | None = None,
-                 reconciler: Reconciler | None = None, clock: Clock = REAL) -> None:
-        self.say, self.timeout, self.clock = say, timeout, clock
+    def __init__(self, options: ReconcileOptions | None = None, *,
+                 runner: CommandRunner | None = None, cluster: Pacemaker | None = None,
+                 services: Services | None = None, reconciler: Reconciler | None = None,
+                 clock: Clock = REAL) -> None:
+        """``options`` as the reconcile's: its timeout bounds every wait of the upgrade, its
+        progress is where the upgrade says what it does."""
+        options = options or ReconcileOptions()
+        self.say, self.timeout, self.clock = options.progress, options.timeout, clock
         runner = runner or Runner()
-        self.files = files or MaintenanceFiles()
+        self.files = options.files
         self.cluster = cluster or Pacemaker(runner, clock)
         self.services = services or Services(runner, clock=clock)
-        self.reconciler = reconciler or Reconciler(runner, self.files, None, timeout,
-                                                   progress=say, cluster=self.cluster,
+        self.reconciler = reconciler or Reconciler(options, runner=runner, cluster=self.cluster,
                                                    services=self.services, clock=clock)
 
     # -- what the cluster says ----------------------------------------------------------------

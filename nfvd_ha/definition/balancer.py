@@ -3,7 +3,7 @@
 from typing import Any
 
 from . import model
-from .checker import Checker, valid
+from .checker import Bounds, Checker, valid
 from .topology import unique
 
 SERVICE_KEYS = ("name", "mode", "bind", "port", "check", "servers", "fall", "rise",
@@ -62,7 +62,7 @@ def _service(check: Checker, s: Any, where: str) -> model.LbService:
     if mode not in ("active-active", "primary-backup"):
         check.error(f"{where}.mode", f"'{mode}' is not one of active-active, primary-backup")
     hc = check.keys(s.get("check", {}), f"{where}.check", ("port", "path", "interval"))
-    port = check.ranged(s, "port", where, 1, 65535, None)
+    port = check.ranged(s, "port", where, Bounds(1, 65535))
     servers = []
     for i, v in enumerate(check.array(s, "servers", where)):
         w = f"{where}.servers[{i}]"
@@ -81,13 +81,13 @@ def _service(check: Checker, s: Any, where: str) -> model.LbService:
         name=check.get(s, "name", where, str, grammar="id"),
         mode=mode, bind=valid(bind(check, check.get(s, "bind", where, str), f"{where}.bind")),
         port=port,
-        check_port=check.ranged(hc, "port", f"{where}.check", 1, 65535, port),
+        check_port=check.ranged(hc, "port", f"{where}.check", Bounds(1, 65535, default=port)),
         check_path=check.get(hc, "path", f"{where}.check", str, "/", grammar="url_path"),
-        check_interval=check.ranged(hc, "interval", f"{where}.check", 100, 3600000, 15000,
-                                    "duration"),
+        check_interval=check.ranged(hc, "interval", f"{where}.check",
+                                    Bounds.duration(100, 3600000, default=15000)),
         servers=tuple(servers),
-        fall=check.ranged(s, "fall", where, 1, 100, 1 if backup else 3),
-        rise=check.ranged(s, "rise", where, 1, 100, 3 if backup else 2),
+        fall=check.ranged(s, "fall", where, Bounds(1, 100, default=1 if backup else 3)),
+        rise=check.ranged(s, "rise", where, Bounds(1, 100, default=3 if backup else 2)),
         f5_interval=f5_interval, f5_timeout=f5_timeout)
 
 
@@ -106,7 +106,7 @@ def _f5_monitor(check: Checker, m: Any, where: str) -> tuple[int, int]:
 
 def _seconds(check: Checker, m: dict[str, Any], key: str, where: str, high: int,
              default: int) -> int:
-    ms = check.ranged(m, key, where, 1000, high * 1000, default * 1000, "duration")
+    ms = check.ranged(m, key, where, Bounds.duration(1000, high * 1000, default=default * 1000))
     if ms % 1000:
         check.error(f"{where}.{key}", f"{ms} ms is not a whole number of seconds (F5 "
                     "monitors count in seconds)")

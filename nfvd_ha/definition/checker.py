@@ -4,6 +4,7 @@ the grammar every kind of string in a definition must follow."""
 import ipaddress
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .. import durations
@@ -78,6 +79,22 @@ def text_problem(value: str) -> str | None:
     if bad is not None:
         return f"contains the control character {bad!r}"
     return None
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What ``Checker.ranged`` accepts: an integer within [low, high]; ``default`` when the
+    key is absent (None: no value). ``kind`` "duration": written as one, bounds in ms."""
+
+    low: int
+    high: int
+    default: Any = None
+    kind: Any = int
+
+    @classmethod
+    def duration(cls, low: int, high: int, default: int | None = None) -> "Bounds":
+        """A duration within [low, high] ms."""
+        return cls(low, high, default, "duration")
 
 
 class Checker:
@@ -155,14 +172,15 @@ class Checker:
             return False
         return True
 
-    def ranged(self, table: dict[str, Any], key: str, where: str, low: int, high: int,
-               default: Any, kind: Any = int) -> Any:
-        """An integer (or a duration, kind='duration', bounds in ms) within [low, high]."""
-        value = self.get(table, key, where, kind, default)
+    def ranged(self, table: dict[str, Any], key: str, where: str, bounds: "Bounds") -> Any:
+        """An integer (or a duration, in ms) within ``bounds``; their default when absent or
+        out of range (an error then)."""
+        low, high = bounds.low, bounds.high
+        value = self.get(table, key, where, bounds.kind, bounds.default)
         if value is not None and not low <= value <= high:
-            unit = " ms" if kind == "duration" else ""
+            unit = " ms" if bounds.kind == "duration" else ""
             self.error(join(where, key), f"{value}{unit} is out of range {low}-{high}{unit}")
-            return default
+            return bounds.default
         return value
 
     def ip(self, value: str | None, where: str) -> str | None:

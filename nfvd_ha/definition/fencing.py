@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import model, qdevice_timing
-from .checker import Checker, valid
+from .checker import Bounds, Checker, valid
 
 #: fence agent parameters that hold a secret: never a literal in the definition
 SECRET_PARAMS = ("password", "passwd", "snmp_priv_passwd", "snmp-priv-passwd")
@@ -144,9 +144,9 @@ def quorum_device(check: Checker, q: Any, where: str, vips: Sequence[str],
     elif heuristics == "vip" and not vips:
         check.error(f"{where}.heuristics", "vip: the cluster has no VIP resource to hold")
     host = valid(check.host(check.get(q, "host", where, str), f"{where}.host"))
-    return model.QuorumDevice(host, algorithm, check.ranged(q, "port", where, 1, 65535, 5403),
-                              bool(tls), heuristics,
-                              check.ranged(q, "timeout", where, qdevice_timing.MIN_TIMEOUT,
-                                           qdevice_timing.MAX_TIMEOUT, None, "duration"),
-                              check.ranged(q, "sync_timeout", where, qdevice_timing.MIN_TIMEOUT,
-                                           qdevice_timing.MAX_SYNC_TIMEOUT, None, "duration"))
+    port = check.ranged(q, "port", where, Bounds(1, 65535, default=5403))
+    low = qdevice_timing.MIN_TIMEOUT
+    timeout = check.ranged(q, "timeout", where, Bounds.duration(low, qdevice_timing.MAX_TIMEOUT))
+    sync_timeout = check.ranged(q, "sync_timeout", where,
+                                Bounds.duration(low, qdevice_timing.MAX_SYNC_TIMEOUT))
+    return model.QuorumDevice(host, algorithm, port, bool(tls), heuristics, timeout, sync_timeout)

@@ -10,7 +10,7 @@ from ..errors import NfvdHaError, Problem
 from ..adapters.files import read_text
 from ..paths import HEARTBEAT_LOG
 from . import balancer, fencing, model, mounts, qdevice_timing, topology
-from .checker import Checker
+from .checker import Bounds, Checker
 from .resources import check_resource
 
 CLUSTER_KEYS = ("name", "nodes", "preferred_node", "auto_failback", "timing", "transport",
@@ -60,7 +60,7 @@ def load_text(text: str, source: str = "<definition>") -> model.Definition:
 
 
 def _long_number_line(text: str) -> int | None:
-    found = re.search(r"[0-9_]{%d,}" % MAX_DIGITS, text)
+    found = re.search(rf"[0-9_]{{{MAX_DIGITS},}}", text)
     return text.count("\n", 0, found.start()) + 1 if found else None
 
 
@@ -136,7 +136,8 @@ def _cluster(check: Checker, c: Any, where: str) -> model.Cluster | None:
         logfacility=logfacility,
         logfile=check.get(c, "logfile", where, str, HEARTBEAT_LOG, grammar="path"),
         fencing_disabled=fencing.require_fencing(check, c, where, devices, node_names, name),
-        fencing_delay=check.ranged(c, "fencing_delay", where, 0, 120000, 5000, "duration"),
+        fencing_delay=check.ranged(c, "fencing_delay", where,
+                                   Bounds.duration(0, 120000, default=5000)),
         alerts=alerts)
     if "quorum_device" in c:
         cluster = _with_qdevice(check, c, where, cluster)
@@ -162,7 +163,16 @@ def _references(check: Checker, where: str, resources: Sequence[model.Resource],
     ids += [(f.id, f"{where}.fencing[{i}].id") for i, f in enumerate(devices)]
     ids += [(a.id, f"{where}.alert[{i}].id") for i, a in enumerate(alerts)]
     topology.unique(check, [p for p in ids if p[0]], "id")
-    rids, gids = {r.id for r in resources}, {g.id for g in groups}
+    rids = {r.id for r in resources}
+    owner = _group_members(check, where, rids, groups)
+    _clone_members(check, where, rids | {g.id for g in groups}, clones, owner)
+    _group_requires(check, where, groups, clones)
+
+
+def _group_members(check: Checker, where: str, rids: set[str],
+                   groups: Sequence[model.Group]) -> dict[str, str]:
+    """{resource: the group it is in}; an error for a member that is no resource or is
+    already in a group."""
     owner: dict[str, str] = {}
     for i, g in enumerate(groups):
         for m in g.members:
@@ -172,9 +182,16 @@ def _references(check: Checker, where: str, resources: Sequence[model.Resource],
                 check.error(f"{where}.group[{i}].members",
                             f"'{m}' is already a member of group '{owner[m]}'")
             owner.setdefault(m, g.id)
+    return owner
+
+
+def _clone_members(check: Checker, where: str, cloneable: set[str],
+                   clones: Sequence[model.Clone], owner: dict[str, str]) -> None:
+    """An error for a clone of what is no resource or group, is in a group or is already
+    cloned."""
     cloned: dict[str, str] = {}
     for i, k in enumerate(clones):
-        if k.member not in rids | gids:
+        if k.member not in cloneable:
             check.error(f"{where}.clone[{i}].member", f"'{k.member}' is not a resource or group")
         elif k.member in owner:
             check.error(f"{where}.clone[{i}].member", f"'{k.member}' is in group "
@@ -182,6 +199,11 @@ def _references(check: Checker, where: str, resources: Sequence[model.Resource],
         elif k.member in cloned:
             check.error(f"{where}.clone[{i}].member", f"'{k.member}' is already cloned")
         cloned.setdefault(k.member, k.id)
+
+
+def _group_requires(check: Checker, where: str, groups: Sequence[model.Group],
+                    clones: Sequence[model.Clone]) -> None:
+    """An error for a group requiring what is no clone or a clone of itself."""
     clone_ids = {k.id for k in clones}
     for i, g in enumerate(groups):
         for needed in g.requires:

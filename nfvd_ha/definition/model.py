@@ -1,7 +1,6 @@
 """The validated definition: frozen, plain data. Renderers read it; nothing changes it."""
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ..paths import HEARTBEAT_LOG
 
@@ -53,7 +52,7 @@ class Op:
     name: str
     interval: int  # ms
     timeout: int   # ms
-    depth: Optional[int] = None
+    depth: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,8 @@ class Resource:
 class Group:
     id: str
     members: tuple[str, ...]
-    preferred_node: Optional[str] = None   # overrides the cluster's
-    requires: tuple[str, ...] = ()                  # clone ids: runs only with them, started after
+    preferred_node: str | None = None   # overrides the cluster's
+    requires: tuple[str, ...] = ()      # clone ids: runs only with them, started after
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ class Alert:
 class Clone:
     id: str
     member: str          # a resource or a group id
-    max: Optional[int] = None
+    max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +120,8 @@ class QuorumDevice:
     port: int
     tls: bool = True
     heuristics: str = "vip"   # vip: the node holding the cluster's VIPs wins a 50:50 split
-    timeout: Optional[int] = None        # ms, quorum.device.timeout; None: from the token
-    sync_timeout: Optional[int] = None   # ms, quorum.device.sync_timeout; None: 2 x timeout
+    timeout: int | None = None        # ms, quorum.device.timeout; None: from the token
+    sync_timeout: int | None = None   # ms, quorum.device.sync_timeout; None: 2 x timeout
 
 
 @dataclass(frozen=True)
@@ -138,10 +137,10 @@ class Cluster:
     groups: tuple[Group, ...]
     clones: tuple[Clone, ...]
     fencing: tuple[Fencing, ...]
-    quorum_device: Optional[QuorumDevice] = None
+    quorum_device: QuorumDevice | None = None
     logfacility: str = "local0"
     logfile: str = HEARTBEAT_LOG             # heartbeat's ha.cf logfile (guide 2.6.1.1)
-    fencing_disabled: Optional[str] = None   # the reason given for running unfenced
+    fencing_disabled: str | None = None      # the reason given for running unfenced
     fencing_delay: int = 5000                # ms: priority-fencing-delay (no qdevice)
     alerts: tuple[Alert, ...] = ()
 
@@ -252,7 +251,7 @@ class HostMount:
 class Definition:
     source: str
     clusters: tuple[Cluster, ...]
-    loadbalancer: Optional[LoadBalancer] = None
+    loadbalancer: LoadBalancer | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
     mounts: tuple[HostMount, ...] = ()
 

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import agents
-from nfvd_ocf.declaration import Agent
+from nfvd_ocf.declaration import Agent, Param
 
 from . import model
-from .checker import Checker
+from .checker import Bounds, Checker
 
 _TYPE = re.compile(r"^(ocf:[A-Za-z0-9_.\-]+:[A-Za-z0-9_.\-]+"
                    r"|(lsb|systemd|service):[A-Za-z0-9_.@\-]+)$")
@@ -73,29 +73,41 @@ def _check_params(check: Checker, decl: Agent, raw: dict[str, Any], texts: dict[
     values: dict[str, Any] = {}
     typed = True
     for p in decl.params:
-        value = raw.get(p.name)
-        if value is None:
-            if p.required:
-                check.error(f"{where}.{p.name}", f"required by ocf:nfvd:{decl.name}")
-                typed = False
-            values[p.name] = p.default
-        elif p.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-            check.error(f"{where}.{p.name}", "must be an integer")
+        problem, value = _param_value(decl, p, raw.get(p.name), texts)
+        if problem:
+            check.error(f"{where}.{p.name}", problem)
+        if value is _REFUSED:
             typed = False
-        elif p.type == "boolean" and not isinstance(value, bool):
-            check.error(f"{where}.{p.name}", "must be true or false")
-            typed = False
-        elif p.type == "select" and value not in p.options:
-            check.error(f"{where}.{p.name}", f"must be one of {', '.join(p.options)}")
-            typed = False
-        elif p.type not in ("integer", "boolean") and p.name not in texts:
-            typed = False  # its text was refused above
         else:
-            values[p.name] = value if p.type in ("integer", "boolean") else texts[p.name]
+            values[p.name] = value
     if typed and decl.check and None not in (values.get(p.name) for p in decl.params
                                              if p.required):
         for problem in decl.check(values):
             check.error(where, f"ocf:nfvd:{decl.name}: {problem}")
+
+
+#: the value of a parameter that has none the agent's own check could judge
+_REFUSED = object()
+
+
+def _param_value(decl: Agent, p: Param, value: Any, texts: dict[str, str]) -> tuple[str | None,
+                                                                                   Any]:
+    """(what is wrong with ``value`` as ``p``, or None; its typed value, or _REFUSED)."""
+    if value is None:
+        if p.required:
+            return f"required by ocf:nfvd:{decl.name}", _REFUSED
+        return None, p.default
+    if p.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+        return "must be an integer", _REFUSED
+    if p.type == "boolean" and not isinstance(value, bool):
+        return "must be true or false", _REFUSED
+    if p.type == "select" and value not in p.options:
+        return f"must be one of {', '.join(p.options)}", _REFUSED
+    if p.type in ("integer", "boolean"):
+        return None, value
+    if p.name not in texts:
+        return None, _REFUSED  # its text was refused above
+    return None, texts[p.name]
 
 
 def _ops(check: Checker, raw: Any, where: str, decl: Agent | None) -> tuple[model.Op, ...]:
@@ -117,9 +129,9 @@ def _ops(check: Checker, raw: Any, where: str, decl: Agent | None) -> tuple[mode
 
 def _op(check: Checker, name: str, spec: Any, where: str) -> model.Op | None:
     spec = check.keys(spec, where, ("interval", "timeout", "depth"))
-    interval = check.ranged(spec, "interval", where, 0, DAY, 0, "duration")
-    timeout = check.ranged(spec, "timeout", where, 1000, DAY, 20000, "duration")
-    depth = check.ranged(spec, "depth", where, 0, 100, None)
+    interval = check.ranged(spec, "interval", where, Bounds.duration(0, DAY, default=0))
+    timeout = check.ranged(spec, "timeout", where, Bounds.duration(1000, DAY, default=20000))
+    depth = check.ranged(spec, "depth", where, Bounds(0, 100))
     if name == "monitor" and interval == 0:
         check.error(f"{where}.interval", "a recurring monitor needs an interval above 0")
     if interval is None or timeout is None:

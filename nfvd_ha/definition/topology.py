@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import model
-from .checker import Checker, join, valid
+from .checker import Bounds, Checker, join, valid
 
 MAX_LINKS = 8  # corosync knet
 FACILITIES = ("daemon", "local0", "local1", "local2", "local3", "local4", "local5", "local6",
@@ -69,10 +69,10 @@ def _same_links(check: Checker, found: list[model.Node], where: str) -> None:
 
 def timing(check: Checker, t: Any, where: str) -> model.Timing:
     t = check.keys(t, where, ("keepalive", "deadtime", "warntime", "initdead"))
-    keepalive = check.ranged(t, "keepalive", where, 50, 60000, 250, "duration")
-    deadtime = check.ranged(t, "deadtime", where, 200, 300000, 1000, "duration")
-    warntime = check.ranged(t, "warntime", where, 50, 300000, None, "duration")
-    initdead = check.ranged(t, "initdead", where, 200, 3600000, None, "duration")
+    keepalive = check.ranged(t, "keepalive", where, Bounds.duration(50, 60000, default=250))
+    deadtime = check.ranged(t, "deadtime", where, Bounds.duration(200, 300000, default=1000))
+    warntime = check.ranged(t, "warntime", where, Bounds.duration(50, 300000))
+    initdead = check.ranged(t, "initdead", where, Bounds.duration(200, 3600000))
     if None in (keepalive, deadtime):
         return model.Timing(keepalive or 0, deadtime or 0, warntime or 0, initdead or 0)
     if deadtime <= 2 * keepalive:
@@ -104,7 +104,7 @@ def transport(check: Checker, t: Any, where: str, links: int) -> model.Transport
     if links > 1 and len(interfaces) != links:
         check.error(join(where, "interfaces"), f"name one interface per link ({links} links, "
                     f"{len(interfaces)} interfaces): heartbeat gets one medium per link")
-    udpport = check.ranged(t, "udpport", where, 1, 65535, 694)
+    udpport = check.ranged(t, "udpport", where, Bounds(1, 65535, default=694))
     group = check.get(t, "mcast_group", where, str, "")
     if mode == "mcast":
         addr = check.ip(group or None, f"{where}.mcast_group")
@@ -112,18 +112,20 @@ def transport(check: Checker, t: Any, where: str, links: int) -> model.Transport
             check.error(f"{where}.mcast_group", "is required with mode = mcast")
         elif addr and not ipaddress.ip_address(addr).is_multicast:
             check.error(f"{where}.mcast_group", f"'{group}' is not a multicast address")
-    ttl = check.ranged(t, "mcast_ttl", where, 1, 255, 1)
+    ttl = check.ranged(t, "mcast_ttl", where, Bounds(1, 255, default=1))
     return model.Transport(mode, interfaces or ("eth0",), udpport, group, ttl)
 
 
 def recovery(check: Checker, r: Any, where: str) -> model.Recovery:
     r = check.keys(r, where, ("restarts_before_failover", "failure_timeout",
                               "storage_restarts_before_failover", "storage_failure_timeout"))
-    restarts = check.ranged(r, "restarts_before_failover", where, 0, 100, 3)
-    timeout = check.ranged(r, "failure_timeout", where, 0, 86400000, 600000, "duration")
-    storage_restarts = check.ranged(r, "storage_restarts_before_failover", where, 0, 100, 0)
-    storage_timeout = check.ranged(r, "storage_failure_timeout", where, 10000, 86400000,
-                                   120000, "duration")
+    restarts = check.ranged(r, "restarts_before_failover", where, Bounds(0, 100, default=3))
+    timeout = check.ranged(r, "failure_timeout", where,
+                           Bounds.duration(0, 86400000, default=600000))
+    storage_restarts = check.ranged(r, "storage_restarts_before_failover", where,
+                                    Bounds(0, 100, default=0))
+    storage_timeout = check.ranged(r, "storage_failure_timeout", where,
+                                   Bounds.duration(10000, 86400000, default=120000))
     return model.Recovery(restarts or 0, timeout or 0, storage_restarts or 0,
                           storage_timeout or 120000)
 
@@ -150,7 +152,7 @@ def clones(check: Checker, c: dict[str, Any], where: str) -> Iterator[model.Clon
         k = check.keys(k, w, ("id", "member", "max"), required=("id", "member"))
         yield model.Clone(check.get(k, "id", w, str, grammar="id"),
                           check.get(k, "member", w, str, grammar="id"),
-                          check.ranged(k, "max", w, 1, 64, None))
+                          check.ranged(k, "max", w, Bounds(1, 64)))
 
 
 def alerts(check: Checker, c: dict[str, Any], where: str) -> Iterator[model.Alert]:
@@ -163,4 +165,5 @@ def alerts(check: Checker, c: dict[str, Any], where: str) -> Iterator[model.Aler
             check.error(f"{w}.recipients", "an alert needs at least one recipient")
         yield model.Alert(check.get(a, "id", w, str, grammar="id"),
                           check.get(a, "path", w, str, grammar="path"), recipients,
-                          check.ranged(a, "timeout", w, 1000, 600000, 30000, "duration"))
+                          check.ranged(a, "timeout", w,
+                                       Bounds.duration(1000, 600000, default=30000)))

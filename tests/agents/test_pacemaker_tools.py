@@ -7,6 +7,7 @@ the way a node runs them.
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -127,7 +128,7 @@ def test_meta_data_as_an_unprivileged_user_whatever_the_checkout(agent):
               f"OCF_ROOT=/usr/lib/ocf /usr/lib/ocf/resource.d/nfvd/{agent} meta-data")
     assert out.returncode == 0, out.stderr
     assert f'<resource-agent name="{agent}"' in out.stdout
-    launcher = open(f"/usr/lib/ocf/resource.d/nfvd/{agent}").read()
+    launcher = Path(f"/usr/lib/ocf/resource.d/nfvd/{agent}").read_text()
     assert "/usr/lib/ocf/lib/nfvd" in launcher and REPO not in launcher
 
 

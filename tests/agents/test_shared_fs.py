@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -448,8 +449,8 @@ def test_the_noted_mount_is_untrusted_input(fs, mnt, tmp_path, rsctmp, forgery):
     _mount_other(other, "tmpfs")
     writer = subprocess.Popen(["sleep", "300"], cwd=other)
     try:
-        entry = next(line.split() for line in open("/proc/self/mountinfo")
-                     if line.split()[4] == other)
+        entry = next(line.split() for line in Path("/proc/self/mountinfo").read_text()
+                     .splitlines() if line.split()[4] == other)
         state_dir = rsctmp["HA_RSCTMP"]
         os.makedirs(state_dir, exist_ok=True)
         state = os.path.join(state_dir, "nfvd-shared-fs" + mnt.replace("/", "%") + ".mount")

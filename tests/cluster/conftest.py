@@ -58,7 +58,7 @@ def docker_cleanup():
 @pytest.fixture(scope="session")
 def lab(docker_services, lab_files):
     for service in SERVICES:
-        lab_files.wait(lambda: lab_files.sh(service, "true").returncode == 0, 60,
+        lab_files.wait(lambda service=service: lab_files.sh(service, "true").returncode == 0, 60,
                        f"{service} up")
     return lab_files
 
@@ -87,7 +87,7 @@ def recreate(lab, nodes):
     """New containers for a pair: an empty CIB, no history, no failcounts, no attributes."""
     lab.compose("up", "-d", "--force-recreate", "--no-deps", *nodes)
     for node in nodes:
-        lab.wait(lambda: lab.sh(node, "true").returncode == 0, 60, f"{node} up")
+        lab.wait(lambda node=node: lab.sh(node, "true").returncode == 0, 60, f"{node} up")
 
 
 @pytest.fixture(scope="module")

@@ -79,7 +79,7 @@ def test_moves_to_peer_after_three_restarts_not_before(lab, ff):
     clean_failures(lab, ff, node)
     for failures in (1, 2, 3):
         kill_sosa(lab, node)
-        lab.wait(lambda: ff.failcount("sosa-lockmgr", node) == failures, 30,
+        lab.wait(lambda failures=failures: ff.failcount("sosa-lockmgr", node) == failures, 30,
                  f"failure {failures} noticed")
         lab.wait(lambda: sosa_answer(lab) == f"sosa on {node}", 30, f"restart {failures} in place")
         assert group_on(ff, node)
@@ -154,7 +154,7 @@ def test_hpsa_clone_restarts_in_place_three_times_then_leaves_the_load_balancer(
     settle(lab, node)
     for failures in (1, 2, 3):
         kill_hpsa(lab, node)
-        lab.wait(lambda: ff.failcount("hpsa", node) == failures, 30,
+        lab.wait(lambda failures=failures: ff.failcount("hpsa", node) == failures, 30,
                  f"failure {failures} noticed")
         lab.wait(lambda: hpsa_nodes(ff) == set(NODES), 30, f"restart {failures} in place")
     lab.wait(lambda: ff_api_health(lab, node) == "200", 10, f"{node}'s FF API healthy")

@@ -118,7 +118,8 @@ def test_supervisor_restarts_sosa_on_the_holder_three_times_then_hands_over(lab)
         for attempt in (1, 2, 3):
             before = sosa_pid(lab, holder)
             assert lab.sh(holder, f"kill -9 {before}").returncode == 0
-            lab.wait(lambda: sosa_pid(lab, holder) not in ("", before) and holds(lab, holder),
+            lab.wait(lambda before=before: sosa_pid(lab, holder) not in ("", before)
+                     and holds(lab, holder),
                      20, f"SOSA restarted in place ({attempt}/3)")
         assert lab.sh(holder, f"test -e {alerts}").returncode == 1  # no alert yet
         assert lab.sh(holder, f"kill -9 {sosa_pid(lab, holder)}").returncode == 0

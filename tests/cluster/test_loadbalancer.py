@@ -161,7 +161,7 @@ def test_supervisor_restarts_three_times_then_takes_the_node_out_with_an_alert(l
         for attempt in (1, 2, 3):
             before = uoc_pid(lab, node)
             kill(lab, node, "uoc")
-            lab.wait(lambda: uoc_pid(lab, node) not in ("", before) and
+            lab.wait(lambda before=before: uoc_pid(lab, node) not in ("", before) and
                      lab.curl(f"http://{ADDR[node]}:3000/").startswith(f"uoc on {node}"), 20,
                      f"UOC restarted in place ({attempt}/3)")
         assert lab.sh(node, f"test -e {alerts}").returncode == 1  # no alert yet

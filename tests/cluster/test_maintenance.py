@@ -272,7 +272,7 @@ def test_upgrade_lock_by_hand_keeps_services_running_unmanaged(lab, aa):
         active, passive = roles(lab, aa, pair, "assurance")
         for node in (passive, active):
             assert lab.sh(node, f"mkdir -p $(dirname {LOCK}) && touch {LOCK}").returncode == 0
-            lab.wait(lambda: node_state(aa, node)["maintenance"] == "true", 5,
+            lab.wait(lambda node=node: node_state(aa, node)["maintenance"] == "true", 5,
                      f"{node} in maintenance (no switchover)")
         managed = aa.status().xpath("//resource[@id='assurance']/@managed")
         assert managed == ["false"] and aa.where("assurance") == active
@@ -282,7 +282,7 @@ def test_upgrade_lock_by_hand_keeps_services_running_unmanaged(lab, aa):
         assert "(lock created by hand" in utility(lab, active, "status")
         for node in (passive, active):
             lab.sh(node, f"rm -f {LOCK}")
-            lab.wait(lambda: node_state(aa, node)["maintenance"] == "false", 5,
+            lab.wait(lambda node=node: node_state(aa, node)["maintenance"] == "false", 5,
                      f"{node} out of maintenance")
         managed = "//resource[@id='assurance']/@managed"
         lab.wait(lambda: aa.status().xpath(managed) == ["true"], 10, "the stack managed again")

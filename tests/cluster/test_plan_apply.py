@@ -3,12 +3,13 @@ change applied and seen in the cluster; a concurrent change refuses the plan; th
 definition applied again at the end (its own round trip)."""
 
 import os
+from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("fresh_ff")]  # destructive: a fresh pair
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ORIGINAL = open(os.path.join(REPO, "docker", "lab-ff.toml")).read()
+ORIGINAL = Path(os.path.join(REPO, "docker", "lab-ff.toml")).read_text()
 NODE = "ff-node1"
 
 

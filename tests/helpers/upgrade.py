@@ -3,6 +3,7 @@ the NFVD stand-ins' installer (docker/standins: `nfvd-install.sh -s|-p KITDIR` i
 kit's VERSION and restarts what ran), shared by tests/cluster/test_rolling_upgrade.py and
 bench/upgrade.py. The client asks the Assurance Gateway through the VIP all along."""
 
+import itertools
 import time
 
 from helpers.lab import gap_and_failures, timed_requests
@@ -63,7 +64,7 @@ class Walk:
         """[(step, failed requests, longest gap)] for the steps where requests failed: a
         failure belongs to the step it happened in, a gap to the step its middle fell in."""
         answered = [float(t) for t, code in self.samples if code == "200"]
-        gaps = list(zip(answered, answered[1:]))
+        gaps = list(itertools.pairwise(answered))
         found = []
         for label, start, end in self.steps:
             failed = sum(1 for t, code in self.samples

@@ -10,6 +10,7 @@ import glob
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,10 +43,10 @@ def test_ci_setup_removes_the_leftovers_of_every_bench_lab():
     """An interrupted bench leaves its containers holding the lab's subnet; .ci/setup removes
     those of the lab's own compose projects (and nothing else): every bench's must be one."""
     import re
-    setup = open(os.path.join(REPO, ".ci", "setup")).read()
+    setup = Path(os.path.join(REPO, ".ci", "setup")).read_text()
     ours = re.compile(re.search(r"^ours='(.*)'$", setup, re.M).group(1))
     projects = {name for script in SCRIPTS
-                for name in re.findall(r'running_lab\("([^"]+)"', open(script).read())}
+                for name in re.findall(r'running_lab\("([^"]+)"', Path(script).read_text())}
     assert projects >= {"benchfaults", "benchlb", "benchmig", "benchpcmk", "soak"}
     assert [p for p in sorted(projects) if not ours.match(p)] == []
     assert not ours.match("someone-elses-project") and ours.match("nfvdlab2")

@@ -7,6 +7,7 @@ import runpy
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_the_page_is_current():
 
 def test_the_check_fails_on_a_stale_page(tmp_path):
     stale = tmp_path / "reference.md"
-    stale.write_text(open(PAGE).read().replace("| `deadtime` | duration |  | `1s` |",
+    stale.write_text(Path(PAGE).read_text().replace("| `deadtime` | duration |  | `1s` |",
                                                "| `deadtime` | duration |  | `2s` |"))
     done = subprocess.run([sys.executable, SCRIPT, "--check", "--out", str(stale)],
                           capture_output=True, text=True, timeout=60)
@@ -50,7 +51,7 @@ def _paths(value, where=""):
 def test_every_key_of_the_example_is_on_the_page():
     with open(os.path.join(REPO, "nfvd_ha", "examples", "reference.toml"), "rb") as example:
         used = set(_paths(tomllib.load(example)))
-    page = open(PAGE).read()
+    page = Path(PAGE).read_text()
     _keys, tables = reference["record"]()
     allowed = set(reference["every_key"](tables))
     assert used - allowed == set()
@@ -62,7 +63,7 @@ def test_every_key_of_the_example_is_on_the_page():
 
 
 def test_the_page_names_every_range_the_loader_checks():
-    page = open(PAGE).read()
+    page = Path(PAGE).read_text()
     # a few ranges as the loader states them (nfvd_ha/definition/)
     for row in ("| `deadtime` | duration |  | `1s` | 200ms - 5min |",
                 "| `restarts_before_failover` | integer |  | `3` | 0 - 100 |",

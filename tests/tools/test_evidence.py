@@ -10,6 +10,7 @@ import re
 import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_regenerated_into_a_directory_it_matches_docs_evidence(tmp_path):
     ours = os.path.join(REPO, "docs", "evidence")
     assert sorted(os.listdir(tmp_path)) == sorted(n for n in os.listdir(ours) if n.endswith(".md"))
     for name in os.listdir(tmp_path):
-        assert (tmp_path / name).read_text() == open(os.path.join(ours, name)).read(), (
+        assert (tmp_path / name).read_text() == Path(os.path.join(ours, name)).read_text(), (
             f"docs/evidence/{name} is not current: run python3 bench/evidence.py")
 
 
@@ -61,7 +62,7 @@ def test_the_check_fails_when_a_results_file_changes(tmp_path):
     results.mkdir()
     for name in os.listdir(os.path.join(REPO, "bench")):
         if name.startswith("results-"):
-            (results / name).write_text(open(os.path.join(REPO, "bench", name)).read())
+            (results / name).write_text(Path(os.path.join(REPO, "bench", name)).read_text())
     assert subprocess.run([sys.executable, SCRIPT, "--results", str(results), "--out",
                            str(out)], capture_output=True, timeout=60).returncode == 0
     faults = results / "results-faults.txt"
@@ -110,7 +111,7 @@ def test_markup_in_a_label_is_text(tmp_path):
                                         if n.startswith("results-")))
 def test_every_figure_of_a_results_file_is_on_its_page(name):
     """No figure lost: each number in the results file is on its page as often or more."""
-    text = open(os.path.join(REPO, "bench", name)).read()
+    text = Path(os.path.join(REPO, "bench", name)).read_text()
     page = evidence["render"](os.path.join(REPO, "bench"))[evidence["page_name"](name)]
     figures = re.compile(r"\d+(?:\.\d+)?")
     for figure in set(figures.findall(text)):
@@ -149,9 +150,9 @@ def test_the_readmes_headline_failover_figure_is_the_latest_silent_crash_median(
     """The README's one figure is a silent crash's (a VM that dies sends nothing more), as
     the latest failover run measured it: a new run that changes it fails here until the
     README says the same."""
-    results = open(os.path.join(REPO, "bench", "results-failover.txt")).read()
+    results = Path(os.path.join(REPO, "bench", "results-failover.txt")).read_text()
     row = re.search(r"^FF pair, silent crash .*? median\s+([\d.]+) s", results, re.M)
-    readme = open(os.path.join(REPO, "README.md")).read()
+    readme = Path(os.path.join(REPO, "README.md")).read_text()
     said = re.search(r"silently crashed active node[^.]*? in ([\d.]+) s \(median", readme)
     assert row and said, "README.md or bench/results-failover.txt lost the silent-crash figure"
     assert said.group(1) == row.group(1)

@@ -6,6 +6,7 @@ parameter and action there is, and the completion completes from the CLI itself.
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -149,5 +150,5 @@ def test_the_pages_of_one_commit_are_the_same_bytes(generated, tmp_path):
     for d, _, files in os.walk(generated):
         for f in files:
             ours = os.path.join(d, f)
-            assert open(ours).read() == open(
-                os.path.join(tmp_path, os.path.relpath(ours, generated))).read(), f
+            theirs = os.path.join(tmp_path, os.path.relpath(ours, generated))
+            assert Path(ours).read_text() == Path(theirs).read_text(), f

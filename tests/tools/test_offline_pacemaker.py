@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -100,7 +101,7 @@ def test_no_failback_when_the_preferred_node_returns(cib, tmp_path):
 
 
 def test_failback_when_asked_for(tmp_path):
-    text = open(EXAMPLE).read().replace("auto_failback = false                 #",
+    text = Path(EXAMPLE).read_text().replace("auto_failback = false                 #",
                                         "auto_failback = true #", 1)
     from nfvd_ha.definition import load_text
     from crm import render_cib
@@ -334,7 +335,7 @@ def test_every_check_path_validate_accepts_renders_to_a_config_haproxy_accepts(t
     from nfvd_ha.definition import load_text
     from nfvd_ha.definition.checker import GRAMMAR
     from nfvd_ha.errors import NfvdHaError
-    text = open(EXAMPLE).read()
+    text = Path(EXAMPLE).read_text()
     allowed = [chr(c) for c in range(33, 127) if GRAMMAR["url_path"][0].match("/" + chr(c))]
     path = "/" + "".join(allowed)
     definition = load_text(text.replace('path = "/", interval', f'path = "{path}", interval', 1),

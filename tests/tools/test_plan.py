@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.render import fence_secrets
 from nfvd_ha.adapters.runner import Runner
 
-TEXT = open(EXAMPLE).read()
+TEXT = Path(EXAMPLE).read_text()
 #: the example's fencing parameters of ff-node1 (its server ID as fence_openstack needs it)
 FF1_PARAMS = 'params = { cloud = "nfvd", plug = "3f0c1a52-7d4e-4b8a-9c61-0000000ff001" }'
 

@@ -12,6 +12,7 @@ import ipaddress
 import os
 import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -23,7 +24,7 @@ from nfvd_ha.errors import NfvdHaError
 
 from helpers.definitions import to_text
 
-BASE = tomllib.loads(open(EXAMPLE).read())
+BASE = tomllib.loads(Path(EXAMPLE).read_text())
 PASSWORD = "property-test-password-0123"
 def examples(count):
     """Modest counts: every example runs the tools (a few seconds per test in all)."""
@@ -105,7 +106,7 @@ def loadbalancer(draw):
     names = draw(st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True),
                           min_size=len(lb["service"]), max_size=len(lb["service"]),
                           unique=True))
-    for service, name in zip(lb["service"], names):
+    for service, name in zip(lb["service"], names, strict=True):
         service["name"] = name
         service["bind"] = f"{draw(unicast(4))}:{draw(st.integers(1, 65535))}"
         service["port"] = draw(st.integers(1, 65535))

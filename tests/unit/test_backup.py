@@ -7,11 +7,13 @@ import json
 import os
 import stat
 import tarfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from nfvd_ha.commands import backup
+from nfvd_ha.commands.backup import RestoreOptions
 from nfvd_ha.cli import main
 from nfvd_ha.renderers.corosync import render_corosync_conf
 from nfvd_ha.definition import load_definition
@@ -37,7 +39,7 @@ def node(root, hostname="ff-node2", nss=True):
     for name, data in NSS.items() if nss else ():
         (root / "etc/corosync/qdevice/net/nssdb" / name).write_bytes(data)
     os.makedirs(root / "etc/nfvd-ha")
-    (root / "etc/nfvd-ha/nfvd.toml").write_bytes(open(LAB_FF, "rb").read())
+    (root / "etc/nfvd-ha/nfvd.toml").write_bytes(Path(LAB_FF).read_bytes())
     return Host(root=str(root), hostname=hostname)
 
 
@@ -94,7 +96,7 @@ def test_restore_onto_a_rebuilt_node(tmp_path, runner):
     _, out = take(tmp_path, runner)
     host, said = rebuilt(tmp_path / "new"), []
     runner.expect(["corosync-cfgtool", "-s"], "", rc=1, stderr="Could not initialize")
-    manifest = backup.restore(str(out), runner, said.append, host=host)
+    manifest = backup.restore(RestoreOptions(str(out)), said.append, runner=runner, host=host)
     root = tmp_path / "new"
     assert (root / "etc/corosync/authkey").read_bytes() == KEY
     modes = {p: stat.S_IMODE(os.stat(root / p).st_mode) for p in files_under(root)}
@@ -129,7 +131,8 @@ def test_restore_with_systemd_starts_the_stack_and_waits_for_the_node(tmp_path, 
         def wait_for(self, predicate, timeout, interval):
             return predicate()
     said = []
-    backup.restore(str(out), runner, said.append, host=host, pacemaker=Online())
+    backup.restore(RestoreOptions(str(out)), said.append, runner=runner, host=host,
+                   pacemaker=Online())
     assert said[-1] == "ff-node2 is online in its cluster"
 
 
@@ -137,8 +140,8 @@ def test_restore_refuses_a_foreign_archive_a_running_stack_and_other_files(tmp_p
     _, out = take(tmp_path, runner)
     runner.expect(["corosync-cfgtool", "-s"], "Local node ID 1\n")
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(out), runner, print, host=rebuilt(tmp_path / "aa", "aa-node1"),
-                       cluster="nfvd-aa")
+        backup.restore(RestoreOptions(str(out), cluster="nfvd-aa"), print, runner=runner,
+                       host=rebuilt(tmp_path / "aa", "aa-node1"))
     assert [str(p) for p in error.value.problems] == [
         "the archive is of cluster 'nfvd-ff', not 'nfvd-aa' (--cluster)",
         "the archive is of cluster 'nfvd-ff' (nodes: ff-node1, ff-node2): this host "
@@ -153,14 +156,14 @@ def test_restore_refuses_a_foreign_archive_a_running_stack_and_other_files(tmp_p
     (tmp_path / "other/etc/corosync/qdevice/net/nssdb/cert8.db").write_bytes(b"old")
     runner.expect(["corosync-cfgtool", "-s"], "", rc=1)
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(out), runner, print, host=host)
+        backup.restore(RestoreOptions(str(out)), print, runner=runner, host=host)
     assert [str(p).split("/other/", 1)[1] for p in error.value.problems] == [
         "etc/corosync/authkey: this host has another one (--force replaces it)",
         "etc/corosync/qdevice/net/nssdb/cert8.db: this host has another one (--force "
         "replaces it)"]
     assert (tmp_path / "other/etc/corosync/authkey").read_bytes() == b"another key"
     runner.expect(["corosync-cfgtool", "-s"], "", rc=1)
-    backup.restore(str(out), runner, lambda text: None, host=host, force=True)
+    backup.restore(RestoreOptions(str(out), force=True), runner=runner, host=host)
     assert (tmp_path / "other/etc/corosync/authkey").read_bytes() == KEY
     assert not os.path.exists(tmp_path / "other/etc/corosync/qdevice/net/nssdb/cert8.db")
 
@@ -200,7 +203,8 @@ def test_hostile_members_are_refused_and_nothing_is_written(tmp_path, runner, ex
     rewrite(out, lambda name, info, data: [(info, data)] + ([extra] if name == "authkey"
                                                             else []))
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(out), runner, print, host=rebuilt(tmp_path / "new"))
+        backup.restore(RestoreOptions(str(out)), print, runner=runner,
+                       host=rebuilt(tmp_path / "new"))
     assert f"member {extra[0].name!r}: {why}" in str(error.value)
     assert files_under(tmp_path / "new") == []
 
@@ -209,7 +213,8 @@ def test_an_oversize_member_is_refused_without_being_read(tmp_path, runner, monk
     _, out = take(tmp_path, runner)
     monkeypatch.setattr(backup, "MAX_MEMBER", 1000)
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(out), runner, print, host=rebuilt(tmp_path / "new"))
+        backup.restore(RestoreOptions(str(out)), print, runner=runner,
+                       host=rebuilt(tmp_path / "new"))
     assert "member 'corosync.conf': larger than 1000 bytes" in str(error.value)
 
 
@@ -222,7 +227,8 @@ def test_a_tampered_member_or_manifest_is_refused(tmp_path, runner):
         return [entry("authkey", data=b"\0" * 256)]
     rewrite(out, swap_key)
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(out), runner, print, host=rebuilt(tmp_path / "new"))
+        backup.restore(RestoreOptions(str(out)), print, runner=runner,
+                       host=rebuilt(tmp_path / "new"))
     assert str(error.value.problems[0]).endswith(
         "authkey differs from its manifest entry (size or SHA-256)")
     assert "changed or damaged" in error.value.hint
@@ -236,7 +242,8 @@ def test_a_tampered_member_or_manifest_is_refused(tmp_path, runner):
         return [] if name == "cib.xml" else [(info, data)]
     rewrite(out, drop_cib)
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(out), runner, print, host=rebuilt(tmp_path / "new"))
+        backup.restore(RestoreOptions(str(out)), print, runner=runner,
+                       host=rebuilt(tmp_path / "new"))
     assert str(error.value.problems[0]).endswith("cib.xml is missing")
     assert files_under(tmp_path / "new") == []
 
@@ -250,7 +257,8 @@ def test_an_archive_that_is_not_one(tmp_path, runner, make, why):
     path = tmp_path / "bad"
     make(path)
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(path), runner, print, host=rebuilt(tmp_path / "new"))
+        backup.restore(RestoreOptions(str(path)), print, runner=runner,
+                       host=rebuilt(tmp_path / "new"))
     assert why in str(error.value)
 
 
@@ -259,13 +267,15 @@ def test_a_compressed_or_manifestless_archive_is_refused(tmp_path, runner):
     with tarfile.open(path, "w:gz") as tar:
         tar.addfile(*entry("authkey", data=b"k")[:1], io.BytesIO(b"k"))
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(path), runner, print, host=rebuilt(tmp_path / "new"))
+        backup.restore(RestoreOptions(str(path)), print, runner=runner,
+                       host=rebuilt(tmp_path / "new"))
     assert "not an uncompressed tar archive" in str(error.value)
     bare = tmp_path / "bare"
     with tarfile.open(bare, "w") as tar:
         tar.addfile(*entry("authkey", data=b"k")[:1], io.BytesIO(b"k"))
     with pytest.raises(NfvdHaError) as error:
-        backup.restore(str(bare), runner, print, host=rebuilt(tmp_path / "new"))
+        backup.restore(RestoreOptions(str(bare)), print, runner=runner,
+                       host=rebuilt(tmp_path / "new"))
     assert "not an nfvd-ha backup (no manifest.json)" in str(error.value)
 
 
@@ -293,6 +303,6 @@ def test_a_relative_definition_target_is_taken_from_the_working_directory(tmp_pa
     _, out = take(tmp_path, runner)
     runner.expect(["corosync-cfgtool", "-s"], "", rc=1)
     monkeypatch.chdir(tmp_path)
-    backup.restore(str(out), runner, lambda text: None, host=rebuilt(tmp_path / "new"),
-                   definition_to="here.toml")
+    backup.restore(RestoreOptions(str(out), definition_to="here.toml"), runner=runner,
+                   host=rebuilt(tmp_path / "new"))
     assert (tmp_path / "new" / str(tmp_path).lstrip("/") / "here.toml").exists()

@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ def invoke(*args):
 
 def test_example_is_the_reference_definition():
     result = invoke("example")
-    assert result.exit_code == 0 and result.output == open(EXAMPLE).read()
+    assert result.exit_code == 0 and result.output == Path(EXAMPLE).read_text()
 
 
 def test_validate_ok():
@@ -81,7 +82,7 @@ def test_render_one_target(tmp_path):
 
 def test_invalid_definition_writes_nothing(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text(open(EXAMPLE).read().replace('deadtime = "500ms"', 'deadtime = "400ms"'))
+    bad.write_text(Path(EXAMPLE).read_text().replace('deadtime = "500ms"', 'deadtime = "400ms"'))
     out = tmp_path / "out"
     result = invoke("render", str(bad), "--out", str(out))
     assert result.exit_code == 1 and "must be more than twice keepalive" in result.stderr
@@ -91,7 +92,8 @@ def test_invalid_definition_writes_nothing(tmp_path):
 def test_what_heartbeat_cannot_carry_skips_that_clusters_heartbeat_files(tmp_path):
     """A type with no haresources form: that cluster's heartbeat files are not rendered,
     with a warning (validate says so too); everything else is."""
-    text = open(EXAMPLE).read().replace('type = "activator-ep"', 'type = "ocf:heartbeat:Dummy"')
+    text = Path(EXAMPLE).read_text().replace('type = "activator-ep"',
+                                             'type = "ocf:heartbeat:Dummy"')
     text = text.replace(
         'params = { init_script = "/opt/HPE/nfvd/fulfillment/scripts/activator-ep" }', "")
     definition = tmp_path / "d.toml"
@@ -115,7 +117,7 @@ def test_an_ipv6_nfs_share_renders_every_target_but_its_heartbeat_files(tmp_path
     """`device = "[fd10:9::7]:/export/uca"` passed validate, and render --out failed as a
     whole ("a parameter holds a space or '::', which haresources cannot carry"), Pacemaker
     files included."""
-    text = open(EXAMPLE).read()
+    text = Path(EXAMPLE).read_text()
     old = 'device = "nfs-server:/var/opt/UCA-EBC"'
     assert old in text
     definition = tmp_path / "d.toml"

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +38,7 @@ def _type_checking_only(tree):
 def imports(name, path, known):
     """Our modules that ``name`` imports (anywhere in it, functions included; not the names
     imported for the type checker alone)."""
-    tree = ast.parse(open(path).read())
+    tree = ast.parse(Path(path).read_text())
     package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
     found, skipped = set(), _type_checking_only(tree)
     for node in ast.walk(tree):
@@ -116,7 +117,7 @@ def _in(name, *layers):
 def third_party(path):
     """The top-level names of what a module imports from outside the product."""
     found = set()
-    for node in ast.walk(ast.parse(open(path).read())):
+    for node in ast.walk(ast.parse(Path(path).read_text())):
         if isinstance(node, ast.Import):
             found |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and not node.level:

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -181,7 +182,7 @@ HUGE = "9" * 5000
 
 def example_line(text):
     """The line of the example that first holds ``text`` (the error must name it)."""
-    source = open(EXAMPLE).read()
+    source = Path(EXAMPLE).read_text()
     return f"def.toml:{source[:source.index(text)].count(chr(10)) + 1}: "
 
 
@@ -194,7 +195,7 @@ def example_line(text):
     ids=["5000-digits", "5000-hex-digits", "port", "negative"])
 def test_a_number_too_large_to_read_is_one_error(tmp_path, old, new, where):
     """validate on a 5000-digit integer was a traceback (Python's 4300-digit limit)."""
-    text = open(EXAMPLE).read()
+    text = Path(EXAMPLE).read_text()
     assert old in text
     definition = tmp_path / "def.toml"
     definition.write_text(text.replace(old, new, 1))

@@ -3,6 +3,7 @@ a second run changes nothing; --check changes nothing; with systemd the units ar
 and started and the node must join. A host under a temporary root, the fake runner."""
 
 import os
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -60,10 +61,11 @@ def host(tmp_path, programs=PROGRAMS, hostname="ff-node1", local=FF1, systemd=Fa
     return h
 
 
-def setup(tmp_path, keys, runner, h, check=False, said=None, **kw):
+def setup(tmp_path, keys, runner, h, check=False, said=None, pacemaker=None, **kw):
     said = [] if said is None else said
-    return node_setup.setup(EXAMPLE, "ff-node1", keys, runner, said.append, check, host=h,
-                            python="/usr/bin/python3", **kw)
+    options = node_setup.SetupOptions(EXAMPLE, "ff-node1", keys, check=check,
+                                      python="/usr/bin/python3", **kw)
+    return node_setup.setup(options, said.append, runner=runner, host=h, pacemaker=pacemaker)
 
 
 def test_every_problem_at_once_and_nothing_changed(tmp_path, runner, keys):
@@ -87,8 +89,9 @@ def test_every_problem_at_once_and_nothing_changed(tmp_path, runner, keys):
 
 def test_an_unknown_node_is_named(tmp_path, runner, keys):
     with pytest.raises(NfvdHaError) as error:
-        node_setup.setup(EXAMPLE, "ff-node9", keys, runner, print, host=host(tmp_path),
-                         python="/usr/bin/python3")
+        node_setup.setup(node_setup.SetupOptions(EXAMPLE, "ff-node9", keys,
+                                                 python="/usr/bin/python3"),
+                         print, runner=runner, host=host(tmp_path))
     assert "--node ff-node9: not a node of any cluster" in str(error.value.problems[0])
 
 
@@ -101,10 +104,10 @@ def test_writes_what_differs_once_then_nothing(tmp_path, runner, keys):
     assert said[0] == "would install the agents into /usr/lib/ocf"
     assert not os.path.exists(h.path("/etc/corosync"))             # --check changed nothing
     setup(tmp_path, keys, runner, h)
-    conf = open(h.path("/etc/corosync/corosync.conf")).read()
+    conf = Path(h.path("/etc/corosync/corosync.conf")).read_text()
     assert "cluster_name: nfvd-ff" in conf and "model: net" in conf
     key = h.path("/etc/corosync/authkey")
-    assert open(key, "rb").read() == open(os.path.join(keys, "nfvd-ff", "authkey"), "rb").read()
+    assert Path(key).read_bytes() == Path(os.path.join(keys, "nfvd-ff", "authkey")).read_bytes()
     assert os.stat(key).st_mode & 0o777 == 0o400
     assert os.access(os.path.join(h.ocf_root, "resource.d", "nfvd", "nfvd-hpsa"), os.X_OK)
     said = []
@@ -142,10 +145,7 @@ class Joined:
                                 "</nodes></crm_mon>")
 
     def wait_for(self, predicate, timeout, interval):
-        for _ in range(int(timeout)):
-            if predicate():
-                return True
-        return False
+        return any(predicate() for _ in range(int(timeout)))
 
 
 def test_with_systemd_the_units_start_and_the_node_must_join(tmp_path, runner, keys):
@@ -179,8 +179,9 @@ GUIDE_FSTAB = "10.75.14.23:/var/opt/UCA-EBC /var/opt/UCA-EBC nfs defaults 0 0\n"
 
 def aa_setup(h, keys, runner, **kw):
     said = []
-    node_setup.setup(EXAMPLE, "aa-node1", keys, runner, said.append, host=h,
-                     python="/usr/bin/python3", **kw)
+    options = node_setup.SetupOptions(EXAMPLE, "aa-node1", keys, python="/usr/bin/python3",
+                                      **kw)
+    node_setup.setup(options, said.append, runner=runner, host=h)
     return said
 
 
@@ -371,7 +372,7 @@ def test_a_key_swapped_under_the_check_is_never_installed(tmp_path, runner, reac
                     error.problems
                 continue
             key = h.path("/etc/corosync/authkey")
-            if open(key, "rb").read() == evil:
+            if Path(key).read_bytes() == evil:
                 installed += 1
             os.unlink(key)
     finally:

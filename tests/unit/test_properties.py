@@ -3,6 +3,7 @@
 import json
 import os
 import tomllib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +17,7 @@ from nfvd_ha.errors import NfvdHaError
 
 from helpers.definitions import to_text
 
-BASE = tomllib.loads(open(EXAMPLE).read())
+BASE = tomllib.loads(Path(EXAMPLE).read_text())
 scalars = st.one_of(st.integers(-5, 70000), st.booleans(), st.text(max_size=12),
                     st.sampled_from(["1s", "250ms", "10.0.0.1", "eth0", "vip", "ff-node1",
                                      "nfs", "", "0", "-1s"]))
@@ -193,7 +194,7 @@ def test_any_heartbeat_files_are_imported_or_reported(ha_cf, haresources, addres
 
 
 # --- numbers of any size, written any way TOML allows ----------------------------------
-EXAMPLE_TEXT = open(EXAMPLE).read()
+EXAMPLE_TEXT = Path(EXAMPLE).read_text()
 NUMBERS = [m.span() for m in __import__("re").finditer(r"(?<=[=\[,] )-?[0-9]+(?=[ ,}\]\n])",
                                                        EXAMPLE_TEXT)]
 NUMBER_TOKENS = st.one_of(

@@ -4,6 +4,7 @@ LC_ALL=C, a command that cannot run or does not finish is the project's error na
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -46,10 +47,10 @@ def test_at_the_deadline_the_whole_group_is_killed(tmp_path):
     grandchild = int(pidfile.read_text())
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and os.path.exists(f"/proc/{grandchild}") and \
-            open(f"/proc/{grandchild}/stat").read().split()[2] != "Z":
+            Path(f"/proc/{grandchild}/stat").read_text().split()[2] != "Z":
         time.sleep(0.05)
     alive = os.path.exists(f"/proc/{grandchild}") and \
-        open(f"/proc/{grandchild}/stat").read().split()[2] != "Z"
+        Path(f"/proc/{grandchild}/stat").read_text().split()[2] != "Z"
     assert not alive, "the background child outlived the deadline"
 
 

@@ -2,6 +2,7 @@
 balancer (the out-of-service file) and an alert through a Pacemaker alert agent; back in
 service once everything runs; hands off during maintenance. Fake clock, fake services."""
 
+import contextlib
 import os
 
 import pytest
@@ -11,7 +12,7 @@ from nfvd_ha.cli import main
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.roles import ROLES
 from nfvd_ha.adapters.runner import Result
-from nfvd_ha.commands.supervise import Supervisor, check_alert
+from nfvd_ha.commands.supervise import SuperviseOptions, Supervisor, check_alert
 
 from helpers.fakes import FakeClock
 from maintenance.fakes import FakeHeartbeat, FakeServices
@@ -31,12 +32,17 @@ class AlertRunner:
         return Result(argv, 0, "", "")
 
 
+def files(tmp_path):
+    """The maintenance lock and the out-of-service mark under ``tmp_path``."""
+    return {"lock": str(tmp_path / "lock"), "out_of_service": str(tmp_path / "oos")}
+
+
 def supervisor(tmp_path, services, restarts=3, window=600):
     said, runner, clock = [], AlertRunner(), FakeClock()
-    sup = Supervisor(services, ROLES["gui"], runner, clock, said.append, restarts, window,
-                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"),
-                     alert="/usr/share/pacemaker/alerts/alert_file.sh.sample",
-                     recipients=("/var/log/x.log",))
+    options = SuperviseOptions(restarts=restarts, window=window,
+                               alert="/usr/share/pacemaker/alerts/alert_file.sh.sample",
+                               recipients=("/var/log/x.log",), **files(tmp_path))
+    sup = Supervisor(services, ROLES["gui"], runner, said.append, options, clock=clock)
     return sup, said, runner, clock
 
 
@@ -151,10 +157,10 @@ class SosaCrashing(FakeServices):
 
 def heartbeat_supervisor(tmp_path, services, heartbeat):
     said, runner, clock = [], AlertRunner(), FakeClock()
-    sup = Supervisor(services, ROLES["ff"], runner, clock, said.append,
-                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"),
-                     alert="/usr/share/pacemaker/alerts/alert_file.sh.sample",
-                     recipients=("/var/log/x.log",), heartbeat=heartbeat)
+    options = SuperviseOptions(alert="/usr/share/pacemaker/alerts/alert_file.sh.sample",
+                               recipients=("/var/log/x.log",), **files(tmp_path))
+    sup = Supervisor(services, ROLES["ff"], runner, said.append, options, clock=clock,
+                     heartbeat=heartbeat)
     return sup, said, runner, clock
 
 
@@ -217,9 +223,8 @@ def test_an_assurance_heartbeat_holder_hands_over_after_three_restarts(tmp_path)
     aa = ("uca-ebc", "openmediation", "nfvd-agw")
     services = FakeServices(aa, set(aa) - {"uca-ebc"})
     said, runner, clock = [], AlertRunner(), FakeClock()
-    sup = Supervisor(services, ROLES["aa"], runner, clock, said.append,
-                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"),
-                     heartbeat=hb)
+    sup = Supervisor(services, ROLES["aa"], runner, said.append,
+                     SuperviseOptions(**files(tmp_path)), clock=clock, heartbeat=hb)
     for _ in range(4):
         sup.pass_once()
         services.up.discard("uca-ebc")
@@ -248,9 +253,8 @@ def test_a_fifo_for_a_log_never_stalls_the_supervisor(tmp_path):
     os.mkfifo(log_path)
     services = Crashing(GUI, set(GUI) - {"uoc"})
     said = []
-    sup = Supervisor(services, ROLES["gui"], AlertRunner(), FakeClock(),
-                     logger(said.append, str(log_path)), lock=str(tmp_path / "lock"),
-                     out_of_service=str(tmp_path / "oos"))
+    sup = Supervisor(services, ROLES["gui"], AlertRunner(), logger(said.append, str(log_path)),
+                     SuperviseOptions(**files(tmp_path)), clock=FakeClock())
     done = threading.Thread(target=sup.pass_once, daemon=True)
     done.start()
     done.join(5)
@@ -264,10 +268,8 @@ def test_a_fifo_for_a_log_never_stalls_the_supervisor(tmp_path):
     reader = os.open(log_path, os.O_RDONLY | os.O_NONBLOCK)  # a reader waiting: the open
     try:                                                      # succeeds, the write must not
         logger(said.append, str(log_path))("again")
-        try:
+        with contextlib.suppress(BlockingIOError):  # raised: nothing written
             assert os.read(reader, 100) == b""
-        except BlockingIOError:
-            pass  # nothing written
     finally:
         os.close(reader)
     assert said[-1].startswith(f"cannot write {log_path}: ") and "FIFO" in said[-1]
@@ -286,8 +288,8 @@ def test_control_characters_are_escaped_in_the_log(tmp_path):
     log_path = tmp_path / "nfvd-ha-supervise.log"
     said = []
     sup = Supervisor(Injecting(GUI, set(GUI) - {"uoc"}), ROLES["gui"], AlertRunner(),
-                     FakeClock(), logger(said.append, str(log_path)),
-                     lock=str(tmp_path / "lock"), out_of_service=str(tmp_path / "oos"))
+                     logger(said.append, str(log_path)), SuperviseOptions(**files(tmp_path)),
+                     clock=FakeClock())
     sup.pass_once()
     logger(said.append, str(log_path))("a name\r\nwith\tcontrol\x00characters\u2028")
     lines = log_path.read_text().splitlines()

@@ -4,6 +4,7 @@ as `nfvd-ha health install-unit`'s unit, from the environment file nfvd-ha docum
 
 import os
 import shlex
+from pathlib import Path
 
 from nfvd_ha.commands import health_unit
 from nfvd_ha import paths
@@ -20,7 +21,7 @@ def settings(text):
 
 
 def template():
-    return open(os.path.join(UNITS, "nfvd-ha-health@.service")).read()
+    return Path(os.path.join(UNITS, "nfvd-ha-health@.service")).read_text()
 
 
 def test_the_health_template_serves_its_instance_role_on_bind():
@@ -42,5 +43,5 @@ def test_the_health_template_has_the_written_units_service_settings():
 
 def test_every_unit_points_at_the_man_page_the_packages_install():
     for name in os.listdir(UNITS):
-        assert "Documentation=man:nfvd-ha(8)\n" in open(os.path.join(UNITS, name)).read(), name
+        assert "Documentation=man:nfvd-ha(8)\n" in Path(os.path.join(UNITS, name)).read_text(), name
     assert "Documentation=man:nfvd-ha(8)\n" in systemd.UNIT

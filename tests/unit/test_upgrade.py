@@ -8,7 +8,7 @@ import pytest
 from nfvd_ha.adapters.pacemaker import Pacemaker
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.adapters.lockfile import read_lock
-from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, ReconcileOptions, Reconciler
 from nfvd_ha.commands.upgrade import Upgrade
 
 from helpers.fakes import FakeClock
@@ -78,12 +78,13 @@ class FakePair(Pacemaker):
 def upgrade(tmp_path, pair, services=None):
     said = []
     paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  reconcile_lock=str(tmp_path / "turn"))
+                             reconcile_lock=str(tmp_path / "turn"))
     services = services or FakeServices(AA, AA)
-    reconciler = Reconciler(None, paths, None, 30, said.append, pair, services,
-                            clock=FakeClock(), heartbeat=FakeHeartbeat())
-    return Upgrade(None, said.append, 30, paths, pair, services, reconciler,
-                   FakeClock()), said
+    options = ReconcileOptions(files=paths, timeout=30, progress=said.append)
+    reconciler = Reconciler(options, cluster=pair, services=services, clock=FakeClock(),
+                            heartbeat=FakeHeartbeat())
+    return Upgrade(options, cluster=pair, services=services, reconciler=reconciler,
+                   clock=FakeClock()), said
 
 
 def test_check_on_the_secondary_says_safe_and_changes_nothing(tmp_path):

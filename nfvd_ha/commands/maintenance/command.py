@@ -6,7 +6,6 @@ so the controller (if one runs) and this command never act at the same time.
 """
 
 import time
-from collections.abc import Callable
 
 from ...adapters.lockfile import IN_PLACE, Lock, read_lock, remove_lock, write_switchover_lock
 from ...adapters.runner import CommandRunner
@@ -14,7 +13,7 @@ from ...clock import REAL, Clock
 from ...errors import NfvdHaError
 from ...roles import Role, closing, detect
 from .peers import PeerSource
-from .reconcile import MaintenanceFiles, Reconciler, reconcile_lock
+from .reconcile import ReconcileOptions, Reconciler, reconcile_lock
 from .record import Record
 
 WHO = "nfvd-ha maintenance"
@@ -30,15 +29,16 @@ def _stamp(level: str, text: str) -> str:
 class Maintenance:
     """The guide's maintenance_mode.sh on this VM: start, stop, status."""
 
-    def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
-                 role: str | None = None, timeout: float = 300,
-                 say: Callable[[str], object] = print, clock: Clock | None = None,
+    def __init__(self, options: ReconcileOptions | None = None, *,
+                 runner: CommandRunner | None = None, clock: Clock = REAL,
                  reconciler: Reconciler | None = None, peers: PeerSource | None = None) -> None:
-        self.files, self.say = files or MaintenanceFiles(), say
+        """``options`` as the reconcile's (default: printed progress); its progress is also
+        where the command says what it says."""
+        options = options or ReconcileOptions(progress=print)
+        self.files, self.say = options.files, options.progress
         #: who serves while a VM outside any cluster (GUI, SiteScope) is in maintenance
         self.peers = peers or PeerSource()
-        self.reconciler = reconciler or Reconciler(runner, self.files, role, timeout,
-                                                   progress=say, clock=clock or REAL)
+        self.reconciler = reconciler or Reconciler(options, runner=runner, clock=clock)
         self.clock = self.reconciler.clock
         self._role: Role | None = None
 

@@ -6,6 +6,7 @@ cluster change made behind our back is caught on the next tick). One controller 
 a second one finds the instance lock held and exits.
 """
 
+import dataclasses
 import fcntl
 import logging
 import os
@@ -16,7 +17,7 @@ from ...adapters.runner import CommandRunner
 from ...clock import REAL, Clock
 from ...errors import NfvdHaError
 from ...paths import INSTANCE
-from .reconcile import MaintenanceFiles, Reconciler, reconcile_lock
+from .reconcile import ReconcileOptions, Reconciler, reconcile_lock
 from .watch import LockWatcher
 
 WAKE = 0.5  # seconds between looks at stop() while idle
@@ -59,12 +60,15 @@ class Controller:
     """Keeps this node where the maintenance lock says: a reconcile pass on every lock event
     and every ``tick`` seconds, never dying of a failed one."""
 
-    def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
-                 role: str | None = None, tick: float = 5.0, timeout: float = 300,
-                 reconciler: Reconciler | None = None, clock: Clock = REAL) -> None:
-        self.files, self.tick, self.clock = files or MaintenanceFiles(), tick, clock
-        self.reconciler = reconciler or Reconciler(runner, self.files, role, timeout,
-                                                   progress=lambda text: log.info("%s", text))
+    def __init__(self, options: ReconcileOptions | None = None, tick: float = 5.0, *,
+                 runner: CommandRunner | None = None, reconciler: Reconciler | None = None,
+                 clock: Clock = REAL) -> None:
+        """``options`` as the reconcile's, but its progress goes to the log."""
+        options = options or ReconcileOptions()
+        self.files, self.tick, self.clock = options.files, tick, clock
+        self.reconciler = reconciler or Reconciler(
+            dataclasses.replace(options, progress=lambda text: log.info("%s", text)),
+            runner=runner)
 
     def pass_once(self, why: str) -> str:
         """One reconcile pass under the reconcile lock: what it did, or 'failed'."""

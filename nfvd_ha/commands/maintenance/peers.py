@@ -136,7 +136,7 @@ def ask_health(peer: Peer, timeout: float = ASK_TIMEOUT) -> str | None:
         with socket.create_connection((peer.host, peer.port), timeout=timeout) as sock:
             sock.sendall(f"GET {peer.path} HTTP/1.0\r\nHost: {peer.host}\r\n\r\n".encode())
             answer = _read_all(sock, deadline)
-    except socket.timeout:
+    except TimeoutError:
         return f"did not answer within {timeout:g}s"
     except OSError as exc:
         return f"did not answer ({exc.strerror or exc})"
@@ -152,7 +152,7 @@ def _read_all(sock: socket.socket, deadline: float) -> bytes:
     while len(answer) < MAX_ANSWER:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise socket.timeout
+            raise TimeoutError
         sock.settimeout(left)
         chunk = sock.recv(MAX_ANSWER - len(answer))
         if not chunk:

@@ -11,6 +11,7 @@ import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from nfvd_ocf.nfvd import LABELS
@@ -33,13 +34,30 @@ ATTRS = {SWITCHOVER: (("standby", "on"),), IN_PLACE: (("maintenance", "true"),)}
 RECONCILE_LOCK_WAIT = 60.0  # seconds the maintenance command waits for the controller's pass
 
 
+@dataclass(frozen=True)
 class MaintenanceFiles:
     """Where maintenance keeps its state: the maintenance lock (what the operator asked for),
     the record (what was done) and the reconcile lock (who acts now)."""
 
-    def __init__(self, lock: str = paths.LOCK, record: str = paths.RECORD,
-                 reconcile_lock: str = paths.RECONCILE_LOCK) -> None:
-        self.lock, self.record, self.reconcile_lock = lock, record, reconcile_lock
+    lock: str = paths.LOCK
+    record: str = paths.RECORD
+    reconcile_lock: str = paths.RECONCILE_LOCK
+
+
+def _quiet(text: str) -> None:
+    """Progress nobody reads."""
+
+
+@dataclass(frozen=True)
+class ReconcileOptions:
+    """What a reconcile works on and within: the maintenance files, the role forced (None:
+    the one the installed components tell), the bound of each wait in seconds, and where
+    its progress lines go."""
+
+    files: MaintenanceFiles = field(default_factory=MaintenanceFiles)
+    role: str | None = None
+    timeout: float = 300
+    progress: Callable[[str], object] = _quiet
 
 
 @contextmanager
@@ -118,15 +136,17 @@ class NfvdServices(Protocol):
 class Reconciler:
     """Brings this node to what the maintenance lock says, one idempotent pass at a time."""
 
-    def __init__(self, runner: CommandRunner | None = None, files: MaintenanceFiles | None = None,
-                 role: str | None = None, timeout: float = 300,
-                 progress: Callable[[str], object] | None = None,
-                 cluster: PacemakerNode | None = None, services: NfvdServices | None = None,
-                 clock: Clock = REAL, heartbeat: HeartbeatNode | None = None) -> None:
+    def __init__(self, options: ReconcileOptions | None = None, *,
+                 runner: CommandRunner | None = None, cluster: PacemakerNode | None = None,
+                 services: NfvdServices | None = None, heartbeat: HeartbeatNode | None = None,
+                 clock: Clock = REAL) -> None:
+        """``options`` (default: the real files, the role told, 300 s, no progress); the
+        cluster, heartbeat and services default to the real ones through ``runner``."""
+        options = options or ReconcileOptions()
         runner = runner or Runner()
-        self.files = files or MaintenanceFiles()
-        self.role_override, self.timeout = role, timeout
-        self.progress = progress or (lambda text: None)
+        self.options, self.files = options, options.files
+        self.role_override, self.timeout = options.role, options.timeout
+        self.progress = options.progress
         self.cluster: PacemakerNode = cluster or Pacemaker(runner, clock)
         self.heartbeat: HeartbeatNode = heartbeat or Heartbeat(runner, clock)
         self.services: NfvdServices = services or Services(runner, clock=clock)

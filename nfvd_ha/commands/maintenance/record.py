@@ -6,6 +6,7 @@ shape) is moved aside and reported; it is never turned into a decision that chan
 cluster (for instance "standby was absent, delete it").
 """
 
+import contextlib
 import json
 import os
 import stat
@@ -48,7 +49,7 @@ class Record:
         except FileNotFoundError:
             return cls(path)
         except OSError as exc:
-            raise _untrusted(path, f"cannot be read ({exc.strerror})")
+            raise _untrusted(path, f"cannot be read ({exc.strerror})") from None
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise _untrusted(path, "is not a regular file")
@@ -74,10 +75,8 @@ class Record:
                                            indent=1, sort_keys=True) + "\n", 0o600)
 
     def clear(self) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
-        except FileNotFoundError:
-            pass
         self.mode, self.attrs, self.stopped, self.done = None, {}, [], False
         self.heartbeat = False
 

@@ -1,5 +1,7 @@
 """import-heartbeat: real-world style files in, a definition out; round trips keep meaning."""
 
+from pathlib import Path
+
 import pytest
 
 from heartbeat_compat.importer import import_heartbeat
@@ -24,7 +26,7 @@ node ff-node2
 
 
 def imported(directory, name=None, addresses=None):
-    texts = {n: open(f"{directory}/{n}").read() for n in ("ha.cf", "haresources")}
+    texts = {n: Path(f"{directory}/{n}").read_text() for n in ("ha.cf", "haresources")}
     return import_heartbeat(texts, directory, name, addresses)
 
 

@@ -7,7 +7,8 @@ import pytest
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.command import HEADER, Maintenance
 from nfvd_ha.adapters.pacemaker import Pacemaker
-from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import (MaintenanceFiles, ReconcileOptions,
+                                                    Reconciler)
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakePeers, FakeServices
@@ -18,11 +19,11 @@ GUI = ("couchdb", "uoc", "idp", "imageuploader")
 def utility(tmp_path, cluster, services, role=None, peers=None):
     said = []
     paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  reconcile_lock=str(tmp_path / "turn"))
-    reconciler = Reconciler(None, paths, role, 30, said.append, cluster, services,
-                            clock=FakeClock(), heartbeat=FakeHeartbeat())
-    return Maintenance(None, paths, role, 30, said.append, reconciler=reconciler,
-                       peers=peers or FakePeers()), said
+                             reconcile_lock=str(tmp_path / "turn"))
+    options = ReconcileOptions(files=paths, role=role, timeout=30, progress=said.append)
+    reconciler = Reconciler(options, cluster=cluster, services=services, clock=FakeClock(),
+                            heartbeat=FakeHeartbeat())
+    return Maintenance(options, reconciler=reconciler, peers=peers or FakePeers()), said
 
 
 def test_gui_flow(tmp_path):

@@ -9,7 +9,8 @@ import pytest
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.controller import (Controller, controller_running,
                                                      hold_instance_lock)
-from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import (MaintenanceFiles, ReconcileOptions,
+                                                    Reconciler)
 
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 
@@ -18,12 +19,14 @@ from .fakes import FakeCluster, FakeHeartbeat, FakeServices
 def running(tmp_path):
     """A controller in a thread; the lock's directory does not exist yet."""
     paths = MaintenanceFiles(lock=str(tmp_path / "opt" / "halogs" / "nfvd-ha-maintenance.lock"),
-                  record=str(tmp_path / "maintenance.json"), reconcile_lock=str(tmp_path / "turn"))
+                             record=str(tmp_path / "maintenance.json"),
+                             reconcile_lock=str(tmp_path / "turn"))
     cluster = FakeCluster(active=())
-    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()),
+    options = ReconcileOptions(files=paths, timeout=10)
+    reconciler = Reconciler(options, cluster=cluster, services=FakeServices((), ()),
                             heartbeat=FakeHeartbeat())
     done = threading.Event()
-    ctl = Controller(None, paths, tick=30, reconciler=reconciler)
+    ctl = Controller(options, tick=30, reconciler=reconciler)
     thread = threading.Thread(target=ctl.run, args=(done.is_set,), daemon=True)
     thread.start()
     time.sleep(0.3)
@@ -70,9 +73,10 @@ def test_level_triggered_tick_repairs_drift(tmp_path):
                              reconcile_lock=str(tmp_path / "t"))
     open(paths.lock, "w").close()
     cluster = FakeCluster(active=())
-    reconciler = Reconciler(None, paths, None, 10, None, cluster, FakeServices((), ()),
+    options = ReconcileOptions(files=paths, timeout=10)
+    reconciler = Reconciler(options, cluster=cluster, services=FakeServices((), ()),
                             heartbeat=FakeHeartbeat())
-    ctl, done = Controller(None, paths, tick=0.2, reconciler=reconciler), threading.Event()
+    ctl, done = Controller(options, tick=0.2, reconciler=reconciler), threading.Event()
     thread = threading.Thread(target=ctl.run, args=(done.is_set,), daemon=True)
     thread.start()
     until(lambda: cluster.attrs.get("maintenance") == "true")
@@ -105,5 +109,5 @@ def test_a_failing_pass_is_retried_not_fatal(tmp_path):
 
     paths = MaintenanceFiles(lock=str(tmp_path / "l"), record=str(tmp_path / "r"),
                              reconcile_lock=str(tmp_path / "t"))
-    ctl = Controller(None, paths, tick=0.2, reconciler=Flaky())
+    ctl = Controller(ReconcileOptions(files=paths), tick=0.2, reconciler=Flaky())
     assert ctl.pass_once("start") == "failed" and ctl.pass_once("tick") == "failed"

@@ -13,7 +13,8 @@ from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.command import Maintenance
 from nfvd_ha.commands.maintenance.peers import (Peer, PeerSource, ask_health, from_definition,
                                                 parse_peer)
-from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import (MaintenanceFiles, ReconcileOptions,
+                                                    Reconciler)
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
@@ -145,12 +146,12 @@ def test_any_serving_peer_is_enough_and_no_peer_named_is_a_reason(endpoint, tmp_
 def utility(tmp_path, peers):
     said = []
     paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  reconcile_lock=str(tmp_path / "turn"))
+                             reconcile_lock=str(tmp_path / "turn"))
     services = FakeServices(GUI, GUI)
-    reconciler = Reconciler(None, paths, "gui", 30, said.append, FakeCluster(present=False),
-                            services, clock=FakeClock(), heartbeat=FakeHeartbeat())
-    return Maintenance(None, paths, "gui", 30, said.append, reconciler=reconciler,
-                       peers=peers), said, services
+    options = ReconcileOptions(files=paths, role="gui", timeout=30, progress=said.append)
+    reconciler = Reconciler(options, cluster=FakeCluster(present=False), services=services,
+                            clock=FakeClock(), heartbeat=FakeHeartbeat())
+    return Maintenance(options, reconciler=reconciler, peers=peers), said, services
 
 
 def test_gui_maintenance_refuses_when_the_peer_cannot_serve(endpoint, tmp_path):

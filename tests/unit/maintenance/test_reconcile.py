@@ -6,7 +6,8 @@ import pytest
 
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.adapters.lockfile import read_lock, write_switchover_lock, IN_PLACE, SWITCHOVER
-from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import (MaintenanceFiles, ReconcileOptions,
+                                                    Reconciler)
 from nfvd_ha.commands.maintenance.record import Record
 
 from helpers.fakes import FakeClock
@@ -18,14 +19,15 @@ GUI = ("couchdb", "uoc", "idp", "imageuploader")
 @pytest.fixture
 def paths(tmp_path):
     return MaintenanceFiles(lock=str(tmp_path / "halogs" / "nfvd-ha-maintenance.lock"),
-                 record=str(tmp_path / "state" / "maintenance.json"),
-                 reconcile_lock=str(tmp_path / "run" / "turn.lock"))
+                            record=str(tmp_path / "state" / "maintenance.json"),
+                            reconcile_lock=str(tmp_path / "run" / "turn.lock"))
 
 
 def reconciler(paths, cluster, services, said=None, timeout=30, role=None):
     out = [] if said is None else said
-    return Reconciler(None, paths, role, timeout, out.append, cluster, services,
-                      clock=FakeClock(), heartbeat=FakeHeartbeat())
+    options = ReconcileOptions(files=paths, role=role, timeout=timeout, progress=out.append)
+    return Reconciler(options, cluster=cluster, services=services, clock=FakeClock(),
+                      heartbeat=FakeHeartbeat())
 
 
 def touch(path):
@@ -181,11 +183,10 @@ def test_a_lock_that_is_not_a_regular_file_never_blocks_and_changes_nothing(path
 
 def test_the_reconcile_turn_is_waited_for_within_a_bound_naming_its_holder(paths, clock):
     from nfvd_ha.commands.maintenance.reconcile import reconcile_lock
-    with reconcile_lock(paths.reconcile_lock, who="nfvd-ha controller"):
-        with pytest.raises(NfvdHaError) as error:
-            with reconcile_lock(paths.reconcile_lock, wait=5, who="nfvd-ha maintenance",
-                                clock=clock):
-                pass
+    with (reconcile_lock(paths.reconcile_lock, who="nfvd-ha controller"),
+          pytest.raises(NfvdHaError) as error,
+          reconcile_lock(paths.reconcile_lock, wait=5, who="nfvd-ha maintenance", clock=clock)):
+        pass
     assert f"held by pid {os.getpid()} (nfvd-ha controller)" in str(error.value)
     assert sum(clock.slept) == pytest.approx(5, abs=0.2)
 

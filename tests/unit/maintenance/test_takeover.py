@@ -10,7 +10,8 @@ from lxml import etree
 from nfvd_ha.adapters.pacemaker import takeover_problems
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.command import Maintenance
-from nfvd_ha.commands.maintenance.reconcile import MaintenanceFiles, Reconciler
+from nfvd_ha.commands.maintenance.reconcile import (MaintenanceFiles, ReconcileOptions,
+                                                    Reconciler)
 
 from helpers.fakes import FakeClock
 from .fakes import FakeCluster, FakeHeartbeat, FakeServices
@@ -105,11 +106,11 @@ def test_nothing_here_to_move_needs_no_peer():
 def utility(tmp_path, cluster, heartbeat=None):
     said = []
     paths = MaintenanceFiles(lock=str(tmp_path / "lock"), record=str(tmp_path / "rec"),
-                  reconcile_lock=str(tmp_path / "turn"))
-    reconciler = Reconciler(None, paths, "ff", 30, said.append, cluster,
-                            FakeServices(FF, FF), clock=FakeClock(),
-                            heartbeat=heartbeat or FakeHeartbeat())
-    return Maintenance(None, paths, "ff", 30, said.append, reconciler=reconciler), said
+                             reconcile_lock=str(tmp_path / "turn"))
+    options = ReconcileOptions(files=paths, role="ff", timeout=30, progress=said.append)
+    reconciler = Reconciler(options, cluster=cluster, services=FakeServices(FF, FF),
+                            clock=FakeClock(), heartbeat=heartbeat or FakeHeartbeat())
+    return Maintenance(options, reconciler=reconciler), said
 
 
 def test_start_refuses_and_changes_nothing(tmp_path):

@@ -2,6 +2,8 @@
 image repository with the FF pair's clone): [[mount]] in the definition, a systemd mount unit
 and fstab lines per host, the guide's options and owner; bad entries refused by line and key."""
 
+from pathlib import Path
+
 import pytest
 
 from nfvd_ha.renderers import mount_units
@@ -87,7 +89,7 @@ owner = "uoc:root"
      "unknown key 'mode'"),
 ])
 def test_bad_mounts_are_refused_by_line_and_key(change, where, message):
-    text = MOUNT.replace(*change) + "\n" + _clusters_only(open(EXAMPLE).read())
+    text = MOUNT.replace(*change) + "\n" + _clusters_only(Path(EXAMPLE).read_text())
     found = problems(text)
     assert any(p.startswith(where) and message in p for p in found), found
 
