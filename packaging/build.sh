@@ -42,7 +42,7 @@ stage() {  # stage DIR PYTHON SYSTEMD_DIR: the installed tree under DIR
     local root=$1 python=$2 units=$3 unit page
     install -d -m 0755 "$root/usr/bin" "$root/usr/lib/nfvd-ha" "$root$units" \
         "$root/usr/share/doc/nfvd-ha" "$root/usr/share/man/man7" "$root/usr/share/man/man8" \
-        "$root/usr/share/bash-completion/completions"
+        "$root/usr/share/bash-completion/completions" "$root/etc/nfvd-ha"  # the definition, health.env
     (cd "$repo" && git ls-files -co --exclude-standard nfvd_ha crm heartbeat_compat nfvd_ocf agents |
         grep -v -e '__pycache__' -e '\.pyc$' | while read -r f; do
             install -D -m 0644 "$f" "$root/usr/lib/nfvd-ha/$f"
@@ -146,7 +146,7 @@ EOF
     (cd "$rpmroot/tree" && find . -type f -printf '/%P\n' | sort |
         sed 's|^/usr/share/licenses/|%license /usr/share/licenses/|')
     # the directories that are ours alone
-    (cd "$rpmroot/tree" && find usr/lib/nfvd-ha usr/lib/ocf/resource.d/nfvd usr/lib/ocf/lib/nfvd \
+    (cd "$rpmroot/tree" && find etc/nfvd-ha usr/lib/nfvd-ha usr/lib/ocf/resource.d/nfvd usr/lib/ocf/lib/nfvd \
         usr/share/doc/nfvd-ha usr/share/licenses/nfvd-ha -type d -printf '%%dir /%p\n' | sort)
 } > "$rpmroot/SPECS/nfvd-ha.spec"
 rpmbuild -bb --quiet --define "_topdir $rpmroot" --define "_sourcedir $rpmroot" \

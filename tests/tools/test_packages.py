@@ -64,6 +64,7 @@ def test_the_deb_holds_agents_runtime_cli_units_man_pages_and_completion(built):
     assert tree["/usr/lib/ocf/lib/nfvd/nfvd_ocf/runtime.py"] == ("-rw-r--r--", "root/root")
     assert tree["/usr/lib/ocf/lib/nfvd/holds-address"][0] == "-rwxr-xr-x"
     assert tree["/usr/bin/nfvd-ha"][0] == "-rwxr-xr-x"
+    assert tree["/etc/nfvd-ha"] == ("drwxr-xr-x", "root/root"), "where the docs put the definition"
     assert tree["/usr/lib/nfvd-ha/nfvd_ha/cli/__init__.py"][0] == "-rw-r--r--"
     assert tree["/usr/lib/nfvd-ha/nfvd_ha/examples/reference.toml"][0] == "-rw-r--r--"
     for unit in UNITS:
@@ -157,7 +158,8 @@ def test_the_rpm_holds_the_same_tree_on_python3_11_and_its_bundle(built):
     assert not [p for p in tree if p.startswith("/usr/lib/ocf") and
                 ("click" in p or "pyinotify" in p)], "never on the agents' path"
     owned = {p for p, mode in tree.items() if mode.startswith("d")}
-    assert {"/usr/lib/nfvd-ha", "/usr/lib/nfvd-ha/click", "/usr/lib/ocf/resource.d/nfvd",
+    assert {"/etc/nfvd-ha", "/usr/lib/nfvd-ha", "/usr/lib/nfvd-ha/click",
+            "/usr/lib/ocf/resource.d/nfvd",
             "/usr/lib/ocf/lib/nfvd", "/usr/share/doc/nfvd-ha",
             "/usr/share/licenses/nfvd-ha"} <= owned
     assert not owned & {"/usr/lib", "/usr/lib/ocf", "/usr/share/man/man8"}, "not ours alone"
