@@ -271,7 +271,7 @@ class Injector:
 
     def flag(self, node, path, present=True):
         if present:
-            self.lab.chain(node, ["mkdir", "-p", os.path.dirname(path)], ["touch", path])
+            self.lab.touch(node, path)
         else:
             self.lab.run(node, "rm", "-f", path)
 

@@ -1,6 +1,7 @@
 """Driving the Docker lab from tests: nfvd_ha.commands.lab's lifecycle, plus waits that fail a test
 and the cluster's own view (crm_mon XML, crm_failcount), never our logs."""
 
+import posixpath
 import re
 import shlex
 import subprocess
@@ -70,6 +71,16 @@ class TestLab(Lab):
 
     def exists(self, service, path) -> bool:
         return self.run(service, "test", "-e", path).returncode == 0
+
+    def touch(self, service, path) -> Result:
+        """``path`` made (empty), its directory too."""
+        return self.chain(service, ["mkdir", "-p", posixpath.dirname(path)], ["touch", path])
+
+    def write(self, service, path, text, check=True) -> Result:
+        """``text`` into ``path`` of ``service``, its directory made (the words are
+        arguments: no shell parses them)."""
+        return self.run(service, "sh", "-c", 'mkdir -p "$(dirname "$2")" && printf %s "$1" > "$2"',
+                        "write", text, path, check=check)
 
     def pid(self, service, component) -> str:
         """The pid an NFVD stand-in wrote for ``component`` ("" when none)."""
