@@ -313,7 +313,8 @@ def test_controller_killed_mid_transition_converges(lab, ff):
         assert record["mode"] == "switchover" and not record["done"]
         assert ff.where("sosa-lockmgr") == active
         assert components(lab, active)["Service Activator (HPSA)"] == "Running"
-        lab.sh(active, "nfvd-ha controller --tick 2 >>/var/log/nfvd-ha-controller.log 2>&1 &")
+        lab.spawn(active, "nfvd-ha", "controller", "--tick", "2",
+                  log="/var/log/nfvd-ha-controller.log")
         lab.wait(lambda: ff.where("sosa-lockmgr") == passive, 60,
                  "the restarted controller finishing the job: the group on the peer")
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Not Running", 20,

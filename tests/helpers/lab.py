@@ -82,6 +82,12 @@ class TestLab(Lab):
         return self.run(service, "sh", "-c", 'mkdir -p "$(dirname "$2")" && printf %s "$1" > "$2"',
                         "write", text, path, check=check)
 
+    def spawn(self, service, *argv, log="/dev/null") -> Result:
+        """``argv`` started in the background on ``service``, detached (its own session, HUP
+        ignored), its output appended to ``log``; returns at once."""
+        return self.run(service, "sh", "-c", 'log=$1; shift; (setsid nohup "$@" >>"$log" 2>&1 '
+                        '</dev/null &)', "spawn", log, *argv, check=True)
+
     def pid(self, service, component) -> str:
         """The pid an NFVD stand-in wrote for ``component`` ("" when none)."""
         return self.cat(service, f"/var/run/nfvd/{component}.pid").strip()
@@ -100,9 +106,10 @@ class TestLab(Lab):
         """NFVD's own nfv-director.sh (the stand-in's)."""
         return self.run(service, "/opt/HPE/nfvd/bin/nfv-director.sh", *args, timeout=timeout)
 
-    def cl_status(self, service, *args) -> str:
-        """heartbeat's cl_status (or the shim's, on a Pacemaker node), stripped."""
-        return self.run(service, "cl_status", *args).stdout.strip()
+    def cl_status(self, service, *args, program="cl_status") -> str:
+        """cl_status's answer, stripped: the one on the PATH (nfvd-ha's shim where installed),
+        or ``program`` (heartbeat's own: /usr/bin/cl_status)."""
+        return self.run(service, program, *args).stdout.strip()
 
     def crm_node(self, on, action, node) -> Result:
         """``crm node standby|online NODE`` run on ``on``."""
