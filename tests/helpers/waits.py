@@ -1,7 +1,8 @@
 """Bounded waits, the only ones the tests and benches use: no test sleeps to wait for
 something, it waits for that thing, bounded, and says what it waited for when it fails.
 
-- ``wait_until``: a condition's first true value within a timeout (polled);
+- ``wait_until``: a condition's first true value within a timeout (polled); its asyncio
+  twin ``wait_until_async`` for a test whose server runs in the same event loop;
 - ``holds_for``: a condition true at every look over a measured window (no failback, nothing
   moved...);
 - ``window``: the looks of such a window, for a caller that records what it sees (a fault's
@@ -11,8 +12,9 @@ A sleep that *is* a fault's duration (a node frozen 1.5 s, qnetd down 10 s) is n
 ``fault_lasts`` says so where it is used.
 """
 
+import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -41,10 +43,29 @@ def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.2
         time.sleep(interval)
     if not fail:
         return None
-    said = f"\n{diagnose()}" if diagnose else ""
+    raise timed_out(timeout, what, last, diagnose() if diagnose else "")
+
+
+async def wait_until_async(look: Callable[[], Awaitable[T]], timeout: float,
+                           interval: float = 0.05, what: str = "the condition", *,
+                           accept: Callable[[T], object] = bool) -> T:
+    """``wait_until`` for a test whose server runs in the caller's event loop (a blocking
+    wait would stop it): ``await look()`` until ``accept`` takes its value, which is
+    returned; on timeout an AssertionError naming ``what`` and the last value seen."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await look()
+        if accept(value):
+            return value
+        if asyncio.get_running_loop().time() >= deadline:
+            raise timed_out(timeout, what, repr(value))
+        await asyncio.sleep(interval)
+
+
+def timed_out(timeout: float, what: str, last: str, said: str = "") -> AssertionError:
     shown = last if len(last) <= SHOWN else last[:SHOWN] + "..."
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} "
-                         f"(last seen: {shown}){said}")
+    return AssertionError(f"timed out after {timeout}s waiting for {what} (last seen: {shown})"
+                          + (f"\n{said}" if said else ""))
 
 
 def window(seconds: float, interval: float = 0.5) -> Iterator[float]:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from helpers.waits import holds_for, wait_until, window
+from helpers.waits import holds_for, wait_until, wait_until_async, window
 
 
 def test_the_first_true_value_is_returned():
@@ -39,3 +39,18 @@ def test_a_window_holds_or_says_when_it_stopped():
     started = time.monotonic()
     looks = list(window(0.3, 0.1))
     assert 0.3 <= time.monotonic() - started < 1 and 3 <= len(looks) <= 5 and looks[-1] == 0
+
+
+def test_the_asyncio_twin_waits_without_blocking_its_loop():
+    import asyncio
+
+    async def scenario():
+        answers = iter(["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 503 Unavailable"])
+
+        async def ask():
+            return next(answers, "HTTP/1.1 503 Unavailable")
+        got = await wait_until_async(ask, 2, 0.01, "503", accept=lambda a: a.endswith("able"))
+        with pytest.raises(AssertionError, match=r"waiting for 200 \(last seen: 'HTTP/1.1 503"):
+            await wait_until_async(ask, 0.1, 0.01, "200", accept=lambda a: "200" in a)
+        return got
+    assert asyncio.run(scenario()) == "HTTP/1.1 503 Unavailable"
