@@ -320,7 +320,7 @@ def test_controller_killed_mid_transition_converges(lab, ff):
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Not Running", 20,
                  "HPSA stopped here (standby)")
         assert node_state(ff, active)["standby"] == "true"
-        lab.run(active, "rm", LOCK, check=True)
+        lab.run(active, "rm", LOCK)
         lab.wait(lambda: node_state(ff, active)["standby"] == "false", 5, "standby cleared")
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 30,
                  "the FF API back")

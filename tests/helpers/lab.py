@@ -152,6 +152,7 @@ class TestLab(Lab):
 class Pacemaker:
     """The one reader of a Pacemaker cluster's own view, for the tests and benches: crm_mon's
     XML (on whichever node is in the quorate partition) and crm_failcount, never our logs."""
+    look_timeout = 60  # s for one crm_mon
 
     def __init__(self, lab, nodes):
         self.lab, self.nodes = lab, tuple(nodes)
@@ -163,7 +164,8 @@ class Pacemaker:
         from lxml import etree
         found = None
         for candidate in ([node] if node else self.nodes):
-            out = self.lab.run(candidate, "crm_mon", "-1", "--output-as=xml", timeout=30)
+            out = self.lab.run(candidate, "crm_mon", "-1", "--output-as=xml",
+                               timeout=self.look_timeout)
             if out.returncode == 0 and out.stdout.strip():
                 found = etree.fromstring(out.stdout.encode())
                 if node or found.xpath(QUORATE_DC):
