@@ -188,8 +188,11 @@ class Lab:
             self.pair_up(cluster)
             self.load_cib(cluster)
         for vip, port, what in ((FF_VIP, 7001, "SOSA"), (AA_VIP, 8085, "the Assurance Gateway")):
-            self.wait(lambda: " on " in self.curl(f"http://{vip}:{port}/"), 180,
-                      f"{what} to answer on its VIP")
+            self.wait(self._answers(f"http://{vip}:{port}/"), 180, f"{what} to answer on its VIP")
+
+    def _answers(self, url: str) -> Callable[[], bool]:
+        """Whether a stand-in answers at ``url`` ("NAME on NODE")."""
+        return lambda: " on " in self.curl(url)
 
     def curl(self, url: str) -> str:
         return self.sh("client", f"curl -s -m 2 {url}").stdout

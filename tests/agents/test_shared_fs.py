@@ -3,10 +3,11 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from helpers.waits import wait_until
 
 pytestmark = pytest.mark.root
 MON = 20000
@@ -18,12 +19,20 @@ def mounted(directory):
         return any(line.split()[1] == directory for line in f)
 
 
+def unmount(directory):
+    """Nothing mounted on ``directory`` any more (a lazy unmount per mount stacked there)."""
+    def gone():
+        if mounted(directory):
+            subprocess.run(["umount", "-l", directory], timeout=10)
+        return not mounted(directory)
+    wait_until(gone, 10, 0.05, f"nothing mounted on {directory}")
+
+
 @pytest.fixture
 def mnt(tmp_path):
     directory = str(tmp_path / "UCA-EBC")
     yield directory
-    while mounted(directory):
-        subprocess.run(["umount", "-l", directory])
+    unmount(directory)
 
 
 @pytest.fixture
@@ -106,18 +115,13 @@ def hung(agent, tmp_path, rsctmp):
     directory, flag = str(tmp_path / "image_repository"), str(tmp_path / "hang")
     os.makedirs(directory)
     subprocess.run([sys.executable, HANGFS, directory, flag], check=True, timeout=10)
-    deadline = time.monotonic() + 10  # the daemon may return before the kernel lists it
-    while not mounted(directory) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    while True:  # the FUSE daemon answers writes (it may still be initialising)
-        try:
-            with open(os.path.join(directory, "ready"), "w") as f:
-                f.write("ok")
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    # the daemon may return before the kernel lists it, and answer writes a moment later
+    wait_until(lambda: mounted(directory), 10, 0.05, f"hangfs mounted on {directory}")
+
+    def ready():
+        with open(os.path.join(directory, "ready"), "w") as f:
+            return f.write("ok")
+    wait_until(ready, 10, 0.1, "hangfs answering writes")
     stuck = []
 
     def call(action, **kw):
@@ -130,8 +134,7 @@ def hung(agent, tmp_path, rsctmp):
         os.unlink(flag)  # the 'server' answers again: stuck processes finish
     for p in stuck:
         p.wait(timeout=10)
-    while mounted(directory):
-        subprocess.run(["umount", "-l", directory])
+    unmount(directory)
     subprocess.run(["pkill", "-f", f"hangfs.py {directory}"])
 
 
@@ -155,9 +158,7 @@ def test_stop_of_hung_storage_with_a_stuck_user_finishes_in_time(hung):
     def waiting_on():
         with open(f"/proc/{hung.stuck[0].pid}/wchan") as f:
             return f.read()
-    deadline = time.monotonic() + 5
-    while waiting_on() != "request_wait_answer" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: waiting_on() == "request_wait_answer", 5, 0.05, "stat stuck in FUSE")
     # really stuck in the kernel on a FUSE request the "server" never answers (FUSE waits
     # interruptibly at first, so the state says S; the kernel function says where it sleeps)
     assert waiting_on() == "request_wait_answer"
@@ -288,8 +289,7 @@ def test_a_mount_point_is_never_reached_through_a_symlink(fs, tmp_path):
             assert not mounted(str(real)) and not mounted(p["directory"])
             assert fs("stop", p).rc == 0
     finally:
-        while mounted(str(real)):
-            subprocess.run(["umount", "-l", str(real)])
+        unmount(str(real))
 
 
 def test_the_write_check_never_follows_a_planted_symlink(fs, mnt, tmp_path):
@@ -379,8 +379,7 @@ def test_a_mount_point_symlinked_to_another_filesystem_is_not_ours(fs, tmp_path,
     finally:
         writer.kill()
         writer.wait()
-        while mounted(other):
-            subprocess.run(["umount", "-l", other])
+        unmount(other)
 
 
 def test_a_parent_swapped_for_a_symlink_after_start_still_finds_the_mount(fs, tmp_path):
@@ -413,8 +412,7 @@ def test_a_parent_swapped_for_a_symlink_after_start_still_finds_the_mount(fs, tm
         writer.kill()
         writer.wait()
         for where in (str(moved), str(directory), str(base / "elsewhere" / "UCA-EBC")):
-            while mounted(where):
-                subprocess.run(["umount", "-l", where])
+            unmount(where)
 
 
 @pytest.mark.parametrize("mode,expected", [(0o777, 2), (0o775, 2), (0o1777, 0)])
@@ -436,8 +434,7 @@ def test_a_mount_point_under_a_directory_others_can_change_is_refused(fs, tmp_pa
             assert mounted(directory)
             assert fs("stop", {"directory": directory}).rc == 0
     finally:
-        while mounted(directory):
-            subprocess.run(["umount", "-l", directory])
+        unmount(directory)
 
 
 @pytest.mark.parametrize("forgery", ["writable-by-others", "symlink", "fifo", "junk",
@@ -475,5 +472,4 @@ def test_the_noted_mount_is_untrusted_input(fs, mnt, tmp_path, rsctmp, forgery):
     finally:
         writer.kill()
         writer.wait()
-        while mounted(other):
-            subprocess.run(["umount", "-l", other])
+        unmount(other)

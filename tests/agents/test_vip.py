@@ -1,10 +1,9 @@
 """ocf:nfvd:vip on a real veth link between two network namespaces."""
 
-import time
-
 import pytest
 
 from helpers.netns import VethPair, sh
+from helpers.waits import holds_for, wait_until
 
 pytestmark = pytest.mark.root
 MON = 10000
@@ -41,9 +40,7 @@ def test_start_adds_address_with_detected_nic_and_netmask(vip, lan):
 
 def test_start_sends_gratuitous_arp(vip, lan):
     assert vip("start").rc == 0
-    deadline = time.monotonic() + 3
-    while VIP not in lan.neigh() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: VIP in lan.neigh(), 3, 0.1, f"the peer learning {VIP}")
     assert f"{VIP} dev lan0 lladdr {lan.mac()}" in lan.neigh()
 
 
@@ -178,7 +175,7 @@ def test_stop_never_signals_a_process_the_announcer_state_names_unless_it_is_our
     if stand_in == "sleep":
         victim = subprocess.Popen(["sleep", "300"])
         pid = victim.pid
-        assert owned_wait(pid)
+        wait_until(lambda: owned(pid), 5, 0.01, f"{pid}'s new command line")
     else:  # the real announcer of another VIP: the same command line, another address
         other.mkdir()
         assert vip("start", {"ip": "192.168.77.200", "arp_count": "32"},
@@ -189,10 +186,9 @@ def test_stop_never_signals_a_process_the_announcer_state_names_unless_it_is_our
         state.write_text(f"{pid} {_ticks(pid)}\n")
         state.chmod(0o600)
         assert vip("stop", env_extra=env).rc == 0
-        dying = time.monotonic() + 1.0  # a SIGKILL sent lands within this (it dies)
-        while running(pid) and time.monotonic() < dying:
-            time.sleep(0.02)
-        assert running(pid), "a process that is not this VIP's announcer was signalled"
+        # a SIGKILL sent lands within this window (it dies)
+        holds_for(lambda: running(pid), 1.0, 0.02,
+                  "a process that is not this VIP's announcer running (not signalled)")
     finally:
         if stand_in == "sleep":
             victim.kill()
@@ -214,12 +210,7 @@ def running(pid):
         return False
 
 
-def owned_wait(pid):
-    """Until the kernel shows the new command line of ``pid`` (just exec'd)."""
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if f.read().count(b"\0") > 1:
-                return True
-        time.sleep(0.01)
-    return False
+def owned(pid):
+    """The kernel shows the new command line of ``pid`` (just exec'd)."""
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read().count(b"\0") > 1

@@ -58,7 +58,7 @@ def docker_cleanup():
 @pytest.fixture(scope="session")
 def lab(docker_services, lab_files):
     for service in SERVICES:
-        lab_files.wait(lambda service=service: lab_files.sh(service, "true").returncode == 0, 60,
+        lab_files.wait(lambda service=service: lab_files.run(service, "true").returncode == 0, 60,
                        f"{service} up")
     return lab_files
 
@@ -71,8 +71,8 @@ def loaded_pair(lab, cluster):
     try:
         lab.pair_up(cluster)
     except AssertionError as timeout:
-        said = "\n".join(f"== {n}\n" + lab.sh(n, "ps -eo pid,etime,args; crm_mon -1; "
-                                                   "corosync-quorumtool -s 2>&1").stdout
+        said = "\n".join(f"== {n}\n" + lab.run(n, "ps", "-eo", "pid,etime,args").stdout
+                          + lab.run(n, "crm_mon", "-1").stdout + lab.quorumtool(n)
                           + lab.docker("logs", "--tail", "20", lab.container(n)).stderr
                           for n in nodes)
         raise AssertionError(f"{timeout}\n{said}") from None
@@ -87,7 +87,7 @@ def recreate(lab, nodes):
     """New containers for a pair: an empty CIB, no history, no failcounts, no attributes."""
     lab.compose("up", "-d", "--force-recreate", "--no-deps", *nodes)
     for node in nodes:
-        lab.wait(lambda node=node: lab.sh(node, "true").returncode == 0, 60, f"{node} up")
+        lab.wait(lambda node=node: lab.run(node, "true").returncode == 0, 60, f"{node} up")
 
 
 @pytest.fixture(scope="module")

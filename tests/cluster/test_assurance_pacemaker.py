@@ -23,15 +23,15 @@ def stack_on(aa, node):
 
 
 def mounted(lab, node):
-    return lab.sh(node, f"grep -c ' {DATA} fuse ' /proc/mounts").stdout.strip() == "1"
+    return lab.run(node, "grep", "-c", f" {DATA} fuse ", "/proc/mounts").stdout.strip() == "1"
 
 
 def test_stack_starts_on_the_preferred_node_in_order(lab, aa):
     lab.wait(lambda: stack_on(aa, "aa-node1"), 90, "assurance-stack on aa-node1")
     assert mounted(lab, "aa-node1") and not mounted(lab, "aa-node2")
-    assert lab.sh("aa-node1", f"stat -c %U:%G {DATA}").stdout.strip() == "uca:uca"
+    assert lab.run("aa-node1", "stat", "-c", "%U:%G", DATA).stdout.strip() == "uca:uca"
     lab.wait(lambda: gateway(lab) == "nfvd-agw on aa-node1", 20, "the gateway on the VIP")
-    rows = lab.sh("aa-node1", "/opt/HPE/nfvd/bin/nfv-director.sh status").stdout
+    rows = lab.director("aa-node1", "status").stdout
     for label in ("UCA-EBC", "Open Mediation", "NFVD Assurance Gateway"):
         assert f"{label:<35}: [Running]" in rows
 
@@ -40,19 +40,19 @@ def test_node_kill_keeps_acknowledged_data_and_does_not_fail_back(lab, aa):
     holder = lab.wait(lambda: next((n for n in NODES if stack_on(aa, n)), None), 90, "holder")
     peer = next(n for n in NODES if n != holder)
     stamp = f"{time.time():.6f}"
-    ack = lab.sh(holder, f"su -s /bin/sh uca -c 'printf {stamp} > {DATA}/acked.tmp && "
-                         f"sync {DATA}/acked.tmp && mv {DATA}/acked.tmp {DATA}/acked && "
-                         f"sync {DATA}'")
+    ack = lab.run(holder, "su", "-s", "/bin/sh", "uca", "-c",
+                  f"printf {stamp} > {DATA}/acked.tmp && sync {DATA}/acked.tmp && "
+                  f"mv {DATA}/acked.tmp {DATA}/acked && sync {DATA}")
     assert ack.returncode == 0, ack.stderr  # written, fsynced, renamed, dir fsynced: acked
-    lab.docker("kill", lab.container(holder))
+    lab.kill_node(holder)
     lab.wait(lambda: gateway(lab) == f"nfvd-agw on {peer}", 90, f"the gateway on {peer}")
     assert stack_on(aa, peer) and mounted(lab, peer)
-    assert lab.sh(peer, f"cat {DATA}/acked").stdout == stamp
+    assert lab.cat(peer, f"{DATA}/acked") == stamp
     lab.wait(lambda: aa.online() == set(NODES), 120, f"{holder} back (fenced: rebooted)")
-    assert lab.sh(peer, "crm_resource --wait --timeout=120", timeout=130).returncode == 0
+    lab.idle(peer)
     lab.steady(lambda: stack_on(aa, peer) and not mounted(lab, holder), 3,
                f"the stack staying on {peer} (no failback)")
-    assert VIP not in lab.sh(holder, "ip -4 -o addr").stdout
+    assert VIP not in lab.addresses(holder)
 
 
 GUIDE_FSTAB = "172.30.77.5:/var/opt/UCA-EBC /var/opt/UCA-EBC nfs defaults 0 0"  # guide 2.3.7.3
@@ -61,7 +61,7 @@ LAB_FSTAB = "/lab/shared-aa /var/opt/UCA-EBC fuse.passfs allow_other 0 0"
 
 
 def uca_pid(lab, node):
-    return lab.sh(node, "cat /var/run/nfvd/uca-ebc.pid 2>/dev/null").stdout.strip()
+    return lab.pid(node, "uca-ebc")
 
 
 def test_a_node_with_the_guides_fstab_line_is_refused_and_never_multiple_active(lab, aa):
@@ -71,30 +71,33 @@ def test_a_node_with_the_guides_fstab_line_is_refused_and_never_multiple_active(
     the stack keeps running where it is, never stopped."""
     holder = lab.wait(lambda: next((n for n in NODES if stack_on(aa, n)), None), 90, "holder")
     passive = next(n for n in NODES if n != holder)
-    lab.sh(passive, f"cp /etc/fstab /etc/fstab.orig && echo '{GUIDE_FSTAB}' >> /etc/fstab")
+    fstab = lab.cat(passive, "/etc/fstab")
+    lab.run(passive, "cp", "/etc/fstab", "/etc/fstab.orig", check=True)
+    lab.write(passive, "/etc/fstab", f"{fstab}{GUIDE_FSTAB}\n")
     try:
-        lines = len(lab.sh(passive, "cat /etc/fstab").stdout.splitlines())
-        setup = lab.sh(passive, "nfvd-ha node setup /lab/out/definitions/lab-aa.toml --node "
-                                f"{passive} --keys /lab/out --check")
+        lines = len(lab.cat(passive, "/etc/fstab").splitlines())
+        setup = lab.nfvd_ha(passive, "node", "setup", "/lab/out/definitions/lab-aa.toml",
+                            "--node", passive, "--keys", "/lab/out", "--check")
         assert setup.returncode == 1, setup.stdout + setup.stderr
         assert (f"Error: /etc/fstab:{lines} mounts /var/opt/UCA-EBC at boot ('{GUIDE_FSTAB}'):"
                 " the cluster mounts it where its resource runs; add noauto to that line's "
                 "options or remove it, and unmount it here (resource uca-ebc-data)"
                 ) in setup.stderr, setup.stderr
         # what the boot does with that line (here on the lab's store): mounted on the passive
-        lab.sh(passive, f"sed -i '$ d' /etc/fstab && echo '{LAB_FSTAB}' >> /etc/fstab && "
-                        f"mkdir -p {DATA} && mount {DATA}", check=True)  # as the guide does
+        lab.write(passive, "/etc/fstab", f"{fstab}{LAB_FSTAB}\n")
+        lab.chain(passive, ["mkdir", "-p", DATA], ["mount", DATA], check=True)  # as the guide
         assert mounted(lab, passive) and mounted(lab, holder)
         pid = uca_pid(lab, holder)
-        lab.sh(passive, f"crm_resource --refresh --resource uca-ebc-data --node {passive}",
-               check=True)  # Pacemaker forgets what it knew there and probes again
+        # Pacemaker forgets what it knew there and probes again
+        assert lab.crm_resource(passive, "--refresh", "--resource", "uca-ebc-data", "--node",
+                                passive).returncode == 0
 
         def probed():  # the probe's result as the CIB recorded it (crm_mon 2.1.5 hides a
             # probe's 2 from its failed actions: Pacemaker masks it as "not running here")
             from lxml import etree
-            out = lab.sh(holder, "cibadmin -Q --xpath \"//node_state[@uname='" + passive +
-                         "']//lrm_resource[@id='uca-ebc-data']/lrm_rsc_op[@operation='monitor'"
-                         " and @interval='0']\"").stdout
+            out = lab.cib(holder, "--xpath", f"//node_state[@uname='{passive}']//lrm_resource"
+                          "[@id='uca-ebc-data']/lrm_rsc_op[@operation='monitor' and "
+                          "@interval='0']")
             ops = etree.fromstring(f"<ops>{out}</ops>".encode()).iter("lrm_rsc_op")
             return [op for op in ops if op.get("rc-code") == "2"]
         op = lab.wait(probed, 60, f"the probe of uca-ebc-data on {passive}")[0]
@@ -102,18 +105,19 @@ def test_a_node_with_the_guides_fstab_line_is_refused_and_never_multiple_active(
         assert reason == (f"/etc/fstab:{lines} mounts {DATA} at boot: add noauto to that "
                           "line or remove it, then unmount it"), op.attrib
         # Pacemaker keeps the node out of the resource until the failure is cleaned up
-        scores = lab.sh(holder, "crm_simulate -Ls").stdout
+        scores = lab.run(holder, "crm_simulate", "-Ls").stdout
         assert f"uca-ebc-data allocation score on {passive}: -INFINITY" in scores, scores
         # never active on two nodes; nothing stopped or moved where the stack runs
         lab.steady(lambda: aa.status().xpath(
             "//resource[@id='uca-ebc-data' and @active='true']/node/@name") == [holder]
             and stack_on(aa, holder), 10, "uca-ebc-data active on the holder only")
         assert uca_pid(lab, holder) == pid
-        log = lab.sh(holder, "grep -h 'active on 2 nodes' /var/log/pacemaker/pacemaker.log "
-                             "/var/log/pacemaker.log 2>/dev/null").stdout
+        log = lab.run(holder, "grep", "-h", "active on 2 nodes",
+                      "/var/log/pacemaker/pacemaker.log", "/var/log/pacemaker.log").stdout
         assert "uca-ebc-data" not in log, log
     finally:  # the fix the error names: no boot mount, unmounted, the failure cleaned up
-        lab.sh(passive, f"mv /etc/fstab.orig /etc/fstab; umount {DATA} 2>/dev/null; "
-                        f"crm_resource --cleanup --resource uca-ebc-data --node {passive}")
+        lab.run(passive, "mv", "/etc/fstab.orig", "/etc/fstab")
+        lab.run(passive, "umount", DATA)
+        lab.crm_resource(passive, "--cleanup", "--resource", "uca-ebc-data", "--node", passive)
     lab.wait(lambda: not probed(), 60, "the probe failure cleaned up")
     assert stack_on(aa, holder) and not mounted(lab, passive)

@@ -20,14 +20,13 @@ NODES = ("lb-node1", "lb-node2")
 
 
 def haproxy_nodes(pcmk):
-    return set(pcmk.status().xpath(
-        "//clone[@id='haproxy-clone']/resource[@id='haproxy' and @active='true' and "
-        "@role='Started' and @failed='false']/node/@name"))
+    return pcmk.started_on("haproxy")
 
 
 def holders(lab):
     """The nodes that have the VIP on an interface (the kernel's view, not Pacemaker's)."""
-    return {n for n in NODES if lab.sh(n, f"ip -4 -o addr show to {VIP}").stdout.strip()}
+    return {n for n in NODES
+            if lab.run(n, "ip", "-4", "-o", "addr", "show", "to", VIP).stdout.strip()}
 
 
 def test_haproxy_on_both_nodes_the_vip_on_one_and_the_gui_through_it(lab, lbpair):
@@ -38,7 +37,7 @@ def test_haproxy_on_both_nodes_the_vip_on_one_and_the_gui_through_it(lab, lbpair
     standby = next(n for n in NODES if n != holder)
     # the standby's HAProxy already listens on the VIP (bind ... transparent): nothing to
     # start there when the VIP arrives
-    assert f"{VIP}:3000" in lab.sh(standby, "ss -Hltn").stdout
+    assert f"{VIP}:3000" in lab.run(standby, "ss", "-Hltn").stdout
 
 
 def haproxy_processes(lab, node):
@@ -71,7 +70,7 @@ def test_haproxy_serves_chrooted_as_haproxy_and_the_standby_still_listens_on_the
     lab.wait(lambda: haproxy_nodes(lbpair) == set(NODES), 90, "HAProxy on both LB nodes")
     holder = lab.wait(lambda: lbpair.where("lb-vip"), 60, "the LB VIP started")
     standby = next(n for n in NODES if n != holder)
-    uid = lab.sh(standby, "id -u haproxy").stdout.strip()
+    uid = lab.run(standby, "id", "-u", "haproxy").stdout.strip()
     for node in NODES:
         processes = haproxy_processes(lab, node)
         workers = {pid: p for pid, p in processes.items()
@@ -95,7 +94,7 @@ def test_the_active_load_balancer_dies_the_gui_stays_reachable(lab, lbpair):
     read = timed_requests(lab, GUI, 25, "lb-gaps")
     lab.wait(lambda: len(read()) >= 20, 10, "requests flowing")
     started = time.time()
-    lab.docker("kill", lab.container(holder))
+    lab.kill_node(holder)
     lab.wait(lambda: holders(lab) == {peer}, 30, f"the VIP on {peer}")
     lab.wait(lambda: read()[-1:] == [("done",)], 40, "the request run to finish")
     gap, failed = gap_and_failures(read()[:-1])

@@ -14,27 +14,27 @@ ADDR = {"gui-node1": "172.30.77.31", "gui-node2": "172.30.77.32"}
 
 
 def get(lab, url, cookie=None):
-    header = f"-H 'Cookie: {cookie}'" if cookie else ""
-    out = lab.sh("client", f"curl -s -m 2 -D - {header} {url}").stdout
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
+    out = lab.run("client", "curl", "-s", "-m", "2", "-D", "-", *header, url).stdout
     body = out.replace("\r\n", "\n").split("\n\n", 1)[-1].strip()
     match = re.search(r"set-cookie: ([^;\r\n]+)", out, re.IGNORECASE)
     return body, match.group(1) if match else None
 
 
 def kill(lab, node, component):
-    lab.sh(node, f"kill -9 $(cat /var/run/nfvd/{component}.pid)")
+    lab.kill9(node, lab.pid(node, component))
 
 
 def start(lab, node, component):
-    lab.sh(node, f"/opt/HPE/nfvd/bin/nfv-director.sh -c {component} start")
+    lab.director(node, "-c", component, "start")
 
 
 def ban(lab, node, clone):
-    assert lab.sh(node, f"crm_resource --ban --resource {clone} --node {node}").returncode == 0
+    assert lab.crm_resource(node, "--ban", "--resource", clone, "--node", node).returncode == 0
 
 
 def unban(lab, node, clone):
-    assert lab.sh(node, f"crm_resource --clear --resource {clone} --node {node}").returncode == 0
+    assert lab.crm_resource(node, "--clear", "--resource", clone, "--node", node).returncode == 0
 
 
 def test_gui_round_robin_with_sticky_sessions(lab):
@@ -54,7 +54,7 @@ STAT = ("import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/hapro
 
 def haproxy_state(lab, proxy, server):
     """HAProxy's own view of a server (its stats socket): UP, DOWN, ..."""
-    out = lab.sh("lb", f'python3 -c "{STAT}"').stdout
+    out = lab.run("lb", "python3", "-c", STAT).stdout
     for line in out.splitlines():
         fields = line.split(",")
         if len(fields) > 17 and fields[0] == proxy and fields[1] == server:
@@ -67,8 +67,9 @@ def taken_out_while_down(lab, url, node, component, health, survivor, down=kill,
     everything to ``survivor`` (yield), then ``up`` brings it back and so is the node in
     rotation."""
     down(lab, node, component)
-    lab.wait(lambda: lab.sh("client", f"curl -s -o /dev/null -w '%{{http_code}}' -m 2 {health}")
-             .stdout == "503", 10, f"{node}'s health endpoint reporting it down")
+    lab.wait(lambda: lab.run("client", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                             "-m", "2", health).stdout == "503", 10,
+             f"{node}'s health endpoint reporting it down")
     from urllib.parse import urlsplit
     proxy = {3000: "http_web_gui", 18888: "http_web_sis", 8080: "http_web_ff"}[
         urlsplit(url).port]
@@ -146,7 +147,7 @@ def test_ff_api_spread_sticky_and_health_checked(lab, ff):
 
 
 def uoc_pid(lab, node):
-    return lab.sh(node, "cat /var/run/nfvd/uoc.pid 2>/dev/null").stdout.strip()
+    return lab.pid(node, "uoc")
 
 
 def test_supervisor_restarts_three_times_then_takes_the_node_out_with_an_alert(lab):
@@ -154,9 +155,10 @@ def test_supervisor_restarts_three_times_then_takes_the_node_out_with_an_alert(l
     time; the fourth time the node leaves HAProxy's rotation and the alert agent is told."""
     node, alerts = "gui-node2", "/tmp/nfvd-supervise-alerts.log"
     lab.wait(lambda: get(lab, GUI)[0].startswith("uoc on"), 60, "the GUI behind HAProxy")
-    lab.sh(node, f"rm -f {alerts} /run/nfvd-ha/out-of-service; nohup nfvd-ha supervise "
-                 "--role gui --interval 1 --alert /usr/share/pacemaker/alerts/alert_file.sh.sample"
-                 f" --recipient {alerts} >/tmp/supervise.out 2>&1 &")
+    lab.run(node, "rm", "-f", alerts, "/run/nfvd-ha/out-of-service")
+    lab.spawn(node, "nfvd-ha", "supervise", "--role", "gui", "--interval", "1", "--alert",
+              "/usr/share/pacemaker/alerts/alert_file.sh.sample", "--recipient", alerts,
+              log="/tmp/supervise.out")
     try:
         for attempt in (1, 2, 3):
             before = uoc_pid(lab, node)
@@ -164,23 +166,24 @@ def test_supervisor_restarts_three_times_then_takes_the_node_out_with_an_alert(l
             lab.wait(lambda before=before: uoc_pid(lab, node) not in ("", before) and
                      lab.curl(f"http://{ADDR[node]}:3000/").startswith(f"uoc on {node}"), 20,
                      f"UOC restarted in place ({attempt}/3)")
-        assert lab.sh(node, f"test -e {alerts}").returncode == 1  # no alert yet
+        assert not lab.exists(node, alerts)  # no alert yet
         kill(lab, node, "uoc")
         lab.wait(lambda: haproxy_state(lab, "http_web_gui", node) == "DOWN", 20,
                  "HAProxy taking gui-node2 out")
         assert "NFVD-GUI Unavailable" in lab.curl(f"http://{ADDR[node]}:3001/")
-        lab.wait(lambda: "restarts exhausted" in lab.sh(node, f"cat {alerts}").stdout, 10,
+        lab.wait(lambda: "restarts exhausted" in lab.cat(node, alerts), 10,
                  "the alert")
-        assert lab.sh(node, f"cat {alerts}").stdout.strip().endswith(
+        assert lab.cat(node, alerts).strip().endswith(
             "Resource operation 'monitor' for 'uoc' on 'gui-node2': restarts exhausted")
         assert {get(lab, GUI)[0] for _ in range(6)} == {"uoc on gui-node1"}
-        lab.steady(lambda: uoc_pid(lab, node) == "" or lab.sh(
-            node, f"kill -0 {uoc_pid(lab, node)}").returncode != 0, 3, "no 4th restart")
-        log = lab.sh(node, "cat /var/opt/HPE/nfvd/halogs/nfvd-ha-supervise.log").stdout
+        lab.steady(lambda: uoc_pid(lab, node) == "" or lab.run(
+            node, "kill", "-0", uoc_pid(lab, node)).returncode != 0, 3, "no 4th restart")
+        log = lab.cat(node, "/var/opt/HPE/nfvd/halogs/nfvd-ha-supervise.log")
         assert "restarting it in place (3/3)" in log and "restarts exhausted" in log
         start(lab, node, "uoc")                      # the operator's fix: back in service
         lab.wait(lambda: haproxy_state(lab, "http_web_gui", node) == "UP", 20,
                  "gui-node2 back in rotation")
     finally:
-        lab.sh(node, "pkill -f '[n]fvd-ha supervise'; rm -f /run/nfvd-ha/out-of-service; "
-                     "/opt/HPE/nfvd/bin/nfv-director.sh -c uoc start")
+        lab.run(node, "pkill", "-f", "[n]fvd-ha supervise")
+        lab.run(node, "rm", "-f", "/run/nfvd-ha/out-of-service")
+        lab.director(node, "-c", "uoc", "start")

@@ -23,7 +23,7 @@ ADDRESS = {"ff-node1": "172.30.77.11", "ff-node2": "172.30.77.12"}
 
 def shims(lab, *nodes):
     for node in nodes:
-        out = lab.sh(node, "nfvd-ha compat install --force")
+        out = lab.nfvd_ha(node, "compat", "install", "--force")
         assert out.returncode == 0, out.stderr
 
 
@@ -34,24 +34,25 @@ def restored(lab, *nodes):
         yield
     finally:
         for node in nodes:
-            lab.sh(node, f"rm -f {LOCK}; nfvd-ha maintenance stop", timeout=180)
+            lab.run(node, "rm", "-f", LOCK)
+            lab.nfvd_ha(node, "maintenance", "stop", timeout=180)
 
 
-def utility(lab, node, action, extra="", timeout=180):
-    out = lab.sh(node, f"{UTILITY} {action} {extra}", timeout=timeout)
+def utility(lab, node, *args, timeout=180):
+    out = lab.run(node, UTILITY, *args, timeout=timeout)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith("===== NFVD Maintenance Utility =====\n")
     return out.stdout
 
 
 def components(lab, node):
-    out = lab.sh(node, "/opt/HPE/nfvd/bin/nfv-director.sh status").stdout
+    out = lab.director(node, "status").stdout
     rows = [line.rsplit(":", 1) for line in out.splitlines() if ":" in line]
     return {label.strip(): state.strip(" []") for label, state in rows}
 
 
 def node_state(pcmk, node):
-    found = pcmk.status().xpath(f"//nodes/node[@name='{node}']")[0]
+    found = pcmk.node(node)
     return {k: found.get(k) for k in ("online", "standby", "maintenance")}
 
 
@@ -60,11 +61,6 @@ def traffic(lab, url, name, seconds):
     reader of their HTTP status codes, ending "done"."""
     read = timed_requests(lab, url, seconds, name, timeout=2)
     return lambda: [sample[-1] for sample in read()]
-
-
-def settled(lab, node):
-    """Until the cluster has no transition pending (crm_resource --wait, bounded)."""
-    assert lab.sh(node, "crm_resource --wait --timeout=120", timeout=130).returncode == 0
 
 
 def other(pair, node):
@@ -85,7 +81,7 @@ def test_gui_maintenance_drains_then_stops_and_traffic_stays_up(lab):
         assert utility(lab, "gui-node1", "status").splitlines()[1] == \
             "NFVD-GUI maintenance mode is OFF."
         codes = traffic(lab, GUI_LB, "gui-codes", 30)
-        out = utility(lab, "gui-node1", "start", "--drain 4")
+        out = utility(lab, "gui-node1", "start", "--drain", "4")
         assert out.splitlines()[1].endswith(" - INFO - Start GUI maintenance mode")
         assert "Stopping NFVD Image Uploader Service\n...OK" in out
         gui = ("Apache CouchDB", "UOC Server", "NFVD Authentication Server",
@@ -110,7 +106,7 @@ def test_sitescope_maintenance_sends_traffic_to_the_backup(lab):
     with restored(lab, "sis-node1"):
         shims(lab, "sis-node1")
         lab.wait(lambda: lab.curl(SIS_LB).strip() == "sitescope on sis-node1", 60, "the primary")
-        out = utility(lab, "sis-node1", "start", "--drain 2")
+        out = utility(lab, "sis-node1", "start", "--drain", "2")
         assert "===== Entering Maintenance mode =====" in out
         assert out.rstrip().endswith("*** INFO: Stopped Sitescope")
         assert components(lab, "sis-node1")["SiteScope"] == "Not Running"
@@ -136,28 +132,28 @@ def test_gui_maintenance_refuses_while_the_peer_cannot_serve(lab):
     with restored(lab, "gui-node1", "gui-node2"):
         shims(lab, "gui-node1")
         lab.wait(lambda: "uoc on" in lab.curl(GUI_LB), 60, "the GUI behind HAProxy")
-        lab.sh("gui-node2", f"mkdir -p $(dirname {LOCK}) && touch {LOCK}")
+        lab.touch("gui-node2", LOCK)
         lab.wait(lambda: "NFVD-GUI draining" in lab.curl("http://172.30.77.32:3001/"), 10,
                  "gui-node2 answering draining")
-        refused = lab.sh("gui-node1", f"{UTILITY} start --drain 0", timeout=60)
+        refused = lab.run("gui-node1", UTILITY, "start", "--drain", "0", timeout=60)
         assert refused.returncode == 1, refused.stdout + refused.stderr
         assert refused.stderr.splitlines()[0] == (
             "Error: gui-node2 cannot serve: http://172.30.77.32:3001/ answered 'HTTP/1.1 503 "
             "Service Unavailable', not 200 'NFVD-GUI is running'")
         assert "--force" in refused.stderr
-        assert lab.sh("gui-node1", f"test -e {LOCK}").returncode == 1
+        assert not lab.exists("gui-node1", LOCK)
         assert components(lab, "gui-node1")["UOC Server"] == "Running"
         assert "uoc on gui-node1" in {lab.curl(GUI_LB).strip() for _ in range(6)}
         # a peer that does not answer at all (its endpoint's port dropped): refused in time
         started = time.monotonic()
-        gone = lab.sh("gui-node1", f"{UTILITY} start --drain 0 --peer 172.30.77.32:3009 "
-                                   "--peer-timeout 2", timeout=60)
+        gone = lab.run("gui-node1", UTILITY, "start", "--drain", "0", "--peer",
+                       "172.30.77.32:3009", "--peer-timeout", "2", timeout=60)
         assert gone.returncode == 1 and "did not answer" in gone.stderr
         assert time.monotonic() - started < 10
-        lab.sh("gui-node2", f"rm -f {LOCK}")
+        lab.run("gui-node2", "rm", "-f", LOCK)
         lab.wait(lambda: "NFVD-GUI is running" in lab.curl("http://172.30.77.32:3001/"), 10,
                  "gui-node2 serving again")
-        out = utility(lab, "gui-node1", "start", "--drain 0")
+        out = utility(lab, "gui-node1", "start", "--drain", "0")
         assert components(lab, "gui-node1")["UOC Server"] == "Not Running"
         utility(lab, "gui-node1", "stop")
         assert "Stopping" in out
@@ -173,7 +169,7 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
         codes = traffic(lab, FF_API_LB, "ff-api-codes", 20)
         # the FF API is drained (health endpoint: draining; HAProxy: 3 checks of 1 s) before
         # standby stops HPSA (a clone), so no request through the load balancer fails
-        out = utility(lab, active, "start", "--drain 4")
+        out = utility(lab, active, "start", "--drain", "4")
         lines = out.splitlines()
         assert lines.index("Waiting 4s for the load balancer to drain this node") < \
             lines.index("Going standby [all].")
@@ -185,15 +181,15 @@ def test_fulfillment_maintenance_switches_over_without_failback(lab, ff):
         assert lab.curl(f"http://{FF_VIP}:7001/").strip() == f"sosa on {passive}"
         assert node_state(ff, active)["standby"] == "true"
         assert components(lab, active)["Service Activator (HPSA)"] == "Not Running"
-        assert lab.sh(active, "cl_status rscstatus").stdout.strip() == "none"
+        assert lab.cl_status(active, "rscstatus") == "none"
         out = utility(lab, active, "stop")
         assert out.rstrip().endswith("===== Exited Maintenance mode =====")
         assert node_state(ff, active)["standby"] == "false"
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 30,
                  "HPSA started again by its clone")
-        settled(lab, passive)  # give Pacemaker every chance to fail back: it must not
+        lab.idle(passive)  # give Pacemaker every chance to fail back: it must not
         lab.steady(lambda: ff.where("sosa-lockmgr") == passive, 3, "no failback")
-        attrs = lab.sh(active, "cibadmin --query --scope nodes").stdout
+        attrs = lab.cib(active, "--scope", "nodes")
         assert "nfvd-maintenance" not in attrs and 'name="standby" value="on"' not in attrs
 
 
@@ -204,36 +200,37 @@ def test_maintenance_refuses_when_the_peer_cannot_take_over(lab, ff):
     with restored(lab, *pair):
         active, passive = roles(lab, ff, pair, "sosa-lockmgr")
         try:
-            assert lab.sh(passive, f"crm node standby {passive}").returncode == 0
+            assert lab.crm_node(passive, "standby", passive).returncode == 0
             lab.wait(lambda: node_state(ff, passive)["standby"] == "true", 30, "peer standby")
-            refused = lab.sh(active, "nfvd-ha maintenance start --role ff --drain 0")
+            refused = lab.nfvd_ha(active, "maintenance", "start", "--role", "ff", "--drain", "0")
             assert refused.returncode == 1
             assert refused.stderr.splitlines()[0] == \
                 f"Error: {passive} cannot take over: in standby"
             assert "nothing was changed" in refused.stderr
-            assert lab.sh(active, f"test -e {LOCK}").returncode == 1
+            assert not lab.exists(active, LOCK)
             assert node_state(ff, active)["standby"] == "false"
-            assert lab.sh(passive, f"crm node online {passive}").returncode == 0
-            assert lab.sh(active, f"crm_resource --ban --resource sosa-lockmgr --node {passive}"
-                          " --quiet").returncode == 0
-            refused = lab.sh(active, "nfvd-ha maintenance start --role ff --drain 0")
+            assert lab.crm_node(passive, "online", passive).returncode == 0
+            assert lab.crm_resource(active, "--ban", "--resource", "sosa-lockmgr", "--node",
+                                    passive, "--quiet").returncode == 0
+            refused = lab.nfvd_ha(active, "maintenance", "start", "--role", "ff", "--drain", "0")
             assert refused.returncode == 1 and refused.stderr.splitlines()[0] == \
                 f"Error: fulfillment cannot move: banned from {passive}"
             lab.steady(lambda: ff.where("sosa-lockmgr") == active, 2, "nothing moved")
         finally:
-            lab.sh(active, f"crm_resource --clear --resource sosa-lockmgr --node {passive} "
-                           "--quiet; crm node online " + passive)
-        settled(lab, active)
-        forced = lab.sh(passive, "crm node standby " + passive)
+            lab.crm_resource(active, "--clear", "--resource", "sosa-lockmgr", "--node", passive,
+                             "--quiet")
+            lab.crm_node(active, "online", passive)
+        lab.idle(active)
+        forced = lab.crm_node(passive, "standby", passive)
         assert forced.returncode == 0
         lab.wait(lambda: node_state(ff, passive)["standby"] == "true", 30, "peer standby")
-        out = lab.sh(active, "nfvd-ha maintenance start --role ff --drain 0 --force --timeout 60",
-                     timeout=120)
+        out = lab.nfvd_ha(active, "maintenance", "start", "--role", "ff", "--drain", "0",
+                          "--force", "--timeout", "60", timeout=120)
         assert out.returncode == 0, out.stdout + out.stderr
         assert f"forced: {passive} cannot take over: in standby: it will stop, not move" \
             in out.stdout
         assert ff.where("sosa-lockmgr") is None  # stopped, as it said (an outage, forced)
-        lab.sh(passive, "crm node online " + passive)
+        lab.crm_node(passive, "online", passive)
 
 
 def test_assurance_maintenance_moves_the_stack_and_keeps_the_data(lab, aa):
@@ -241,27 +238,28 @@ def test_assurance_maintenance_moves_the_stack_and_keeps_the_data(lab, aa):
     with restored(lab, *pair):
         shims(lab, *pair)
         active, passive = roles(lab, aa, pair, "assurance")
-        assert lab.sh(active, "cl_status rscstatus").stdout.strip() == "all"
-        assert lab.sh(active, "/etc/init.d/nfvd status").stdout.splitlines() == [
+        assert lab.cl_status(active, "rscstatus") == "all"
+        assert lab.run(active, "/etc/init.d/nfvd", "status").stdout.splitlines() == [
             "Status of NFVD processes", "NFVD processes are running"]
-        down = lab.sh(passive, "/etc/init.d/nfvd status")
+        down = lab.run(passive, "/etc/init.d/nfvd", "status")
         assert down.returncode == 3 and "NFVD processes are not running" in down.stdout
         stamp = str(time.time())
-        write = lab.sh(active, f"su -s /bin/sh uca -c 'echo {stamp} > /var/opt/UCA-EBC/ack && "
-                               "sync /var/opt/UCA-EBC/ack'")
+        write = lab.run(active, "su", "-s", "/bin/sh", "uca", "-c",
+                        f"echo {stamp} > /var/opt/UCA-EBC/ack && sync /var/opt/UCA-EBC/ack")
         assert write.returncode == 0, write.stderr  # acknowledged: written and synced
         out = utility(lab, active, "start")
         assert "Going standby [all]." in out and "Waiting for resource balancing" in out
         assert out.rstrip().endswith("*** INFO: Node in standby, NFVD services stopped")
         assert aa.where("assurance") == passive and aa.where("uca-ebc-data") == passive
         assert lab.curl(f"http://{AA_VIP}:8085/").strip() == f"nfvd-agw on {passive}"
-        assert lab.sh(passive, "cat /var/opt/UCA-EBC/ack").stdout.strip() == stamp
-        assert lab.sh(active, "grep -c /var/opt/UCA-EBC /proc/mounts").stdout.strip() == "0"
+        assert lab.cat(passive, "/var/opt/UCA-EBC/ack").strip() == stamp
+        assert lab.run(active, "grep", "-c", "/var/opt/UCA-EBC", "/proc/mounts").stdout.strip() \
+            == "0"
         assert "Node with Assurance-Gateway, UCA & NOM is in maintenance mode." in utility(
             lab, active, "status")
         utility(lab, active, "stop")
         assert node_state(aa, active)["standby"] == "false"
-        settled(lab, passive)
+        lab.idle(passive)
         lab.steady(lambda: aa.where("assurance") == passive, 3, "no failback")
 
 
@@ -271,29 +269,30 @@ def test_upgrade_lock_by_hand_keeps_services_running_unmanaged(lab, aa):
     with restored(lab, *pair):
         active, passive = roles(lab, aa, pair, "assurance")
         for node in (passive, active):
-            assert lab.sh(node, f"mkdir -p $(dirname {LOCK}) && touch {LOCK}").returncode == 0
+            assert lab.touch(node, LOCK).returncode == 0
             lab.wait(lambda node=node: node_state(aa, node)["maintenance"] == "true", 5,
                      f"{node} in maintenance (no switchover)")
         managed = aa.status().xpath("//resource[@id='assurance']/@managed")
         assert managed == ["false"] and aa.where("assurance") == active
         # the "upgrade": NFVD restarted by hand behind the cluster; it must not react
-        assert lab.sh(active, "/opt/HPE/nfvd/bin/nfv-director.sh stop && "
-                              "/opt/HPE/nfvd/bin/nfv-director.sh start && sleep 2").returncode == 0
+        assert lab.director(active, "stop").returncode == 0
+        assert lab.director(active, "start").returncode == 0
+        lab.steady(lambda: aa.where("assurance") == active, 2, "the restarted stack left alone")
         assert "(lock created by hand" in utility(lab, active, "status")
         for node in (passive, active):
-            lab.sh(node, f"rm -f {LOCK}")
+            lab.run(node, "rm", "-f", LOCK)
             lab.wait(lambda node=node: node_state(aa, node)["maintenance"] == "false", 5,
                      f"{node} out of maintenance")
         managed = "//resource[@id='assurance']/@managed"
         lab.wait(lambda: aa.status().xpath(managed) == ["true"], 10, "the stack managed again")
-        settled(lab, active)  # re-probed and monitored again: still where it was, no failure
+        lab.idle(active)  # re-probed and monitored again: still where it was, no failure
         lab.steady(lambda: aa.where("assurance") == active and
                    aa.failcount("assurance", active) == 0, 3, "the stack in place, no failure")
         assert lab.curl(f"http://{AA_VIP}:8085/").strip() == f"nfvd-agw on {active}"
 
 
 def controller_pids(lab, node):
-    return lab.sh(node, "pgrep -f '[n]fvd-ha controller'").stdout.split()
+    return lab.run(node, "pgrep", "-f", "[n]fvd-ha controller").stdout.split()
 
 
 def test_controller_killed_mid_transition_converges(lab, ff):
@@ -301,38 +300,40 @@ def test_controller_killed_mid_transition_converges(lab, ff):
     with restored(lab, *pair):
         active, passive = roles(lab, ff, pair, "sosa-lockmgr")
         assert len(controller_pids(lab, active)) == 1
-        second = lab.sh(active, "nfvd-ha controller")
+        second = lab.nfvd_ha(active, "controller")
         assert second.returncode == 1 and "another nfvd-ha controller runs" in second.stderr
         # a switchover lock renamed into place; the controller alone does the work
-        lab.sh(active, f"mkdir -p $(dirname {LOCK}) && printf 'mode=switchover\\ndrain=15\\n' > "
-                       f"{LOCK}.new && mv {LOCK}.new {LOCK}")
-        lab.wait(lambda: "Waiting 15s for the load balancer to drain this node" in lab.sh(
-            active, "cat /var/log/nfvd-ha-controller.log").stdout, 10, "the drain begun")
-        lab.sh(active, "pkill -9 -f '[n]fvd-ha controller'")  # during the drain: nothing stopped
-        record = json.loads(lab.sh(active, "cat /var/lib/nfvd-ha/maintenance.json").stdout)
+        lab.write(active, f"{LOCK}.new", "mode=switchover\ndrain=15\n")
+        lab.run(active, "mv", f"{LOCK}.new", LOCK, check=True)
+        lab.wait(lambda: "Waiting 15s for the load balancer to drain this node" in lab.cat(
+            active, "/var/log/nfvd-ha-controller.log"), 10, "the drain begun")
+        # during the drain: nothing stopped
+        lab.run(active, "pkill", "-9", "-f", "[n]fvd-ha controller")
+        record = json.loads(lab.cat(active, "/var/lib/nfvd-ha/maintenance.json"))
         assert record["mode"] == "switchover" and not record["done"]
         assert ff.where("sosa-lockmgr") == active
         assert components(lab, active)["Service Activator (HPSA)"] == "Running"
-        lab.sh(active, "nfvd-ha controller --tick 2 >>/var/log/nfvd-ha-controller.log 2>&1 &")
+        lab.spawn(active, "nfvd-ha", "controller", "--tick", "2",
+                  log="/var/log/nfvd-ha-controller.log")
         lab.wait(lambda: ff.where("sosa-lockmgr") == passive, 60,
                  "the restarted controller finishing the job: the group on the peer")
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Not Running", 20,
                  "HPSA stopped here (standby)")
         assert node_state(ff, active)["standby"] == "true"
-        lab.sh(active, f"rm {LOCK}")
+        lab.run(active, "rm", LOCK)
         lab.wait(lambda: node_state(ff, active)["standby"] == "false", 5, "standby cleared")
         lab.wait(lambda: components(lab, active)["Service Activator (HPSA)"] == "Running", 30,
                  "the FF API back")
-        assert lab.sh(active, "test -e /var/lib/nfvd-ha/maintenance.json").returncode == 1
-        settled(lab, passive)
+        assert not lab.exists(active, "/var/lib/nfvd-ha/maintenance.json")
+        lab.idle(passive)
         lab.steady(lambda: ff.where("sosa-lockmgr") == passive, 3, "no failback")
 
 
 def test_init_script_shims_guard_start_and_stop(lab, ff):
     shims(lab, "ff-node1")
-    out = lab.sh("ff-node1", "/etc/init.d/activator-ep stop")
+    out = lab.run("ff-node1", "/etc/init.d/activator-ep", "stop")
     assert out.returncode == 1 and "runs under Pacemaker here" in out.stderr
-    check = lab.sh("ff-node1", "/etc/init.d/activator-ep check").stdout.splitlines()
+    check = lab.run("ff-node1", "/etc/init.d/activator-ep", "check").stdout.splitlines()
     running = ff.where("sosa-lockmgr") == "ff-node1"
     state = "is running" if running else "is not running"
     assert check == [f"HP Service Activator SOSA application {state}",

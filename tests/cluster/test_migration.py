@@ -33,7 +33,7 @@ def test_heartbeat_pair_to_pacemaker_with_one_short_gap(lab):
     finish(lab, holder)
     pcmk = Pacemaker(lab, list(NODES))
     lab.wait(lambda: pcmk.online() == set(NODES), 120, "both nodes online in Pacemaker")
-    assert lab.sh(passive, "crm_resource --wait --timeout=60", timeout=70).returncode == 0
+    lab.idle(passive, 60)
     lab.steady(lambda: pcmk.where("activator-ep") == passive, 3, "no failback")
     settled = len(read())
     lab.wait(lambda: len(read()) >= settled + 5, 10, "requests after the cluster settled")
@@ -44,8 +44,8 @@ def test_heartbeat_pair_to_pacemaker_with_one_short_gap(lab):
     # bench/migration.py measured 2.5 s
     assert gap <= 4.1, f"longest gap {gap:.2f} s"
     # the migrated SOSA runs NFVD's own script, not /etc/init.d (where the runbook shims go)
-    params = lab.sh(passive, "crm_resource --resource activator-ep --query-xml").stdout
+    params = lab.crm_resource(passive, "--resource", "activator-ep", "--query-xml").stdout
     assert "/etc/init.d/activator-ep" not in params
-    assert lab.sh(passive, "nfvd-ha compat install --force").returncode == 0
+    assert lab.nfvd_ha(passive, "compat", "install", "--force").returncode == 0
     lab.steady(lambda: pcmk.where("activator-ep") == passive and
                answering(lab) == f"sosa on {passive}", 5, "SOSA monitored fine with the shims")

@@ -14,8 +14,7 @@ NODE = "ff-node1"
 
 
 def definition(lab, text, path="/tmp/def.toml"):
-    assert "NFVD_EOF" not in text
-    lab.sh(NODE, f"cat > {path} <<'NFVD_EOF'\n{text}NFVD_EOF\n", check=True)
+    lab.write(NODE, path, text)
     return path
 
 
@@ -28,19 +27,19 @@ def edited(*edits):
 
 
 def plan(lab, text):
-    out = lab.sh(NODE, f"nfvd-ha plan {definition(lab, text)} --cluster nfvd-ff "
-                       "--out /tmp/ff.plan.json --force")
+    out = lab.nfvd_ha(NODE, "plan", definition(lab, text), "--cluster", "nfvd-ff", "--out",
+                      "/tmp/ff.plan.json", "--force")
     assert out.returncode == 0, out.stderr
     return out.stdout
 
 
 def apply(lab):
-    return lab.sh(NODE, "nfvd-ha apply /tmp/ff.plan.json --timeout 120", timeout=150)
+    return lab.nfvd_ha(NODE, "apply", "/tmp/ff.plan.json", "--timeout", "120", timeout=150)
 
 
 def started_at(lab, rid):
     """When Pacemaker last started ``rid`` (its operation history), per node."""
-    out = lab.sh(NODE, "cibadmin -Q --scope status").stdout
+    out = lab.cib(NODE, "--scope", "status")
     from lxml import etree
     status = etree.fromstring(out.encode())
     return {op.xpath("ancestor::node_state/@uname")[0]: int(op.get("last-rc-change"))
@@ -48,13 +47,9 @@ def started_at(lab, rid):
                                    "[@operation='start' and @rc-code='0']")}
 
 
-def settled(lab):
-    assert lab.sh(NODE, "crm_resource --wait --timeout=120", timeout=130).returncode == 0
-
-
 def test_plan_predicts_and_apply_does_a_parameter_change_and_a_monitor_interval(lab, ff):
     lab.wait(lambda: ff.where("sosa-lockmgr"), 90, "the group started")
-    settled(lab)
+    lab.idle(NODE)
     holder = ff.where("ff-vip")
     assert "(none: the live CIB has what the definition says)" in plan(lab, ORIGINAL)
     before = started_at(lab, "ff-vip")[holder]
@@ -70,12 +65,12 @@ def test_plan_predicts_and_apply_does_a_parameter_change_and_a_monitor_interval(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "The cluster settled; what was changed runs."
     assert started_at(lab, "ff-vip")[holder] > before                    # restarted: seen
-    assert 'name="dad_timeout_ms" value="200"' in lab.sh(NODE, "cibadmin -Q").stdout
-    assert "10000" in lab.sh(NODE, "crm_resource --list-operations -r hpsa").stdout
+    assert 'name="dad_timeout_ms" value="200"' in lab.cib(NODE)
+    assert "10000" in lab.crm_resource(NODE, "--list-operations", "-r", "hpsa").stdout
 
 
 def test_a_resource_added_to_the_group_and_a_new_preference_move_as_predicted(lab, ff):
-    settled(lab)
+    lab.idle(NODE)
     holder = ff.where("ff-vip")
     other = "ff-node2" if holder == "ff-node1" else "ff-node1"
     text = edited(('preferred_node = "ff-node1"', f'preferred_node = "{other}"'),
@@ -96,17 +91,17 @@ def test_a_resource_added_to_the_group_and_a_new_preference_move_as_predicted(la
 
 
 def test_a_concurrent_change_refuses_the_plan_and_the_original_goes_back(lab, ff):
-    settled(lab)
+    lab.idle(NODE)
     plan(lab, ORIGINAL)
-    assert lab.sh(NODE, "crm_attribute --name cluster-recheck-interval --update 2min"
-                  ).returncode == 0                                       # someone else
+    assert lab.run(NODE, "crm_attribute", "--name", "cluster-recheck-interval", "--update",
+                   "2min").returncode == 0                                # someone else
     refused = apply(lab)
     assert refused.returncode == 1
     assert refused.stderr.startswith("Error: the live CIB changed since this plan")
-    assert "ff-vip2" in lab.sh(NODE, "cibadmin -Q --scope resources").stdout  # unchanged
+    assert "ff-vip2" in lab.cib(NODE, "--scope", "resources")  # unchanged
     said = plan(lab, ORIGINAL)                                           # plan again
     assert "set crm_config cluster-recheck-interval: 2min -> 1min" in said
     done = apply(lab)
     assert done.returncode == 0, done.stderr
-    assert "ff-vip2" not in lab.sh(NODE, "cibadmin -Q --scope resources").stdout
+    assert "ff-vip2" not in lab.cib(NODE, "--scope", "resources")
     assert "(none: the live CIB has what the definition says)" in plan(lab, ORIGINAL)

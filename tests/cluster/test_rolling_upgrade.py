@@ -5,32 +5,31 @@ every 100 ms all along. Asserts what the cluster (crm_mon, node attributes), the
 
 import pytest
 
-from helpers.upgrade import GROUP, PAIR, run, version, walk
+from helpers.upgrade import GROUP, PAIR, version, walk
 
 pytestmark = pytest.mark.cluster
 
 
 def node_attrs(lab, node):
-    out = lab.sh(node, "cibadmin --query --scope nodes").stdout
-    return out
+    return lab.cib(node, "--scope", "nodes")
 
 
 def cleanup(lab):
     for node in PAIR:
-        lab.sh(node, "rm -f /var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock; "
-                     "nfvd-ha maintenance stop; crm_attribute --node $(uname -n) --name "
-                     "nfvd-upgrade --delete --lifetime forever", timeout=180)
+        lab.run(node, "rm", "-f", "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock")
+        lab.nfvd_ha(node, "maintenance", "stop", timeout=180)
+        lab.run(node, "crm_attribute", "--node", node, "--name", "nfvd-upgrade", "--delete",
+                "--lifetime", "forever")
 
 
 def test_the_primary_is_refused_before_the_secondary(lab, aa):
     lab.wait(lambda: aa.where(GROUP), 120, f"{GROUP} started")
-    out = lab.sh("aa-node1", "nfvd-ha upgrade begin")
+    out = lab.nfvd_ha("aa-node1", "upgrade", "begin")
     assert out.returncode == 1
     assert "Error: the secondary platform is not upgraded yet: it goes first (guide 4.4; " \
         "`nfvd-ha upgrade begin` there)" in out.stderr.splitlines()
     assert "nfvd-upgrade" not in node_attrs(lab, "aa-node1")
-    assert lab.sh("aa-node1", "test -e /var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock"
-                  ).returncode == 1
+    assert not lab.exists("aa-node1", "/var/opt/HPE/nfvd/halogs/nfvd-ha-maintenance.lock")
 
 
 def test_the_whole_upgrade_with_traffic_through_the_vip(lab, aa):
@@ -50,7 +49,7 @@ def test_the_whole_upgrade_with_traffic_through_the_vip(lab, aa):
     assert "secondary platform upgraded" in log[4]
     assert log[-1].rstrip().endswith("primary platform upgraded: the upgrade is over")
     # the secondary's installer ran before the primary's, each with its flag
-    events = {n: run(lab, n, "cat /var/run/nfvd/events") for n in PAIR}
+    events = {n: lab.ok(n, "cat", "/var/run/nfvd/events") for n in PAIR}
     assert "install -s" in events["aa-node2"] and "reconfigure -s -f" in events["aa-node2"]
     assert "install -p" in events["aa-node1"] and "reconfigure -p -f" in events["aa-node1"]
     # the cluster as it was: the group on the primary, managed, nothing failed, no records

@@ -11,12 +11,17 @@ Invariants, recorded continuously by the lab itself (never sampled at the end):
 Used by tests/cluster/test_faults.py (each fault once) and bench/faults.py (--runs N).
 """
 
+import contextlib
 import glob
+import itertools
 import json
 import os
 import statistics
 import subprocess
 import time
+
+from .lab import Pacemaker
+from .waits import fault_lasts, wait_until, window
 
 PERIOD = 0.2       # s between a writer's records: its lease
 ARP_ROUND = 0.1    # s between arpwatch rounds
@@ -56,6 +61,18 @@ class Witness:
                     seen.setdefault(vip, set()).update(macs)
         return rounds, dual, seen
 
+    def arp_recorded(self):
+        """The time of the ARP watcher's last round (0 before its first)."""
+        path = os.path.join(self.state, "watch", "arp.jsonl")
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - 4096))
+            for line in reversed(f.read().splitlines()):
+                try:
+                    return json.loads(line)["t"]
+                except (ValueError, KeyError):
+                    continue  # the line being written, or the tail of a cut one
+        return 0
+
     def acks(self, component):
         """[(time, node, record)] of every acknowledged write of ``component``."""
         found = []
@@ -71,7 +88,7 @@ class Witness:
     def dual_writers(self, component, since, until):
         """Acks of two different nodes less than a period apart, within the window."""
         acks = [a for a in self.acks(component) if since <= a[0] <= until]
-        return sum(1 for a, b in zip(acks, acks[1:]) if a[1] != b[1] and b[0] - a[0] < PERIOD)
+        return sum(1 for a, b in itertools.pairwise(acks) if a[1] != b[1] and b[0] - a[0] < PERIOD)
 
     def lost_writes(self, component, data_dir, until):
         """Acknowledged records (up to ``until``) missing or wrong on the shared storage."""
@@ -103,32 +120,20 @@ class Witness:
         return acks[-1] if acks else None
 
 
-class Pair:
-    """One Pacemaker pair of the lab, seen through crm_mon on whichever node answers."""
+class Pair(Pacemaker):
+    """One Pacemaker pair of the lab and its group, read through ``Pacemaker``."""
+    look_timeout = 15  # a fault's looks are many and short
 
     def __init__(self, lab, cluster, nodes):
-        self.lab, self.cluster, self.nodes = lab, cluster, tuple(nodes)
-        self.group = GROUPS[cluster]
+        super().__init__(lab, nodes)
+        self.cluster, self.group = cluster, GROUPS[cluster]
 
     def other(self, node):
         return self.nodes[1] if node == self.nodes[0] else self.nodes[0]
 
-    def status(self, node=None):
-        """crm_mon of ``node``, else of a node in the quorate partition (a node rejoining
-        after a fence has a view of its own that is not yet the cluster's)."""
-        from lxml import etree
-        found = None
-        for candidate in ([node] if node else self.nodes):
-            out = self.lab.sh(candidate, "crm_mon -1 --output-as=xml", timeout=15)
-            if out.returncode == 0 and out.stdout.strip():
-                found = etree.fromstring(out.stdout.encode())
-                if node or found.xpath("//current_dc[@present='true' and @with_quorum='true']"):
-                    return found
-        return found
-
     def holder(self, status=None):
         """The node where every member of the group is Started, or None."""
-        status = self.status() if status is None else status
+        status = self.look() if status is None else status
         if status is None:
             return None
         members = status.xpath(f"//group[@id='{self.group}']/resource")
@@ -140,7 +145,7 @@ class Pair:
     def settled(self):
         """The group Started on one node and answering there, both nodes online, nothing
         pending (no fencing in flight, no unclean node)."""
-        status = self.status()
+        status = self.look()
         if status is None:
             return None
         online = set(status.xpath("//nodes/node[@online='true']/@name"))
@@ -152,12 +157,11 @@ class Pair:
         return holder if answer == ANSWER[self.cluster].format(holder) else None
 
     def node_attr(self, node, attr):
-        status = self.status()
-        found = status.xpath(f"//nodes/node[@name='{node}']") if status is not None else []
-        return found[0].get(attr) if found else None
+        status = self.look()
+        return None if status is None else self.node(node, status).get(attr)
 
     def ring_id(self, node):
-        out = self.lab.sh(node, "corosync-quorumtool -s", timeout=10).stdout
+        out = self.lab.quorumtool(node)
         return next((line.split(":", 1)[1].strip() for line in out.splitlines()
                      if line.startswith("Ring ID")), None)
 
@@ -205,11 +209,9 @@ class Injector:
 
     def unsilence(self, node):
         """Lift ``silence`` (a node fenced meanwhile came back with a new, clean netns)."""
-        try:
+        with contextlib.suppress(AssertionError):  # powered off: nothing to lift
             subprocess.run([*self._netns(node), "nft", "delete", "table", "netdev", "silence"],
                            capture_output=True, timeout=10)
-        except AssertionError:
-            pass  # powered off: nothing to lift
 
     def crash(self, node):
         """A VM that crashes (kernel panic, power cut, hypervisor lost): silent, then gone.
@@ -226,9 +228,10 @@ class Injector:
         return at
 
     def _chain(self, node):
-        hooks = "; ".join(f"iptables -C {hook} -j {CHAIN} 2>/dev/null || "
-                          f"iptables -I {hook} -j {CHAIN}" for hook in ("INPUT", "OUTPUT"))
-        self.lab.sh(node, f"iptables -N {CHAIN} 2>/dev/null; {hooks}", check=True)
+        self.lab.run(node, "iptables", "-N", CHAIN)  # there already: fine
+        for hook in ("INPUT", "OUTPUT"):
+            if self.lab.run(node, "iptables", "-C", hook, "-j", CHAIN).returncode != 0:
+                self.lab.run(node, "iptables", "-I", hook, "-j", CHAIN, check=True)
 
     def drop(self, node, addresses, inbound=True, outbound=True):
         """Drop this node's traffic with ``addresses`` (one way or both)."""
@@ -236,14 +239,14 @@ class Injector:
         rules = []
         for address in addresses:
             if inbound:
-                rules.append(f"iptables -A {CHAIN} -s {address} -j DROP")
+                rules.append(["iptables", "-A", CHAIN, "-s", address, "-j", "DROP"])
             if outbound:
-                rules.append(f"iptables -A {CHAIN} -d {address} -j DROP")
-        self.lab.sh(node, " && ".join(rules), check=True)
+                rules.append(["iptables", "-A", CHAIN, "-d", address, "-j", "DROP"])
+        self.lab.chain(node, *rules, check=True)  # one exec: the rules land together
 
     def heal_network(self, *nodes):
         for node in nodes:  # a node fenced meanwhile came back with a new, clean netns
-            self.lab.sh(node, f"iptables -F {CHAIN} 2>/dev/null; true")
+            self.lab.run(node, "iptables", "-F", CHAIN)
 
     def partition(self, a, b, links=(0, 1), oneway=False):
         self.drop(a, [LINKS[b][i] for i in links], inbound=not oneway, outbound=True)
@@ -268,22 +271,10 @@ class Injector:
         self.unsilence(node)
 
     def flag(self, node, path, present=True):
-        self.lab.sh(node, f"mkdir -p $(dirname {path}); touch {path}" if present
-                    else f"rm -f {path}")
-
-
-def wait(predicate, timeout, interval=0.25):
-    """The first true value of ``predicate`` within ``timeout`` s, or None."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except Exception:  # noqa: BLE001 - a node restarting: not yet
-            value = None
-        if value:
-            return value
-        time.sleep(interval)
-    return None
+        if present:
+            self.lab.touch(node, path)
+        else:
+            self.lab.run(node, "rm", "-f", path)
 
 
 class Outcome:
@@ -332,7 +323,8 @@ def _fenced_wait(ctx, node, timeout=90):
     """Until the power switch has acted on ``node`` (read from its log)."""
     witness = Witness(ctx.lab.state)
     since = ctx.facts.setdefault("since", time.time())
-    return wait(lambda: node in witness.power(since, time.time() + 1), timeout)
+    return wait_until(lambda: node in witness.power(since, time.time() + 1), timeout,
+                      what=f"the power switch acting on {node}", fail=False)
 
 
 def symmetric_partition(ctx):
@@ -347,13 +339,14 @@ def one_way_partition(ctx):
     ctx.inject.partition(ctx.holder, ctx.passive, oneway=True)
     witness = Witness(ctx.lab.state)
     since = ctx.facts.setdefault("since", time.time())
-    ctx.facts["fence_seen"] = bool(wait(lambda: witness.power(since, time.time() + 1), 90))
+    ctx.facts["fence_seen"] = bool(wait_until(lambda: witness.power(since, time.time() + 1),
+                                              90, what="a fence", fail=False))
     ctx.inject.heal_network(ctx.holder, ctx.passive)
 
 
 def _freeze(ctx, node, seconds):
     ctx.inject.freeze(node)
-    time.sleep(seconds)  # the fault itself lasts this long: a paused VM
+    fault_lasts(seconds)  # a paused VM
     ctx.inject.thaw(node)
 
 
@@ -370,7 +363,7 @@ def frozen_passive(ctx, seconds=3 * TOKEN):
 
 
 def _pid(ctx, path):
-    return ctx.lab.sh(ctx.holder, f"pgrep -of '^{path}'", timeout=10).stdout.strip()
+    return ctx.lab.run(ctx.holder, "pgrep", "-of", f"^{path}", timeout=10).stdout.strip()
 
 
 def _kill(ctx, path, expect_fence, timeout=90):
@@ -379,14 +372,20 @@ def _kill(ctx, path, expect_fence, timeout=90):
     controller rejoined (S_NOT_DC or S_IDLE) and its resources probed again."""
     before = _pid(ctx, path)
     assert before, f"{path} does not run on {ctx.holder}"
-    ctx.lab.sh(ctx.holder, f"kill -9 {before}", check=True)
+    ctx.lab.run(ctx.holder, "kill", "-9", before, check=True)
     if expect_fence:
         ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder, timeout))
         return
-    ctx.facts["respawned"] = bool(wait(lambda: _pid(ctx, path) not in ("", before), timeout))
-    ctx.facts["rejoined"] = bool(wait(lambda: any(state in ctx.lab.sh(
-        ctx.pair.other(ctx.holder), f"crmadmin -q -S {ctx.holder} 2>&1", timeout=10).stdout
-        for state in ("S_NOT_DC", "S_IDLE")), timeout))
+    ctx.facts["respawned"] = bool(wait_until(lambda: _pid(ctx, path) not in ("", before),
+                                             timeout, what=f"{path} respawned", fail=False))
+
+    def controller_state():  # crmadmin -q says it on stderr
+        said = ctx.lab.run(ctx.pair.other(ctx.holder), "crmadmin", "-q", "-S", ctx.holder,
+                           timeout=10)
+        return said.stdout + said.stderr
+    ctx.facts["rejoined"] = bool(wait_until(
+        lambda: any(state in controller_state() for state in ("S_NOT_DC", "S_IDLE")), timeout,
+        what=f"{ctx.holder}'s controller rejoined", fail=False))
 
 
 def kill_corosync(ctx):
@@ -406,19 +405,23 @@ def hung_stop(ctx):
     component = "sosa" if ctx.pair.cluster == "nfvd-ff" else "uca-ebc"
     flag = f"{STANDIN_RUN}/{component}.hang-stop"
     ctx.inject.flag(ctx.holder, flag)
-    ctx.lab.sh(ctx.holder, f"crm node standby {ctx.holder}", check=True)
+    assert ctx.lab.crm_node(ctx.holder, "standby", ctx.holder).returncode == 0
     ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder, 240))
     # the operator brings the node back only once the service runs on the peer (brought back
     # sooner, while nothing runs, the group may start on the preferred node instead)
-    ctx.facts["took_over"] = bool(wait(
-        lambda: ctx.pair.holder(ctx.pair.status(ctx.passive)) == ctx.passive, 60))
-    wait(lambda: ctx.lab.sh(ctx.holder, "true").returncode == 0, 60)
+    ctx.facts["took_over"] = bool(wait_until(
+        lambda: ctx.pair.holder(ctx.pair.look(ctx.passive)) == ctx.passive, 60,
+        what="the peer running the group", fail=False))
+    wait_until(lambda: ctx.lab.run(ctx.holder, "true").returncode == 0, 60,
+               what=f"{ctx.holder} powered on again", fail=False)
     ctx.inject.flag(ctx.holder, flag, present=False)
     # back in service once it has rejoined (a change made on a node still joining is
     # overwritten by the DC's CIB), from the peer, and until the cluster shows it
-    wait(lambda: ctx.pair.node_attr(ctx.holder, "online") == "true", 180)
-    wait(lambda: ctx.lab.sh(ctx.passive, f"crm node online {ctx.holder}").returncode == 0
-         and ctx.pair.node_attr(ctx.holder, "standby") == "false", 60, 1.0)
+    wait_until(lambda: ctx.pair.node_attr(ctx.holder, "online") == "true", 180,
+               what=f"{ctx.holder} online", fail=False)
+    wait_until(lambda: ctx.lab.crm_node(ctx.passive, "online", ctx.holder).returncode == 0
+               and ctx.pair.node_attr(ctx.holder, "standby") == "false", 60, 1.0,
+               what=f"{ctx.holder} out of standby", fail=False)
 
 
 STORAGE_HANG = "/run/nfvd-lab/storage-hang"  # docker/labtools/passfs blocks while it exists
@@ -433,7 +436,8 @@ def storage_path_lost(ctx):
     ctx.inject.flag(ctx.holder, STORAGE_HANG)
     url = f"http://{VIPS[ctx.pair.cluster]}:{PORTS[ctx.pair.cluster]}/"
     want = ANSWER[ctx.pair.cluster].format(ctx.passive)
-    answered = wait(lambda: ctx.lab.curl(url).strip() == want, 120, 0.2)
+    answered = wait_until(lambda: ctx.lab.curl(url).strip() == want, 120, 0.2,
+                          what=f"'{want}' on the VIP", fail=False)
     ctx.facts["answered_after"] = round(time.time() - started, 2) if answered else None
     ctx.facts["moved"] = bool(answered)
     ctx.inject.flag(ctx.holder, STORAGE_HANG, present=False)  # the path is back
@@ -449,16 +453,18 @@ def storage_server_down(ctx, hold=60.0):
         ctx.inject.flag(node, STORAGE_HANG)
 
     def stopped():  # nothing writes: the storage and what uses it stopped everywhere (the
-        status = ctx.pair.status()  # group's VIP, before them, may stay where it last was)
+        status = ctx.pair.look()  # group's VIP, before them, may stay where it last was)
         return status is not None and not status.xpath(
             f"//group[@id='{ctx.pair.group}']/resource[@active='true' and "
             f"(@id='{STORAGE}' or @id='{SERVICE}')]")
-    ctx.facts["stopped_after"] = wait(stopped, 120, 1.0) and round(time.time() - started, 1)
-    time.sleep(max(0.0, started + hold - time.time()))  # the server is down this long at least
+    ctx.facts["stopped_after"] = wait_until(stopped, 120, 1.0, what="the group stopped",
+                                            fail=False) and round(time.time() - started, 1)
+    fault_lasts(started + hold - time.time())  # the server is down this long at least
     for node in ctx.pair.nodes:
         ctx.inject.flag(node, STORAGE_HANG, present=False)
     returned = time.time()
-    ctx.facts["back_after_server"] = wait(ctx.pair.holder, 300, 1.0) and round(
+    ctx.facts["back_after_server"] = wait_until(ctx.pair.holder, 300, 1.0, what="a holder",
+                                                fail=False) and round(
         time.time() - returned, 1)
 
 
@@ -466,7 +472,7 @@ def qnetd_lost(ctx, hold=10.0):
     """The quorum device's host crashes (silently: its clients learn it only when their
     heartbeats go unanswered) and is back after ``hold`` s. Nothing may move."""
     ctx.inject.crash("qnetd")
-    time.sleep(hold)  # the fault lasts this long
+    fault_lasts(hold)
     ctx.facts["holder_during"] = ctx.pair.holder()
     ctx.inject.docker("start", ctx.lab.container("qnetd"))
 
@@ -477,14 +483,11 @@ def qnetd_frozen(ctx, hold=10.0):
     With its peer present a node keeps quorum (two votes of three): nothing may move, and
     the pair must be quorate at every look."""
     ctx.inject.freeze("qnetd")
-    deadline, looks, quorate = time.monotonic() + hold, 0, 0
-    while time.monotonic() < deadline:
+    looks, quorate = 0, 0
+    for _ in window(hold, 0.5):  # the fault lasts this long, watched all along
         for node in ctx.pair.nodes:
-            status = ctx.pair.status(node)
             looks += 1
-            quorate += status is not None and status.xpath(
-                "//current_dc/@with_quorum") == ["true"]
-        time.sleep(0.5)
+            quorate += ctx.pair.quorate(ctx.pair.look(node))
     ctx.facts["quorate_looks"] = (quorate, looks)
     ctx.facts["device_votes_during"] = [ctx.lab.qdevice_voting(n) for n in ctx.pair.nodes]
     ctx.facts["holder_during"] = ctx.pair.holder()
@@ -494,12 +497,11 @@ def qnetd_frozen(ctx, hold=10.0):
 def node_lost_while_qnetd_down(ctx, hold=15.0):
     """The quorum device's host crashes, then the holder crashes, both silently."""
     ctx.inject.crash("qnetd")
-    time.sleep(1.0)  # qnetd is really gone before the node goes
+    fault_lasts(1.0)  # qnetd is really gone before the node goes
     ctx.inject.crash(ctx.holder)
-    time.sleep(hold)  # the fault lasts this long
-    status = ctx.pair.status(ctx.passive)
-    ctx.facts["survivor_quorate"] = status is not None and status.xpath(
-        "//current_dc/@with_quorum") == ["true"]
+    fault_lasts(hold)
+    status = ctx.pair.look(ctx.passive)
+    ctx.facts["survivor_quorate"] = ctx.pair.quorate(status)
     ctx.facts["survivor_runs"] = status is not None and ctx.pair.holder(status) == ctx.passive
     ctx.inject.docker("start", ctx.lab.container("qnetd"))
     ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.holder))
@@ -509,7 +511,8 @@ def _took_over(ctx, timeout=120):
     """Until the peer serves on the VIP; the seconds it took from the fault."""
     url = f"http://{VIPS[ctx.pair.cluster]}:{PORTS[ctx.pair.cluster]}/"
     want = ANSWER[ctx.pair.cluster].format(ctx.passive)
-    answered = wait(lambda: ctx.lab.curl(url).strip() == want, timeout, 0.2)
+    answered = wait_until(lambda: ctx.lab.curl(url).strip() == want, timeout, 0.2,
+                          what=f"'{want}' on the VIP", fail=False)
     return round(time.time() - ctx.facts["since"], 2) if answered else None
 
 
@@ -532,16 +535,17 @@ def cut_off_active(ctx):
 
 def _links_up(ctx, node):
     """Both of ``node``'s links see the peer (corosync-cfgtool: "connected" twice)."""
-    out = ctx.lab.sh(node, "corosync-cfgtool -s", timeout=10).stdout
+    out = ctx.lab.run(node, "corosync-cfgtool", "-s", timeout=10).stdout
     return out.count("LINK ID") == 2 and out.count("\tconnected") == 2
 
 
 def link0_lost(ctx, hold=10.0):
-    ctx.facts["links_up"] = bool(wait(lambda: all(_links_up(ctx, n) for n in ctx.pair.nodes),
-                                      60, 0.5))  # the fault is losing one of *two* links
+    ctx.facts["links_up"] = bool(wait_until(  # the fault is losing one of *two* links
+        lambda: all(_links_up(ctx, n) for n in ctx.pair.nodes), 60, 0.5,
+        what="both links up", fail=False))
     ctx.facts["ring_before"] = ctx.pair.ring_id(ctx.holder)
     ctx.inject.partition(ctx.holder, ctx.passive, links=(0,))
-    time.sleep(hold)  # the fault lasts this long
+    fault_lasts(hold)
     ctx.facts["ring_during"] = ctx.pair.ring_id(ctx.holder)
     ctx.facts["holder_during"] = ctx.pair.holder()
     ctx.inject.heal_network(ctx.holder, ctx.passive)
@@ -553,8 +557,8 @@ def power_switch_lost(ctx, hold=20.0):
     for node in (ctx.holder, ctx.passive):
         ctx.inject.drop(node, [POWER])
     ctx.inject.partition(ctx.holder, ctx.passive)
-    time.sleep(hold)  # the fault lasts this long
-    status = ctx.pair.status(ctx.passive)
+    fault_lasts(hold)
+    status = ctx.pair.look(ctx.passive)
     ctx.facts["passive_runs"] = bool(status is not None and status.xpath(
         f"//group[@id='{ctx.pair.group}']/resource/node[@name='{ctx.passive}']"))
     ctx.facts["fenced_during"] = Witness(ctx.lab.state).power(
@@ -598,12 +602,8 @@ def steady(pair):
     first = pair.settled()
     if not first:
         return None
-    deadline = time.monotonic() + STEADY
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        if pair.settled() != first:
-            return None
-    return first
+    held = all(pair.settled() == first for _ in window(STEADY, 0.5))
+    return first if held else None
 
 
 def run_fault(lab, name, settle=300):
@@ -612,24 +612,27 @@ def run_fault(lab, name, settle=300):
     from nfvd_ha.commands.lab import PAIRS
     cluster, fault = MATRIX[name]
     pair, witness = Pair(lab, cluster, PAIRS[cluster]), Witness(lab.state)
-    holder = wait(pair.settled, settle, 1.0)
+    holder = wait_until(pair.settled, settle, 1.0, what=f"{cluster} settled", fail=False)
     assert holder, f"{cluster} did not settle before '{name}'"
     lab.settle(holder)  # as a pair in production is: both qdevices voting, nothing pending
     component, data_dir = WRITERS[cluster]
-    assert wait(lambda: (witness.last_ack(component) or (0,))[0] > time.time() - 2, 10), \
-        f"the {component} writer is not writing"
+    wait_until(lambda: (witness.last_ack(component) or (0,))[0] > time.time() - 2, 10,
+               what=f"the {component} writer writing")
     ctx = Context(lab, pair, holder)
     started = time.time()
     ctx.facts["since"] = started
     fault(ctx)
-    settled = wait(lambda: steady(pair), settle, 0.5)
+    settled = wait_until(lambda: steady(pair), settle, 0.5, what=f"{cluster} steady",
+                         fail=False)
     recovery = time.time() - started - STEADY if settled else None
     if settled:  # the failures the fault left are cleared, as an operator would
-        lab.sh(settled, "crm_resource --cleanup >/dev/null; crm_resource --wait --timeout=120",
-               timeout=130)
+        lab.crm_resource(settled, "--cleanup")
+        lab.crm_resource(settled, "--wait", "--timeout=120", timeout=130)
     ctx.facts["final_holder"] = settled
     ended = time.time() + 2 * ARP_ROUND + PERIOD
-    time.sleep(max(0.0, ended + 0.5 - time.time()))  # the witnesses record past the end
+    # the witnesses record past the window's end (the acks' log a moment after the ARP's)
+    wait_until(lambda: witness.arp_recorded() > ended + 0.5, 10, ARP_ROUND,
+               what="the ARP watcher recording past the window", fail=False)
     rounds, dual_arp, _ = witness.arp(started, ended)
     return Outcome(name, recovery, rounds, dual_arp,
                    witness.dual_writers(component, started, ended),

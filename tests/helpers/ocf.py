@@ -8,6 +8,8 @@ import sys
 import time
 import json
 
+from .waits import wait_until
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STANDIN = os.path.join(REPO, "docker", "standins", "nfvd-standin")
 
@@ -90,9 +92,7 @@ class Standins:
 
     def kill9(self, name):
         os.kill(self.pid(name), signal.SIGKILL)
-        deadline = time.monotonic() + 5
-        while self.alive(name) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: not self.alive(name), 5, 0.05, f"{name} dead after SIGKILL")
 
     def flag(self, name, what):
         open(os.path.join(self.state, f"{name}.{what}"), "w").close()

@@ -16,38 +16,33 @@ KIT = "/kits/archives"
 STANDIN = "/opt/nfvd-standin/nfvd-standin"
 
 
-def run(lab, node, command, timeout=300):
-    done = lab.sh(node, command, timeout=timeout)
-    assert done.returncode == 0, f"{node}: {command}: {done.stdout}{done.stderr}"
-    return done.stdout
-
-
 def deliver_kit(lab, version):
     """What the guide has the operator do before 4.4: the kit on every node, the installer in
     place (here: the stand-in under the installer's names)."""
     for node in PAIR:
-        run(lab, node, f"mkdir -p {INSTALL_DIR} {KIT} && echo {version} > {KIT}/VERSION && "
-                       f"ln -sf {STANDIN} {INSTALL_DIR}/nfvd-install.sh && "
-                       f"ln -sf {STANDIN} {INSTALL_DIR}/nfvd-reconfigure.sh")
+        lab.write(node, f"{KIT}/VERSION", f"{version}\n")
+        lab.ok(node, "mkdir", "-p", INSTALL_DIR)
+        for name in ("nfvd-install.sh", "nfvd-reconfigure.sh"):
+            lab.ok(node, "ln", "-sf", STANDIN, f"{INSTALL_DIR}/{name}")
 
 
 def version(lab, node):
-    return run(lab, node, "/opt/HPE/nfvd/bin/nfv-director.sh version").strip()
+    return lab.ok(node, "/opt/HPE/nfvd/bin/nfv-director.sh", "version").strip()
 
 
 def upgrade_node(lab, pcmk, node, flag, log, steps):
     """One platform, as docs/operator/upgrade.md says: check, begin, the installer,
     reconfigure, end; each step's (label, start, end) in ``steps`` (epoch seconds, the
     client's clock)."""
-    for label, command in (("upgrade check", "nfvd-ha upgrade check"),
-                           ("upgrade begin", "nfvd-ha upgrade begin --timeout 120"),
+    for label, command in (("upgrade check", ("nfvd-ha", "upgrade", "check")),
+                           ("upgrade begin", ("nfvd-ha", "upgrade", "begin", "--timeout", "120")),
                            (f"nfvd-install.sh {flag}",
-                            f"{INSTALL_DIR}/nfvd-install.sh {flag} {KIT}"),
+                            (f"{INSTALL_DIR}/nfvd-install.sh", flag, KIT)),
                            (f"nfvd-reconfigure.sh {flag} -f",
-                            f"{INSTALL_DIR}/nfvd-reconfigure.sh {flag} -f"),
-                           ("upgrade end", "nfvd-ha upgrade end --timeout 120")):
+                            (f"{INSTALL_DIR}/nfvd-reconfigure.sh", flag, "-f")),
+                           ("upgrade end", ("nfvd-ha", "upgrade", "end", "--timeout", "120"))):
         started = time.time()
-        log.append(run(lab, node, command))
+        log.append(lab.ok(node, *command, timeout=300))
         steps.append((f"{node} {label}", started, time.time()))
         if label == "upgrade begin":
             assert pcmk.where(GROUP) == node, f"{GROUP} not on {node} after upgrade begin"
@@ -87,5 +82,5 @@ def walk(lab, pcmk, new, name):
     count = len(read())
     lab.wait(lambda: len(read()) >= count + 10, 20, "requests after the upgrade")
     samples = [s for s in read() if s != ("done",)]
-    lab.sh("client", f"pkill -f '[/]tmp/{name}'")
+    lab.run("client", "pkill", "-f", f"[/]tmp/{name}")
     return Walk(log, steps, samples)

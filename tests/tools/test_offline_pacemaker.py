@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.waits import wait_until
+
 from nfvd_ha.commands import render
 from nfvd_ha.definition import EXAMPLE
 from nfvd_ha.definition import load_definition
@@ -174,10 +176,7 @@ stats = {{ bind = "127.0.0.1:{stats}", user = "nfvd" }}
         except OSError:
             return None
     try:
-        import time
-        deadline = time.monotonic() + 10
-        while code() is None and time.monotonic() < deadline:
-            time.sleep(0.05)  # until haproxy listens
+        wait_until(lambda: code() is not None, 10, 0.05, "haproxy's stats page answering")
         assert code() == 401
         assert code("", "") == 401
         assert code("nfvd", "wrong") == 401

@@ -8,6 +8,7 @@ from dataclasses import replace
 from nfvd_ha.endpoints import ENDPOINTS
 from nfvd_ha.commands import health
 from nfvd_ha.commands.health import HealthServer
+from helpers.waits import wait_until_async
 
 
 async def fetch(port, request=b"GET / HTTP/1.0\r\n\r\n", timeout=5):
@@ -27,13 +28,10 @@ async def service(handler=None):
 
 
 async def until(port, prefix, limit=3.0):
-    """The first answer starting with ``prefix`` within ``limit`` seconds (else the last)."""
-    deadline = time.monotonic() + limit
-    while True:
-        answer = await fetch(port)
-        if answer.startswith(prefix) or time.monotonic() > deadline:
-            return answer
-        await asyncio.sleep(0.05)
+    """The first answer starting with ``prefix`` within ``limit`` seconds."""
+    return await wait_until_async(lambda: fetch(port), limit, 0.05,
+                                  f"an answer starting {prefix!r}",
+                                  accept=lambda answer: answer.startswith(prefix))
 
 
 def endpoint(name, target):

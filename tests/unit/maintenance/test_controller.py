@@ -1,10 +1,12 @@
 """The controller on a real inotify watch: reaction, level-triggered ticks, one instance."""
 
+import logging
 import os
 import threading
-import time
 
 import pytest
+
+from helpers.waits import wait_until
 
 from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.commands.maintenance.controller import (Controller, controller_running,
@@ -25,23 +27,39 @@ def running(tmp_path):
     options = ReconcileOptions(files=paths, timeout=10)
     reconciler = Reconciler(options, cluster=cluster, services=FakeServices((), ()),
                             heartbeat=FakeHeartbeat())
-    done = threading.Event()
+    done, watching = threading.Event(), Watching()
     ctl = Controller(options, tick=30, reconciler=reconciler)
     thread = threading.Thread(target=ctl.run, args=(done.is_set,), daemon=True)
-    thread.start()
-    time.sleep(0.3)
-    yield paths, cluster
-    done.set()
-    thread.join(timeout=40)
+    logger = logging.getLogger("nfvd-ha.controller")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(watching)
+    try:
+        thread.start()
+        wait_until(watching.said.is_set, 5, 0.01, "the controller watching the lock")
+        yield paths, cluster
+    finally:
+        logger.removeHandler(watching)
+        logger.setLevel(level)
+        done.set()
+        thread.join(timeout=40)
+
+
+class Watching(logging.Handler):
+    """Told when the controller says it watches the lock (its inotify watch is set)."""
+
+    def __init__(self):
+        super().__init__()
+        self.said = threading.Event()
+
+    def emit(self, record):
+        if record.getMessage().startswith("watching "):
+            self.said.set()
 
 
 def until(predicate, limit=1.0):
-    start = time.monotonic()
-    while time.monotonic() - start < limit:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(0.01)
-    raise AssertionError(f"not within {limit}s")
+    """Within ``limit`` s (the controller reacts to the lock within a second)."""
+    wait_until(predicate, limit, 0.01, f"the controller's reaction within {limit}s")
 
 
 def test_reacts_to_touch_rm_and_rename_within_a_second(running):

@@ -19,6 +19,7 @@ from nfvd_ha.endpoints import ENDPOINTS
 from nfvd_ha.commands.health import HealthServer
 
 from helpers.definitions import LB_ONE_SERVICE
+from helpers.waits import wait_until_async
 
 SCHEMA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "data",
                       "f5-as3", "as3-schema-3.56.0-10.json")
@@ -191,12 +192,9 @@ async def exchange(port, request):
 async def until(port, request, prefix, limit=3.0):
     """The first answer starting with ``prefix`` (the lock and the service are looked at
     every 200 ms / 1 s), within ``limit`` seconds."""
-    deadline = asyncio.get_running_loop().time() + limit
-    while True:
-        answer = await exchange(port, request)
-        if answer.startswith(prefix) or asyncio.get_running_loop().time() > deadline:
-            return answer
-        await asyncio.sleep(0.05)
+    return await wait_until_async(lambda: exchange(port, request), limit, 0.05,
+                                  f"an answer starting {prefix!r}",
+                                  accept=lambda answer: answer.startswith(prefix))
 
 
 def f5_verdict(answer, receive, disable):
