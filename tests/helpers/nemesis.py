@@ -176,6 +176,7 @@ class Verdict:
     lost: list[str]
     liveness: list[str]
     unavailability: dict[str, float]
+    rounds: int = 0  # ARP rounds judged: the watcher was watching
 
     @property
     def violations(self) -> int:
@@ -183,7 +184,7 @@ class Verdict:
             self.liveness)
 
     def report(self) -> str:
-        lines = [f"violations: {self.violations}"]
+        lines = [f"violations: {self.violations} (over {self.rounds} ARP rounds)"]
         for title, found in (("dual-active", self.dual_active),
                              ("two writers", self.two_writers), ("lost writes", self.lost),
                              ("liveness", self.liveness)):
@@ -250,7 +251,8 @@ def check(history: History) -> Verdict:
     return Verdict(dual_active(arp), two_writers(history.acks),
                    lost_writes(history.acks, history.stored, history.until),
                    liveness(history),
-                   {s: longest_gap(samples) for s, samples in history.requests.items()})
+                   {s: longest_gap(samples) for s, samples in history.requests.items()},
+                   len(arp))
 
 
 def results_line(seed: int, minutes: float, steps: list[Step], verdict: Verdict) -> str:

@@ -61,6 +61,7 @@ def clean_history(**changes):
 def test_a_clean_history_has_no_violation_and_its_longest_unavailability():
     verdict = check(clean_history())
     assert verdict.violations == 0, verdict.report()
+    assert verdict.rounds == 60
     assert verdict.unavailability == {"nfvd-ff": 5.5}  # answered at 101.5, then at 107.0
 
 
@@ -108,3 +109,22 @@ def test_the_results_line_has_the_issue_s_fields():
     assert line == (f"nemesis: seed 3 | minutes: 5 | faults: {faults} | operations: "
                     f"{len(steps) - faults} | dual-active: 0 | two writers: 0 | lost writes: 0"
                     " | liveness violations: 0 | longest unavailability: 5.5 s")
+
+
+def test_every_fault_and_operation_of_the_catalogue_has_its_lab_side():
+    from helpers import nemesis_lab
+
+    class Roles:  # the holder, as crm_mon would say; nothing is run
+        def holder(self, cluster):
+            return nemesis_lab.CLUSTERS[cluster][1]
+    for table, make in ((FAULTS, nemesis_lab.fault), (OPERATIONS, nemesis_lab.operation)):
+        for name, kind in table.items():
+            for cluster in kind.clusters:
+                for target in kind.targets:
+                    step = nemesis.Step(0, "fault", name, cluster, target, 1, "single")
+                    do, undo = make(Roles(), step, 1) if make is nemesis_lab.fault \
+                        else make(Roles(), step)
+                    assert callable(do) and callable(undo)
+    step = nemesis.Step(0, "fault", "crash", "nfvd-lb", "passive", 1, "single")
+    assert nemesis_lab.roles(Roles(), step) == ("lb-node1", "lb-node2",
+                                                ("lb-node1", "lb-node2"))
