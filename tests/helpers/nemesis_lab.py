@@ -92,7 +92,9 @@ class Driver:
         pid = self.pid(node)
         if pid is None:
             return False
-        where = f"/proc/{pid}/root{path}"
+        # /var/run is an absolute symlink to /run in the image: followed through
+        # /proc/PID/root it would lead to the host's /run, so the real directory is named
+        where = f"/proc/{pid}/root" + path.replace("/var/run/", "/run/", 1)
         try:
             if present:
                 os.makedirs(os.path.dirname(where), exist_ok=True)
@@ -182,18 +184,13 @@ def fault(driver, step, n):
     raise ValueError(f"no such fault: {name}")
 
 
-def definition(node_sh, text, path):
-    assert "NFVD_EOF" not in text
-    return node_sh(f"cat > {path} <<'NFVD_EOF'\n{text}NFVD_EOF\n")
-
-
 ORIGINAL_FF = os.path.join(REPO, "docker", "lab-ff.toml")
 INTERVAL = ('ops = { monitor = { interval = "5s", timeout = "60s" } }',
             'ops = { monitor = { interval = "10s", timeout = "60s" } }')
 
 
 def apply_command(text):
-    assert INTERVAL[0] in open(ORIGINAL_FF).read()
+    assert INTERVAL[0] in open(ORIGINAL_FF).read() and "NFVD_EOF" not in text
     return (f"cat > /tmp/nemesis.toml <<'NFVD_EOF'\n{text}NFVD_EOF\n"
             "nfvd-ha plan /tmp/nemesis.toml --cluster nfvd-ff --out /tmp/nemesis.plan.json "
             "--force >/dev/null && nfvd-ha apply /tmp/nemesis.plan.json --timeout 120")
@@ -204,8 +201,8 @@ def operation(driver, step):
     d, target, peer, nodes = driver, *roles(driver, step)
     order = (target, peer) if target else nodes
 
-    def run(command, timeout=60):
-        out = d.sh_any(order, command, timeout)
+    def run(command, timeout=60, where=order):
+        out = d.sh_any(where, command, timeout)
         said = (out.stderr or out.stdout).strip().splitlines()[-1:] if out else []
         d.note(f"    {step.name}: `{command.splitlines()[-1][:70]}` -> rc "
                f"{out.returncode if out else '?'} {said[0][:120] if said else ''}")
@@ -213,12 +210,15 @@ def operation(driver, step):
     if step.name == "standby":
         return (lambda: run(f"crm node standby {target}")), \
             (lambda: run(f"crm node online {target}"))
+    # maintenance and the lock file are the node's own: done and undone there alone (a node
+    # fenced meanwhile keeps its lock file; the undo is retried until it is back)
     if step.name == "maintenance":
-        return (lambda: run("nfvd-ha maintenance start --role ff --drain 0 --timeout 60", 90)), \
-            (lambda: run(f"rm -f {LOCK}; nfvd-ha maintenance stop", 180))
+        return (lambda: run("nfvd-ha maintenance start --role ff --drain 0 --timeout 60", 90,
+                            (target,))), \
+            (lambda: run(f"rm -f {LOCK}; nfvd-ha maintenance stop", 180, (target,)))
     if step.name == "lock file":
-        return (lambda: run(f"mkdir -p $(dirname {LOCK}) && touch {LOCK}")), \
-            (lambda: run(f"rm -f {LOCK}"))
+        return (lambda: run(f"mkdir -p $(dirname {LOCK}) && touch {LOCK}", 60, (target,))), \
+            (lambda: run(f"rm -f {LOCK}", 60, (target,)))
     if step.name == "apply monitor interval":
         original = open(ORIGINAL_FF).read()
         changed = original.replace(*INTERVAL)
@@ -284,8 +284,8 @@ def answers(lab, cluster):
 def recovered(lab, healed, bound):
     """{cluster: first time it answered}, {cluster: first time it was clean}, looking until
     ``healed + bound`` (the operator cleans up the failures the faults left, once, first)."""
-    for cluster in CLUSTERS:
-        lab.sh(CLUSTERS[cluster][0], "crm_resource --cleanup >/dev/null", timeout=60)
+    for cluster, nodes in CLUSTERS.items():
+        Driver(lab, healed).sh_any(nodes, "crm_resource --cleanup >/dev/null")
     answered: dict = {c: None for c in CLUSTERS}
     cleaned: dict = {c: None for c in CLUSTERS}
     while time.time() < healed + bound and None in (*answered.values(), *cleaned.values()):
