@@ -1,5 +1,5 @@
 """The nemesis's pure half: a seeded random schedule of compound faults and operator actions,
-and a checker that judges a recorded history. No lab here (tests/unit test both); the lab
+and a checker that judges a recorded history. No lab here (tests/unit/test_nemesis_schedule.py tests both); the lab
 half is tests/helpers/nemesis_lab.py, the command bench/nemesis.py, CI
 tests/cluster/test_nemesis.py.
 
