@@ -1,7 +1,7 @@
 """The nemesis's pure half: a seeded random schedule of compound faults and operator actions,
-and a checker that judges a recorded history. No lab here (tests/unit/test_nemesis_schedule.py tests both); the lab
-half is tests/helpers/nemesis_lab.py, the command bench/nemesis.py, CI
-tests/cluster/test_nemesis.py.
+and a checker that judges a recorded history. No lab here (both are tested offline in
+tests/unit/test_nemesis_schedule.py); the lab half is tests/helpers/nemesis_lab.py, the
+command bench/nemesis.py, CI tests/cluster/test_nemesis.py.
 
 The schedule is a function of (seed, minutes) alone: the same seed replays the same
 schedule. Steps name roles ("holder": the node running the cluster's group when the step
