@@ -22,8 +22,10 @@ lost writes: 0 | liveness violations: 0 | longest unavailability: X s
 """
 import argparse
 import os
+import platform
 import random
 import sys
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
@@ -54,7 +56,9 @@ def main():
         verdict, line, kept = nemesis_lab.run(lab, seed, args.minutes, steps, keep_dir=args.keep)
     print(line, flush=True)
     with open(args.out, "a") as f:
-        f.write(line + (f"   (violations kept in {kept})" if kept else "") + "\n")
+        f.write(f"# {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {platform.node()}: "
+                f"{os.cpu_count()} cores; replay: --minutes {args.minutes:g} --seed {seed}\n"
+                + line + "\n" + (f"#   violations kept in {kept}\n" if kept else ""))
     sys.exit(1 if verdict.violations else 0)
 
 
