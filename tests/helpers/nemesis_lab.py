@@ -281,24 +281,46 @@ def answers(lab, cluster):
     return code == "200"
 
 
+IN_FLIGHT = 60.0  # s: the longest operation timeout (hpsa's monitor): one begun on a faulty
+#                   node before the heal may still end, and fail, this long after it
+STEADY = 10.0     # s a pair must stay clean to count as clean (not a passing look)
+
+
+def cleanup(lab, clusters):
+    """The operator clears the failures the faults left, as after the matrix's faults."""
+    for cluster in clusters:
+        Driver(lab, 0).sh_any(CLUSTERS[cluster], "crm_resource --cleanup >/dev/null")
+
+
 def recovered(lab, healed, bound):
-    """{cluster: first time it answered}, {cluster: first time it was clean}, looking until
-    ``healed + bound`` (the operator cleans up the failures the faults left, once, first)."""
-    for cluster, nodes in CLUSTERS.items():
-        Driver(lab, healed).sh_any(nodes, "crm_resource --cleanup >/dev/null")
+    """{cluster: first time it answered}, {cluster: since when it was clean (and stayed so
+    for STEADY s)}, looking until ``healed + bound``. The operator cleans up at the heal, and
+    once more after IN_FLIGHT where a pair is not clean yet."""
+    cleanup(lab, CLUSTERS)
     answered: dict = {c: None for c in CLUSTERS}
     cleaned: dict = {c: None for c in CLUSTERS}
-    while time.time() < healed + bound and None in (*answered.values(), *cleaned.values()):
+    looked_again = False
+    while time.time() < healed + bound:
+        if not looked_again and time.time() > healed + IN_FLIGHT:
+            looked_again = True
+            cleanup(lab, [c for c in CLUSTERS if cleaned[c] is None])
         for cluster in CLUSTERS:
             if answered[cluster] is None and answers(lab, cluster):
                 answered[cluster] = time.time()
-            if cleaned[cluster] is None:
-                try:
-                    cleaned[cluster] = time.time() if clean(lab, cluster) else None
-                except Exception:  # noqa: BLE001 - a node still booting: not yet
-                    pass
+            try:
+                now_clean = clean(lab, cluster)
+            except Exception:  # noqa: BLE001 - a node still booting: not yet
+                now_clean = False
+            if not now_clean:
+                cleaned[cluster] = None
+            elif cleaned[cluster] is None:
+                cleaned[cluster] = time.time()
+        if all(answered.values()) and all(t and time.time() - t >= STEADY
+                                          for t in cleaned.values()):
+            break
         time.sleep(1.0)
-    return answered, cleaned
+    return answered, {c: t if t and time.time() - t >= STEADY else None
+                      for c, t in cleaned.items()}
 
 
 def stored(lab, component, records):
