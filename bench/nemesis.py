@@ -16,7 +16,8 @@ The checker: never two MACs for one VIP in a round, never two writers within a l
 acknowledged record on the storage at the end; once everything is healed, every service
 answers through its VIP and every pair is clean within a bound derived in
 tests/helpers/nemesis_lab.py (BOUND). A violation keeps seed, schedule, verdict and every
-node's logs in a directory it prints. Appends one line to --out:
+node's logs in a directory it prints. Adds the run to --out (first: the current run), its
+command line, then:
 nemesis: seed S | minutes: M | faults: N | operations: M | dual-active: 0 | two writers: 0 |
 lost writes: 0 | liveness violations: 0 | longest unavailability: X s
 """
@@ -38,6 +39,19 @@ SERVICES = [n for pair in CLUSTERS.values() for n in pair] + list(PAIR_SERVICES)
     "gui-node1", "gui-node2"]
 
 
+def record(out, minutes, seed, line, kept):
+    """The run, first in ``out`` (bench/evidence.py's format: the command that reruns it, its
+    date and host, then its line; runs separated by blank lines, the current one first)."""
+    run = (f"# python3 bench/nemesis.py --minutes {minutes:g} --seed {seed}   "
+           f"({time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {platform.node()}: "
+           f"{os.cpu_count()} cores, {platform.platform()})\n{line}\n"
+           + (f"# violations kept in {kept}\n" if kept else ""))
+    before = open(out).read() if os.path.exists(out) else ""
+    with open(out + ".new", "w") as f:
+        f.write(run + ("\n" + before if before else ""))
+    os.replace(out + ".new", out)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=30)
@@ -55,10 +69,7 @@ def main():
             lab.load_cib(cluster)
         verdict, line, kept = nemesis_lab.run(lab, seed, args.minutes, steps, keep_dir=args.keep)
     print(line, flush=True)
-    with open(args.out, "a") as f:
-        f.write(f"# {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {platform.node()}: "
-                f"{os.cpu_count()} cores; replay: --minutes {args.minutes:g} --seed {seed}\n"
-                + line + "\n" + (f"#   violations kept in {kept}\n" if kept else ""))
+    record(args.out, args.minutes, seed, line, kept)
     sys.exit(1 if verdict.violations else 0)
 
 
