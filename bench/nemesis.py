@@ -67,8 +67,12 @@ def main():
         for cluster in CLUSTERS:
             lab.pair_up(cluster)
             lab.load_cib(cluster)
-        verdict, line, kept = nemesis_lab.run(lab, seed, args.minutes, steps, keep_dir=args.keep)
+        verdict, line, kept, errors = nemesis_lab.run(lab, seed, args.minutes, steps,
+                                                      keep_dir=args.keep)
     print(line, flush=True)
+    if errors:  # the nemesis did not do what its schedule said: no result to record
+        print(f"{len(errors)} steps could not be played: not recorded", flush=True)
+        sys.exit(2)
     record(args.out, args.minutes, seed, line, kept)
     sys.exit(1 if verdict.violations else 0)
 

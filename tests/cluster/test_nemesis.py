@@ -22,8 +22,9 @@ def test_five_minutes_of_random_compound_faults_break_no_invariant(lab, ff, aa, 
     seed = int(os.environ.get("NFVD_NEMESIS_SEED") or time.strftime("%Y%m%d", time.gmtime()))
     print(f"nemesis seed {seed} (replay: NFVD_NEMESIS_SEED={seed})")
     steps = nemesis.schedule(seed, MINUTES)
-    verdict, line, kept = nemesis_lab.run(lab, seed, MINUTES, steps)
+    verdict, line, kept, errors = nemesis_lab.run(lab, seed, MINUTES, steps)
     print(line)
+    assert errors == [], f"the nemesis could not play its schedule: {errors}"
     assert verdict.violations == 0, f"{line}\n{verdict.report()}\nkept in {kept}"
     assert verdict.rounds >= 0.6 * MINUTES * 60 / 0.1, "the ARP watcher was not watching"
     assert all(gap < float("inf") for gap in verdict.unavailability.values()), \

@@ -50,6 +50,7 @@ class Driver:
     def __init__(self, lab, started):
         self.lab, self.started, self.inject = lab, started, Injector(lab)
         self.journal: list[str] = []
+        self.errors: list[str] = []  # steps that could not be played: the run is not valid
         self.lock = threading.Lock()
 
     def note(self, text):
@@ -215,7 +216,7 @@ def operation(driver, step):
     if step.name == "maintenance":
         return (lambda: run("nfvd-ha maintenance start --role ff --drain 0 --timeout 60", 90,
                             (target,))), \
-            (lambda: run(f"rm -f {LOCK}; nfvd-ha maintenance stop", 180, (target,)))
+            (lambda: run("nfvd-ha maintenance stop", 180, (target,)))
     if step.name == "lock file":
         return (lambda: run(f"mkdir -p $(dirname {LOCK}) && touch {LOCK}", 60, (target,))), \
             (lambda: run(f"rm -f {LOCK}", 60, (target,)))
@@ -229,6 +230,11 @@ def operation(driver, step):
     raise ValueError(f"no such operation: {step.name}")
 
 
+def actions(driver, step, n):
+    """(do, undo) of step number ``n`` of a schedule."""
+    return fault(driver, step, n) if step.kind == "fault" else operation(driver, step)
+
+
 HEAL_TIMEOUT = 180.0  # s a heal is retried (a node powered off by fencing comes back)
 
 
@@ -236,7 +242,7 @@ def play(driver, step, n):
     """One step, in a thread of its own: at its time, do it; after its duration, undo it."""
     time.sleep(max(0.0, driver.started + step.at - time.time()))
     try:
-        do, undo = (fault if step.kind == "fault" else operation)(driver, step)
+        do, undo = actions(driver, step, n)
         driver.note(f"{step.kind} {step.name} on {step.cluster}/{step.target} ({step.pattern})")
         do()
         time.sleep(max(0.0, driver.started + step.end - time.time()))
@@ -246,6 +252,8 @@ def play(driver, step, n):
             driver.note(f"  healed {step.name} on {step.cluster}/{step.target}")
     except Exception as error:  # noqa: BLE001 - a step that fails is noted, the run goes on
         driver.note(f"  {step.name} failed: {type(error).__name__}: {error}")
+        with driver.lock:  # ... and is not a valid run: the nemesis did not do what it said
+            driver.errors.append(f"step {n} ({step.name}): {type(error).__name__}: {error}")
 
 
 def clean(lab, cluster):
@@ -393,7 +401,8 @@ def ready(lab):
 
 
 def run(lab, seed, minutes, steps, bound=BOUND, keep_dir=None):
-    """Play ``steps`` under traffic; (verdict, results line, directory kept or None)."""
+    """Play ``steps`` under traffic; (verdict, results line, directory kept or None, steps
+    that could not be played)."""
     print(describe(seed, minutes, steps), flush=True)
     ready(lab)
     readers = {c: timed_requests(lab, URLS[c], int(minutes * 60 + bound + 120), f"nemesis-{c}")
@@ -421,8 +430,10 @@ def run(lab, seed, minutes, steps, bound=BOUND, keep_dir=None):
             driver.note(f"{cluster} {what} " + (f"{first - healed:.1f} s after the last heal"
                                                 if first else "never"))
     print(verdict.report(), flush=True)
+    for error in driver.errors:
+        print(f"NOT A VALID RUN: {error}", flush=True)
     kept = None
-    if verdict.violations:
+    if verdict.violations or driver.errors:
         kept = keep(lab, seed, minutes, steps, verdict, driver.journal, keep_dir)
         print(f"violations kept for replay in {kept}", flush=True)
-    return verdict, results_line(seed, minutes, steps, verdict), kept
+    return verdict, results_line(seed, minutes, steps, verdict), kept, driver.errors

@@ -117,13 +117,13 @@ def test_every_fault_and_operation_of_the_catalogue_has_its_lab_side():
     class Roles:  # the holder, as crm_mon would say; nothing is run
         def holder(self, cluster):
             return nemesis_lab.CLUSTERS[cluster][1]
-    for table, make in ((FAULTS, nemesis_lab.fault), (OPERATIONS, nemesis_lab.operation)):
+    for table in (FAULTS, OPERATIONS):
         for name, kind in table.items():
             for cluster in kind.clusters:
                 for target in kind.targets:
-                    step = nemesis.Step(0, "fault", name, cluster, target, 1, "single")
-                    do, undo = make(Roles(), step, 1) if make is nemesis_lab.fault \
-                        else make(Roles(), step)
+                    kind_of = "fault" if table is FAULTS else "operation"
+                    step = nemesis.Step(0, kind_of, name, cluster, target, 1, "single")
+                    do, undo = nemesis_lab.actions(Roles(), step, 1)  # as play() does
                     assert callable(do) and callable(undo)
     step = nemesis.Step(0, "fault", "crash", "nfvd-lb", "passive", 1, "single")
     assert nemesis_lab.roles(Roles(), step) == ("lb-node1", "lb-node2",
