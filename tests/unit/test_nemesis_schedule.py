@@ -128,3 +128,23 @@ def test_every_fault_and_operation_of_the_catalogue_has_its_lab_side():
     step = nemesis.Step(0, "fault", "crash", "nfvd-lb", "passive", 1, "single")
     assert nemesis_lab.roles(Roles(), step) == ("lb-node1", "lb-node2",
                                                 ("lb-node1", "lb-node2"))
+
+
+def test_a_step_the_nemesis_cannot_play_makes_the_run_invalid():
+    import threading
+    import time
+
+    from helpers import nemesis_lab
+
+    class Driver:
+        started, lock, journal, errors = time.time(), threading.Lock(), [], []
+
+        def note(self, text):
+            self.journal.append(text)
+
+        def holder(self, cluster):
+            return None
+    driver = Driver()
+    nemesis_lab.play(driver, nemesis.Step(0, "fault", "meteor", "nfvd-ff", "holder", 0,
+                                          "single"), 3)
+    assert driver.errors == ["step 3 (meteor): ValueError: no such fault: meteor"]
