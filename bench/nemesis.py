@@ -27,6 +27,7 @@ import platform
 import random
 import sys
 import time
+from pathlib import Path
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # the repo first: tests/agents is not agents/
@@ -46,7 +47,7 @@ def record(out, minutes, seed, line, kept):
            f"({time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {platform.node()}: "
            f"{os.cpu_count()} cores, {platform.platform()})\n{line}\n"
            + (f"# violations kept in {kept}\n" if kept else ""))
-    before = open(out).read() if os.path.exists(out) else ""
+    before = Path(out).read_text() if os.path.exists(out) else ""
     with open(out + ".new", "w") as f:
         f.write(run + ("\n" + before if before else ""))
     os.replace(out + ".new", out)

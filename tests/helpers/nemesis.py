@@ -10,6 +10,7 @@ starts, "passive": its peer), resolved when the step runs.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -206,7 +207,7 @@ def two_writers(acks: dict[str, list[tuple[float, str, str]]]) -> list[str]:
     for component, entries in sorted(acks.items()):
         ordered = sorted(entries)
         found += [f"{b[0]:.3f}: {component} acked by {a[1]} and {b[1]} {b[0] - a[0]:.3f} s apart"
-                  for a, b in zip(ordered, ordered[1:])
+                  for a, b in itertools.pairwise(ordered)
                   if a[1] != b[1] and b[0] - a[0] < PERIOD]
     return found
 
@@ -229,7 +230,7 @@ def longest_gap(samples: list[tuple[float, bool]]) -> float:
     if not answered:
         return ordered[-1][0] - ordered[0][0]
     edges = [ordered[0][0]] + answered + [ordered[-1][0]]
-    return max(b - a for a, b in zip(edges, edges[1:]))
+    return max(b - a for a, b in itertools.pairwise(edges))
 
 
 def liveness(history: History) -> list[str]:

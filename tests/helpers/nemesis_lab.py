@@ -15,9 +15,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from helpers import faults
-from helpers.faults import Injector, Witness, wait
+from helpers.faults import Injector, Witness
+from helpers.waits import wait_until
 from helpers.lab import timed_requests
 from helpers.nemesis import VIPS, WRITERS, History, check, describe, results_line
 from nfvd_ha.commands.lab import CLUSTERS, REPO
@@ -146,13 +148,30 @@ def roles(driver, step):
 def fault(driver, step, n):
     """(inject, heal) of a fault step; heal returns True once healed."""
     d, target, peer, nodes = driver, *roles(driver, step)
+    for build in (_node_fault, _network_fault, _flag_fault):
+        made = build(d, step.name, target, peer, nodes, f"nemesis{n}")
+        if made:
+            return made
+    raise ValueError(f"no such fault: {step.name}")
+
+
+def _node_fault(d, name, target, peer, nodes, table):
+    """A node or qnetd crashed or frozen, a cluster daemon killed."""
+    if name in ("crash", "qnetd crash"):
+        who = "qnetd" if name == "qnetd crash" else target
+        return (lambda: d.inject.crash(who)), (lambda: d.power_on(who))
+    if name in ("freeze", "qnetd freeze"):
+        who = "qnetd" if name == "qnetd freeze" else target
+        return (lambda: d.inject.freeze(who)), (lambda: d.inject.thaw(who) or True)
+    if name in DAEMONS:
+        return (lambda: d.lab.sh(target, f"pkill -9 -of '^{DAEMONS[name]}'", timeout=10)), \
+            (lambda: True)
+    return None
+
+
+def _network_fault(d, name, target, peer, nodes, table):
+    """Links cut (both ways, one way, link 0 alone, also from qnetd), the power switch."""
     a, b = (target, peer) if target else (nodes or (None, None))
-    table = f"nemesis{n}"
-    name = step.name
-    if name == "crash":
-        return (lambda: d.inject.crash(target)), (lambda: d.power_on(target))
-    if name == "freeze":
-        return (lambda: d.inject.freeze(target)), (lambda: d.inject.thaw(target) or True)
     if name in ("partition", "link0 lost", "one-way partition", "cut off"):
         links = (0,) if name == "link0 lost" else (0, 1)
         extra = [faults.QNETD] if name == "cut off" else []
@@ -166,9 +185,11 @@ def fault(driver, step, n):
     if name == "power switch unreachable":
         return ((lambda: [d.drop(x, table, [faults.POWER]) for x in nodes]),
                 lambda: all([d.undrop(x, table) for x in nodes]))
-    if name in DAEMONS:
-        return (lambda: d.lab.sh(target, f"pkill -9 -of '^{DAEMONS[name]}'", timeout=10)), \
-            (lambda: True)
+    return None
+
+
+def _flag_fault(d, name, target, peer, nodes, table):
+    """A stand-in's stop that never returns, the storage path or server hanging."""
     if name == "stop never returns":
         path = f"{faults.STANDIN_RUN}/sosa.hang-stop"
         return (lambda: d.flag(target, path)), (lambda: d.flag(target, path, False))
@@ -178,11 +199,7 @@ def fault(driver, step, n):
     if name == "storage server down":
         return ((lambda: [d.flag(x, faults.STORAGE_HANG) for x in nodes]),
                 lambda: all([d.flag(x, faults.STORAGE_HANG, False) for x in nodes]))
-    if name == "qnetd crash":
-        return (lambda: d.inject.crash("qnetd")), (lambda: d.power_on("qnetd"))
-    if name == "qnetd freeze":
-        return (lambda: d.inject.freeze("qnetd")), (lambda: d.inject.thaw("qnetd") or True)
-    raise ValueError(f"no such fault: {name}")
+    return None
 
 
 ORIGINAL_FF = os.path.join(REPO, "docker", "lab-ff.toml")
@@ -191,7 +208,7 @@ INTERVAL = ('ops = { monitor = { interval = "5s", timeout = "60s" } }',
 
 
 def apply_command(text):
-    assert INTERVAL[0] in open(ORIGINAL_FF).read() and "NFVD_EOF" not in text
+    assert INTERVAL[0] in Path(ORIGINAL_FF).read_text() and "NFVD_EOF" not in text
     return (f"cat > /tmp/nemesis.toml <<'NFVD_EOF'\n{text}NFVD_EOF\n"
             "nfvd-ha plan /tmp/nemesis.toml --cluster nfvd-ff --out /tmp/nemesis.plan.json "
             "--force >/dev/null && nfvd-ha apply /tmp/nemesis.plan.json --timeout 120")
@@ -221,7 +238,7 @@ def operation(driver, step):
         return (lambda: run(f"mkdir -p $(dirname {LOCK}) && touch {LOCK}", 60, (target,))), \
             (lambda: run(f"rm -f {LOCK}", 60, (target,)))
     if step.name == "apply monitor interval":
-        original = open(ORIGINAL_FF).read()
+        original = Path(ORIGINAL_FF).read_text()
         changed = original.replace(*INTERVAL)
         return (lambda: run(apply_command(changed), 150)), \
             (lambda: run(apply_command(original), 150))
@@ -246,7 +263,7 @@ def play(driver, step, n):
         driver.note(f"{step.kind} {step.name} on {step.cluster}/{step.target} ({step.pattern})")
         do()
         time.sleep(max(0.0, driver.started + step.end - time.time()))
-        if step.duration and not wait(undo, HEAL_TIMEOUT, 2.0):
+        if step.duration and not wait_until(undo, HEAL_TIMEOUT, 2.0, fail=False):
             driver.note(f"  could not heal {step.name} within {HEAL_TIMEOUT:.0f} s")
         elif step.duration:
             driver.note(f"  healed {step.name} on {step.cluster}/{step.target}")
@@ -373,7 +390,7 @@ def keep(lab, seed, minutes, steps, verdict, journal, directory=None):
     os.makedirs(where, exist_ok=True)
     files = {"schedule.txt": describe(seed, minutes, steps),
              "journal.txt": "\n".join(journal), "verdict.txt": verdict.report()}
-    for cluster, nodes in CLUSTERS.items():
+    for nodes in CLUSTERS.values():
         for node in nodes:
             files[f"{node}-pacemaker.log"] = lab.sh(
                 node, "cat /var/log/pacemaker/pacemaker.log /var/log/pacemaker.log 2>/dev/null",
@@ -392,12 +409,18 @@ def keep(lab, seed, minutes, steps, verdict, journal, directory=None):
 def ready(lab):
     """Every pair settled (its group started, both qdevices voting, nothing pending)."""
     for cluster, nodes in CLUSTERS.items():
-        lab.wait(lambda: Driver(lab, 0).holder(cluster), 300, f"{cluster}'s group started")
+        lab.wait(lambda cluster=cluster: Driver(lab, 0).holder(cluster), 300,
+                 f"{cluster}'s group started")
         lab.settle(nodes[0])
         for component, owner in WRITERS.items():
             if owner == cluster:
-                lab.wait(lambda: (Witness(lab.state).last_ack(component) or (0,))[0]
-                         > time.time() - 2, 30, f"the {component} writer writing")
+                lab.wait(lambda component=component: writing(lab, component), 30,
+                         f"the {component} writer writing")
+
+
+def writing(lab, component):
+    """Whether ``component``'s writer acknowledged a record in the last 2 s."""
+    return (Witness(lab.state).last_ack(component) or (0,))[0] > time.time() - 2
 
 
 def run(lab, seed, minutes, steps, bound=BOUND, keep_dir=None):

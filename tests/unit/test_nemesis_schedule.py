@@ -3,6 +3,8 @@ replays the same schedule, the schedule has the overlaps it promises, and the ch
 what it must over recorded histories (a planted dual-active, two writers, a lost write, a
 service that never came back)."""
 
+import itertools
+
 from helpers import nemesis
 from helpers.nemesis import FAULTS, OPERATIONS, History, check
 
@@ -23,7 +25,7 @@ def test_a_schedule_stays_in_its_catalogue_and_heals_everything_before_the_end()
             table = FAULTS if step.kind == "fault" else OPERATIONS
             kind = table[step.name]
             assert step.cluster in kind.clusters and step.target in kind.targets, step
-            assert 0 <= step.at and step.end <= 5 * 60, step
+            assert step.at >= 0 and step.end <= 5 * 60, step
             if step.pattern != "flapping":
                 assert kind.span[0] <= step.duration <= kind.span[1], step
 
@@ -34,9 +36,9 @@ def test_thirty_minutes_have_every_overlap_and_gaps_shorter_than_a_recovery():
     assert {"single", "concurrent", "during recovery", "flapping", "operation"} <= patterns
     faults = [s for s in steps if s.kind == "fault"]
     assert len(faults) >= 30 and sum(s.kind == "operation" for s in steps) >= 10
-    overlapping = [(a, b) for a, b in zip(faults, faults[1:]) if b.at < a.end]
+    overlapping = [(a, b) for a, b in itertools.pairwise(faults) if b.at < a.end]
     assert overlapping  # two faults at once
-    gaps = [b.at - a.end for a, b in zip(faults, faults[1:]) if b.at >= a.end]
+    gaps = [b.at - a.end for a, b in itertools.pairwise(faults) if b.at >= a.end]
     assert any(gap < nemesis.RECOVERY for gap in gaps)
     assert {s.name for s in steps} >= {"crash", "partition", "standby", "cleanup"}
 
