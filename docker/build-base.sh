@@ -11,14 +11,18 @@ PACKAGES=(
   pacemaker pacemaker-cli-utils crmsh corosync corosync-qdevice corosync-qnetd resource-agents
   heartbeat haproxy xinetd iproute2 net-tools iputils-ping iputils-arping procps psmisc curl
   python3 python3-lxml python3-click python3-pyinotify python3-pip python3-fusepy
-  fence-agents libnss3-tools iptables nftables ca-certificates
+  libnss3-tools iptables nftables ca-certificates
 )
 case $suite in
   # Debian 12: Pacemaker 2.1.5, corosync 3.1.7, crmsh 4.4, Python 3.11
-  bookworm) PACKAGES+=(fuse libfuse2) ;;
-  # Debian 13: Pacemaker 3.0.0, corosync 3.1.9, crmsh 5.0, pcs 0.12, Python 3.13 (FUSE 2's
-  # library is libfuse2t64 after the 64-bit time_t transition; fusermount comes with fuse3)
-  trixie) PACKAGES+=(fuse3 libfuse2t64 pcs) ;;
+  bookworm) PACKAGES+=(fence-agents fuse libfuse2) ;;
+  # Debian 13: Pacemaker 3.0.0, corosync 3.1.9, crmsh 5.0, pcs 0.12, Python 3.13. FUSE 2's
+  # library is libfuse2t64 after the 64-bit time_t transition, fusermount comes with fuse3;
+  # fence-agents is split there (fence-agents-all would bring every cloud's SDK): the agents
+  # the definitions name. pytest runs the tools tier's Pacemaker checks on this stack
+  # (tests/cluster/test_stack_tools.py).
+  trixie) PACKAGES+=(fence-agents-docker fence-agents-openstack fence-agents-ipmilan
+                     fence-agents-vmware-rest fuse3 libfuse2t64 pcs python3-pytest) ;;
   *) echo "build-base.sh: unknown suite '$suite' (bookworm or trixie)" >&2; exit 2 ;;
 esac
 tag="nfvd-ha-base:$suite-$(sha256sum "$here/build-base.sh" | cut -c1-12)"
