@@ -18,9 +18,10 @@ PAIR_SERVICES = ("qnetd", "power", "client")
 class TestLab(Lab):
     __test__ = False  # not a test class
 
-    def __init__(self, project, state):
+    def __init__(self, project, state, stack=None):
         super().__init__(Runner(), project, state,
-                         progress=lambda text: print(text, file=sys.stderr, flush=True))
+                         progress=lambda text: print(text, file=sys.stderr, flush=True),
+                         stack=stack)
 
     def wait(self, predicate, timeout, what, interval=0.5, diagnose=None):
         """``predicate``'s first true value within ``timeout``; on timeout an AssertionError
@@ -108,10 +109,10 @@ class Pacemaker:
 
 
 @contextmanager
-def running_lab(project, services, definitions=DEFINITIONS):
-    """A lab of its own for a bench: state in a new directory, these services up, always
-    taken down afterwards."""
-    lab = TestLab(project, tempfile.mkdtemp(prefix=f"nfvd-{project}-"))
+def running_lab(project, services, definitions=DEFINITIONS, stack=None):
+    """A lab of its own for a bench: state in a new directory, these services up (on
+    ``stack``, default $NFVD_HA_LAB_STACK or bookworm), always taken down afterwards."""
+    lab = TestLab(project, tempfile.mkdtemp(prefix=f"nfvd-{project}-"), stack)
     lab.prepare(definitions)
     lab.build_image()
     lab.compose("up", "-d", *services)
