@@ -17,7 +17,8 @@ from nfvd_ha.commands.lab import CLUSTERS, PAIRS
 PROJECT = f"nfvdlab{os.getpid()}"
 #: the cluster tier's core, run on every stack (NFVD_HA_LAB_STACK: the full tier on bookworm,
 #: this on trixie as well): fenced node kill with the quorum device, five faults of the matrix
-#: under the invariants, plan/apply, maintenance, the LB pair, the package install
+#: under the invariants, plan/apply, maintenance, the LB pair, the package install, the
+#: status read from crm_mon's XML
 STACK_CORE = (
     "test_fulfillment_pacemaker.py::test_rendered_cib_loads_fenced_and_group_starts_on_preferred_node",
     "test_fulfillment_pacemaker.py::test_node_kill_is_fenced_moves_vip_and_service_then_no_failback",
@@ -31,6 +32,7 @@ STACK_CORE = (
     "test_lb_pair.py::test_haproxy_on_both_nodes_the_vip_on_one_and_the_gui_through_it",
     "test_lb_pair.py::test_the_active_load_balancer_dies_the_gui_stays_reachable",
     "test_package_install.py::test_the_deb_in_a_bare_debian_container",
+    "test_runbook_shims.py::test_nfvd_ha_status_shows_table_and_role",  # crm_mon XML read
 )
 
 
