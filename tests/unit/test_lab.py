@@ -151,3 +151,16 @@ def test_the_lab_pairs_differ_from_the_example_only_in_fencing_and_the_shared_st
 def test_examples_reference_is_the_packaged_example():
     assert os.path.realpath(os.path.join(lab.REPO, "examples", "reference.toml")) == \
         os.path.realpath(EXAMPLE)
+
+
+def test_lab_up_takes_the_stack_from_its_option(monkeypatch):
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    seen = []
+    monkeypatch.setattr(lab, "up", lambda progress, stack: seen.append(stack) or [])
+    assert CliRunner().invoke(main, ["lab", "up", "--stack", "trixie"]).exit_code == 0
+    assert CliRunner().invoke(main, ["lab", "up"]).exit_code == 0
+    assert seen == ["trixie", None]  # None: the use case reads $NFVD_HA_LAB_STACK
+    wrong = CliRunner().invoke(main, ["lab", "up", "--stack", "sid"])
+    assert wrong.exit_code == 2 and "'sid' is not one of 'bookworm', 'trixie'" in wrong.output
