@@ -7,9 +7,9 @@ network (SYS_PTRACE: the haproxy check reads its chroot from /proc).
 
 Left out: the `nfvd-ha plan`/`apply` command-line tests, whose assertions read click 8.2's
 separate stderr (Debian 13 ships click 8.1; the same commands run on the trixie lab in
-test_plan_apply.py and through the package in test_package_install.py); `corosync -t` in a
-network namespace of its own (a container's /proc/sys is read-only; corosync 3.1.9 runs the
-rendered corosync.conf on the trixie lab)."""
+test_plan_apply.py and through the package in test_package_install.py); the tools tier's
+`corosync -t` in a network namespace of its own (a container's /proc/sys is read-only): here
+`nfvd-ha node setup` writes corosync.conf in the container and corosync 3.1.9 checks it."""
 
 import os
 import re
@@ -51,3 +51,30 @@ def test_the_tools_tiers_pacemaker_checks_pass_on_pacemaker_3(trixie_image):
     passed = re.search(r"(\d+) passed", done.stdout)
     assert passed and int(passed.group(1)) >= 21, tail  # every selected check ran
     assert " skipped" not in done.stdout.splitlines()[-1], tail
+
+
+NODE_SETUP = """
+set -e
+ip link add eth0 type veth peer name e0p; ip link set eth0 up; ip addr add 172.30.77.11/24 dev eth0
+ip link add eth1 type veth peer name e1p; ip link set eth1 up; ip addr add 172.30.78.11/24 dev eth1
+nfvd-ha node setup /src/docker/lab-ff.toml --node ff-node1 --keys /out
+echo "== corosync -t"
+corosync -t
+"""
+
+
+def test_node_setup_writes_what_corosync_3_1_9_accepts(trixie_image, tmp_path):
+    """`nfvd-ha node setup` on Python 3.13 in a host holding the node's addresses (a veth pair
+    inside the container's own namespace: no traffic leaves it), then `corosync -t` on what
+    it wrote."""
+    from nfvd_ha.commands import render
+    render.render(os.path.join(REPO, "docker", "lab-ff.toml"), str(tmp_path), ("corosync",))
+    done = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "--hostname", "ff-node1", "--cap-add",
+         "NET_ADMIN", "-v", f"{REPO}:/src:ro", "-v", f"{tmp_path}:/out:ro", trixie_image,
+         "bash", "-c", NODE_SETUP], capture_output=True, text=True, timeout=120)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out[-3000:]
+    assert "done: write /etc/corosync/corosync.conf (0644)" in out
+    assert "done: write /etc/corosync/authkey (0400)" in out
+    assert "Corosync Cluster Engine exiting normally" in out.split("== corosync -t")[1]
