@@ -61,7 +61,8 @@ PAIR = {"nfvd-ff": ("172.30.77.100", 7001, "sosa on", "ff-vip", "sosa-lockmgr"),
         "nfvd-aa": ("172.30.77.101", 8085, "nfvd-agw on", "aa-vip", "assurance")}
 #: (phase, pattern in the survivor's pacemaker.log), in the order they happen
 PHASES = (("membership lost", r"Node {lost} state is now lost"),
-          ("fencing requested", r"Requesting fencing \(\w+\) of node {lost}"),
+          # 2.1.5: "... of node X", 3.0.0: "... targeting node X"
+          ("fencing requested", r"Requesting fencing \(\w+\) (?:of|targeting) node {lost}"),
           ("fenced", r"Operation '\w+' targeting {lost} .*: OK"),
           ("VIP started", r"Result of start operation for {vip} on {peer}: ok"),
           ("service started", r"Result of start operation for {service} on {peer}: ok"))
