@@ -3,7 +3,11 @@
 the lab's power switch, corosync-qdevice with the VIP heuristic, two knet links), against
 heartbeat v1 with the guide's ha.cf (deadtime 30) and heartbeat tuned (deadtime 2s).
 
-  sudo python3 bench/failover.py [--runs 9] [--pacemaker-only]
+  sudo python3 bench/failover.py [--runs 9] [--pacemaker-only] [--stacks bookworm,trixie]
+      [--rows crash,kill9,standby]
+
+--stacks runs the Pacemaker rows on each stack in turn (Debian 12: Pacemaker 2.1.5; Debian 13:
+Pacemaker 3.0.0), each row labelled with its stack; --rows keeps only some of them.
 
 Every row names its fault model. Node losses are *silent* unless said otherwise, as VMs fail:
 nothing leaves the node from the instant of the fault (tests/helpers/faults.Injector: every
@@ -57,7 +61,8 @@ PAIR = {"nfvd-ff": ("172.30.77.100", 7001, "sosa on", "ff-vip", "sosa-lockmgr"),
         "nfvd-aa": ("172.30.77.101", 8085, "nfvd-agw on", "aa-vip", "assurance")}
 #: (phase, pattern in the survivor's pacemaker.log), in the order they happen
 PHASES = (("membership lost", r"Node {lost} state is now lost"),
-          ("fencing requested", r"Requesting fencing \(\w+\) of node {lost}"),
+          # 2.1.5: "... of node X", 3.0.0: "... targeting node X"
+          ("fencing requested", r"Requesting fencing \(\w+\) (?:of|targeting) node {lost}"),
           ("fenced", r"Operation '\w+' targeting {lost} .*: OK"),
           ("VIP started", r"Result of start operation for {vip} on {peer}: ok"),
           ("service started", r"Result of start operation for {service} on {peer}: ok"))
@@ -294,28 +299,51 @@ def phase_summary(phases):
                   f" ({len(values)} of {len(phases)} runs)", flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--pacemaker-only", action="store_true")
-    args = parser.parse_args()
-    print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
-    with running_lab("benchpcmk", [*FF, *AA, *PAIR_SERVICES]) as lab:
+ROWS = ("crash", "freeze", "cutoff", "polite", "kill9", "standby", "aa-crash", "storage")
+
+
+def pacemaker_rows(stack, rows, runs):
+    """The Pacemaker rows on ``stack``'s lab (labelled with it when not the default)."""
+    tag = "" if stack is None else f"[{stack}] "
+    with running_lab("benchpcmk", [*FF, *AA, *PAIR_SERVICES], stack=stack) as lab:
+        print(f"# {tag}{lab.sh(FF[0], 'pacemakerd --version | head -1').stdout.strip()}, "
+              f"{lab.sh(FF[0], 'corosync -v | head -1').stdout.strip()}", flush=True)
         for cluster in ("nfvd-ff", "nfvd-aa"):
             lab.wait(lambda cluster=cluster: lab.pair_ready(cluster), 180, f"{cluster} ready")
             lab.load_cib(cluster)
         for kind in ("crash", "freeze", "cutoff", "polite"):
-            took, phases = node_losses(lab, "nfvd-ff", kind, args.runs)
-            summary(f"FF pair, {LOSSES[kind][0]} -> VIP+SOSA", took)
+            if kind in rows:
+                took, phases = node_losses(lab, "nfvd-ff", kind, runs)
+                summary(f"{tag}FF pair, {LOSSES[kind][0]} -> VIP+SOSA", took)
+                phase_summary(phases)
+        if "kill9" in rows:
+            summary(f"{tag}FF pair, kill -9 SOSA -> answering (restart in place)",
+                    process_kills(lab, runs))
+        if "standby" in rows:
+            summary(f"{tag}FF pair, crm node standby -> SOSA on peer", switchovers(lab, runs))
+        if "aa-crash" in rows:
+            took, phases = node_losses(lab, "nfvd-aa", "crash", runs)
+            summary(f"{tag}AA pair, {LOSSES['crash'][0]} -> VIP+gateway", took)
             phase_summary(phases)
-        summary("FF pair, kill -9 SOSA -> answering (restart in place)",
-                process_kills(lab, args.runs))
-        summary("FF pair, crm node standby -> SOSA on peer", switchovers(lab, args.runs))
-        took, phases = node_losses(lab, "nfvd-aa", "crash", args.runs)
-        summary(f"AA pair, {LOSSES['crash'][0]} -> VIP+gateway", took)
-        phase_summary(phases)
-        summary("AA pair, storage path lost under the holder (I/O hangs) -> gateway on peer",
-                storage_losses(lab, args.runs))
+        if "storage" in rows:
+            summary(f"{tag}AA pair, storage path lost under the holder (I/O hangs) -> "
+                    "gateway on peer", storage_losses(lab, runs))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pacemaker-only", action="store_true")
+    parser.add_argument("--stacks", help="comma-separated lab stacks (bookworm,trixie)")
+    parser.add_argument("--rows", default=",".join(ROWS),
+                        help=f"comma-separated Pacemaker rows of {','.join(ROWS)}")
+    args = parser.parse_args()
+    rows = args.rows.split(",")
+    if not set(rows) <= set(ROWS):
+        parser.error(f"--rows: unknown {sorted(set(rows) - set(ROWS))}")
+    print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
+    for stack in args.stacks.split(",") if args.stacks else [None]:
+        pacemaker_rows(stack, rows, args.runs)
     if args.pacemaker_only:
         return
     summary("heartbeat, deadtime 2s: silent crash -> VIP+SOSA",

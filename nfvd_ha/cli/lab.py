@@ -2,6 +2,7 @@
 
 import click
 
+from ..commands.lab import STACKS
 from .base import Group
 
 
@@ -11,10 +12,13 @@ def lab() -> None:
 
 
 @lab.command("up")
-def lab_up() -> None:
+@click.option("--stack", type=click.Choice(STACKS), default=None,
+              help="the platform the nodes run: bookworm (Debian 12, Pacemaker 2.1) or trixie "
+                   "(Debian 13, Pacemaker 3.0); default $NFVD_HA_LAB_STACK, else bookworm")
+def lab_up(stack: str | None) -> None:
     """Render, build the images, start the lab, load the CIB; then show its status."""
     from ..commands import lab as use_case
-    _show(use_case.up(progress=lambda text: click.echo(text, err=True)))
+    _show(use_case.up(progress=lambda text: click.echo(text, err=True), stack=stack))
 
 
 @lab.command("status")

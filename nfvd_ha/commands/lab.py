@@ -38,6 +38,20 @@ STATE_DIRS = ("out", "pki", "qdevice", "shared/ff/data", "shared/ff/images", "sh
 UCA = 1500  # the uca user of the node image owns the Assurance data
 UOC = 50010  # the uoc user of the node image (the guide's uid) owns the image repository
 TIMEOUT = 600  # seconds for a compose or image command
+#: the platform stacks the lab's images are built from (docker/build-base.sh): Debian 12
+#: (Pacemaker 2.1.5, corosync 3.1.7, crmsh 4.4) and Debian 13 (Pacemaker 3.0, corosync
+#: 3.1.9, crmsh 5.0, pcs 0.12); NFVD_HA_LAB_STACK picks one when no caller does
+STACKS = ("bookworm", "trixie")
+STACK_ENV = "NFVD_HA_LAB_STACK"
+
+
+def chosen_stack(stack: str | None = None) -> str:
+    """``stack``, else $NFVD_HA_LAB_STACK, else bookworm; NfvdHaError when not one of STACKS."""
+    chosen = stack or os.environ.get(STACK_ENV) or STACKS[0]
+    if chosen not in STACKS:
+        raise NfvdHaError(f"lab stack {chosen!r} is not one of {', '.join(STACKS)}",
+                          hint=f"set {STACK_ENV} (or --stack) to one of them")
+    return chosen
 
 
 def checkout() -> str:
@@ -53,8 +67,10 @@ class Lab:
 
     def __init__(self, runner: CommandRunner, project: str = PROJECT, state: str | None = None,
                  clock: Clock = REAL,
-                 progress: Callable[[str], object] = lambda text: None) -> None:
+                 progress: Callable[[str], object] = lambda text: None,
+                 stack: str | None = None) -> None:
         self.runner, self.project, self.clock, self.progress = runner, project, clock, progress
+        self.stack = chosen_stack(stack)
         self.state = state or os.environ.get("NFVD_HA_LAB_DIR") or paths.LAB_STATE
         self.image: str | None = None
 
@@ -109,8 +125,8 @@ class Lab:
 
     # -- containers ---------------------------------------------------------------------------
     def build_image(self) -> str:
-        out = self.runner.run(["bash", os.path.join(checkout(), "docker", "build-images.sh")],
-                              timeout=1800, check=True)
+        out = self.runner.run(["bash", os.path.join(checkout(), "docker", "build-images.sh"),
+                               self.stack], timeout=1800, check=True)
         self.image = out.stdout.split()[-1]
         return self.image
 
@@ -221,10 +237,11 @@ class Lab:
         self.compose("down", "-t", "1")
 
 
-def up(runner: CommandRunner | None = None, progress: Callable[[str], object] = lambda text: None
-       ) -> list[tuple[str, str]]:
-    """Bring the lab up; what it says then."""
-    lab = Lab(runner or Runner(), progress=progress)
+def up(runner: CommandRunner | None = None, progress: Callable[[str], object] = lambda text: None,
+       stack: str | None = None) -> list[tuple[str, str]]:
+    """Bring the lab up on ``stack`` (STACKS; default $NFVD_HA_LAB_STACK, else bookworm);
+    what it says then."""
+    lab = Lab(runner or Runner(), progress=progress, stack=stack)
     lab.up()
     return lab.status()
 

@@ -15,6 +15,32 @@ from helpers.lab import Pacemaker, TestLab
 from nfvd_ha.commands.lab import CLUSTERS, PAIRS
 
 PROJECT = f"nfvdlab{os.getpid()}"
+#: the cluster tier's core, run on every stack (NFVD_HA_LAB_STACK: the full tier on bookworm,
+#: this on trixie as well): fenced node kill with the quorum device, five faults of the matrix
+#: under the invariants, plan/apply, maintenance, the LB pair, the package install, the
+#: status read from crm_mon's XML
+STACK_CORE = (
+    "test_fulfillment_pacemaker.py::test_rendered_cib_loads_fenced_and_group_starts_on_preferred_node",
+    "test_fulfillment_pacemaker.py::test_node_kill_is_fenced_moves_vip_and_service_then_no_failback",
+    "test_faults.py::test_symmetric_partition_the_node_running_the_resources_wins",
+    "test_faults.py::test_frozen_active_node_long_enough_to_be_declared_dead_is_fenced",
+    "test_faults.py::test_kill9_corosync_on_the_active_node",
+    "test_faults.py::test_qnetd_lost_while_healthy_nothing_moves",
+    "test_faults.py::test_link0_lost_with_two_links_nothing_moves",
+    "test_plan_apply.py::test_plan_predicts_and_apply_does_a_parameter_change_and_a_monitor_interval",
+    "test_maintenance.py::test_fulfillment_maintenance_switches_over_without_failback",
+    "test_lb_pair.py::test_haproxy_on_both_nodes_the_vip_on_one_and_the_gui_through_it",
+    "test_lb_pair.py::test_the_active_load_balancer_dies_the_gui_stays_reachable",
+    "test_package_install.py::test_the_deb_in_a_bare_debian_container",
+    "test_runbook_shims.py::test_nfvd_ha_status_shows_table_and_role",  # crm_mon XML read
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the core (STACK_CORE) ``stacks``: ``-m stacks`` runs it on another stack."""
+    for item in items:
+        if item.nodeid.split("/")[-1].split("[")[0] in STACK_CORE:
+            item.add_marker(pytest.mark.stacks)
 SERVICES = ("ff-node1", "ff-node2", "aa-node1", "aa-node2", "qnetd", "power", "hb-node1",
             "hb-node2", "gui-node1", "gui-node2", "sis-node1", "sis-node2", "lb", "lb-node1",
             "lb-node2", "client")

@@ -1,13 +1,15 @@
-"""The .deb installed into a bare Debian 12 container (the lab's base image: Debian's own
-pacemaker, crmsh, resource-agents; no nfvd-ha): `crm ra info` as a non-root haclient user,
-meta-data as nobody, ocf-tester on the vip agent inside the container's own network
-namespace (a veth pair; no traffic leaves it), the CLI and its version, the man pages, and bash
-completion answered by Debian's own click."""
+"""The .deb installed into a bare Debian 12 container (NFVD_HA_LAB_STACK=trixie: Debian 13;
+the lab's base image: Debian's own pacemaker, crmsh, resource-agents; no nfvd-ha): `crm ra
+info` as a non-root haclient user, meta-data as nobody, ocf-tester on the vip agent inside the
+container's own network namespace (a veth pair; no traffic leaves it), the CLI and its
+version, the man pages, and bash completion answered by Debian's own click."""
 
 import os
 import subprocess
 
 import pytest
+
+from nfvd_ha.commands.lab import chosen_stack
 
 pytestmark = pytest.mark.cluster
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -43,7 +45,8 @@ echo "${COMPREPLY[@]}"'
 
 @pytest.fixture(scope="module")
 def base_image():
-    done = subprocess.run(["bash", os.path.join(REPO, "docker", "build-base.sh")],
+    done = subprocess.run(["bash", os.path.join(REPO, "docker", "build-base.sh"),
+                           chosen_stack()],
                           capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.strip()

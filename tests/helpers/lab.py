@@ -27,9 +27,10 @@ class TestLab(Lab):
     lists (``run``); ``sh`` is left for what needs a shell (pipes, redirections, ``&``)."""
     __test__ = False  # not a test class
 
-    def __init__(self, project, state):
+    def __init__(self, project, state, stack=None):
         super().__init__(Runner(), project, state,
-                         progress=lambda text: print(text, file=sys.stderr, flush=True))
+                         progress=lambda text: print(text, file=sys.stderr, flush=True),
+                         stack=stack)
 
     def wait(self, predicate, timeout, what, interval=0.5, diagnose=None):
         """``wait_until`` with the lab's interval (it is also the lifecycle's wait: an
@@ -219,10 +220,10 @@ class Pacemaker:
 
 
 @contextmanager
-def running_lab(project, services, definitions=DEFINITIONS):
-    """A lab of its own for a bench: state in a new directory, these services up, always
-    taken down afterwards."""
-    lab = TestLab(project, tempfile.mkdtemp(prefix=f"nfvd-{project}-"))
+def running_lab(project, services, definitions=DEFINITIONS, stack=None):
+    """A lab of its own for a bench: state in a new directory, these services up (on
+    ``stack``, default $NFVD_HA_LAB_STACK or bookworm), always taken down afterwards."""
+    lab = TestLab(project, tempfile.mkdtemp(prefix=f"nfvd-{project}-"), stack)
     lab.prepare(definitions)
     lab.build_image()
     lab.compose("up", "-d", *services)

@@ -4,7 +4,10 @@ definitions differ from the example only where the lab must."""
 import dataclasses
 import os
 
+import pytest
+
 from nfvd_ha.commands import lab
+from nfvd_ha.errors import NfvdHaError
 from nfvd_ha.definition import EXAMPLE, load_definition
 
 DIED = "pidof pacemakerd >/dev/null && ! pidof corosync >/dev/null"
@@ -14,6 +17,7 @@ COMPOSE = ["docker-compose", "-f", os.path.join(lab.REPO, "docker", "lab.yml"), 
 def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_path,
                                                              monkeypatch):
     owners = {}
+    monkeypatch.delenv(lab.STACK_ENV, raising=False)
     monkeypatch.setattr(os, "chown", lambda path, uid, gid: owners.update({path: (uid, gid)}))
     state = tmp_path / "lab"
     pki = state / "pki"
@@ -27,7 +31,7 @@ def test_up_prepares_builds_starts_waits_and_loads_the_cibs(runner, clock, tmp_p
         runner.expect(["openssl", "x509", "-req", "-in", f"{pki}/{name}.csr", "-CA",
                        f"{pki}/ca.crt", "-CAkey", f"{pki}/ca.key", "-CAcreateserial", "-days",
                        "30", "-out", f"{pki}/{name}.crt", *extra])
-    runner.expect(["bash", os.path.join(lab.REPO, "docker", "build-images.sh")],
+    runner.expect(["bash", os.path.join(lab.REPO, "docker", "build-images.sh"), "bookworm"],
                   "nfvd-ha-node:abc\n")
     runner.expect(COMPOSE + ["up", "-d"], env={
         "NFVD_NODE_IMAGE": "nfvd-ha-node:abc", "NFVD_LAB_OUT": str(state / "out"),
@@ -90,6 +94,24 @@ def test_a_node_whose_corosync_died_while_the_pair_formed_is_power_cycled_once(
     assert not runner.expected
 
 
+def test_the_stack_comes_from_the_caller_then_the_environment_then_bookworm(
+        runner, tmp_path, monkeypatch):
+    monkeypatch.delenv(lab.STACK_ENV, raising=False)
+    assert lab.Lab(runner, state=str(tmp_path)).stack == "bookworm"
+    monkeypatch.setenv(lab.STACK_ENV, "trixie")
+    assert lab.Lab(runner, state=str(tmp_path)).stack == "trixie"
+    assert lab.Lab(runner, state=str(tmp_path), stack="bookworm").stack == "bookworm"
+    runner.expect(["bash", os.path.join(lab.REPO, "docker", "build-images.sh"), "trixie"],
+                  "nfvd-ha-node:trixie-abc\n")
+    assert lab.Lab(runner, state=str(tmp_path)).build_image() == "nfvd-ha-node:trixie-abc"
+
+
+def test_an_unknown_stack_is_refused_naming_the_known_ones(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv(lab.STACK_ENV, "sid")
+    with pytest.raises(NfvdHaError, match="lab stack 'sid' is not one of bookworm, trixie"):
+        lab.Lab(runner, state=str(tmp_path))
+
+
 def test_down(runner, tmp_path):
     runner.expect(COMPOSE + ["down", "-t", "1"])
     lab.Lab(runner, state=str(tmp_path)).down()
@@ -129,3 +151,16 @@ def test_the_lab_pairs_differ_from_the_example_only_in_fencing_and_the_shared_st
 def test_examples_reference_is_the_packaged_example():
     assert os.path.realpath(os.path.join(lab.REPO, "examples", "reference.toml")) == \
         os.path.realpath(EXAMPLE)
+
+
+def test_lab_up_takes_the_stack_from_its_option(monkeypatch):
+    from click.testing import CliRunner
+
+    from nfvd_ha.cli import main
+    seen = []
+    monkeypatch.setattr(lab, "up", lambda progress, stack: seen.append(stack) or [])
+    assert CliRunner().invoke(main, ["lab", "up", "--stack", "trixie"]).exit_code == 0
+    assert CliRunner().invoke(main, ["lab", "up"]).exit_code == 0
+    assert seen == ["trixie", None]  # None: the use case reads $NFVD_HA_LAB_STACK
+    wrong = CliRunner().invoke(main, ["lab", "up", "--stack", "sid"])
+    assert wrong.exit_code == 2 and "'sid' is not one of 'bookworm', 'trixie'" in wrong.output
