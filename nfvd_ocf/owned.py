@@ -230,13 +230,22 @@ def pid_namespace(pid: "Pid") -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
+_OWN_NAMESPACE: list[tuple[int, int] | None] = []  # this agent's, read once
+
+
+def _own_pid_namespace() -> tuple[int, int] | None:
+    if not _OWN_NAMESPACE:
+        _OWN_NAMESPACE.append(pid_namespace("self"))
+    return _OWN_NAMESPACE[0]
+
+
 def is_protected(pid: int, ancestors: "set[int] | None" = None) -> bool:
     """Pid 1, this agent and its ancestors, kernel threads, the cluster stack, and every
     process of another pid namespace: a container's processes are visible in the host's
     /proc with the same command lines, and are never the resource this agent manages."""
     if pid <= 1 or pid in (ancestors if ancestors is not None else _ancestors()):
         return True
-    own = pid_namespace("self")
+    own = _own_pid_namespace()
     if own is None or pid_namespace(pid) != own:
         return True
     fields = _stat_fields(pid)
