@@ -2,9 +2,9 @@
 
 import os
 import subprocess
-import time
 
 import pytest
+from helpers.waits import wait_until
 
 MON = 10000  # a recurring monitor's interval (ms); no interval = probe
 
@@ -316,17 +316,19 @@ def test_a_stop_never_signals_a_container_s_processes(agent, params, standins, t
 
 def wait_for_pid_in_other_namespace(fragment, timeout=10.0):
     """The pid (host's view) of a process of another pid namespace running ``fragment``."""
+    return wait_until(lambda: pid_in_other_namespace(fragment), timeout, 0.05,
+                      f"a process of another pid namespace running {fragment!r}")
+
+
+def pid_in_other_namespace(fragment):
     own = os.stat("/proc/self/ns/pid").st_ino
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for name in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    argv = f.read().decode(errors="replace").split("\0")
-                other = os.stat(f"/proc/{name}/ns/pid").st_ino != own
-            except OSError:
-                continue
-            if fragment in argv and other:
-                return int(name)
-        time.sleep(0.05)
-    raise AssertionError(f"no process of another pid namespace runs {fragment!r}")
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                argv = f.read().decode(errors="replace").split("\0")
+            other = os.stat(f"/proc/{name}/ns/pid").st_ino != own
+        except OSError:
+            continue
+        if fragment in argv and other:
+            return int(name)
+    return None
