@@ -61,6 +61,9 @@ PAIR = {"nfvd-ff": ("172.30.77.100", 7001, "sosa on", "ff-vip", "sosa-lockmgr"),
         "nfvd-aa": ("172.30.77.101", 8085, "nfvd-agw on", "aa-vip", "assurance")}
 #: (phase, pattern in the survivor's pacemaker.log), in the order they happen
 PHASES = (("membership lost", r"Node {lost} state is now lost"),
+          # the controller's fixed one-second retry while node-left updates wait for sync
+          # (controld_schedulerd.c): present in a run = that run paid it
+          ("CIB re-asked (1 s retry)", r"Re-asking for the CIB"),
           # 2.1.5: "... of node X", 3.0.0: "... targeting node X"
           ("fencing requested", r"Requesting fencing \(\w+\) (?:of|targeting) node {lost}"),
           ("fenced", r"Operation '\w+' targeting {lost} .*: OK"),
