@@ -53,12 +53,13 @@ STAT = ("import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/hapro
 
 
 def haproxy_state(lab, proxy, server):
-    """HAProxy's own view of a server (its stats socket): UP, DOWN, ..."""
+    """HAProxy's own view of a server (its stats socket), whole: UP, DOWN, or on its way
+    ("UP 1/3": a check failed, still in rotation; "DOWN 1/2": a check passed, still out)."""
     out = lab.run("lb", "python3", "-c", STAT).stdout
     for line in out.splitlines():
         fields = line.split(",")
         if len(fields) > 17 and fields[0] == proxy and fields[1] == server:
-            return fields[17].split()[0]
+            return fields[17].strip()
     return None
 
 
@@ -166,6 +167,10 @@ def test_supervisor_restarts_three_times_then_takes_the_node_out_with_an_alert(l
             lab.wait(lambda before=before: uoc_pid(lab, node) not in ("", before) and
                      lab.curl(f"http://{ADDR[node]}:3000/").startswith(f"uoc on {node}"), 20,
                      f"UOC restarted in place ({attempt}/3)")
+            # a restart slower than fall x inter (3 s) takes the node out meanwhile: the next
+            # kill starts from a node in rotation, or the DOWN awaited below is this one's
+            lab.wait(lambda: haproxy_state(lab, "http_web_gui", node) == "UP", 20,
+                     f"gui-node2 back in rotation ({attempt}/3)")
         assert not lab.exists(node, alerts)  # no alert yet
         kill(lab, node, "uoc")
         lab.wait(lambda: haproxy_state(lab, "http_web_gui", node) == "DOWN", 20,

@@ -244,6 +244,12 @@ class Injector:
                 rules.append(["iptables", "-A", CHAIN, "-d", address, "-j", "DROP"])
         self.lab.chain(node, *rules, check=True)  # one exec: the rules land together
 
+    def undrop(self, node, addresses):
+        """Lift ``drop`` (both ways) for ``addresses`` alone: the node's other drops stay."""
+        rules = [["iptables", "-D", CHAIN, flag, address, "-j", "DROP"]
+                 for address in addresses for flag in ("-s", "-d")]
+        self.lab.chain(node, *rules, check=True)
+
     def heal_network(self, *nodes):
         for node in nodes:  # a node fenced meanwhile came back with a new, clean netns
             self.lab.run(node, "iptables", "-F", CHAIN)
@@ -563,8 +569,11 @@ def power_switch_lost(ctx, hold=20.0):
         f"//group[@id='{ctx.pair.group}']/resource/node[@name='{ctx.passive}']"))
     ctx.facts["fenced_during"] = Witness(ctx.lab.state).power(
         ctx.facts.setdefault("since", time.time() - hold), time.time())
-    ctx.inject.heal_network(ctx.holder, ctx.passive)  # the switch is back ...
-    ctx.inject.partition(ctx.holder, ctx.passive)     # ... the partition is not
+    # The switch is back, the partition is not (never lifted, not even for a moment). The
+    # passive's way first: inquorate, it fences nobody. From the instant the holder's way is
+    # back its pending fence may power-cycle the passive, so nothing execs into it after.
+    for node in (ctx.passive, ctx.holder):
+        ctx.inject.undrop(node, [POWER])
     ctx.facts["fence_seen"] = bool(_fenced_wait(ctx, ctx.passive, 120))
     ctx.inject.heal_network(ctx.holder, ctx.passive)
 
