@@ -69,8 +69,9 @@ PHASES = (("membership lost", r"Node {lost} state is now lost"),
           # 2.1.5: "... of node X", 3.0.0: "... targeting node X"
           ("fencing requested", r"Requesting fencing \(\w+\) (?:of|targeting) node {lost}"),
           ("fenced", r"Operation '\w+' targeting {lost} .*: OK"),
-          ("VIP started", r"Result of start operation for {vip} on {peer}: ok"),
-          ("service started", r"Result of start operation for {service} on {peer}: ok"))
+          # 2.1.5: "...: ok", 3.0.0: "...: OK"
+          ("VIP started", r"Result of start operation for {vip} on {peer}: (?i:ok)"),
+          ("service started", r"Result of start operation for {service} on {peer}: (?i:ok)"))
 #: node-loss fault models: name -> (label, inject(injector, node, peer) -> instant, heal)
 LOSSES = {
     "crash": ("silent crash (nothing leaves the node, then killed)",
