@@ -158,3 +158,23 @@ def test_the_readmes_headline_failover_figure_is_the_latest_silent_crash_median(
     said = re.search(r"silently crashed active node[^.]*? in ([\d.]+) s \(median", readme)
     assert row and said, "README.md or bench/results-failover.txt lost the silent-crash figure"
     assert said.group(1) == row.group(1)
+
+
+def test_the_pacemaker_3_pages_stack_table_is_the_latest_two_stack_run():
+    """docs/design/pacemaker-3.md compares the stacks with figures typed into a table: every
+    one must be the latest two-stack run's median of that row, or a new run fails here until
+    the page says the same."""
+    results = Path(os.path.join(REPO, "bench", "results-stacks.txt")).read_text()
+    medians = {(stack, label): value for stack, label, value in re.findall(
+        r"^\[(\w+)\] FF pair, (silent crash|kill -9 SOSA|crm node standby)\b.*? median\s+"
+        r"([\d.]+) s", results, re.M)}
+    page = Path(os.path.join(REPO, "docs", "design", "pacemaker-3.md")).read_text()
+    rows = {"silent crash": r"^\| silent crash of the holder[^|]*\| ([\d.]+) s \| ([\d.]+) s \|$",
+            "kill -9 SOSA": r"^\| kill -9 SOSA[^|]*\| ([\d.]+) s \| ([\d.]+) s \|$",
+            "crm node standby": r"^\| planned switchover[^|]*\| ([\d.]+) s \| ([\d.]+) s \|$"}
+    for label, pattern in rows.items():
+        said = re.search(pattern, page, re.M)
+        assert said, f"docs/design/pacemaker-3.md lost the {label} row"
+        assert said.groups() == (medians[("bookworm", label)], medians[("trixie", label)]), \
+            f"{label}: the page says {said.groups()}, bench/results-stacks.txt " \
+            f"{medians[('bookworm', label)]} / {medians[('trixie', label)]}"
