@@ -53,7 +53,7 @@ FAULTS = {
     "qnetd freeze": Kind(("qnetd",), ("-",), (3, 20), True),
 }
 
-#: operator actions between (and during) faults
+#: operator actions between faults (often on a pair still recovering; never while one is injected)
 OPERATIONS = {
     "standby": Kind(ANY, NODES, (10, 60)),          # crm node standby, then online
     "maintenance": Kind(("nfvd-ff",), ("holder",), (10, 60)),  # nfvd-ha maintenance start/stop

@@ -5,7 +5,8 @@ continuous records with nemesis.check.
 Faults are the matrix's (tests/helpers/faults.py's Injector: node losses silent, as VMs
 fail), each split into an inject and a heal so that they can overlap. Network faults are an
 nft table of their own per step, set from the host in the node's network namespace (so a
-heal reaches a frozen node, and two overlapping faults never lift each other's rules).
+heal reaches a frozen node, and two overlapping network faults never lift each other's rules;
+node faults share one silence table and one pause per node: see docs/design/nemesis.md).
 Flag files are written from the host through /proc/PID/root (a frozen node's too).
 """
 
