@@ -230,7 +230,8 @@ def pid_namespace(pid: "Pid") -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-_OWN_NAMESPACE: list[tuple[int, int] | None] = []  # this agent's, read once
+#: this agent's, read once (a list, not functools.cache: functools stays off the agents' imports)
+_OWN_NAMESPACE: list[tuple[int, int] | None] = []
 
 
 def _own_pid_namespace() -> tuple[int, int] | None:

@@ -166,6 +166,13 @@ class Pair(Pacemaker):
                      if line.startswith("Ring ID")), None)
 
 
+def _drop_rules(action, addresses, inbound=True, outbound=True):
+    """iptables argvs that add (-A) or delete (-D) the DROP rules for ``addresses``."""
+    flags = [flag for flag, wanted in (("-s", inbound), ("-d", outbound)) if wanted]
+    return [["iptables", action, CHAIN, flag, address, "-j", "DROP"]
+            for address in addresses for flag in flags]
+
+
 class Injector:
     """Faults, as a hypervisor, a switch or a dying daemon would cause them.
 
@@ -236,19 +243,12 @@ class Injector:
     def drop(self, node, addresses, inbound=True, outbound=True):
         """Drop this node's traffic with ``addresses`` (one way or both)."""
         self._chain(node)
-        rules = []
-        for address in addresses:
-            if inbound:
-                rules.append(["iptables", "-A", CHAIN, "-s", address, "-j", "DROP"])
-            if outbound:
-                rules.append(["iptables", "-A", CHAIN, "-d", address, "-j", "DROP"])
+        rules = _drop_rules("-A", addresses, inbound, outbound)
         self.lab.chain(node, *rules, check=True)  # one exec: the rules land together
 
     def undrop(self, node, addresses):
         """Lift ``drop`` (both ways) for ``addresses`` alone: the node's other drops stay."""
-        rules = [["iptables", "-D", CHAIN, flag, address, "-j", "DROP"]
-                 for address in addresses for flag in ("-s", "-d")]
-        self.lab.chain(node, *rules, check=True)
+        self.lab.chain(node, *_drop_rules("-D", addresses), check=True)
 
     def heal_network(self, *nodes):
         for node in nodes:  # a node fenced meanwhile came back with a new, clean netns
