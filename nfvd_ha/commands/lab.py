@@ -38,6 +38,7 @@ STATE_DIRS = ("out", "pki", "qdevice", "shared/ff/data", "shared/ff/images", "sh
 UCA = 1500  # the uca user of the node image owns the Assurance data
 UOC = 50010  # the uoc user of the node image (the guide's uid) owns the image repository
 TIMEOUT = 600  # seconds for a compose or image command
+NETWORK_GRACE = 30  # seconds Docker gets to let go of a network whose containers are gone
 #: the platform stacks the lab's images are built from (docker/build-base.sh): Debian 12
 #: (Pacemaker 2.1.5, corosync 3.1.7, crmsh 4.4) and Debian 13 (Pacemaker 3.0, corosync
 #: 3.1.9, crmsh 5.0, pcs 0.12); NFVD_HA_LAB_STACK picks one when no caller does
@@ -234,7 +235,42 @@ class Lab:
         return parts
 
     def down(self) -> None:
-        self.compose("down", "-t", "1")
+        """Remove the lab's containers, volumes and networks. Docker can refuse to remove a
+        network whose containers are all gone ("has active endpoints": moby/moby#17217,
+        #42119); its stale endpoints are disconnected by force and the removal retried for
+        up to NETWORK_GRACE seconds, since a network left behind holds the lab's fixed
+        subnets and no later lab could start."""
+        self.compose("down", "-v", "-t", "1", check=False)
+        left = self._docker("ps", "-aq", "--filter", self._label).stdout.split()
+        if left:
+            raise NfvdHaError(f"lab {self.project}: containers {', '.join(left)} survived "
+                              "'docker-compose down'", hint="docker rm -f them, then retry")
+        for network in self._docker("network", "ls", "-q", "--filter", self._label,
+                                    "--format", "{{.Name}}").stdout.split():
+            if not self.clock.wait_for(lambda network=network: self._removed(network),
+                                       NETWORK_GRACE, 1.0):
+                raise NfvdHaError(f"lab {self.project}: Docker keeps network {network} "
+                                  f"(active endpoints) after {NETWORK_GRACE} s",
+                                  hint="restart the Docker daemon (moby/moby#42119), then "
+                                       "nfvd-ha lab down")
+
+    @property
+    def _label(self) -> str:
+        return f"label=com.docker.compose.project={self.project}"
+
+    def _docker(self, *argv: str) -> Result:
+        return self.runner.run(["docker", *argv], timeout=60, check=False)
+
+    def _removed(self, network: str) -> bool:
+        """One try: stale endpoints disconnected by force, the network removed; whether it
+        is gone."""
+        endpoints = self._docker("network", "inspect", "--format",
+                                 "{{range $id, $c := .Containers}}{{$id}} {{end}}", network)
+        if endpoints.returncode != 0:
+            return True  # gone already
+        for endpoint in endpoints.stdout.split():
+            self._docker("network", "disconnect", "-f", network, endpoint)
+        return self._docker("network", "rm", network).returncode == 0
 
 
 def up(runner: CommandRunner | None = None, progress: Callable[[str], object] = lambda text: None,

@@ -10,6 +10,7 @@ compose project up and down.
 import os
 
 import pytest
+from pytest_docker.plugin import get_docker_services
 
 from helpers.lab import Pacemaker, TestLab
 from nfvd_ha.commands.lab import CLUSTERS, PAIRS
@@ -78,7 +79,21 @@ def docker_setup():
 
 @pytest.fixture(scope="session")
 def docker_cleanup():
-    return ["down -v -t 1"]
+    return []  # docker_services takes the lab down: Lab.down, which outlasts Docker's races
+
+
+@pytest.fixture(scope="session")
+def docker_services(docker_compose_command, docker_compose_file, docker_compose_project_name,
+                    docker_setup, docker_cleanup, lab_files):
+    """pytest-docker's lab, taken down by Lab.down: a network Docker still holds after its
+    containers are gone (moby/moby#42119) is freed by force, not left to block the next lab."""
+    try:
+        with get_docker_services(docker_compose_command, docker_compose_file,
+                                 docker_compose_project_name, docker_setup,
+                                 docker_cleanup) as services:
+            yield services
+    finally:
+        lab_files.down()
 
 
 @pytest.fixture(scope="session")

@@ -230,7 +230,7 @@ def running_lab(project, services, definitions=DEFINITIONS, stack=None):
     try:
         yield lab
     finally:
-        lab.compose("down", "-t", "1", check=False)
+        lab.down()
 
 
 def timed_requests(lab, url, seconds, name, timeout=1):

@@ -112,9 +112,53 @@ def test_an_unknown_stack_is_refused_naming_the_known_ones(runner, tmp_path, mon
         lab.Lab(runner, state=str(tmp_path))
 
 
-def test_down(runner, tmp_path):
-    runner.expect(COMPOSE + ["down", "-t", "1"])
+LABEL = "label=com.docker.compose.project=nfvdlab"
+ENDPOINTS = ["docker", "network", "inspect", "--format",
+             "{{range $id, $c := .Containers}}{{$id}} {{end}}"]
+
+
+def _down_until_networks(runner, networks):
+    runner.expect(COMPOSE + ["down", "-v", "-t", "1"])
+    runner.expect(["docker", "ps", "-aq", "--filter", LABEL])
+    runner.expect(["docker", "network", "ls", "-q", "--filter", LABEL, "--format",
+                   "{{.Name}}"], "".join(f"{n}\n" for n in networks))
+
+
+def test_down_removes_containers_volumes_and_networks(runner, tmp_path):
+    _down_until_networks(runner, [])
     lab.Lab(runner, state=str(tmp_path)).down()
+    assert runner.unused() == []
+
+
+def test_down_frees_a_network_docker_holds_after_its_containers_are_gone(runner, clock,
+                                                                        tmp_path):
+    _down_until_networks(runner, ["nfvdlab_lab"])
+    runner.expect(ENDPOINTS + ["nfvdlab_lab"], "ep1 \n")
+    runner.expect(["docker", "network", "disconnect", "-f", "nfvdlab_lab", "ep1"])
+    runner.expect(["docker", "network", "rm", "nfvdlab_lab"], rc=1,
+                  stderr="has active endpoints")
+    runner.expect(ENDPOINTS + ["nfvdlab_lab"], "")
+    runner.expect(["docker", "network", "rm", "nfvdlab_lab"])
+    lab.Lab(runner, state=str(tmp_path), clock=clock).down()
+    assert runner.unused() == []
+
+
+def test_down_says_so_when_docker_never_lets_go_of_a_network(runner, clock, tmp_path):
+    _down_until_networks(runner, ["nfvdlab_lab"])
+    for _ in range(lab.NETWORK_GRACE + 1):
+        runner.expect(ENDPOINTS + ["nfvdlab_lab"], "")
+        runner.expect(["docker", "network", "rm", "nfvdlab_lab"], rc=1)
+    with pytest.raises(NfvdHaError, match=r"Docker keeps network nfvdlab_lab \(active "
+                                          r"endpoints\) after 30 s"):
+        lab.Lab(runner, state=str(tmp_path), clock=clock).down()
+    assert runner.unused() == []
+
+
+def test_down_refuses_to_go_on_when_a_container_survived(runner, tmp_path):
+    runner.expect(COMPOSE + ["down", "-v", "-t", "1"], rc=1)
+    runner.expect(["docker", "ps", "-aq", "--filter", LABEL], "abc123\n")
+    with pytest.raises(NfvdHaError, match="containers abc123 survived"):
+        lab.Lab(runner, state=str(tmp_path)).down()
 
 
 def _cluster(path, name):
