@@ -8,6 +8,7 @@ the heartbeat pair the files rendered from docker/lab-heartbeat.toml; HAProxy
 docker/lab-lb.toml in front of GUI, FF API and SiteScope.
 """
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -247,7 +248,7 @@ class Lab:
                               "'docker-compose down'", hint="docker rm -f them, then retry")
         for network in self._docker("network", "ls", "-q", "--filter", self._label,
                                     "--format", "{{.Name}}").stdout.split():
-            if not self.clock.wait_for(lambda network=network: self._removed(network),
+            if not self.clock.wait_for(functools.partial(self._removed, network),
                                        NETWORK_GRACE, 1.0):
                 raise NfvdHaError(f"lab {self.project}: Docker keeps network {network} "
                                   f"(active endpoints) after {NETWORK_GRACE} s",
