@@ -8,9 +8,9 @@ The schedule (tests/helpers/nemesis.py) is a function of the seed and the minute
 first, replayed exactly by the same --seed. Faults are the fault matrix's, node losses silent
 as VMs fail, overlapping (two at once, one during another's recovery, flapping) with random
 durations and gaps (often shorter than a recovery); between them (often on a pair still
-recovering, never while a fault is injected), crm node
-standby/online, nfvd-ha maintenance start/stop, the lock file, nfvd-ha apply of a changed
-monitor interval, a resource cleanup. Requests through the Fulfillment, Assurance and LB VIPs
+recovering) and with a fault landing while one is under way, crm node standby/online,
+nfvd-ha maintenance start/stop, the lock file, nfvd-ha apply of a changed monitor interval,
+a resource cleanup. Requests through the Fulfillment, Assurance and LB VIPs
 all along; the lab's ARP watcher and shared-storage writers record throughout.
 
 The checker: never two MACs for one VIP in a round, never two writers within a lease, every

@@ -53,7 +53,8 @@ FAULTS = {
     "qnetd freeze": Kind(("qnetd",), ("-",), (3, 20), True),
 }
 
-#: operator actions between faults (often on a pair still recovering; never while one is injected)
+#: operator actions: between faults (often on a pair still recovering), and in "during
+#: operation" episodes with a fault landing while the action is under way
 OPERATIONS = {
     "standby": Kind(ANY, NODES, (10, 60)),          # crm node standby, then online
     "maintenance": Kind(("nfvd-ff",), ("holder",), (10, 60)),  # nfvd-ha maintenance start/stop
@@ -64,8 +65,11 @@ OPERATIONS = {
 
 #: how episodes are drawn: (weight, pattern)
 PATTERNS = ((30, "single"), (15, "concurrent"), (15, "during recovery"), (10, "flapping"),
-            (30, "operation"))
+            (15, "operation"), (15, "during operation"))
 RECOVERY = 15.0  # s: a fenced failover's recovery in the matrix (results-faults.txt, ~14 s)
+#: "during operation": the share of faults that land in the action's first OPENING s (the
+#: switchover itself: a node freezing while its resources move), the rest anywhere in it
+EARLY, OPENING = 0.5, 5.0
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ class Step:
     cluster: str
     target: str       # "holder", "passive" or "-"
     duration: float   # s until healed or undone; 0: instant
-    pattern: str      # how it came: single, concurrent, during recovery, flapping, operation
+    pattern: str      # single, concurrent, during recovery, flapping, operation,
+    #                   during operation
 
     @property
     def end(self) -> float:
@@ -96,11 +101,29 @@ def _pick(rng: random.Random, table: dict[str, Kind], name: str | None = None
             round(rng.uniform(low, high), 1))
 
 
+def _during_operation(rng: random.Random, at: float) -> list[Step]:
+    """An operator action that lasts, and a fault of its pair (or of the quorum device)
+    landing while it is under way: early (the switchover itself) or anywhere in it."""
+    name = rng.choice(sorted(n for n, k in OPERATIONS.items() if k.span[1] > 0))
+    _, cluster, target, duration = _pick(rng, OPERATIONS, name)
+    action = Step(at, "operation", name, cluster, target, duration, "during operation")
+    fault = rng.choice(sorted(n for n, k in FAULTS.items()
+                              if cluster in k.clusters or k.clusters == ("qnetd",)))
+    _, where, role, lasting = _pick(rng, FAULTS, fault)
+    where = cluster if cluster in FAULTS[fault].clusters else where
+    offset = rng.uniform(0, min(OPENING, duration)) if rng.random() < EARLY else \
+        rng.uniform(0, duration)
+    return [action, Step(round(at + offset, 1), "fault", fault, where, role, lasting,
+                         "during operation")]
+
+
 def _episode(rng: random.Random, at: float) -> list[Step]:
     pattern = rng.choices([p for _, p in PATTERNS], [w for w, _ in PATTERNS])[0]
     if pattern == "operation":
         name, cluster, target, duration = _pick(rng, OPERATIONS)
         return [Step(at, "operation", name, cluster, target, duration, pattern)]
+    if pattern == "during operation":
+        return _during_operation(rng, at)
     name, cluster, target, duration = _pick(rng, FAULTS)
     first = Step(at, "fault", name, cluster, target, duration, pattern)
     if pattern == "single":

@@ -3,7 +3,9 @@ Fulfillment, Assurance and load balancer pairs under client traffic, then judges
 continuous records with nemesis.check.
 
 Faults are the matrix's (tests/helpers/faults.py's Injector: node losses silent, as VMs
-fail), each split into an inject and a heal so that they can overlap. Network faults are an
+fail), each split into an inject and a heal so that they can overlap; operator actions into
+a do and an undo, the undo retried like a heal and run once more when everything is healed
+(restore), so that one lost to a fault leaves nothing behind. Network faults are an
 nft table of their own per step, set from the host in the node's network namespace (so a
 heal reaches a frozen node, and two overlapping network faults never lift each other's rules;
 node faults share one silence table and one pause per node: see docs/design/nemesis.md).
@@ -54,6 +56,7 @@ class Driver:
         self.lab, self.started, self.inject = lab, started, Injector(lab)
         self.journal: list[str] = []
         self.errors: list[str] = []  # steps that could not be played: the run is not valid
+        self.undos: list[tuple[int, object, object]] = []  # (n, step, undo) of lasting actions
         self.lock = threading.Lock()
 
     def note(self, text):
@@ -263,6 +266,9 @@ def play(driver, step, n):
         do, undo = actions(driver, step, n)
         driver.note(f"{step.kind} {step.name} on {step.cluster}/{step.target} ({step.pattern})")
         do()
+        if step.kind == "operation" and step.duration:
+            with driver.lock:
+                driver.undos.append((n, step, undo))
         time.sleep(max(0.0, driver.started + step.end - time.time()))
         if step.duration and not wait_until(undo, HEAL_TIMEOUT, 2.0, fail=False):
             driver.note(f"  could not heal {step.name} within {HEAL_TIMEOUT:.0f} s")
@@ -272,6 +278,19 @@ def play(driver, step, n):
         driver.note(f"  {step.name} failed: {type(error).__name__}: {error}")
         with driver.lock:  # ... and is not a valid run: the nemesis did not do what it said
             driver.errors.append(f"step {n} ({step.name}): {type(error).__name__}: {error}")
+
+
+def restore(driver):
+    """Every lasting operator action undone once more, now that every fault is healed, as an
+    operator would after an incident: an undo run during a fault can be lost (on the losing
+    side of a partition `crm node online` succeeds locally, and the winner's CIB replaces it
+    when the partition heals). Every undo is idempotent; what it did is in the journal."""
+    for n, step, undo in sorted(driver.undos, key=lambda entry: entry[0]):
+        if wait_until(undo, HEAL_TIMEOUT, 2.0, fail=False):
+            driver.note(f"  restored {step.name} on {step.cluster}/{step.target} (step {n})")
+        else:
+            driver.note(f"  could not restore {step.name} on {step.cluster}/{step.target} "
+                        f"(step {n}) within {HEAL_TIMEOUT:.0f} s")
 
 
 def clean(lab, cluster):
@@ -438,6 +457,7 @@ def run(lab, seed, minutes, steps, bound=BOUND, keep_dir=None):
         thread.start()
     for thread in threads:  # each bounded: its duration, its commands' timeouts, its heal's
         thread.join(minutes * 60 + HEAL_TIMEOUT + 400)
+    restore(driver)
     healed = time.time()
     lab.sh("client", "pkill -f '[/]tmp/nemesis-' ; true")  # the traffic ends with the run
     driver.note("every fault healed, every operation undone: liveness from here")

@@ -31,9 +31,10 @@ def test_a_schedule_stays_in_its_catalogue_and_heals_everything_before_the_end()
 
 
 def test_thirty_minutes_have_every_overlap_and_gaps_shorter_than_a_recovery():
-    steps = nemesis.schedule(1, 30)
+    steps = nemesis.schedule(2, 30)
     patterns = {s.pattern for s in steps}
-    assert {"single", "concurrent", "during recovery", "flapping", "operation"} <= patterns
+    assert {"single", "concurrent", "during recovery", "flapping", "operation",
+            "during operation"} <= patterns
     faults = [s for s in steps if s.kind == "fault"]
     assert len(faults) >= 30 and sum(s.kind == "operation" for s in steps) >= 10
     overlapping = [(a, b) for a, b in itertools.pairwise(faults) if b.at < a.end]
@@ -41,6 +42,21 @@ def test_thirty_minutes_have_every_overlap_and_gaps_shorter_than_a_recovery():
     gaps = [b.at - a.end for a, b in itertools.pairwise(faults) if b.at >= a.end]
     assert any(gap < nemesis.RECOVERY for gap in gaps)
     assert {s.name for s in steps} >= {"crash", "partition", "standby", "cleanup"}
+
+
+def test_a_fault_during_an_operation_hits_its_pair_while_the_action_is_under_way():
+    early = later = 0
+    for seed in range(60):
+        steps = [s for s in nemesis.schedule(seed, 30) if s.pattern == "during operation"]
+        actions = [s for s in steps if s.kind == "operation"]
+        for action in actions:  # its fault: the next fault of the pattern at or after it
+            fault = min((s for s in steps if s.kind == "fault" and s.at >= action.at),
+                        key=lambda s: s.at)
+            assert action.duration > 0 and action.at <= fault.at <= action.end, (action, fault)
+            assert fault.cluster in (action.cluster, "qnetd"), (action, fault)
+            early += fault.at - action.at <= nemesis.OPENING
+            later += fault.at - action.at > nemesis.OPENING
+    assert early > 0 and later > 0  # the switchover itself, and later in the action
 
 
 def clean_history(**changes):
