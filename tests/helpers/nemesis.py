@@ -151,8 +151,9 @@ def schedule(seed: int, minutes: float, warmup: float = 10.0) -> list[Step]:
     steps: list[Step] = []
     at = warmup
     while at < total:
-        episode = [s for s in _episode(rng, round(at, 1)) if s.end <= total]
-        steps += episode
+        episode = _episode(rng, round(at, 1))
+        if all(s.end <= total for s in episode):  # else dropped whole: no half of a pattern
+            steps += episode
         span = max((s.end for s in episode), default=at)
         # gaps: often shorter than a recovery (the next lands on a pair still recovering)
         gap = rng.uniform(0.5, RECOVERY) if rng.random() < 0.4 else rng.uniform(RECOVERY, 60)
